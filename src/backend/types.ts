@@ -1,0 +1,70 @@
+import type { RefOf, Scheme } from '../ref/types.js';
+import type { SecretValue } from '../scrub/secret-value.js';
+
+/**
+ * @public What a backend returns for one secret *document*. The core, not the backend, selects the
+ * `#key` of a ref, so `vault:secret/db#url` and `vault:secret/db#user` cost one fetch (G2).
+ */
+export interface SecretDocument {
+  /** The whole document as text: what a ref without `#key` yields. */
+  readonly text: SecretValue;
+  /**
+   * A structured view for `#key` selection, behind a function so that logging the document prints
+   * nothing. Leaves should be strings already rendered the way the source tool prints them (e.g. `sops -d`);
+   * numbers, booleans and null are rendered with `String()`. Absent: the core parses `text` as JSON on demand.
+   */
+  readonly tree?: () => unknown;
+  /** Version label the backend reports, safe to show. */
+  readonly version?: string;
+  /** When the value stops being valid (leases, minted credentials). */
+  readonly expiresAt?: Date;
+}
+
+/** @public Minimal logger. Everything written through it is scrubbed by the broker before it is printed. */
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** @public Passed to every fetch. Backends read the environment from here, never from `process.env`. */
+export interface FetchContext {
+  /** Aborted when the per-fetch timeout fires or the run is interrupted. */
+  readonly signal: AbortSignal;
+  /** The environment of the resolving process. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Directory that relative paths in refs (`sops:`, `age:`, `file:`) are resolved against. */
+  readonly baseDir: string;
+  readonly log: Logger;
+}
+
+/** @public A backend instance: one required method (G2). */
+export interface Backend<S extends Scheme = Scheme> {
+  readonly scheme: S;
+  /**
+   * Fetch one document. Throw `BrokerError` with a closed code; set `transient: true` only for
+   * failures a retry may cure (connection reset, 5xx, throttling).
+   */
+  fetch(ref: RefOf<S>, ctx: FetchContext): Promise<SecretDocument>;
+  /** Release clients, revoke leases. Called once when the run ends. */
+  close?(): Promise<void>;
+}
+
+/** @public Builds a backend from its settings (`backends.<scheme>` in the config, already validated). */
+export type BackendFactory<S extends Scheme = Scheme> = (settings: BackendSettings<S>) => Backend<S> | Promise<Backend<S>>;
+
+/** @public Settings per scheme, as validated by the config schema. */
+// biome-ignore lint/suspicious/noExplicitAny: each backend narrows its own settings; the registry is generic.
+export type BackendSettings<_S extends Scheme = Scheme> = Readonly<Record<string, any>>;
+
+/** @public Where a ref's secret lives, computed without I/O for the manifest and the egress gate. */
+export interface Endpoint {
+  /** `file` and `env` never touch the network. `url` does. */
+  readonly kind: 'file' | 'env' | 'url';
+  /** Human-readable: a path, `env:NAME`, or an URL/host. */
+  readonly display: string;
+  /** Hostname (or IP literal) for `url` endpoints. */
+  readonly host?: string;
+  /** True when the host was set by the user (a custom endpoint) rather than the service's default. */
+  readonly custom?: boolean;
+}
