@@ -1,0 +1,19 @@
+import { isSensitiveParam } from './sensitive.js';
+
+const MAX_DISPLAY = 200;
+const REDACTED = '<redacted>';
+
+/**
+ * @internal The form of a (possibly malformed) ref input that error messages may echo. Refs are not
+ * secrets, but a wrong one can hold one: `?token=…` or `user:password@` are exactly what the grammar
+ * rejects, so their values are replaced before the input is printed.
+ */
+export function displayRefInput(input: string): string {
+  let shown = input.replaceAll(/([?&])([^=&#?]*)=([^&#?]*)/g, (whole, sep: string, name: string) =>
+    isSensitiveParam(name) ? `${sep}${name}=${REDACTED}` : whole
+  );
+  // URL userinfo (`vault://user:password@host/…`, `vault://s.token@host/…`). Only for schemes whose first
+  // segment never holds an `@`; aws-sm names and file paths may.
+  shown = shown.replace(/^((?:vault|gcp-sm|azure-kv):(?:\/\/)?)[^/?#]*@/, `$1${REDACTED}@`);
+  return shown.length > MAX_DISPLAY ? `${shown.slice(0, MAX_DISPLAY)}…` : shown;
+}
