@@ -1,20 +1,35 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
-// ESM for the core, the CLI and the Vitest side; CJS as well where a host `require`s us (Jest).
+const common = { target: 'node20', sourcemap: false, shims: false } satisfies Options;
+
+// ESM for the core, the CLI and the Vitest side. One ESM build with splitting, so the core is one shared
+// chunk (one module instance) however many entries import it, and backends stay lazy chunks.
+// CJS as well where a host `require`s us: the core (`require('credential-broker')`) and everything Jest loads.
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts' },
-    format: ['esm', 'cjs'],
-    dts: true,
+    ...common,
+    entry: {
+      index: 'src/index.ts',
+      cli: 'src/cli/main.ts',
+      // --- Vitest adapter (owned by the Vitest engineer) ---
+      vitest: 'vitest-plugin/index.ts',
+      'vitest-global-setup': 'vitest-plugin/global-setup.ts',
+      'vitest-setup': 'vitest-plugin/setup.ts',
+    },
+    format: ['esm'],
+    dts: { entry: { index: 'src/index.ts', vitest: 'vitest-plugin/index.ts' } },
+    splitting: true,
     clean: true,
-    target: 'node20',
-    sourcemap: false,
-    splitting: false,
   },
   {
-    entry: { cli: 'src/cli/main.ts' },
-    format: ['esm'],
-    target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
+    ...common,
+    entry: {
+      index: 'src/index.ts',
+      // --- Jest adapter (owned by the Jest engineer) ---
+      'jest-environment': 'jest-environment/index.ts',
+    },
+    format: ['cjs'],
+    dts: { entry: { index: 'src/index.ts', 'jest-environment': 'jest-environment/index.ts' } },
+    splitting: false,
   },
 ]);

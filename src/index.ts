@@ -1,1 +1,42 @@
-export {};
+/**
+ * credential-broker — the core, usable without any test runner.
+ * Runner adapters: `credential-broker/vitest`, `credential-broker/jest-environment`.
+ */
+export type { Backend, BackendFactory, Endpoint, FetchContext, Logger, SecretDocument } from './backend/types.js';
+export type { Badge } from './backends/labels.js';
+export { BADGES } from './backends/labels.js';
+export type { Resolver, ResolverOptions } from './broker/resolver.js';
+export { createResolver } from './broker/resolver.js';
+export type { BrokerConfig, BrokerConfigInput, CredentialSpec, Destination, LoadedConfig } from './config/index.js';
+export {
+  CONFIG_FILE_NAMES,
+  configSchema,
+  defineConfig,
+  FILE_PATH_SUFFIX,
+  findConfigFile,
+  loadConfig,
+} from './config/index.js';
+export type { Classification } from './egress/classify.js';
+export { classifyHost } from './egress/classify.js';
+export { endpointOf } from './egress/endpoint.js';
+export type { EgressSource, Manifest, ManifestEntry, ManifestPlace, ManifestStatus } from './egress/manifest.js';
+export { buildManifest, skipReason } from './egress/manifest.js';
+export type { ManifestFormat, RenderOptions } from './egress/render.js';
+export { renderManifest } from './egress/render.js';
+export type { BrokerErrorCode, BrokerErrorOptions } from './errors.js';
+export { BROKER_ERROR_CODES, BrokerError, isBrokerError } from './errors.js';
+export { formatRef, parseRef, tryParseRef } from './ref/index.js';
+export type { KeySelector, RefOf, Scheme, SecretRef } from './ref/types.js';
+export { SCHEMES } from './ref/types.js';
+export type { AcquireRequest, Lease, WorkerBroker } from './runtime/index.js';
+export { connectWorker } from './runtime/index.js';
+export { isSecretValue, SecretValue } from './scrub/secret-value.js';
+export type {
+  BrokerSession,
+  Delivery,
+  Grant,
+  SessionHandle,
+  SessionOptions,
+  StartSessionOptions,
+} from './session/index.js';
+export { DEFAULT_MIN_SCRUB_LENGTH, DEFAULT_REPLACEMENT, ENV_EGRESS, startSession } from './session/index.js';

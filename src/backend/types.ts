@@ -51,7 +51,9 @@ export interface Backend<S extends Scheme = Scheme> {
 }
 
 /** @public Builds a backend from its settings (`backends.<scheme>` in the config, already validated). */
-export type BackendFactory<S extends Scheme = Scheme> = (settings: BackendSettings<S>) => Backend<S> | Promise<Backend<S>>;
+export type BackendFactory<S extends Scheme = Scheme> = (
+  settings: BackendSettings<S>
+) => Backend<S> | Promise<Backend<S>>;
 
 /** @public Settings per scheme, as validated by the config schema. */
 // biome-ignore lint/suspicious/noExplicitAny: each backend narrows its own settings; the registry is generic.

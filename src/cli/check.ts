@@ -1,0 +1,48 @@
+import { renderManifest } from '../egress/render.js';
+import { isBrokerError } from '../errors.js';
+import { startSession } from '../session/session.js';
+import { type CommonOptions, describeError, sessionOptions } from './options.js';
+
+/**
+ * @internal `credential-broker check`: validate config and refs, then resolve each credential that may resolve
+ * (local ones always, network ones with egress on) and report size only. Exit 1 on any problem.
+ */
+export async function checkCommand(options: CommonOptions): Promise<number> {
+  let session: Awaited<ReturnType<typeof startSession>>;
+  try {
+    session = await startSession({ ...sessionOptions(options), serve: false });
+  } catch (error) {
+    process.stderr.write(`credential-broker: ${describeError(error)}\n`);
+    return 1;
+  }
+  let problems = 0;
+  try {
+    const manifest = session.manifest();
+    process.stdout.write(renderManifest(manifest, 'terminal'));
+    process.stdout.write('\n');
+    problems += manifest.summary.labelMismatches;
+    for (const entry of manifest.credentials) {
+      if (entry.status !== 'resolve') {
+        process.stdout.write(`- ${entry.name}: not checked (egress disabled)\n`);
+        continue;
+      }
+      const spec = session.config.credentials.get(entry.name);
+      if (spec === undefined) {
+        continue;
+      }
+      try {
+        const value = await session.resolve(spec);
+        process.stdout.write(`✓ ${entry.name}: ok (${value.byteLength} bytes from ${entry.source.endpoint})\n`);
+      } catch (error) {
+        problems += 1;
+        process.stdout.write(`✗ ${entry.name}: ${isBrokerError(error) ? error.message : describeError(error)}\n`);
+      }
+    }
+    process.stdout.write(
+      problems === 0 ? 'credential-broker: check passed\n' : `credential-broker: check found ${problems} problem(s)\n`
+    );
+  } finally {
+    await session.close();
+  }
+  return problems === 0 ? 0 : 1;
+}

@@ -1,0 +1,120 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { FILE_PATH_SUFFIX } from '../config/normalise.js';
+import { isBrokerError } from '../errors.js';
+import { openTaskDir } from '../runtime/task-dir.js';
+import { createScrubStream } from '../scrub/index.js';
+import { startSession } from '../session/session.js';
+import { type CommonOptions, describeError, sessionOptions } from './options.js';
+
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * @internal `credential-broker run -- cmd args…`: resolve, materialise for the child (env + 0600 files), pipe its
+ * stdout/stderr through the scrubber, forward signals, wipe when it exits, return its exit code.
+ */
+export async function runCommand(
+  command: readonly string[],
+  options: CommonOptions & { only?: string }
+): Promise<number> {
+  const [file, ...args] = command;
+  if (file === undefined) {
+    process.stderr.write('credential-broker: run needs a command after --\n');
+    return 2;
+  }
+  let session: Awaited<ReturnType<typeof startSession>>;
+  try {
+    session = await startSession({ ...sessionOptions(options), serve: false });
+  } catch (error) {
+    process.stderr.write(`credential-broker: ${describeError(error)}\n`);
+    return 2;
+  }
+  try {
+    const wanted = options.only
+      ?.split(',')
+      .map((n) => n.trim())
+      .filter(Boolean);
+    const manifest = session.manifest();
+    if (session.egressEnabled) {
+      process.stderr.write(session.renderManifest('terminal'));
+    }
+    const entries = manifest.credentials.filter((e) => wanted === undefined || wanted.includes(e.name));
+    for (const name of wanted ?? []) {
+      if (!entries.some((e) => e.name === name)) {
+        process.stderr.write(`credential-broker: --only names ${name}, which the config does not declare\n`);
+        return 2;
+      }
+    }
+    const vars: Record<string, string> = {};
+    const dir = openTaskDir(session.handle.scratchRoot, 'run');
+    for (const entry of entries) {
+      if (entry.status !== 'resolve') {
+        process.stderr.write(`${entry.reason}\n`);
+        continue;
+      }
+      const spec = session.config.credentials.get(entry.name);
+      if (spec === undefined) {
+        continue;
+      }
+      const value = (await session.resolve(spec)).reveal();
+      if (spec.delivery === 'env' || spec.delivery === 'both') {
+        vars[spec.envName] = value;
+      }
+      if (spec.delivery !== 'env') {
+        const path = dir.writeFile(spec.fileName, value);
+        vars[spec.delivery === 'file' ? spec.envName : `${spec.envName}${FILE_PATH_SUFFIX}`] = path;
+      }
+    }
+    return await runChild(file, args, vars, session.scrubber);
+  } catch (error) {
+    process.stderr.write(`credential-broker: ${isBrokerError(error) ? error.message : describeError(error)}\n`);
+    return 1;
+  } finally {
+    await session.close();
+  }
+}
+
+async function runChild(
+  file: string,
+  args: readonly string[],
+  vars: Readonly<Record<string, string>>,
+  scrubber: Parameters<typeof createScrubStream>[0]
+): Promise<number> {
+  // Piping loses the TTY, so keep the child's colours the way CI systems do: tell it colour is fine.
+  const colour = process.stdout.isTTY && process.env['FORCE_COLOR'] === undefined ? { FORCE_COLOR: '1' } : {};
+  const child = spawn(file, args, { stdio: ['inherit', 'pipe', 'pipe'], env: { ...process.env, ...colour, ...vars } });
+  const out = child.stdout.pipe(createScrubStream(scrubber));
+  const err = child.stderr.pipe(createScrubStream(scrubber));
+  out.pipe(process.stdout, { end: false });
+  err.pipe(process.stderr, { end: false });
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  const handlers = FORWARDED_SIGNALS.map((signal) => [signal, forward(signal)] as const);
+  for (const [signal, handler] of handlers) {
+    process.on(signal, handler);
+  }
+  try {
+    const [[code, signal]] = await Promise.all([
+      once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>,
+      once(out, 'end'),
+      once(err, 'end'),
+    ]);
+    if (signal !== null) {
+      process.stderr.write(`credential-broker: ${file} was terminated by ${signal}\n`);
+      return 128 + (signalNumber(signal) ?? 1);
+    }
+    return code ?? 1;
+  } catch (error) {
+    process.stderr.write(
+      `credential-broker: cannot run ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})\n`
+    );
+    return 127;
+  } finally {
+    for (const [signal, handler] of handlers) {
+      process.off(signal, handler);
+    }
+  }
+}
+
+function signalNumber(signal: NodeJS.Signals): number | undefined {
+  return ({ SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[signal];
+}

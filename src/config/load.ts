@@ -1,0 +1,123 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { z } from 'zod';
+import { BrokerError } from '../errors.js';
+import { type LoadedConfig, normaliseCredentials } from './normalise.js';
+import { configSchema } from './schema.js';
+
+/** @public File names searched, in this order, from the working directory upwards. */
+export const CONFIG_FILE_NAMES = [
+  'credential-broker.config.ts',
+  'credential-broker.config.mts',
+  'credential-broker.config.js',
+  'credential-broker.config.mjs',
+  'credential-broker.config.json',
+] as const;
+
+/** @public Walk up from `cwd` to the filesystem root; the first directory with a config file wins. */
+export function findConfigFile(cwd: string): string | undefined {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    for (const name of CONFIG_FILE_NAMES) {
+      const candidate = join(dir, name);
+      if (existsSync(candidate)) {
+        return candidate;
+      }
+    }
+    if (dirname(dir) === dir) {
+      return undefined;
+    }
+  }
+}
+
+/** @public Validate a config object. One error lists every problem by path; values are never echoed. */
+export function validateConfig(input: unknown, source: string, dir: string, file?: string): LoadedConfig {
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    const problems = flattenIssues(result.error.issues);
+    const lines = problems.map((p) => `  - ${p}`).join('\n');
+    throw new BrokerError(
+      'CONFIG_INVALID',
+      `${problems.length === 1 ? '1 problem' : `${problems.length} problems`}:\n${lines}`,
+      { operation: 'load config', ref: source, hint: 'See the configuration reference in the README' }
+    );
+  }
+  return { config: result.data, file, dir, credentials: normaliseCredentials(result.data) };
+}
+
+/** @public Find and load the config (TypeScript configs through jiti), or validate an inline one. */
+export async function loadConfig(
+  options: { cwd?: string; configFile?: string; config?: unknown } = {}
+): Promise<LoadedConfig> {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  if (options.config !== undefined) {
+    return validateConfig(options.config, 'inline config', cwd);
+  }
+  const file = options.configFile === undefined ? findConfigFile(cwd) : resolve(cwd, options.configFile);
+  if (file === undefined) {
+    return validateConfig({}, 'no config file', cwd);
+  }
+  if (!existsSync(file)) {
+    throw new BrokerError('CONFIG_NOT_FOUND', 'file does not exist', { operation: 'load config', ref: file });
+  }
+  return validateConfig(await importConfigFile(file), file, dirname(file), file);
+}
+
+async function importConfigFile(file: string): Promise<unknown> {
+  try {
+    if (file.endsWith('.json')) {
+      return JSON.parse(readFileSync(file, 'utf8'));
+    }
+    const { createJiti } = await import('jiti');
+    const mod = await createJiti(import.meta.url, { moduleCache: false }).import<{ default?: unknown }>(file);
+    return mod && typeof mod === 'object' && 'default' in mod ? mod.default : mod;
+  } catch (cause) {
+    // The cause is kept for debugging but not quoted: a syntax error message can contain source text.
+    throw new BrokerError('CONFIG_INVALID', `cannot be read (${describeLoadError(cause)})`, {
+      operation: 'load config',
+      ref: file,
+      hint: 'Export the config as the default export: export default defineConfig({ … })',
+      cause,
+    });
+  }
+}
+
+function describeLoadError(cause: unknown): string {
+  if (cause instanceof SyntaxError) {
+    return 'syntax error';
+  }
+  const code = (cause as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : cause instanceof Error ? cause.name : 'unknown error';
+}
+
+type Issue = z.core.$ZodIssue;
+
+function flattenIssues(issues: readonly Issue[], prefix: readonly PropertyKey[] = []): string[] {
+  const out: string[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'invalid_union') {
+      out.push(...flattenIssues(bestUnionBranch(issue.errors), path));
+      continue;
+    }
+    const where = path.length === 0 ? '(root)' : path.map(String).join('.');
+    out.push(`${where}: ${describeIssue(issue)}`);
+  }
+  return out;
+}
+
+// A union of "ref string | { ref, … }": report the branch whose type matched, not both.
+function bestUnionBranch(branches: readonly (readonly Issue[])[]): readonly Issue[] {
+  const typeMatched = branches.filter((b) => !b.some((i) => i.code === 'invalid_type' && i.path.length === 0));
+  return typeMatched[0] ?? branches[0] ?? [];
+}
+
+function describeIssue(issue: Issue): string {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `unknown ${issue.keys.length === 1 ? 'key' : 'keys'} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    case 'invalid_type':
+      return `expected ${issue.expected}`;
+    default:
+      return issue.message;
+  }
+}

@@ -1,0 +1,67 @@
+import type { Badge } from '../backends/labels.js';
+import { parseRef } from '../ref/index.js';
+import type { SecretRef } from '../ref/types.js';
+import type { Delivery } from '../session/types.js';
+import type { BrokerConfig } from './schema.js';
+
+/** @public A declared destination: where a test sends the credential. */
+export interface Destination {
+  readonly url: string;
+  readonly label?: Badge | undefined;
+}
+
+/** @public One credential, normalised from the config or a docblock. */
+export interface CredentialSpec {
+  readonly name: string;
+  readonly ref: SecretRef;
+  readonly delivery: Delivery;
+  /** Env var that receives the value (`env`, `both`) or the file path (`file`). */
+  readonly envName: string;
+  /** Name of the 0600 file inside the test's private directory (`file`, `both`). */
+  readonly fileName: string;
+  readonly destination?: Destination;
+  /** `config` or the test file that declared it inline. */
+  readonly origin: string;
+}
+
+/** @public The validated config plus where it came from. */
+export interface LoadedConfig {
+  readonly config: BrokerConfig;
+  /** Absolute path of the config file; undefined for inline configs. */
+  readonly file: string | undefined;
+  /** Relative paths in refs resolve against this directory. */
+  readonly dir: string;
+  readonly credentials: ReadonlyMap<string, CredentialSpec>;
+}
+
+/** `both` puts the value in NAME and the path in NAME_FILE, the convention of Docker secrets and many images. */
+export const FILE_PATH_SUFFIX = '_FILE';
+
+/** @internal */
+export function normaliseCredentials(config: BrokerConfig): Map<string, CredentialSpec> {
+  const specs = new Map<string, CredentialSpec>();
+  for (const [name, entry] of Object.entries(config.credentials ?? {})) {
+    const spec = typeof entry === 'string' ? { ref: entry } : entry;
+    const destination =
+      spec.destination === undefined
+        ? undefined
+        : typeof spec.destination === 'string'
+          ? { url: spec.destination }
+          : spec.destination;
+    specs.set(name, {
+      name,
+      ref: parseRef(spec.ref),
+      delivery: spec.as ?? 'env',
+      envName: spec.env ?? name,
+      fileName: spec.file ?? name,
+      ...(destination === undefined ? {} : { destination }),
+      origin: 'config',
+    });
+  }
+  return specs;
+}
+
+/** @internal A docblock's inline `NAME=ref`: delivered as an env var named NAME. */
+export function inlineCredential(name: string, ref: SecretRef, origin: string): CredentialSpec {
+  return { name, ref, delivery: 'env', envName: name, fileName: name, origin };
+}

@@ -1,0 +1,63 @@
+import { isAbsolute, resolve } from 'node:path';
+import type { Endpoint } from '../backend/types.js';
+import type { BrokerConfig } from '../config/schema.js';
+import type { SecretRef } from '../ref/types.js';
+import { hostOf } from './classify.js';
+
+/** @public Env vars the endpoints honour, as the official clients do. */
+export const ENV_VAULT_ADDR = 'VAULT_ADDR';
+export const ENV_AWS_REGION = 'AWS_REGION';
+export const ENV_AWS_DEFAULT_REGION = 'AWS_DEFAULT_REGION';
+
+const VAULT_DEFAULT_ADDRESS = 'https://127.0.0.1:8200';
+const AZURE_SUFFIX = { public: 'vault.azure.net', china: 'vault.azure.cn', usgov: 'vault.usgovcloudapi.net' } as const;
+
+/**
+ * @public Where a ref's secret lives, computed without I/O from the ref, the backend settings and the
+ * environment — the same inputs the backend uses, so the manifest shows the real destination of every request.
+ */
+export function endpointOf(
+  ref: SecretRef,
+  backends: BrokerConfig['backends'],
+  env: Readonly<Record<string, string | undefined>>,
+  baseDir: string
+): Endpoint {
+  switch (ref.scheme) {
+    case 'env':
+      return { kind: 'env', display: `env:${ref.name}` };
+    case 'file':
+    case 'sops':
+    case 'age':
+      return { kind: 'file', display: isAbsolute(ref.path) ? ref.path : resolve(baseDir, ref.path) };
+    case 'vault': {
+      const configured = backends?.vault?.address ?? env[ENV_VAULT_ADDR];
+      return url(configured ?? VAULT_DEFAULT_ADDRESS, configured !== undefined);
+    }
+    case 'aws-sm': {
+      const custom = backends?.['aws-sm']?.endpoint;
+      if (custom !== undefined) {
+        return url(custom, true);
+      }
+      const region =
+        ref.region ?? backends?.['aws-sm']?.region ?? env[ENV_AWS_REGION] ?? env[ENV_AWS_DEFAULT_REGION] ?? '<region>';
+      const domain = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+      return url(`https://secretsmanager.${region}.${domain}`, false);
+    }
+    case 'gcp-sm': {
+      const custom = backends?.['gcp-sm']?.endpoint;
+      return url(custom ?? 'https://secretmanager.googleapis.com', custom !== undefined);
+    }
+    case 'azure-kv': {
+      const settings = backends?.['azure-kv'];
+      if (settings?.endpoint !== undefined) {
+        return url(settings.endpoint, true);
+      }
+      return url(`https://${ref.vault}.${AZURE_SUFFIX[settings?.cloud ?? 'public']}`, false);
+    }
+  }
+}
+
+function url(address: string, custom: boolean): Endpoint {
+  const host = hostOf(address);
+  return { kind: 'url', display: address.replace(/\/+$/, ''), ...(host === undefined ? {} : { host }), custom };
+}

@@ -1,0 +1,152 @@
+import type { Badge } from '../backends/labels.js';
+import type { CredentialSpec } from '../config/normalise.js';
+import { FILE_PATH_SUFFIX } from '../config/normalise.js';
+import type { BrokerConfig } from '../config/schema.js';
+import { formatRef } from '../ref/index.js';
+import type { Delivery } from '../session/types.js';
+import { classifyHost, hostOf } from './classify.js';
+import { endpointOf } from './endpoint.js';
+
+/** @public Status of one credential for this run. */
+export type ManifestStatus = 'resolve' | 'skipped-egress-disabled';
+
+/** @public Where egress was decided. */
+export type EgressSource = 'default' | 'config' | 'env' | 'flag';
+
+/** @public One place a value comes from or goes to, with its honest badge. */
+export interface ManifestPlace {
+  readonly endpoint: string;
+  readonly badge: Badge;
+  /** Why this badge: "loopback address", "AWS public endpoint", "custom endpoint"… */
+  readonly why: string;
+  /** The user's own label, when given. */
+  readonly label?: Badge;
+  /** Set when the label contradicts the endpoint. */
+  readonly labelMismatch?: string;
+}
+
+/** @public One row of the manifest. Documented in the README ("Manifest JSON"). */
+export interface ManifestEntry {
+  readonly name: string;
+  /** Canonical display form of the ref. */
+  readonly ref: string;
+  readonly scheme: string;
+  /** Whether resolving it sends a request over the network. */
+  readonly network: boolean;
+  readonly badge: Badge;
+  readonly source: ManifestPlace;
+  readonly delivery: {
+    readonly as: Delivery;
+    /** Env var holding the value (`env`, `both`). */
+    readonly env?: string;
+    /** Env var holding the file path (`file`, `both`). */
+    readonly fileEnv?: string;
+    /** File name inside the test's private 0700 directory (`file`, `both`). */
+    readonly file?: string;
+  };
+  readonly destination?: ManifestPlace;
+  readonly status: ManifestStatus;
+  /** Why it is skipped, when it is. */
+  readonly reason?: string;
+  /** `config` and/or the test files whose docblocks declare it. */
+  readonly declaredIn: readonly string[];
+}
+
+/** @public The manifest of a run: every declared credential → where it comes from and where it goes. */
+export interface Manifest {
+  readonly version: 1;
+  readonly egress: { readonly enabled: boolean; readonly source: EgressSource };
+  readonly credentials: readonly ManifestEntry[];
+  readonly summary: {
+    readonly total: number;
+    readonly resolve: number;
+    readonly skipped: number;
+    readonly badges: Readonly<Record<Badge, number>>;
+    readonly labelMismatches: number;
+  };
+}
+
+/** @public Inputs of {@link buildManifest}. */
+export interface ManifestInput {
+  readonly credentials: Iterable<CredentialSpec & { readonly declaredIn?: readonly string[] }>;
+  readonly backends: BrokerConfig['backends'];
+  readonly egress: { readonly enabled: boolean; readonly source: EgressSource };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly baseDir: string;
+}
+
+/** @public Build the manifest. Pure: no I/O, no resolution. */
+export function buildManifest(input: ManifestInput): Manifest {
+  const credentials = [...input.credentials].map((spec) => entryFor(spec, input));
+  const badges: Record<Badge, number> = { local: 0, 'self-hosted': 0, 'managed-cloud': 0 };
+  for (const entry of credentials) {
+    badges[entry.badge] += 1;
+  }
+  const skipped = credentials.filter((c) => c.status !== 'resolve').length;
+  return {
+    version: 1,
+    egress: input.egress,
+    credentials,
+    summary: {
+      total: credentials.length,
+      resolve: credentials.length - skipped,
+      skipped,
+      badges,
+      labelMismatches: credentials.filter((c) => c.source.labelMismatch ?? c.destination?.labelMismatch).length,
+    },
+  };
+}
+
+/** @public The sentence a skipped test shows: the credential, its ref, its endpoint and how to enable egress. */
+export function skipReason(entry: Pick<ManifestEntry, 'name' | 'ref' | 'source'>): string {
+  return `credential-broker: ${entry.name} needs ${entry.ref} (${entry.source.endpoint}, ${entry.source.badge}) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 or pass --egress to resolve it`;
+}
+
+function entryFor(
+  spec: CredentialSpec & { readonly declaredIn?: readonly string[] },
+  input: ManifestInput
+): ManifestEntry {
+  const endpoint = endpointOf(spec.ref, input.backends, input.env, input.baseDir);
+  const network = endpoint.kind === 'url';
+  const settings = input.backends?.[spec.ref.scheme] as { label?: Badge } | undefined;
+  const source = place(endpoint.display, endpoint.host, settings?.label);
+  const destination =
+    spec.destination === undefined
+      ? undefined
+      : place(spec.destination.url, hostOf(spec.destination.url), spec.destination.label);
+  const status: ManifestStatus = network && !input.egress.enabled ? 'skipped-egress-disabled' : 'resolve';
+  const base = {
+    name: spec.name,
+    ref: formatRef(spec.ref),
+    scheme: spec.ref.scheme,
+    network,
+    badge: source.badge,
+    source,
+    delivery: delivery(spec),
+    ...(destination === undefined ? {} : { destination }),
+    status,
+    declaredIn: spec.declaredIn ?? [spec.origin],
+  };
+  return status === 'resolve' ? base : { ...base, reason: skipReason(base) };
+}
+
+function place(endpoint: string, host: string | undefined, label: Badge | undefined): ManifestPlace {
+  const { badge, why } = classifyHost(host);
+  if (label === undefined) {
+    return { endpoint, badge, why };
+  }
+  return label === badge
+    ? { endpoint, badge, why, label }
+    : { endpoint, badge, why, label, labelMismatch: `labelled "${label}" but the endpoint is ${badge} (${why})` };
+}
+
+function delivery(spec: CredentialSpec): ManifestEntry['delivery'] {
+  switch (spec.delivery) {
+    case 'env':
+      return { as: 'env', env: spec.envName };
+    case 'file':
+      return { as: 'file', fileEnv: spec.envName, file: spec.fileName };
+    case 'both':
+      return { as: 'both', env: spec.envName, fileEnv: `${spec.envName}${FILE_PATH_SUFFIX}`, file: spec.fileName };
+  }
+}

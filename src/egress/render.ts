@@ -1,0 +1,126 @@
+import { BADGE_GLYPHS } from './classify.js';
+import type { Manifest, ManifestEntry, ManifestPlace } from './manifest.js';
+
+/** @public */
+export type ManifestFormat = 'terminal' | 'markdown' | 'json';
+
+/** @public Options of {@link renderManifest}. */
+export interface RenderOptions {
+  /** Use emoji badges and box characters. @default detected from LC_ALL / LC_CTYPE / LANG */
+  readonly unicode?: boolean;
+}
+
+/** @public Whether the terminal is UTF-8, by the locale variables (first one set wins, as in POSIX). */
+export function isUtf8Locale(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  const locale = env['LC_ALL'] || env['LC_CTYPE'] || env['LANG'] || '';
+  if (locale === '') {
+    // No locale at all: modern terminals (and CI logs) are UTF-8, but a bare POSIX locale is not.
+    return process.platform === 'win32' ? Boolean(env['WT_SESSION']) : env['TERM'] !== 'linux';
+  }
+  return /utf-?8/i.test(locale);
+}
+
+/** @public Render the manifest as a terminal table, Markdown, or JSON (schema: README "Manifest JSON"). */
+export function renderManifest(manifest: Manifest, format: ManifestFormat, options: RenderOptions = {}): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(manifest, null, 2)}\n`;
+    case 'markdown':
+      return renderMarkdown(manifest);
+    case 'terminal':
+      return renderTerminal(manifest, options.unicode ?? isUtf8Locale());
+  }
+}
+
+const HEADERS = ['name', 'ref', 'source', 'delivered as', 'destination', 'status'] as const;
+
+function cells(entry: ManifestEntry, badge: (p: ManifestPlace) => string): string[] {
+  return [
+    entry.name,
+    entry.ref,
+    `${badge(entry.source)} ${entry.source.endpoint}`,
+    deliveryText(entry),
+    entry.destination === undefined ? '-' : `${badge(entry.destination)} ${entry.destination.endpoint}`,
+    entry.status === 'resolve' ? 'resolve' : 'skipped (egress disabled)',
+  ];
+}
+
+function deliveryText({ delivery }: ManifestEntry): string {
+  switch (delivery.as) {
+    case 'env':
+      return `env ${delivery.env}`;
+    case 'file':
+      return `file ${delivery.file} (path in ${delivery.fileEnv})`;
+    case 'both':
+      return `env ${delivery.env} + file ${delivery.file} (path in ${delivery.fileEnv})`;
+  }
+}
+
+function header(manifest: Manifest): string {
+  const { enabled, source } = manifest.egress;
+  const egress = enabled
+    ? `egress ENABLED (${source}): the credentials below will be fetched from the sources shown`
+    : `egress disabled (${source}): nothing leaves this machine; network credentials are skipped`;
+  return `credential-broker manifest — ${egress}`;
+}
+
+function footer(manifest: Manifest, glyph: (b: keyof typeof BADGE_GLYPHS) => string): string[] {
+  const { summary } = manifest;
+  const lines = [
+    `${summary.total} credentials: ${summary.resolve} to resolve, ${summary.skipped} skipped · ` +
+      `${glyph('local')} ${summary.badges.local} local, ${glyph('self-hosted')} ${summary.badges['self-hosted']} self-hosted, ` +
+      `${glyph('managed-cloud')} ${summary.badges['managed-cloud']} managed-cloud`,
+  ];
+  for (const entry of manifest.credentials) {
+    for (const p of [entry.source, entry.destination]) {
+      if (p?.labelMismatch !== undefined) {
+        lines.push(`! ${entry.name}: ${p.endpoint} ${p.labelMismatch}`);
+      }
+    }
+  }
+  return lines;
+}
+
+function renderTerminal(manifest: Manifest, unicode: boolean): string {
+  const glyph = (b: keyof typeof BADGE_GLYPHS) => (unicode ? BADGE_GLYPHS[b].emoji : BADGE_GLYPHS[b].ascii);
+  const badge = (p: ManifestPlace) => `${glyph(p.badge)}${p.labelMismatch === undefined ? '' : '!'}`;
+  const rows = [HEADERS.slice(), ...manifest.credentials.map((e) => cells(e, badge))];
+  const widths = HEADERS.map((_, i) => Math.max(...rows.map((r) => displayWidth(r[i] ?? ''))));
+  const line = (r: readonly string[]) =>
+    r
+      .map((c, i) => c + ' '.repeat((widths[i] ?? 0) - displayWidth(c)))
+      .join('  ')
+      .trimEnd();
+  const rule = widths.map((w) => (unicode ? '─' : '-').repeat(w)).join('  ');
+  const body = manifest.credentials.length === 0 ? ['(no credentials declared)'] : rows.slice(1).map(line);
+  return `${[header(manifest), '', line(HEADERS), rule, ...body, '', ...footer(manifest, glyph)].join('\n')}\n`;
+}
+
+function renderMarkdown(manifest: Manifest): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  const badge = (p: ManifestPlace) =>
+    `${BADGE_GLYPHS[p.badge].emoji} ${p.badge}${p.labelMismatch === undefined ? '' : ' ⚠️'}`;
+  const rows = manifest.credentials.map((e) => `| ${cells(e, badge).map(esc).join(' | ')} |`);
+  return `${[
+    `### ${header(manifest)}`,
+    '',
+    `| ${HEADERS.join(' | ')} |`,
+    `|${HEADERS.map(() => ' --- ').join('|')}|`,
+    ...rows,
+    '',
+    ...footer(manifest, (b) => BADGE_GLYPHS[b].emoji),
+  ].join('\n')}\n`;
+}
+
+// Emoji and the variation selector: the badges are the only wide glyphs we print.
+function displayWidth(text: string): number {
+  let width = 0;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0) ?? 0;
+    if (cp === 0xfe0f) {
+      continue;
+    }
+    width += cp >= 0x1f000 || cp === 0x2601 ? 2 : 1;
+  }
+  return width;
+}

@@ -1,0 +1,2 @@
+export type { AcquireRequest, Lease, WorkerBroker } from './worker.js';
+export { connectWorker } from './worker.js';

@@ -1,0 +1,209 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Logger } from '../backend/types.js';
+import { createResolver, type Resolver, type ResolverOptions } from '../broker/resolver.js';
+import { loadConfig } from '../config/load.js';
+import type { CredentialSpec, LoadedConfig } from '../config/normalise.js';
+import { buildManifest, type Manifest, skipReason } from '../egress/manifest.js';
+import { type ManifestFormat, renderManifest } from '../egress/render.js';
+import { isBrokerError } from '../errors.js';
+import { type ChannelServer, listenChannel } from '../ipc/server.js';
+import { createLogger, ENV_DEBUG } from '../log.js';
+import { createScratchRoot, installCleanupHandlers, type ScratchRoot, sweep } from '../materialise/index.js';
+import { Scrubber } from '../scrub/index.js';
+import type { SecretValue } from '../scrub/secret-value.js';
+import { Declarations } from './declarations.js';
+import { decideEgress } from './egress.js';
+import type { Grant, SessionHandle, SessionOptions } from './types.js';
+
+/** @public Scrub replacement used unless the config sets `scrub.replacement`. */
+export const DEFAULT_REPLACEMENT = '[redacted:{name}]';
+/** @public Shortest value the scrubber will match unless the config sets `scrub.minLength`. */
+export const DEFAULT_MIN_SCRUB_LENGTH = 6;
+
+/** @public A run's broker in its main process. See the README "Architecture". */
+export interface BrokerSession {
+  readonly handle: SessionHandle;
+  readonly egressEnabled: boolean;
+  readonly configDir: string;
+  readonly config: LoadedConfig;
+  readonly scrubber: Scrubber;
+  readonly log: Logger;
+  readonly stats: { readonly fetches: number; readonly resolved: readonly string[] };
+  plan(testFiles: readonly string[]): void;
+  manifest(): Manifest;
+  renderManifest(format: ManifestFormat): string;
+  egressSummaryLine(): string | undefined;
+  /** Resolve for one requester (a test file, or undefined for config-only callers such as `run`). */
+  grant(file: string | undefined, names: readonly string[]): Promise<readonly Grant[]>;
+  /** Resolve one credential directly (CLI `run`, `check`). */
+  resolve(spec: CredentialSpec): Promise<SecretValue>;
+  close(): Promise<void>;
+  closeSync(): void;
+}
+
+/** @public Extra options for tests and custom integrations. */
+export interface StartSessionOptions extends SessionOptions {
+  /** Start the private channel for workers. @default true */
+  readonly serve?: boolean;
+  /** Backend factories replacing the registry's (tests, benchmarks, custom backends). */
+  readonly factories?: ResolverOptions['factories'];
+  /** Forwarded to the resolver. */
+  readonly retryDelayMs?: number;
+}
+
+/**
+ * @public Start a run's broker: load the config, decide egress, sweep stale scratch dirs, create the 0700 scratch
+ * root, install exit/signal wipes, open the private channel. Nothing is resolved until a test asks.
+ */
+export async function startSession(options: StartSessionOptions = {}): Promise<BrokerSession> {
+  const env = options.env ?? process.env;
+  const config = await loadConfig({
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    ...(options.configFile === undefined ? {} : { configFile: options.configFile }),
+    ...(options.config === undefined ? {} : { config: options.config }),
+  });
+  const egress = decideEgress(options.egress, env, config.config.egress?.enabled);
+  const replacement = config.config.scrub?.replacement ?? DEFAULT_REPLACEMENT;
+  const minScrubLength = config.config.scrub?.minLength ?? DEFAULT_MIN_SCRUB_LENGTH;
+  const scrubber = new Scrubber({ minLength: minScrubLength, replacement });
+  const log = options.log ?? createLogger({ scrub: (text) => scrubber.scrub(text), debug: env[ENV_DEBUG] === '1' });
+
+  sweep();
+  const scratch: ScratchRoot = createScratchRoot({ projectDir: config.dir, env });
+  const resolved = new Set<string>();
+  const declarations = new Declarations(config.credentials);
+  const resolver: Resolver = createResolver({
+    backends: config.config.backends,
+    baseDir: config.dir,
+    env,
+    egressEnabled: egress.enabled,
+    log,
+    ...(config.config.resolve?.concurrency === undefined ? {} : { concurrency: config.config.resolve.concurrency }),
+    ...(config.config.resolve?.timeoutMs === undefined ? {} : { timeoutMs: config.config.resolve.timeoutMs }),
+    ...(config.config.resolve?.retries === undefined ? {} : { retries: config.config.resolve.retries }),
+    ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
+    ...(options.factories === undefined ? {} : { factories: options.factories }),
+  });
+
+  const manifest = () =>
+    buildManifest({
+      credentials: declarations.all(),
+      backends: config.config.backends,
+      egress,
+      env,
+      baseDir: config.dir,
+    });
+
+  const resolveSpec = async (spec: CredentialSpec): Promise<SecretValue> => {
+    const value = await resolver.resolve(spec);
+    if (!resolved.has(spec.name)) {
+      resolved.add(spec.name);
+      const warning = scrubber.add(value.reveal(), spec.name);
+      if (warning !== undefined) {
+        log.warn(warning);
+      }
+    }
+    return value;
+  };
+
+  const grant = async (file: string | undefined, names: readonly string[]): Promise<readonly Grant[]> => {
+    const specs = names.map((name) => declarations.lookup(file, name));
+    return Promise.all(
+      specs.map(async (spec): Promise<Grant> => {
+        const entry = buildManifest({
+          credentials: [spec],
+          backends: config.config.backends,
+          egress,
+          env,
+          baseDir: config.dir,
+        }).credentials[0];
+        if (entry !== undefined && entry.status !== 'resolve') {
+          return { name: spec.name, status: 'skipped', reason: skipReason(entry) };
+        }
+        try {
+          const value = await resolveSpec(spec);
+          return {
+            name: spec.name,
+            status: 'ok',
+            value: value.reveal(),
+            delivery: spec.delivery,
+            envName: spec.envName,
+            fileName: spec.fileName,
+          };
+        } catch (error) {
+          return {
+            name: spec.name,
+            status: 'error',
+            code: isBrokerError(error) ? error.code : 'INTERNAL',
+            message: isBrokerError(error) ? error.message : `${spec.name}: resolution failed`,
+          };
+        }
+      })
+    );
+  };
+
+  const token = randomBytes(32).toString('hex');
+  const socketPath = join(scratch.path, 'broker.sock');
+  const server: ChannelServer | undefined =
+    options.serve === false ? undefined : await listenChannel(socketPath, token, grant);
+
+  let closed = false;
+  const closeSync = () => {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    server?.closeSync();
+    scratch.wipeSync();
+  };
+  const uninstall = installCleanupHandlers(closeSync);
+
+  return {
+    handle: {
+      socketPath,
+      token,
+      scratchRoot: scratch.path,
+      egressEnabled: egress.enabled,
+      replacement,
+      minScrubLength,
+    },
+    egressEnabled: egress.enabled,
+    configDir: config.dir,
+    config,
+    scrubber,
+    log,
+    stats: {
+      get fetches() {
+        return resolver.fetches;
+      },
+      get resolved() {
+        return [...resolved];
+      },
+    },
+    plan: (files) => declarations.plan(files),
+    manifest,
+    renderManifest: (format) => renderManifest(manifest(), format),
+    egressSummaryLine: () => {
+      if (egress.enabled) {
+        return undefined;
+      }
+      const skipped = manifest().credentials.filter((c) => c.status !== 'resolve');
+      if (skipped.length === 0) {
+        return undefined;
+      }
+      return `credential-broker: egress disabled — ${skipped.length} network credential${skipped.length === 1 ? '' : 's'} (${skipped.map((c) => c.name).join(', ')}) will not be resolved; tests that need them are skipped. Set CREDENTIAL_BROKER_EGRESS=1 or pass --egress to run them`;
+    },
+    grant,
+    resolve: resolveSpec,
+    async close() {
+      if (closed) {
+        return;
+      }
+      await resolver.close();
+      closeSync();
+      uninstall();
+    },
+    closeSync,
+  };
+}

@@ -1,0 +1,52 @@
+import type { Logger } from '../backend/types.js';
+import type { Manifest } from '../egress/manifest.js';
+
+/**
+ * @public How a credential reaches a test. `env`: the value in env var `envName`. `file`: a 0600 file whose path
+ * is in env var `envName`. `both`: the value in `envName` and the file's path in `${envName}_FILE`.
+ */
+export type Delivery = 'env' | 'file' | 'both';
+
+/** @public Options to start a broker session in the main process of a run. */
+export interface SessionOptions {
+  /** Where to look for `credential-broker.config.*` (upwards). @default process.cwd() */
+  readonly cwd?: string;
+  /** Explicit config file, or an inline config object (then no file is searched). */
+  readonly configFile?: string;
+  readonly config?: unknown;
+  /** Overrides `egress.enabled` (CLI `--egress`). `CREDENTIAL_BROKER_EGRESS=1` also turns it on. */
+  readonly egress?: boolean;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly log?: Logger;
+}
+
+/**
+ * @public The small, serialisable handle a worker needs to reach the session: a Unix socket inside the 0700
+ * scratch root and a random token. It carries no secret values; give it to workers through `provide` (Vitest) or a
+ * 0600 state file (Jest), never argv.
+ */
+export interface SessionHandle {
+  readonly socketPath: string;
+  readonly token: string;
+  readonly scratchRoot: string;
+  readonly egressEnabled: boolean;
+  /** Replacement template for scrubbed values, e.g. `[redacted:{name}]`. */
+  readonly replacement: string;
+  readonly minScrubLength: number;
+}
+
+/** @public One credential as a worker receives it for one test. */
+export type Grant =
+  | {
+      readonly name: string;
+      readonly status: 'ok';
+      readonly value: string;
+      readonly delivery: Delivery;
+      readonly envName: string;
+      readonly fileName: string;
+    }
+  | { readonly name: string; readonly status: 'skipped'; readonly reason: string }
+  | { readonly name: string; readonly status: 'error'; readonly code: string; readonly message: string };
+
+export type { BrokerSession } from './session.js';
+export type { Manifest };
