@@ -21,11 +21,7 @@ export class RefSyntaxError extends BrokerError {
     const display = displayRefInput(input);
     const column = [...input.slice(0, index)].length + 1;
     const what = problem === undefined ? `expected ${expected}` : `${problem}; expected ${expected}`;
-    super(
-      'REF_SYNTAX',
-      `ref: ${what} at column ${column} in ${JSON.stringify(display)}`,
-      hint === undefined ? {} : { hint }
-    );
+    super('REF_SYNTAX', `ref: ${what} at column ${column} in ${quote(display)}`, hint === undefined ? {} : { hint });
     this.column = column;
     this.expected = expected;
     this.input = display;
@@ -69,4 +65,12 @@ export function describeChar(ch: string | undefined): string {
     return `control character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
   }
   return /\s/.test(ch) ? 'whitespace' : JSON.stringify(ch);
+}
+
+/** @internal A JSON string literal that also escapes DEL and C1 controls, which JSON leaves raw (and invisible). */
+export function quote(text: string): string {
+  return JSON.stringify(text).replaceAll(
+    /[\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+  );
 }

@@ -67,7 +67,7 @@ const MOUNT_CHARS = 'a mount name character (A-Z a-z 0-9 _ . -)';
 const VAULT_CHARS = 'a path character (A-Z a-z 0-9 _ . ~ + = , @ -)';
 
 function parseVault(loc: Span, r: RefReader): LocatorFields {
-  const [mount, ...rest] = segments(loc, r, 'a mount name', 'a path segment');
+  const [mount, ...rest] = segments(loc, r, ['a mount name']);
   if (mount === undefined || rest.length === 0) {
     return r.unexpected(
       loc.start + loc.text.length,
@@ -153,7 +153,10 @@ const GCP_SECRET_CHARS = 'a secret id character (A-Z a-z 0-9 _ -)';
 const GCP_PROJECT_RE = /^(?:(?:[a-z0-9][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]|[0-9]{1,20})$/;
 
 function parseGcpSm(loc: Span, r: RefReader): LocatorFields {
-  const segs = segments(loc, r, 'a project id', 'a path segment');
+  const names = loc.text.startsWith('projects/')
+    ? ['"projects"', 'a project id', '"secrets"', 'a secret id', '"versions"', 'a version']
+    : ['a project id', 'a secret id'];
+  const segs = segments(loc, r, names);
   const end = loc.start + loc.text.length;
   let project: Span;
   let secret: Span;
@@ -207,7 +210,7 @@ const AZURE_VAULT = 'a vault name (3–24 of A-Z a-z 0-9 -, starting with a lett
 const AZURE_SECRET_CHARS = 'a secret name character (A-Z a-z 0-9 -)';
 
 function parseAzureKv(loc: Span, r: RefReader): LocatorFields {
-  const segs = segments(loc, r, 'a vault name', 'a path segment');
+  const segs = segments(loc, r, ['a vault name', 'a secret name', 'a version']);
   const [vault, name, version] = segs;
   if (name === undefined) {
     return r.unexpected(
@@ -257,11 +260,11 @@ function split(span: Span, sep: string): Span[] {
 }
 
 /** `/`-separated segments, none empty: no leading, trailing or double slash. */
-function segments(span: Span, r: RefReader, first: string, next: string): Span[] {
+function segments(span: Span, r: RefReader, names: readonly string[]): Span[] {
   const segs = split(span, '/');
   segs.forEach((seg, i) => {
     if (seg.text === '') {
-      r.unexpected(seg.start, i === 0 ? first : next);
+      r.unexpected(seg.start, names[i] ?? 'a path segment');
     }
   });
   return segs;

@@ -46,7 +46,7 @@ export const PARAMS: Readonly<Record<Scheme, readonly ParamSpec[]>> = {
   sops: [
     {
       name: 'format',
-      expected: SOPS_FORMATS.map((f) => JSON.stringify(f)).join(', '),
+      expected: `one of ${orList(SOPS_FORMATS)}`,
       valid: (v) => (SOPS_FORMATS as readonly string[]).includes(v),
     },
   ],
@@ -57,9 +57,12 @@ export const PARAMS: Readonly<Record<Scheme, readonly ParamSpec[]>> = {
 
 /** @internal "…" or "…", in words, for error messages. */
 export function describeParams(scheme: Scheme): string {
-  const names = PARAMS[scheme].map((p) => JSON.stringify(p.name));
-  if (names.length === 0) {
-    return `no parameters (${scheme} refs take none)`;
-  }
-  return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+  const names = PARAMS[scheme].map((p) => p.name);
+  return names.length === 0 ? `no parameters (${scheme} refs take none)` : orList(names);
+}
+
+/** @internal `"a", "b" or "c"`. */
+export function orList(items: readonly string[]): string {
+  const quoted = items.map((i) => JSON.stringify(i));
+  return quoted.length === 1 ? quoted[0]! : `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`;
 }

@@ -140,12 +140,20 @@ function parseQuery(scheme: Scheme, query: Span, r: RefReader): Map<string, Para
         at,
         describeParams(scheme),
         `parameter ${JSON.stringify(name)} is not allowed`,
-        `Refs never carry credentials or server addresses: set those in the backend configuration (backends.${scheme})`
+        scheme === 'env' || scheme === 'file'
+          ? 'Refs never carry credentials or server addresses'
+          : `Refs never carry credentials or server addresses: set those in the backend configuration (backends.${scheme})`
       );
     }
     const spec = PARAMS[scheme].find((p) => p.name === name);
     if (spec === undefined) {
-      r.fail(at, describeParams(scheme), `unknown parameter ${JSON.stringify(name)}`);
+      const lower = PARAMS[scheme].some((p) => p.name === name.toLowerCase());
+      r.fail(
+        at,
+        describeParams(scheme),
+        `unknown parameter ${JSON.stringify(name)}`,
+        lower ? 'Parameter names are lowercase' : undefined
+      );
     }
     if (params.has(name)) {
       r.fail(at, 'each parameter at most once', `duplicate parameter ${JSON.stringify(name)}`);
