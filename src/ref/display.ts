@@ -12,8 +12,10 @@ export function displayRefInput(input: string): string {
   let shown = input.replaceAll(/([?&])([^=&#?]*)=([^&#?]*)/g, (whole, sep: string, name: string) =>
     isSensitiveParam(name) ? `${sep}${name}=${REDACTED}` : whole
   );
-  // URL userinfo (`vault://user:password@host/…`, `vault://s.token@host/…`). Only for schemes whose first
-  // segment never holds an `@`; aws-sm names and file paths may.
-  shown = shown.replace(/^((?:vault|gcp-sm|azure-kv):(?:\/\/)?)[^/?#]*@/, `$1${REDACTED}@`);
+  // URL userinfo (`vault://user:password@host/…`, `vault://s.token@host/…`). In vault, gcp-sm and azure-kv the
+  // first segment never holds an `@`; elsewhere (aws-sm names, paths) only `user:password@` is taken for one.
+  shown = shown
+    .replace(/^((?:vault|gcp-sm|azure-kv):(?:\/\/)?)[^/?#]*@/, `$1${REDACTED}@`)
+    .replace(/^([a-z-]+:(?:\/\/)?)(?!arn:)[^/?#@:]*:[^/?#]*@/, `$1${REDACTED}@`);
   return shown.length > MAX_DISPLAY ? `${shown.slice(0, MAX_DISPLAY)}…` : shown;
 }

@@ -1,4 +1,5 @@
 import type { RefReader } from './errors.js';
+import { addressHint } from './sensitive.js';
 import type { AwsSmRef, AzureKvRef, EnvRef, GcpSmRef, Scheme, VaultRef } from './types.js';
 
 /** A piece of the input and where it starts (0-based index into the whole ref). */
@@ -58,8 +59,6 @@ const LOCATOR_EXPECTED: Readonly<Record<Scheme, string>> = {
 };
 
 const ENV_CHARS = 'an environment variable name character (A-Z a-z 0-9 _)';
-const VAULT_ADDRESS_HINT =
-  'Refs never carry credentials or server addresses: set those in the backend configuration (backends.vault)';
 
 // ---------------------------------------------------------------------------------------------- vault
 
@@ -77,7 +76,7 @@ function parseVault(loc: Span, r: RefReader): LocatorFields {
   }
   if (/[:@]/.test(mount.text)) {
     // `vault://host:8200/…`, `vault://user:password@host/…`: an address where the mount belongs.
-    r.fail(mount.start, 'a mount name', 'server address or credentials in place of the mount', VAULT_ADDRESS_HINT);
+    r.fail(mount.start, 'a mount name', 'server address or credentials in place of the mount', addressHint('vault'));
   }
   checkChars(mount, /[A-Za-z0-9_.-]/, MOUNT_CHARS, r);
   for (const seg of [mount, ...rest]) {
@@ -106,6 +105,9 @@ const ARN_PARTS = [
 
 function parseAwsSm(loc: Span, r: RefReader): LocatorFields {
   if (!loc.text.startsWith('arn:')) {
+    if (/^[^/]*:[^/]*@/.test(loc.text)) {
+      r.fail(loc.start, LOCATOR_EXPECTED['aws-sm'], 'credentials in place of the secret name', addressHint('aws-sm'));
+    }
     checkAwsName(loc, r, 'An ARN starts with "arn:"');
     return { scheme: 'aws-sm', id: loc.text };
   }
@@ -186,6 +188,9 @@ function parseGcpSm(loc: Span, r: RefReader): LocatorFields {
     }
     [project, secret] = segs as [Span, Span];
   }
+  if (project.text.includes('@')) {
+    r.fail(project.start, 'a project id', 'credentials in place of the project', addressHint('gcp-sm'));
+  }
   if (!GCP_PROJECT_RE.test(project.text)) {
     r.fail(project.start, GCP_PROJECT, `invalid project id ${JSON.stringify(project.text)}`);
   }
@@ -223,6 +228,14 @@ function parseAzureKv(loc: Span, r: RefReader): LocatorFields {
     r.unexpected(segs[3]!.start - 1, '"#", "?" or end of input');
   }
   const v = vault!;
+  if (/[:@]/.test(v.text)) {
+    r.fail(
+      v.start,
+      'a vault name',
+      'server address or credentials in place of the vault name',
+      addressHint('azure-kv')
+    );
+  }
   const bad = firstBad(v.text, /[A-Za-z0-9-]/);
   if (bad !== -1) {
     // `myvault.vault.azure.net` is the vault's host; the ref wants only its name.

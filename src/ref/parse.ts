@@ -3,7 +3,7 @@ import { parseKey } from './key.js';
 import type { LocatorFields } from './locators.js';
 import { parseLocator } from './locators.js';
 import { describeParams, PARAMS } from './params.js';
-import { isSensitiveParam } from './sensitive.js';
+import { addressHint, isSensitiveParam } from './sensitive.js';
 import type { KeySelector, Scheme, SecretRef, SopsFormat } from './types.js';
 import { SCHEMES } from './types.js';
 
@@ -136,14 +136,7 @@ function parseQuery(scheme: Scheme, query: Span, r: RefReader): Map<string, Para
     const eq = pair.indexOf('=');
     const name = eq === -1 ? pair : pair.slice(0, eq);
     if (isSensitiveParam(name)) {
-      r.fail(
-        at,
-        describeParams(scheme),
-        `parameter ${JSON.stringify(name)} is not allowed`,
-        scheme === 'env' || scheme === 'file'
-          ? 'Refs never carry credentials or server addresses'
-          : `Refs never carry credentials or server addresses: set those in the backend configuration (backends.${scheme})`
-      );
+      r.fail(at, describeParams(scheme), `parameter ${JSON.stringify(name)} is not allowed`, addressHint(scheme));
     }
     const spec = PARAMS[scheme].find((p) => p.name === name);
     if (spec === undefined) {
