@@ -17,7 +17,7 @@ export interface ResolverOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly egressEnabled: boolean;
   readonly log: Logger;
-  /** Fetches in flight at once. @default 8 */
+  /** Fetches in flight at once. @default 64 */
   readonly concurrency?: number;
   /** Per-fetch timeout. @default 15000 */
   readonly timeoutMs?: number;
@@ -41,7 +41,7 @@ export interface Resolver {
 
 /** @public */
 export function createResolver(options: ResolverOptions): Resolver {
-  const limit = createLimiter(options.concurrency ?? 8);
+  const limit = createLimiter(options.concurrency ?? 64);
   const timeoutMs = options.timeoutMs ?? 15_000;
   const retries = options.retries ?? 2;
   const retryDelayMs = options.retryDelayMs ?? 200;

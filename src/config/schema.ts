@@ -74,7 +74,7 @@ export const configSchema = z.strictObject({
     .optional(),
   resolve: z
     .strictObject({
-      /** Fetches in flight at once. @default 8 */
+      /** Fetches in flight at once. @default 64 */
       concurrency: z.int().min(1).max(256).optional(),
       /** Per-fetch timeout. @default 15000 */
       timeoutMs: z.int().min(1).optional(),

@@ -26,7 +26,7 @@ const MANAGED_SUFFIXES: readonly [suffix: string, provider: string][] = [
 ];
 
 // Names that only resolve inside an organisation or a cluster.
-const PRIVATE_SUFFIXES = ['.internal', '.local', '.lan', '.corp', '.home.arpa', '.intranet', '.svc', '.cluster.local'];
+const PRIVATE_SUFFIXES = ['.cluster.local', '.internal', '.local', '.lan', '.corp', '.home.arpa', '.intranet', '.svc'];
 
 // Instance-metadata endpoints are served by the cloud provider even though the address is link-local.
 const METADATA_ADDRESSES = new Set(['169.254.169.254', 'fd00:ec2::254', '169.254.170.2']);
@@ -88,9 +88,9 @@ function classifyIp(ip: string, version: number): Classification {
   if (v6 === '::1') {
     return { badge: 'local', why: 'loopback address' };
   }
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(v6);
-  if (mapped?.[1] !== undefined) {
-    return classifyIp(mapped[1], 4);
+  const mapped = ipv4Mapped(v6);
+  if (mapped !== undefined) {
+    return classifyIp(mapped, 4);
   }
   if (/^f[cd]/.test(v6)) {
     return { badge: 'self-hosted', why: 'unique local address (fc00::/7)' };
@@ -99,6 +99,20 @@ function classifyIp(ip: string, version: number): Classification {
     return { badge: 'self-hosted', why: 'link-local address' };
   }
   return { badge: 'self-hosted', why: 'custom endpoint (public address)' };
+}
+
+// `::ffff:127.0.0.1`, which URL parsing turns into `::ffff:7f00:1`.
+function ipv4Mapped(v6: string): string | undefined {
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(v6);
+  if (dotted?.[1] !== undefined) {
+    return dotted[1];
+  }
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(v6);
+  if (hex?.[1] === undefined || hex[2] === undefined) {
+    return undefined;
+  }
+  const [high, low] = [Number.parseInt(hex[1], 16), Number.parseInt(hex[2], 16)];
+  return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
 }
 
 /** @public Extract the host of an URL or a bare `host[:port]`; undefined when it is neither. */

@@ -38,8 +38,16 @@ export function endpointOf(
       if (custom !== undefined) {
         return url(custom, true);
       }
-      const region =
-        ref.region ?? backends?.['aws-sm']?.region ?? env[ENV_AWS_REGION] ?? env[ENV_AWS_DEFAULT_REGION] ?? '<region>';
+      const region = ref.region ?? backends?.['aws-sm']?.region ?? env[ENV_AWS_REGION] ?? env[ENV_AWS_DEFAULT_REGION];
+      if (region === undefined) {
+        // Unknown until the SDK's own chain runs; the host is AWS's either way.
+        return {
+          kind: 'url',
+          display: 'https://secretsmanager.<region>.amazonaws.com',
+          host: 'amazonaws.com',
+          custom: false,
+        };
+      }
       const domain = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
       return url(`https://secretsmanager.${region}.${domain}`, false);
     }

@@ -93,7 +93,9 @@ function renderTerminal(manifest: Manifest, unicode: boolean): string {
       .trimEnd();
   const rule = widths.map((w) => (unicode ? '─' : '-').repeat(w)).join('  ');
   const body = manifest.credentials.length === 0 ? ['(no credentials declared)'] : rows.slice(1).map(line);
-  return `${[header(manifest), '', line(HEADERS), rule, ...body, '', ...footer(manifest, glyph)].join('\n')}\n`;
+  const text = `${[header(manifest), '', line(HEADERS), rule, ...body, '', ...footer(manifest, glyph)].join('\n')}\n`;
+  // Refs and paths are the user's own text; only our punctuation needs an ASCII form.
+  return unicode ? text : text.replaceAll('—', '-').replaceAll('·', '|');
 }
 
 function renderMarkdown(manifest: Manifest): string {

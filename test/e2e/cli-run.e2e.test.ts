@@ -1,0 +1,159 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+const cli = join(root, 'dist', 'cli.js');
+const recorder = join(root, 'test', 'helpers', 'record-sockets.cjs');
+const CANARY_ENV = 'CANARY_CLI_ENV_9f8e7d6c5b4a';
+const CANARY_FILE = 'CANARY_CLI_FILE_1a2b3c4d5e6f';
+
+let project: string;
+let scratchBase: string;
+
+beforeAll(() => {
+  project = mkdtempSync(join(tmpdir(), 'cb-cli-'));
+  scratchBase = mkdtempSync(join(tmpdir(), 'cb-cli-scratch-'));
+  mkdirSync(join(project, 'secrets'));
+  writeFileSync(join(project, 'secrets', 'tls.pem'), `-----BEGIN TEST-----\n${CANARY_FILE}\n-----END TEST-----\n`);
+  writeFileSync(
+    join(project, 'credential-broker.config.json'),
+    JSON.stringify({
+      backends: { vault: { address: 'https://vault.internal:8200' } },
+      credentials: {
+        API_TOKEN: 'env:SOURCE_TOKEN',
+        TLS_KEY: { ref: 'file:secrets/tls.pem', as: 'file', file: 'tls.pem' },
+        DATABASE_URL: 'vault:secret/db#url',
+        PAYMENTS: 'aws-sm://payments/api#key',
+      },
+    })
+  );
+  // The child prints its secrets every way a careless test would.
+  writeFileSync(
+    join(project, 'child.mjs'),
+    `import { statSync, readFileSync } from 'node:fs';
+const token = process.env.API_TOKEN ?? '';
+const path = process.env.TLS_KEY ?? '';
+console.log('raw', token);
+console.log('b64', Buffer.from('user:' + token).toString('base64'));
+console.log('hex', Buffer.from(token).toString('hex'));
+console.log('url', encodeURIComponent('a b/' + token));
+console.log('json', JSON.stringify({ token }));
+console.log('colour', token.split('').map((c) => '\\x1b[31m' + c + '\\x1b[39m').join(''));
+process.stdout.write(token.slice(0, 7));
+await new Promise((r) => setTimeout(r, 150));
+process.stdout.write(token.slice(7) + '\\n');
+console.error('stderr', token);
+console.log('file', path, (statSync(path).mode & 0o777).toString(8), readFileSync(path, 'utf8').split('\\n')[1]);
+console.log('db', process.env.DATABASE_URL === undefined ? 'unset' : 'set');
+process.exit(Number(process.env.CHILD_EXIT ?? 0));
+`
+  );
+});
+
+afterAll(() => {
+  rmSync(project, { recursive: true, force: true });
+  rmSync(scratchBase, { recursive: true, force: true });
+});
+
+function runCli(args: string[], extraEnv: Record<string, string> = {}) {
+  const record = join(project, `sockets-${Math.random().toString(16).slice(2)}.log`);
+  const result = spawnSync(process.execPath, ['--require', recorder, cli, ...args], {
+    cwd: project,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      SOURCE_TOKEN: CANARY_ENV,
+      RECORD_SOCKETS_FILE: record,
+      XDG_RUNTIME_DIR: scratchBase,
+      CREDENTIAL_BROKER_EGRESS: '',
+      FORCE_COLOR: '0',
+      ...extraEnv,
+    },
+  });
+  const sockets = existsSync(record) ? readFileSync(record, 'utf8') : '';
+  return { ...result, sockets };
+}
+
+describe('credential-broker run', () => {
+  it('materialises local credentials, skips network ones with reasons, scrubs every form, opens no socket', () => {
+    const result = runCli(['run', '--', process.execPath, 'child.mjs']);
+    expect(result.status).toBe(0);
+    const out = result.stdout;
+    expect(out).toContain('raw [redacted:API_TOKEN]');
+    expect(out).toMatch(/^b64 .*\[redacted:API_TOKEN\]/m);
+    expect(out).toContain('hex [redacted:API_TOKEN]');
+    expect(out).toContain('url a%20b%2F[redacted:API_TOKEN]');
+    expect(out).toContain('json {"token":"[redacted:API_TOKEN]"}');
+    expect(out).toContain('[redacted:API_TOKEN]\n');
+    expect(out).toMatch(/^colour .*redacted:API_TOKEN/m);
+    expect(out).toMatch(/^file \S+tls\.pem 600 \[redacted:TLS_KEY\]$/m);
+    expect(out).toContain('db unset');
+    expect(result.stderr).toContain('stderr [redacted:API_TOKEN]');
+    expect(result.stderr).toContain(
+      'credential-broker: DATABASE_URL needs vault:secret/db#url (https://vault.internal:8200, self-hosted) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 or pass --egress to resolve it'
+    );
+    expect(result.stderr).toContain(
+      'credential-broker: PAYMENTS needs aws-sm:payments/api#key (https://secretsmanager.<region>.amazonaws.com, managed-cloud) but egress is disabled'
+    );
+    for (const text of [out, result.stderr]) {
+      expect(text).not.toContain(CANARY_ENV);
+      expect(text).not.toContain(CANARY_FILE);
+      expect(text).not.toContain(Buffer.from(CANARY_ENV).toString('base64').slice(4, 20));
+    }
+    // The file existed with mode 600 during the run and is gone after it, with its whole scratch root.
+    const path = /^file (\S+)/m.exec(out)?.[1] ?? '';
+    expect(path.startsWith(scratchBase)).toBe(true);
+    expect(existsSync(path)).toBe(false);
+    expect(readdirSync(scratchBase)).toEqual([]);
+    // The broker process itself (the first pid recorded is the CLI) opened no socket and resolved no name.
+    const cliPid = String(result.pid);
+    expect(result.sockets.split('\n').filter((line) => line.startsWith(`${cliPid} `))).toEqual([]);
+  });
+
+  it("returns the child's exit code", () => {
+    expect(runCli(['run', '--', process.execPath, 'child.mjs'], { CHILD_EXIT: '3' }).status).toBe(3);
+  });
+
+  it('forwards SIGTERM to the child and wipes', async () => {
+    writeFileSync(join(project, 'sleeper.mjs'), 'console.log(process.env.TLS_KEY); setInterval(() => {}, 1000);\n');
+    const child = spawn(process.execPath, [cli, 'run', '--', process.execPath, 'sleeper.mjs'], {
+      cwd: project,
+      env: { ...process.env, SOURCE_TOKEN: CANARY_ENV, XDG_RUNTIME_DIR: scratchBase },
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    const path = await new Promise<string>((resolvePath) => {
+      child.stdout.on('data', (chunk: string) => {
+        out += chunk;
+        if (out.includes('\n')) {
+          resolvePath(out.trim());
+        }
+      });
+    });
+    expect(existsSync(path)).toBe(true);
+    child.kill('SIGTERM');
+    const [code] = (await new Promise((r) => child.on('close', (...args) => r(args)))) as [number | null];
+    expect(code).toBe(143);
+    expect(existsSync(path)).toBe(false);
+    expect(readdirSync(scratchBase)).toEqual([]);
+  });
+
+  it('prints the manifest and needs no scratch dir or socket for it', () => {
+    const result = runCli(['manifest', '--json']);
+    expect(result.status).toBe(0);
+    const manifest = JSON.parse(result.stdout);
+    expect(manifest.egress).toEqual({ enabled: false, source: 'default' });
+    expect(
+      manifest.credentials.map((c: { name: string; badge: string; status: string }) => [c.name, c.badge, c.status])
+    ).toEqual([
+      ['API_TOKEN', 'local', 'resolve'],
+      ['TLS_KEY', 'local', 'resolve'],
+      ['DATABASE_URL', 'self-hosted', 'skipped-egress-disabled'],
+      ['PAYMENTS', 'managed-cloud', 'skipped-egress-disabled'],
+    ]);
+    expect(result.sockets).toBe('');
+  });
+});
