@@ -26,7 +26,6 @@ export interface SweepOptions {
  * - `not-owned`: owned by another uid.
  * - `not-a-directory`: a symbolic link or other non-directory with a scratch name; never followed.
  * - `unrecognised`: the name carries no usable pid.
- * - `sweep-in-progress`: a tombstone of a sweep whose process still runs.
  * - `remove-failed`: claimed but could not be removed (permissions, I/O).
  */
 export type SweepKeptReason =
@@ -35,7 +34,6 @@ export type SweepKeptReason =
   | 'not-owned'
   | 'not-a-directory'
   | 'unrecognised'
-  | 'sweep-in-progress'
   | 'remove-failed';
 
 /** @public A scratch directory that {@link sweep} left alone. */
@@ -44,7 +42,10 @@ export interface SweepKept {
   readonly reason: SweepKeptReason;
 }
 
-/** @public What {@link sweep} did. Directories another concurrent sweep claimed first appear in neither list. */
+/**
+ * @public What {@link sweep} did. Directories a concurrent sweep claimed first, and the tombstones of sweeps still
+ * at work, appear in neither list: they are that sweep's business.
+ */
 export interface SweepReport {
   /** The base directories scanned. */
   readonly bases: readonly string[];
@@ -119,7 +120,7 @@ function sweepEntry(base: string, name: string): 'removed' | SweepKeptReason | u
     }
   } else if (pidExists(pid)) {
     // Threads of one process share a pid, so even our own pid may be a sweep still at work.
-    return 'sweep-in-progress';
+    return undefined;
   }
   return claimAndRemove(base, path);
 }
