@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { loadBackendFactory } from '../backend/registry.js';
 import type { Backend, BackendFactory, Logger, SecretDocument } from '../backend/types.js';
 import type { CredentialSpec } from '../config/normalise.js';
@@ -48,6 +49,8 @@ export function createResolver(options: ResolverOptions): Resolver {
   const backends = new Map<Scheme, Promise<Backend>>();
   const documents = new Map<string, Promise<SecretDocument>>();
   const closing = new AbortController();
+  // Every fetch in flight listens for close; there may be hundreds.
+  setMaxListeners(0, closing.signal);
   let fetches = 0;
 
   const backendFor = (scheme: Scheme): Promise<Backend> => {

@@ -47,10 +47,11 @@ const workers = new Map<string, WorkerBroker>();
 
 /** @public The worker's broker for a session handle (one per process and session). */
 export function connectWorker(handle: SessionHandle): WorkerBroker {
-  let worker = workers.get(handle.socketPath);
+  const key = `${handle.socketPath}\u0000${handle.token}`;
+  let worker = workers.get(key);
   if (worker === undefined) {
     worker = createWorker(handle);
-    workers.set(handle.socketPath, worker);
+    workers.set(key, worker);
   }
   return worker;
 }

@@ -101,7 +101,7 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
       resolved.add(spec.name);
       const warning = scrubber.add(value.reveal(), spec.name);
       if (warning !== undefined) {
-        log.warn(warning);
+        log.warn(warning.message);
       }
     }
     return value;

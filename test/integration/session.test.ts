@@ -1,0 +1,150 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isBrokerError } from '../../src/errors.js';
+import { connectWorker } from '../../src/runtime/index.js';
+import { type BrokerSession, startSession } from '../../src/session/index.js';
+
+const CANARY = 'CANARY_SESSION_VALUE_3c9d1e';
+const CANARY_FILE = 'CANARY_SESSION_FILE_77aa01';
+
+let session: BrokerSession | undefined;
+afterEach(async () => {
+  await session?.close();
+  session = undefined;
+});
+
+function project(): { dir: string; scratch: string; env: Record<string, string | undefined> } {
+  const dir = mkdtempSync(join(tmpdir(), 'cb-session-'));
+  const scratch = mkdtempSync(join(tmpdir(), 'cb-session-scratch-'));
+  writeFileSync(join(dir, 'cert.pem'), CANARY_FILE);
+  writeFileSync(
+    join(dir, 'credential-broker.config.json'),
+    JSON.stringify({
+      backends: { vault: { address: 'https://vault.internal:8200' } },
+      credentials: {
+        TOKEN: 'env:SOURCE_TOKEN',
+        CERT: { ref: 'file:cert.pem', as: 'both', file: 'cert.pem' },
+        DATABASE_URL: 'vault:secret/db#url',
+      },
+    })
+  );
+  writeFileSync(join(dir, 'a.test.ts'), '/**\n * @credentials TOKEN, INLINE=env:INLINE_SOURCE\n */\nexport {};\n');
+  writeFileSync(join(dir, 'b.test.ts'), '/** @credentials DATABASE_URL */\nexport {};\n');
+  writeFileSync(join(dir, 'c.test.ts'), '/** @credentials NOT_DECLARED */\nexport {};\n');
+  return {
+    dir,
+    scratch,
+    env: { ...process.env, SOURCE_TOKEN: CANARY, INLINE_SOURCE: `${CANARY}_inline`, XDG_RUNTIME_DIR: scratch },
+  };
+}
+
+describe(startSession.name, () => {
+  it('serves declared credentials to a worker over the private channel, per task, and wipes after', async () => {
+    const { dir, scratch, env } = project();
+    session = await startSession({ cwd: dir, env });
+    session.plan([join(dir, 'a.test.ts'), join(dir, 'b.test.ts')]);
+    expect(session.manifest().credentials.map((c) => [c.name, c.status, c.declaredIn.length])).toEqual([
+      ['TOKEN', 'resolve', 2],
+      ['CERT', 'resolve', 1],
+      ['DATABASE_URL', 'skipped-egress-disabled', 2],
+      ['INLINE', 'resolve', 1],
+    ]);
+    expect(statSync(session.handle.scratchRoot).mode & 0o777).toBe(0o700);
+    expect(session.handle.scratchRoot.startsWith(scratch)).toBe(true);
+    // The handle carries no value.
+    expect(JSON.stringify(session.handle)).not.toContain(CANARY);
+
+    const worker = connectWorker(session.handle);
+    const target: Record<string, string | undefined> = { TOKEN: 'previous' };
+    const lease = await worker.acquire({
+      file: join(dir, 'a.test.ts'),
+      taskId: 'a > test 1',
+      names: ['TOKEN', 'CERT', 'INLINE'],
+      env: target,
+    });
+    expect(target['TOKEN']).toBe(CANARY);
+    expect(target['INLINE']).toBe(`${CANARY}_inline`);
+    expect(target['CERT']).toBe(CANARY_FILE);
+    const certPath = target['CERT_FILE'] ?? '';
+    expect(lease.files['CERT']).toBe(certPath);
+    expect(statSync(certPath).mode & 0o777).toBe(0o600);
+    expect(worker.scrubber.scrub(`x ${CANARY} y`)).toBe('x [redacted:TOKEN] y');
+    expect(session.scrubber.scrub(`x ${CANARY_FILE} y`)).toBe('x [redacted:CERT] y');
+
+    lease.release();
+    lease.release();
+    expect(target).toEqual({ TOKEN: 'previous' });
+    expect(existsSync(certPath)).toBe(false);
+    expect(session.stats.fetches).toBe(3);
+
+    await session.close();
+    expect(existsSync(session.handle.scratchRoot)).toBe(false);
+    expect(readdirSync(scratch)).toEqual([]);
+    rmSync(dir, { recursive: true });
+  });
+
+  it('skips network credentials with egress off, with the reason, and resolves nothing for them', async () => {
+    const { dir, env } = project();
+    session = await startSession({ cwd: dir, env });
+    const lease = await connectWorker(session.handle).acquire({
+      file: join(dir, 'b.test.ts'),
+      taskId: 't',
+      names: ['DATABASE_URL', 'TOKEN'],
+      env: process.env,
+    });
+    expect(lease.values).toEqual({});
+    expect(lease.skipped).toEqual([
+      {
+        name: 'DATABASE_URL',
+        reason:
+          'credential-broker: DATABASE_URL needs vault:secret/db#url (https://vault.internal:8200, self-hosted) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 or pass --egress to resolve it',
+      },
+    ]);
+    expect(process.env['TOKEN']).toBeUndefined();
+    expect(session.egressSummaryLine()).toBe(
+      'credential-broker: egress disabled — 1 network credential (DATABASE_URL) will not be resolved; tests that need them are skipped. Set CREDENTIAL_BROKER_EGRESS=1 or pass --egress to run them'
+    );
+  });
+
+  it('refuses names a file did not declare and the config does not know', async () => {
+    const { dir, env } = project();
+    session = await startSession({ cwd: dir, env });
+    const error = await connectWorker(session.handle)
+      .acquire({ file: join(dir, 'b.test.ts'), taskId: 't', names: ['INLINE'], env: null })
+      .catch((e: unknown) => e);
+    expect(isBrokerError(error) && error.code).toBe('UNKNOWN_CREDENTIAL');
+    expect(() => session?.plan([join(dir, 'c.test.ts')])).toThrow(
+      `bad @credentials docblocks:\n  - plan "${join(dir, 'c.test.ts')}": @credentials names NOT_DECLARED, which the config does not declare. Add NOT_DECLARED to "credentials" in credential-broker.config, or declare it inline as NOT_DECLARED=<ref>`
+    );
+  });
+
+  it('refuses a concurrent test that would overwrite an env var another running test holds', async () => {
+    const { dir, env } = project();
+    session = await startSession({ cwd: dir, env });
+    const worker = connectWorker(session.handle);
+    const target: Record<string, string | undefined> = {};
+    const first = await worker.acquire({ file: join(dir, 'a.test.ts'), taskId: 'one', names: ['TOKEN'], env: target });
+    const error = await worker
+      .acquire({ file: join(dir, 'a.test.ts'), taskId: 'two', names: ['TOKEN'], env: target })
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      `acquire "${join(dir, 'a.test.ts')}": env var TOKEN is already set for another test running at the same time (one); concurrent tests share one process.env. Use the values and file paths returned by credentials() instead of process.env in concurrent tests, or run them sequentially`
+    );
+    // Without env, concurrent tests get values only.
+    const third = await worker.acquire({ file: join(dir, 'a.test.ts'), taskId: 'three', names: ['TOKEN'], env: null });
+    expect(third.values['TOKEN']).toBe(CANARY);
+    first.release();
+    expect(target).toEqual({});
+  });
+
+  it('rejects a request with the wrong token', async () => {
+    const { dir, env } = project();
+    session = await startSession({ cwd: dir, env });
+    const forged = connectWorker({ ...session.handle, token: 'f'.repeat(64) });
+    await expect(
+      forged.acquire({ file: join(dir, 'a.test.ts'), taskId: 't', names: ['TOKEN'], env: null })
+    ).rejects.toThrow('channel token rejected');
+  });
+});
