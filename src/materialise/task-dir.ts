@@ -116,6 +116,7 @@ export function assertPlainFileName(name: string): void {
 export function sanitiseTaskId(taskId: string): string {
   const safe = taskId
     .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/\.{2,}/g, '.')
     .replace(/^[.-]+/, '')
     .slice(0, 48);
   return safe === '' ? 'task' : safe;
