@@ -72,8 +72,8 @@ function attachListeners(reg: Registry): void {
   const exit = (): void => runCallbacks(reg);
   const signal = (name: NodeJS.Signals): void => {
     runCallbacks(reg);
-    const ours = reg.listeners?.signal;
-    const others = process.listeners(name).filter((listener) => listener !== ours);
+    // A wipe may have uninstalled the last callback and detached us already; count only foreign listeners.
+    const others = process.listeners(name).filter((listener) => listener !== signal);
     if (others.length > 0) {
       return;
     }

@@ -32,6 +32,7 @@ export interface ScratchRootOptions {
   /**
    * Use this base directory instead of choosing one (`$XDG_RUNTIME_DIR`, `/dev/shm`, then the OS temp dir).
    * It must exist and not be writable by others unless sticky. Example: `'/run/user/1000'`.
+   * @default undefined (chosen automatically)
    */
   readonly baseDir?: string;
   /**

@@ -12,7 +12,8 @@ import { readSmallFileSync, safeLstat, wipeTreeSync } from './safe-fs.js';
 export interface SweepOptions {
   /**
    * The one base directory to scan (the directory that holds `credential-broker-*` roots), instead of every
-   * usable default base (`$XDG_RUNTIME_DIR`, `/dev/shm`, the OS temp dir).
+   * usable default base (`$XDG_RUNTIME_DIR`, `/dev/shm`, the OS temp dir). Example: `'/dev/shm'`.
+   * @default undefined (every usable default base)
    */
   readonly root?: string;
   /** Environment to read `XDG_RUNTIME_DIR` and `TMPDIR` from. @default process.env */

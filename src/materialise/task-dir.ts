@@ -54,7 +54,17 @@ export class ScratchTaskDir implements TaskDir {
       );
     }
     const path = join(this.path, name);
-    writeExclusiveFileSync(path, typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
+    if (typeof value !== 'string') {
+      writeExclusiveFileSync(path, value);
+      return path;
+    }
+    const bytes = Buffer.from(value, 'utf8');
+    try {
+      writeExclusiveFileSync(path, bytes);
+    } finally {
+      // Our copy at least need not linger until garbage collection; the caller's string is beyond reach.
+      bytes.fill(0);
+    }
     return path;
   }
 
