@@ -10,21 +10,34 @@ import { displayRefInput } from './display.js';
  * The input is echoed with any value that looks like a credential replaced by `<redacted>`.
  */
 export class RefSyntaxError extends BrokerError {
-  /** 1-based, counted in Unicode code points of {@link RefSyntaxError.input}. */
+  /** 1-based, counted in Unicode code points of the input as given (the echo may be shorter where redacted). */
   readonly column: number;
   /** What the grammar would have accepted at {@link RefSyntaxError.column}, in words. */
   readonly expected: string;
   /** The rejected input, in display form (credential-looking values redacted). */
   readonly input: string;
+  readonly #rebuild: (context: string) => RefSyntaxError;
 
-  constructor(input: string, index: number, expected: string, problem?: string, hint?: string) {
+  /**
+   * @param index 0-based UTF-16 index into `input` where parsing stopped.
+   * @param context prefixed to the message as `<context>: ref: …`, e.g. the file a ref was read from.
+   */
+  constructor(input: string, index: number, expected: string, problem?: string, hint?: string, context?: string) {
     const display = displayRefInput(input);
     const column = [...input.slice(0, index)].length + 1;
     const what = problem === undefined ? `expected ${expected}` : `${problem}; expected ${expected}`;
-    super('REF_SYNTAX', `ref: ${what} at column ${column} in ${quote(display)}`, hint === undefined ? {} : { hint });
+    const reason = `ref: ${what} at column ${column} in ${quote(display)}`;
+    super('REF_SYNTAX', context === undefined ? reason : `${context}: ${reason}`, hint === undefined ? {} : { hint });
     this.column = column;
     this.expected = expected;
     this.input = display;
+    this.#rebuild = (outer) =>
+      new RefSyntaxError(input, index, expected, problem, hint, context === undefined ? outer : `${outer}: ${context}`);
+  }
+
+  /** The same error with `context` in front of its message: where the ref came from. */
+  within(context: string): RefSyntaxError {
+    return this.#rebuild(context);
   }
 }
 

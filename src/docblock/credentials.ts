@@ -1,0 +1,193 @@
+import { readFileSync } from 'node:fs';
+import { extract, parse } from 'jest-docblock';
+import { BrokerError } from '../errors.js';
+import { displayRefInput } from '../ref/display.js';
+import { RefSyntaxError } from '../ref/errors.js';
+import { parseRef } from '../ref/parse.js';
+import type { SecretRef } from '../ref/types.js';
+
+/** @public One entry of a `@credentials` pragma: a credential from the config, or one with an inline ref. */
+export interface DocblockDeclaration {
+  /** The env var / credential name, `[A-Za-z_][A-Za-z0-9_]*`. */
+  readonly name: string;
+  /** Present for `NAME=ref` entries; absent when NAME refers to `credentials.NAME` in the config. */
+  readonly ref?: SecretRef;
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PRAGMA = 'credentials';
+
+/**
+ * @public The credentials a test file declares in its leading docblock:
+ * ```
+ * /**
+ *  * @credentials DATABASE_URL, KUBECONFIG
+ *  * @credentials DEMO_TOKEN=sops:fixtures/secrets.enc.yaml#/demo/token
+ *  *\/
+ * ```
+ * The block is read with `jest-docblock`, exactly as Jest reads its own pragmas:
+ * - only a comment block at the very start of the file counts (whitespace may precede it; a `#!` line,
+ *   `"use strict"`, an `import` or a `//` comment may not — a `@credentials` block after a `#!` line is an error
+ *   rather than silently ignored);
+ * - `@credentials` may repeat; each value lists entries separated by commas and/or whitespace, so an inline ref
+ *   cannot contain either (declare such refs in the config);
+ * - whitespace followed by `//` starts a line comment: `@credentials A=vault:x/y // note` loses ` // note`
+ *   (`vault://x/y` survives);
+ * - the lines after a pragma line, up to a blank line or the next `@`, continue its value — so keep pragmas
+ *   last in the block. jest-docblock silently drops some of them (one character long, holding `@` or `//`,
+ *   or after a ` //` comment); entries lost that way are an error rather than undeclared.
+ *
+ * Entries in order of appearance. A name declared twice is an error.
+ * @param filePath named in errors.
+ * @throws `BrokerError('CONFIG_INVALID')` for bad names, empty pragmas, duplicates and misplaced blocks;
+ * {@link RefSyntaxError} (`REF_SYNTAX`) for a bad inline ref. Every message starts with `filePath`.
+ */
+export function readCredentialPragmas(source: string, filePath: string): DocblockDeclaration[] {
+  const block = extract(source);
+  if (block === '') {
+    rejectBlockAfterShebang(source, filePath);
+    return [];
+  }
+  const value = parse(block)[PRAGMA];
+  if (value === undefined) {
+    return [];
+  }
+  const pragmas = (Array.isArray(value) ? value : [value]).map(entriesOf);
+  rejectDroppedEntries(block, pragmas.flat(), filePath);
+  const declarations: DocblockDeclaration[] = [];
+  const seen = new Set<string>();
+  for (const entries of pragmas) {
+    if (entries.length === 0) {
+      throw invalid(filePath, '@credentials has no entries; expected NAME or NAME=ref, separated by commas or spaces');
+    }
+    for (const entry of entries) {
+      const declaration = readEntry(entry, filePath);
+      if (seen.has(declaration.name)) {
+        throw invalid(
+          filePath,
+          `@credentials entry ${shown(entry)}: ${JSON.stringify(declaration.name)} is declared twice`
+        );
+      }
+      seen.add(declaration.name);
+      declarations.push(declaration);
+    }
+  }
+  return declarations;
+}
+
+/**
+ * @public {@link readCredentialPragmas} on a file, read synchronously as UTF-8.
+ * @throws `BrokerError('CONFIG_INVALID')` also when the file cannot be read.
+ */
+export function readCredentialPragmasFromFile(path: string): DocblockDeclaration[] {
+  let source: string;
+  try {
+    source = readFileSync(path, 'utf8');
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new BrokerError('CONFIG_INVALID', `${path}: cannot read the file to look for @credentials (${code})`, {
+      cause,
+    });
+  }
+  return readCredentialPragmas(source, path);
+}
+
+function entriesOf(value: string): string[] {
+  return value.split(/[\s,]+/).filter((e) => e !== '');
+}
+
+function readEntry(entry: string, filePath: string): DocblockDeclaration {
+  const eq = entry.indexOf('=');
+  const name = eq === -1 ? entry : entry.slice(0, eq);
+  if (!NAME.test(name)) {
+    throw invalid(
+      filePath,
+      `@credentials entry ${shown(entry)}: invalid name ${JSON.stringify(name)}; expected a name matching [A-Za-z_][A-Za-z0-9_]*`
+    );
+  }
+  if (eq === -1) {
+    return { name };
+  }
+  try {
+    return { name, ref: parseRef(entry.slice(eq + 1)) };
+  } catch (error) {
+    if (error instanceof RefSyntaxError) {
+      throw error.within(`${filePath}: @credentials entry ${shown(entry)}`);
+    }
+    throw error;
+  }
+}
+
+/** The entry as it may be printed: the ref part goes through the ref display (credential-looking values redacted). */
+function shown(entry: string): string {
+  const eq = entry.indexOf('=');
+  return JSON.stringify(eq === -1 ? entry : `${entry.slice(0, eq)}=${displayRefInput(entry.slice(eq + 1))}`);
+}
+
+function invalid(filePath: string, reason: string): BrokerError {
+  return new BrokerError('CONFIG_INVALID', `${filePath}: ${reason}`);
+}
+
+/**
+ * jest-docblock joins a pragma with the lines after it, but not a line that is one character long or holds an
+ * `@` or a `//` (nor any line after that), and it cuts a joined value at ` //`. `@credentials A,` followed by
+ * ` *   B=vault://x/y` would declare only A without a word, so entries it drops are an error instead.
+ */
+function rejectDroppedEntries(block: string, read: readonly string[], filePath: string): void {
+  const lines = block
+    .replace(/^\/\*\*?/, '')
+    .replace(/\*\/$/, '')
+    .split(/\r?\n/)
+    .map((line) =>
+      line
+        .replace(/^\s*\*?/, '')
+        .replace(/(^|\s)\/\/.*$/, '')
+        .trim()
+    );
+  const written: string[] = [];
+  lines.forEach((line, i) => {
+    if (!/^@credentials(\s|$)/.test(line)) {
+      return;
+    }
+    written.push(...entriesOf(line.slice('@credentials'.length)));
+    for (const next of lines.slice(i + 1)) {
+      if (next === '' || next.startsWith('@')) {
+        break;
+      }
+      written.push(...entriesOf(next));
+    }
+  });
+  const remaining = [...read];
+  const dropped = written.filter((entry) => {
+    const at = remaining.indexOf(entry);
+    if (at === -1) {
+      return true;
+    }
+    remaining.splice(at, 1);
+    return false;
+  });
+  if (dropped.length > 0) {
+    throw invalid(
+      filePath,
+      `@credentials entries on continuation lines are not read: ${dropped.map(shown).join(', ')}. ` +
+        'The docblock parser drops continuation lines that are one character long or contain "@" or "//", and all ' +
+        'that follows a " //" comment; write the entries on the @credentials line, or use one @credentials line each'
+    );
+  }
+}
+
+/** Jest reads no docblock after a `#!` line either; a declaration there would be ignored without a word. */
+function rejectBlockAfterShebang(source: string, filePath: string): void {
+  if (!source.startsWith('#!')) {
+    return;
+  }
+  const rest = source.slice(source.indexOf('\n') + 1);
+  const block = extract(rest);
+  if (block !== '' && parse(block)[PRAGMA] !== undefined) {
+    throw invalid(
+      filePath,
+      'the @credentials docblock follows a "#!" line, so neither Jest nor the broker reads it (only a docblock at ' +
+        'the very start of the file counts). Remove the "#!" line, or declare the credentials in the test with credentials()'
+    );
+  }
+}

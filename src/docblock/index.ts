@@ -1,0 +1,5 @@
+/**
+ * `@credentials` pragmas in a test file's leading docblock, read the way Jest reads its own pragmas.
+ */
+export type { DocblockDeclaration } from './credentials.js';
+export { readCredentialPragmas, readCredentialPragmasFromFile } from './credentials.js';
