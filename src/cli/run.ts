@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { FILE_PATH_SUFFIX } from '../config/normalise.js';
 import { isBrokerError } from '../errors.js';
-import { openTaskDir } from '../runtime/task-dir.js';
+import { openTaskDir } from '../materialise/index.js';
 import { createScrubStream } from '../scrub/index.js';
 import { startSession } from '../session/session.js';
 import { type CommonOptions, describeError, sessionOptions } from './options.js';

@@ -3,10 +3,9 @@ import { FILE_PATH_SUFFIX } from '../config/normalise.js';
 import { readCredentialPragmasFromFile } from '../docblock/index.js';
 import { BrokerError } from '../errors.js';
 import { requestGrants } from '../ipc/client.js';
-import { applyEnv } from '../materialise/index.js';
+import { applyEnv, openTaskDir } from '../materialise/index.js';
 import { Scrubber } from '../scrub/index.js';
 import type { Grant, SessionHandle } from '../session/types.js';
-import { openTaskDir } from './task-dir.js';
 
 /** @public What a test receives for the duration of one task. */
 export interface Lease {
