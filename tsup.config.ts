@@ -15,6 +15,7 @@ export default defineConfig([
       vitest: 'vitest-plugin/index.ts',
       'vitest-global-setup': 'vitest-plugin/global-setup.ts',
       'vitest-setup': 'vitest-plugin/setup.ts',
+      'vitest-snapshot-serializer': 'vitest-plugin/snapshot-serializer.ts',
     },
     format: ['esm'],
     dts: { entry: { index: 'src/index.ts', vitest: 'vitest-plugin/index.ts' } },

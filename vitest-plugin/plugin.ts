@@ -1,0 +1,58 @@
+/// <reference types="vitest/config" />
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Plugin } from 'vite';
+import type { Vitest } from 'vitest/node';
+import { hostFor } from './host.js';
+import { type CredentialBrokerPluginOptions, validatePluginOptions } from './options.js';
+import { CredentialBrokerReporter } from './reporter.js';
+
+const configured = new WeakSet<Vitest>();
+
+/**
+ * @public The credential-broker Vite plugin for Vitest. It finds `credential-broker.config.*` (or takes `options`),
+ * adds the broker's reporter (first, so it survives `--reporter`), its setup file (before yours) and its global
+ * setup, forces full assertion messages (`chaiConfig.truncateThreshold: 0`, so no value is half-printed) and
+ * registers a snapshot serializer that redacts values.
+ *
+ * ```ts
+ * export default defineConfig({ plugins: [credentialBroker()] });
+ * ```
+ */
+export function credentialBroker(options?: CredentialBrokerPluginOptions): Plugin {
+  const validated = validatePluginOptions(options);
+  return {
+    name: 'credential-broker',
+    config() {
+      return {
+        test: {
+          chaiConfig: { truncateThreshold: 0 },
+          snapshotSerializers: [entryPath('vitest-snapshot-serializer', 'snapshot-serializer')],
+        },
+      };
+    },
+    configureVitest({ vitest, project }) {
+      const host = hostFor(vitest, validated);
+      if (!configured.has(vitest)) {
+        configured.add(vitest);
+        // Reporters from `config()` are replaced by a CLI --reporter and would hide the default one; this is neither.
+        vitest.config.reporters.unshift(new CredentialBrokerReporter(host));
+        vitest.onClose(() => host.close());
+      }
+      // First, so raw output is scrubbed before any user setup file writes, and hooks see credentials already set.
+      project.config.setupFiles.unshift(entryPath('vitest-setup', 'setup'));
+      const { config } = project;
+      config.globalSetup = [...toArray(config.globalSetup), entryPath('vitest-global-setup', 'global-setup')];
+    },
+  };
+}
+
+function toArray(value: string | string[] | undefined): string[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+// Built: dist/<name>.js next to this chunk. From source (this repo's own tests): vitest-plugin/<source>.ts.
+function entryPath(built: string, source: string): string {
+  const dist = fileURLToPath(new URL(`./${built}.js`, import.meta.url));
+  return existsSync(dist) ? dist : fileURLToPath(new URL(`./${source}.ts`, import.meta.url));
+}

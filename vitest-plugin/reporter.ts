@@ -1,0 +1,204 @@
+import { relative } from 'node:path';
+import type {
+  Reporter,
+  SerializedError,
+  TestCase,
+  TestModule,
+  TestSpecification,
+  TestSuite,
+  Vitest,
+} from 'vitest/node';
+import { type Scrubber, scrubDeep } from '../src/scrub/index.js';
+import type { BrokerSession } from '../src/session/index.js';
+import type { BrokerHost } from './host.js';
+import { scrubMainOutput } from './output-scrubbing.js';
+import { renderSkipSummary, type SkippedTest } from './skip-summary.js';
+import { auditWrittenFiles, renderLeaks } from './snapshot-audit.js';
+
+type ConsoleLog = Parameters<NonNullable<Reporter['onUserConsoleLog']>>[0];
+type Annotation = Parameters<NonNullable<Reporter['onTestCaseAnnotate']>>[1];
+type Artifact = Parameters<NonNullable<Reporter['onTestCaseArtifactRecord']>>[1];
+type RunnerTask = import('vitest').RunnerTask;
+type TaskUpdate = readonly import('vitest').RunnerTaskResultPack[];
+
+// `task` is public at runtime but marked internal in Vitest's types; it is the object every reporter reads.
+function taskOf(entity: TestCase | TestSuite | TestModule): RunnerTask {
+  return (entity as unknown as { readonly task: RunnerTask }).task;
+}
+
+/**
+ * @internal The broker's main-process reporter, placed first in `vitest.config.reporters` so that it survives a CLI
+ * `--reporter` and runs before every other reporter. It plans the run (reads the docblocks of the selected files),
+ * announces the manifest, and scrubs, in place and synchronously, every object the other reporters will print or
+ * write — so each handler does its mutation before its first `await`.
+ */
+export class CredentialBrokerReporter implements Reporter {
+  readonly #host: BrokerHost;
+  #session: BrokerSession | undefined;
+
+  constructor(host: BrokerHost) {
+    this.#host = host;
+  }
+
+  get #vitest(): Vitest {
+    return this.#host.vitest;
+  }
+
+  // Scrubbing is a no-op until the first value is delivered, and only the session knows the values.
+  get #scrubber(): Scrubber | undefined {
+    const scrubber = this.#session?.scrubber;
+    return scrubber !== undefined && scrubber.size > 0 ? scrubber : undefined;
+  }
+
+  async onTestRunStart(specifications: readonly TestSpecification[]): Promise<void> {
+    const session = await this.#host.session();
+    this.#session = session;
+    scrubMainOutput(session.scrubber);
+    session.plan([...new Set(specifications.map((spec) => spec.moduleId))]);
+    if (this.#host.options.announce === false) {
+      return;
+    }
+    if (session.egressEnabled) {
+      this.#vitest.logger.log(session.renderManifest('terminal'));
+    } else {
+      const line = session.egressSummaryLine();
+      if (line !== undefined) {
+        this.#vitest.logger.log(line);
+      }
+    }
+  }
+
+  onUserConsoleLog(log: ConsoleLog): void {
+    const scrubber = this.#scrubber;
+    if (scrubber !== undefined) {
+      log.content = scrubber.scrub(log.content);
+    }
+  }
+
+  onTestModuleCollected(module: TestModule): void {
+    const scrubber = this.#scrubber;
+    if (scrubber !== undefined) {
+      scrubNames(taskOf(module), scrubber);
+    }
+  }
+
+  onTestCaseReady(test: TestCase): void {
+    this.#scrubTask(taskOf(test));
+  }
+
+  onTestCaseResult(test: TestCase): void {
+    this.#scrubTask(taskOf(test));
+  }
+
+  onTestSuiteResult(suite: TestSuite): void {
+    this.#scrubTask(taskOf(suite));
+  }
+
+  onTestModuleEnd(module: TestModule): void {
+    this.#scrubTask(taskOf(module));
+  }
+
+  onTestCaseAnnotate(_test: TestCase, annotation: Annotation): void {
+    this.#scrub(annotation);
+  }
+
+  onTestCaseArtifactRecord(_test: TestCase, artifact: Artifact): void {
+    this.#scrub(artifact);
+  }
+
+  // Not in the typed Reporter interface, still called: intermediate packs (a retry, a throttled update) share
+  // their objects with the tasks.
+  onTaskUpdate(packs: TaskUpdate): void {
+    this.#scrub(packs);
+  }
+
+  onTestRunEnd(modules: readonly TestModule[], errors: readonly SerializedError[]): void {
+    const scrubber = this.#scrubber;
+    if (scrubber !== undefined) {
+      scrubDeep(errors, scrubber);
+      for (const module of modules) {
+        this.#scrubTree(taskOf(module), scrubber);
+      }
+    }
+    const summary = renderSkipSummary(collectSkipped(modules, this.#vitest.config.root));
+    if (summary !== undefined) {
+      this.#vitest.logger.log(summary);
+    }
+    if (scrubber !== undefined) {
+      this.#auditSnapshots(modules, scrubber);
+    }
+  }
+
+  #auditSnapshots(modules: readonly TestModule[], scrubber: Scrubber): void {
+    const files = modules.flatMap((module) => [
+      {
+        path: this.#vitest.snapshot.resolvePath(module.moduleId, { config: module.project.serializedConfig }),
+        kind: 'snapshot' as const,
+      },
+      { path: module.moduleId, kind: 'test source' as const },
+    ]);
+    const leaked = auditWrittenFiles(files, scrubber);
+    if (leaked.length > 0) {
+      this.#vitest.logger.error(renderLeaks(leaked));
+      process.exitCode = 1;
+    }
+  }
+
+  #scrub(value: unknown): void {
+    const scrubber = this.#scrubber;
+    if (scrubber !== undefined) {
+      scrubDeep(value, scrubber);
+    }
+  }
+
+  #scrubTask(task: RunnerTask): void {
+    const scrubber = this.#scrubber;
+    if (scrubber !== undefined) {
+      scrubTask(task, scrubber);
+    }
+  }
+
+  #scrubTree(task: RunnerTask, scrubber: Scrubber): void {
+    scrubTask(task, scrubber);
+    if ('tasks' in task) {
+      for (const child of task.tasks) {
+        this.#scrubTree(child, scrubber);
+      }
+    }
+  }
+}
+
+function scrubTask(task: RunnerTask, scrubber: Scrubber): void {
+  const seen = new WeakSet<object>();
+  scrubDeep(task.result, scrubber, seen);
+  scrubDeep(task.meta, scrubber, seen);
+  if ('annotations' in task) {
+    scrubDeep(task.annotations, scrubber, seen);
+    scrubDeep(task.artifacts, scrubber, seen);
+  }
+  scrubDeep(task.logs, scrubber, seen);
+}
+
+// Titles can hold values too (`test.each` over data read from a credential in an earlier file of the worker).
+function scrubNames(task: RunnerTask, scrubber: Scrubber): void {
+  task.name = scrubber.scrub(task.name);
+  task.fullName = scrubber.scrub(task.fullName);
+  if ('tasks' in task) {
+    for (const child of task.tasks) {
+      scrubNames(child, scrubber);
+    }
+  }
+}
+
+function collectSkipped(modules: readonly TestModule[], root: string): SkippedTest[] {
+  const skipped: SkippedTest[] = [];
+  for (const module of modules) {
+    for (const test of module.children.allTests('skipped')) {
+      const missing = test.meta().credentialsMissing;
+      if (missing !== undefined && missing.length > 0) {
+        skipped.push({ title: `${relative(root, module.moduleId)} > ${test.fullName}`, missing });
+      }
+    }
+  }
+  return skipped;
+}

@@ -1,0 +1,45 @@
+/**
+ * The broker's setup file, placed before the user's so that its stream wrappers and hooks come first. Vitest
+ * imports it again for every test file, in the worker.
+ */
+import { afterAll, beforeEach } from 'vitest';
+import { BrokerError } from '../src/errors.js';
+import { scrubWorkerOutput } from './output-scrubbing.js';
+import { currentBroker, leaseId, releaseAll, skipForMissing } from './worker.js';
+
+const broker = currentBroker();
+
+if (broker !== undefined) {
+  const flushOutput = scrubWorkerOutput(broker.scrubber);
+  afterAll(() => flushOutput());
+
+  // Docblock and `meta.credentials` declarations hold for exactly one test: acquired before its beforeEach hooks,
+  // released after its afterEach hooks and fixtures (onTestFinished runs last, also on failure, timeout and skip).
+  beforeEach(async ({ task, skip, annotate, onTestFinished }) => {
+    const file = task.file.filepath;
+    const names = [...new Set([...broker.declaredIn(file), ...(task.meta.credentials ?? [])])];
+    if (names.length === 0) {
+      return;
+    }
+    if (task.concurrent) {
+      throw concurrentEnvError(task.name, names);
+    }
+    const lease = await broker.acquire({ file, taskId: leaseId(task), names, env: process.env });
+    onTestFinished(() => releaseAll([lease]));
+    if (lease.skipped.length > 0) {
+      await skipForMissing({ task, skip, annotate }, lease.skipped);
+    }
+  });
+}
+
+function concurrentEnvError(test: string, names: readonly string[]): BrokerError {
+  return new BrokerError(
+    'MATERIALISE_FAILED',
+    `"${test}" runs concurrently and declares ${names.join(', ')} (docblock or meta.credentials), which are set as env vars; concurrent tests share one process.env, so one test's values would reach the others`,
+    {
+      backend: 'vitest',
+      operation: 'materialise',
+      hint: "Take the values from the fixture instead (const { NAME } = await credentials('NAME')), which works in concurrent tests, or run this test sequentially",
+    }
+  );
+}

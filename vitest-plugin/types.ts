@@ -1,0 +1,60 @@
+import type { SessionHandle } from '../src/session/types.js';
+
+/**
+ * @public Registry of credential names, for autocompletion and typo checks. Empty by default (any name is
+ * accepted); augment it with the names of your config to make `credentials()` and `withCredentials()` strict:
+ *
+ * ```ts
+ * declare module 'credential-broker/vitest' {
+ *   interface CredentialNames { DATABASE_URL: true; KUBECONFIG: true }
+ * }
+ * ```
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: an empty interface is the augmentation point
+export interface CredentialNames {}
+
+/** @public A credential name: a key of {@link CredentialNames}, or any string while it is empty. */
+export type CredentialName = [keyof CredentialNames] extends [never] ? string : Extract<keyof CredentialNames, string>;
+
+/** @public The values a `credentials(...)` call resolves to, by name. */
+export type CredentialValues<K extends string> = { readonly [P in K]: string };
+
+/** @public Why one credential of a test was not delivered (egress disabled). */
+export interface MissingCredential {
+  readonly name: string;
+  readonly reason: string;
+}
+
+/**
+ * @public The `credentials` test fixture. Call it with the names a test needs; it resolves to their values, and
+ * for the test's duration sets their env vars (sequential tests only) and writes their 0600 files.
+ * When egress is disabled and a name needs the network, the test is skipped with the reason.
+ */
+export interface CredentialsFixture {
+  <const K extends CredentialName>(...names: readonly [K, ...K[]]): Promise<CredentialValues<K>>;
+  /** Paths of the 0600 files delivered so far in this test (credentials delivered as `file` or `both`). */
+  readonly files: Readonly<Partial<Record<CredentialName, string>>>;
+}
+
+/** @public Test options that declare credentials for one test or a whole `describe` (see {@link withCredentials}). */
+export interface CredentialTestOptions<K extends CredentialName = CredentialName> {
+  readonly meta: { readonly credentials: readonly K[] };
+}
+
+/** @internal The key under which the session handle is provided to workers. */
+export const PROVIDE_KEY = 'credentialBroker';
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    /** Set by credential-broker's global setup: how workers reach the session (no values). */
+    credentialBroker: SessionHandle;
+  }
+  interface TaskMeta {
+    /** Credentials this test (or suite) declares; materialised as env vars and files for each test. */
+    credentials?: readonly CredentialName[];
+    /** Set by credential-broker when it skipped the test: the reason, naming what was missing. */
+    credentialSkip?: string;
+    /** Set by credential-broker when it skipped the test: each missing credential and why. */
+    credentialsMissing?: readonly MissingCredential[];
+  }
+}
