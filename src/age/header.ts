@@ -74,7 +74,7 @@ function decodeArmor(text: string): Uint8Array {
 /** @internal Parse the header strictly (age v1 spec); the payload is whatever follows the MAC line. */
 export function parseHeader(file: Uint8Array): AgeHeader {
   const lines = new LineCursor(file);
-  const version = lines.next('version line');
+  const version = lines.next();
   if (version !== VERSION_LINE) {
     const other = /^age-encryption\.org\/(v\d{1,4})$/.exec(version);
     throw new AgeProblem(
@@ -85,7 +85,7 @@ export function parseHeader(file: Uint8Array): AgeHeader {
     );
   }
   const stanzas: Stanza[] = [];
-  let line = lines.next('recipient stanza');
+  let line = lines.next();
   while (line.startsWith('->')) {
     const at = lines.number;
     const args = line.slice(2).startsWith(' ') ? line.slice(3).split(' ') : [];
@@ -93,7 +93,7 @@ export function parseHeader(file: Uint8Array): AgeHeader {
       throw new AgeProblem('UNSUPPORTED', `malformed age header: line ${at} is not a valid stanza line`);
     }
     stanzas.push(new Stanza(args, readBody(lines, at)));
-    line = lines.next('MAC line');
+    line = lines.next();
   }
   if (!line.startsWith('---')) {
     throw new AgeProblem('UNSUPPORTED', `malformed age header: line ${lines.number} is neither a stanza nor the MAC`);
@@ -117,7 +117,7 @@ export function parseHeader(file: Uint8Array): AgeHeader {
 function readBody(lines: LineCursor, stanzaLine: number): Uint8Array {
   const chunks: Uint8Array[] = [];
   for (;;) {
-    const text = lines.next('stanza body');
+    const text = lines.next();
     const chunk = text.length <= BODY_COLUMNS ? decodeBase64(text) : null;
     if (chunk === null) {
       throw new AgeProblem(
@@ -176,10 +176,13 @@ class LineCursor {
     this.#file = file;
   }
 
-  next(expected: string): string {
+  next(): string {
     const end = this.#file.indexOf(0x0a, this.offset);
     if (end < 0) {
-      throw new AgeProblem('INTEGRITY', `the file is truncated: the header ends before its ${expected}`);
+      throw new AgeProblem(
+        'INTEGRITY',
+        `the file is truncated: its header stops in line ${this.number + 1}, before the MAC`
+      );
     }
     const raw = this.#file.subarray(this.offset, end);
     this.number++;
