@@ -1,0 +1,29 @@
+/**
+ * Names shared by the Jest adapter's pieces. They run in different places — the main process (global setup,
+ * sequencer, reporter), the worker (environment, test runner) and the test sandbox (the `credential-broker/jest`
+ * module, the serializer) — so they meet through well-known symbols and one env var, never module state.
+ */
+
+/** @public Env var holding the path of the 0600 file with the session handle. A pointer, never a value. */
+export const ENV_HANDLE = 'CREDENTIAL_BROKER_HANDLE';
+
+/** @internal Name of the handle file inside the session's scratch root (dot: apart from task dir names). */
+export const HANDLE_FILE_NAME = '.jest-handle.json';
+
+/** @internal The sandbox API the environment installs on each test file's global. */
+export const SANDBOX_API = Symbol.for('credential-broker.jest.sandbox-api.v1');
+
+/** @internal The main process's session, from global setup to global teardown (read by the reporter). */
+export const MAIN_SESSION = Symbol.for('credential-broker.jest.session.v1');
+
+/** @internal The test files the sequencer saw, handed to global setup (both run in the main process). */
+export const MAIN_PLAN = Symbol.for('credential-broker.jest.plan.v1');
+
+/** @internal The environment's per-file broker, read by the test-runner wrapper. */
+export const ENVIRONMENT_BROKER = Symbol.for('credential-broker.jest.file-broker.v1');
+
+/** @internal Extra TestResult field carrying skip reasons from the worker to our reporter. */
+export const RESULT_FIELD = 'credentialBroker';
+
+/** @internal Brand of the error `credentials()` throws when a credential is skipped mid-test. */
+export const SKIP_MARKER = Symbol.for('credential-broker.jest.skip.v1');

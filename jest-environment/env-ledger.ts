@@ -1,0 +1,79 @@
+/**
+ * Applies the env vars of several leases to one sandbox `process.env`. Concurrent tests (`test.concurrent`) share
+ * that object, so a plain apply/restore pair would let the first test to finish take a variable away from one
+ * still running. The ledger keeps, per name, who holds it: the variable keeps the latest holder's value while any
+ * holder remains, and gets its original back (or disappears) when the last one lets go.
+ */
+
+type Holder = { readonly id: number; readonly value: string };
+type Entry = { readonly hadOriginal: boolean; readonly original: string | undefined; holders: Holder[] };
+
+/** @internal */
+export class EnvLedger {
+  readonly #target: Record<string, string | undefined>;
+  readonly #entries = new Map<string, Entry>();
+  #nextId = 0;
+
+  constructor(target: Record<string, string | undefined>) {
+    this.#target = target;
+  }
+
+  /** Sets `vars` and returns an idempotent function that takes them back. */
+  apply(vars: Readonly<Record<string, string>>): () => void {
+    const id = this.#nextId++;
+    const names = Object.keys(vars);
+    for (const name of names) {
+      const value = vars[name] as string;
+      let entry = this.#entries.get(name);
+      if (entry === undefined) {
+        const hadOriginal = Object.hasOwn(this.#target, name);
+        entry = { hadOriginal, original: hadOriginal ? this.#target[name] : undefined, holders: [] };
+        this.#entries.set(name, entry);
+      }
+      entry.holders.push({ id, value });
+      this.#target[name] = value;
+    }
+    let released = false;
+    return () => {
+      if (released) {
+        return;
+      }
+      released = true;
+      for (const name of names) {
+        this.#drop(name, id);
+      }
+    };
+  }
+
+  /** Names currently held, with the value in force. */
+  current(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, entry] of this.#entries) {
+      const last = entry.holders.at(-1);
+      if (last !== undefined) {
+        out[name] = last.value;
+      }
+    }
+    return out;
+  }
+
+  #drop(name: string, id: number): void {
+    const entry = this.#entries.get(name);
+    if (entry === undefined) {
+      return;
+    }
+    entry.holders = entry.holders.filter((h) => h.id !== id);
+    const last = entry.holders.at(-1);
+    if (last !== undefined) {
+      this.#target[name] = last.value;
+      return;
+    }
+    this.#entries.delete(name);
+    if (entry.hadOriginal) {
+      this.#target[name] = entry.original;
+    } else {
+      // Deleting, not assigning undefined: a real env would store the string "undefined".
+      delete this.#target[name];
+    }
+  }
+}

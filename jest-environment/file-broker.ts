@@ -1,0 +1,294 @@
+import type { Circus } from '@jest/types';
+import { BrokerError } from '../src/errors.js';
+import type { Lease, WorkerBroker } from '../src/runtime/index.js';
+import { Scrubber, scrubDeep } from '../src/scrub/index.js';
+import { jestWillSkip, testErrors, testId, testsUnder } from './circus.js';
+import { EnvLedger } from './env-ledger.js';
+import type { SandboxApi } from './sandbox-api.js';
+import { type SkippedCredential, skipMarker, skippedBy } from './skip-marker.js';
+
+/** @public A test that did not run because a credential it needs could not be had. */
+export interface SkippedTest {
+  /** Describe names and test name, space-separated (Jest's test id). */
+  readonly test: string;
+  readonly credentials: readonly SkippedCredential[];
+}
+
+/** @internal */
+export interface FileBrokerOptions {
+  readonly testPath: string;
+  /** The sandbox's `process.env` (a copy Jest made for this file), where leases apply their variables. */
+  readonly env: Record<string, string | undefined>;
+  /** Whether the file has a `@credentials` docblock (from Jest's `docblockPragmas`). */
+  readonly hasDocblock: boolean;
+  /** The run's worker broker. Called only when a credential is needed; throws when there is no session. */
+  readonly connect: () => WorkerBroker;
+  /** The test whose code is running (concurrency-safe), or undefined in hooks outside tests. */
+  readonly currentTest: () => Circus.TestEntry | undefined;
+  /** Prints a skip reason where the user sees it; undefined when our reporter prints them. */
+  readonly warn: ((message: string) => void) | undefined;
+}
+
+type Held = { readonly lease: Lease; readonly unapply: () => void };
+
+/**
+ * @internal Everything the broker does for one test file in a Jest worker, apart from the Jest classes: file-level
+ * credentials from the docblock, per-test ones from `withCredentials` and `credentials()`, skips, release, and
+ * scrubbing of failures. One instance per test file, like the environment that owns it.
+ */
+export class FileBroker {
+  readonly #options: FileBrokerOptions;
+  readonly #ledger: EnvLedger;
+  #worker: WorkerBroker | undefined;
+  #empty: Scrubber | undefined;
+  readonly #fileHeld: Held[] = [];
+  readonly #testHeld = new Map<Circus.TestEntry, Held[]>();
+  readonly #tags = new WeakMap<Circus.TestEntry, readonly string[]>();
+  readonly #declaring: (readonly string[])[] = [];
+  #fileSkip: readonly SkippedCredential[] | undefined;
+  #tasks = 0;
+  #closed = false;
+  /** Tests skipped for a missing credential, in the order they were skipped (sent to our reporter). */
+  readonly skipped: SkippedTest[] = [];
+
+  constructor(options: FileBrokerOptions) {
+    this.#options = options;
+    this.#ledger = new EnvLedger(options.env);
+  }
+
+  /** The values this worker has received so far; a no-op before any credential was asked for. */
+  get scrubber(): Scrubber {
+    this.#empty ??= new Scrubber();
+    return this.#worker?.scrubber ?? this.#empty;
+  }
+
+  /** Materialises the docblock's credentials for the whole file, before it loads (so `beforeAll` can use them). */
+  async setup(): Promise<void> {
+    if (!this.#options.hasDocblock) {
+      return;
+    }
+    const names = this.#connect().declaredIn(this.#options.testPath);
+    const held = await this.#acquire(names);
+    if ('skipped' in held) {
+      this.#fileSkip = held.skipped;
+    } else {
+      this.#fileHeld.push(held);
+    }
+  }
+
+  /** Jest circus events, forwarded by the environment's `handleTestEvent`. Sync events are handled synchronously. */
+  handleTestEvent(event: Circus.Event, state: Circus.State): void | Promise<void> {
+    switch (event.name) {
+      case 'add_test':
+        return this.#tag(event, state);
+      case 'run_start':
+        if (this.#fileSkip !== undefined) {
+          this.#skipAll(state, this.#fileSkip);
+        }
+        return;
+      case 'test_start':
+        return this.#start(event.test, state);
+      case 'test_skip':
+        return this.#release(event.test);
+      case 'test_done':
+        return this.#done(event.test);
+      case 'run_finish':
+        scrubDeep(state.unhandledErrors, this.scrubber);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The API the sandbox's `credential-broker/jest` module calls. */
+  api(): SandboxApi {
+    return {
+      credentials: (names) => this.#credentials(names),
+      files: () => this.#heldNow().reduce((out, h) => Object.assign(out, h.lease.files), {}),
+      env: () => this.#heldNow().reduce((out, h) => Object.assign(out, h.lease.env), {}),
+      declare: (names, define) => this.#declare(names, define),
+      scrub: (text) => this.scrubber.scrub(text),
+    };
+  }
+
+  /** Releases everything still held (tests cut short, the file's own). Idempotent and synchronous. */
+  teardown(): void {
+    this.#closed = true;
+    for (const test of [...this.#testHeld.keys()]) {
+      this.#release(test);
+    }
+    for (const held of this.#fileHeld.splice(0)) {
+      release(held);
+    }
+  }
+
+  #connect(): WorkerBroker {
+    this.#worker ??= this.#options.connect();
+    return this.#worker;
+  }
+
+  async #acquire(names: readonly string[]): Promise<Held | { readonly skipped: readonly SkippedCredential[] }> {
+    if (this.#closed) {
+      throw new BrokerError('INTERNAL', 'credentials were asked for after the test file finished', {
+        backend: 'jest',
+        operation: 'credentials',
+        ref: this.#options.testPath,
+        hint: 'Await every credentials() call inside the test or hook that needs it',
+      });
+    }
+    const worker = this.#connect();
+    this.#tasks += 1;
+    const taskId = `jest-w${process.env['JEST_WORKER_ID'] ?? '0'}-${process.pid}-${this.#tasks}`;
+    // A fresh target: the ledger, not the lease, applies variables to the shared sandbox env.
+    const lease = await worker.acquire({ file: this.#options.testPath, taskId, names, env: {} });
+    if (lease.skipped.length > 0) {
+      lease.release();
+      return { skipped: lease.skipped };
+    }
+    return { lease, unapply: this.#ledger.apply(lease.env) };
+  }
+
+  #tag(event: Extract<Circus.SyncEvent, { name: 'add_test' }>, state: Circus.State): void {
+    const names = this.#declaring.flat();
+    const added = state.currentDescribeBlock.children.at(-1);
+    // circus adds nothing when the call is invalid (nested test, added after the run started).
+    if (names.length === 0 || added?.type !== 'test' || added.fn !== event.fn) {
+      return;
+    }
+    this.#tags.set(added, [...new Set([...(this.#tags.get(added) ?? []), ...names])]);
+  }
+
+  #declare(names: readonly string[], define: () => void): void {
+    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || n === '')) {
+      throw new BrokerError('CONFIG_INVALID', 'needs an array of credential names', {
+        backend: 'jest',
+        operation: 'withCredentials',
+        ref: this.#options.testPath,
+        hint: "Write withCredentials(['DATABASE_URL'], () => { test(…) })",
+      });
+    }
+    this.#declaring.push(names);
+    try {
+      const returned: unknown = define();
+      if (returned !== undefined && typeof (returned as { then?: unknown })?.then === 'function') {
+        throw new BrokerError('CONFIG_INVALID', 'the callback returned a promise', {
+          backend: 'jest',
+          operation: 'withCredentials',
+          ref: this.#options.testPath,
+          hint: 'Define tests synchronously, as in describe()',
+        });
+      }
+    } finally {
+      this.#declaring.pop();
+    }
+  }
+
+  async #start(test: Circus.TestEntry, state: Circus.State): Promise<void> {
+    const names = this.#tags.get(test);
+    if (names === undefined || this.#fileSkip !== undefined || jestWillSkip(test, state)) {
+      return;
+    }
+    try {
+      const held = await this.#acquire(names);
+      if ('skipped' in held) {
+        test.mode = 'skip';
+        this.#recordSkip(test, held.skipped);
+        return;
+      }
+      this.#hold(test, held);
+    } catch (error) {
+      // circus runs neither the hooks nor the body of a test that already has an error.
+      test.errors.push(scrubDeep(error, this.scrubber) as Circus.Exception);
+    }
+  }
+
+  #done(test: Circus.TestEntry): void {
+    this.#release(test);
+    const errors = testErrors(test);
+    const skips = errors.map(skippedBy);
+    if (errors.length > 0 && skips.every((s) => s !== undefined)) {
+      // Only skip markers: `credentials()` found out mid-test that a credential cannot be had.
+      test.errors = [];
+      test.status = 'skip';
+      this.#recordSkip(test, dedupe(skips.flat()));
+      return;
+    }
+    if (errors.length > 0) {
+      scrubDeep(test.errors, this.scrubber);
+    }
+  }
+
+  #skipAll(state: Circus.State, skipped: readonly SkippedCredential[]): void {
+    for (const test of testsUnder(state.rootDescribeBlock)) {
+      if (!jestWillSkip(test, state)) {
+        test.mode = 'skip';
+        this.#recordSkip(test, skipped);
+      }
+    }
+  }
+
+  #recordSkip(test: Circus.TestEntry, credentials: readonly SkippedCredential[]): void {
+    const id = testId(test);
+    this.skipped.push({ test: id, credentials });
+    this.#options.warn?.(`skipped "${id}": ${credentials.map((c) => c.reason).join('; ')}`);
+  }
+
+  async #credentials(names: readonly string[]): Promise<Readonly<Record<string, string>>> {
+    if (names.length === 0 || names.some((n) => typeof n !== 'string' || n === '')) {
+      throw new BrokerError('CONFIG_INVALID', 'needs one or more credential names', {
+        backend: 'jest',
+        operation: 'credentials',
+        ref: this.#options.testPath,
+        hint: "Write await credentials('DATABASE_URL', 'API_TOKEN')",
+      });
+    }
+    const test = this.#options.currentTest();
+    const holding = test === undefined ? this.#fileHeld : [...this.#fileHeld, ...(this.#testHeld.get(test) ?? [])];
+    const have = holding.reduce<Record<string, string>>((out, h) => Object.assign(out, h.lease.values), {});
+    const missing = names.filter((n) => !Object.hasOwn(have, n));
+    if (missing.length > 0) {
+      const held = await this.#acquire(missing);
+      if ('skipped' in held) {
+        throw skipMarker(held.skipped);
+      }
+      if (test === undefined) {
+        this.#fileHeld.push(held);
+      } else {
+        this.#hold(test, held);
+      }
+      Object.assign(have, held.lease.values);
+    }
+    return Object.freeze(Object.fromEntries(names.map((n) => [n, have[n] as string])));
+  }
+
+  #hold(test: Circus.TestEntry, held: Held): void {
+    const list = this.#testHeld.get(test) ?? [];
+    list.push(held);
+    this.#testHeld.set(test, list);
+  }
+
+  #heldNow(): Held[] {
+    const test = this.#options.currentTest();
+    return test === undefined ? this.#fileHeld : [...this.#fileHeld, ...(this.#testHeld.get(test) ?? [])];
+  }
+
+  #release(test: Circus.TestEntry): void {
+    const list = this.#testHeld.get(test);
+    this.#testHeld.delete(test);
+    for (const held of list ?? []) {
+      release(held);
+    }
+  }
+}
+
+function release(held: Held): void {
+  try {
+    held.unapply();
+  } finally {
+    held.lease.release();
+  }
+}
+
+function dedupe(skipped: readonly SkippedCredential[]): SkippedCredential[] {
+  return [...new Map(skipped.map((s) => [s.name, s])).values()];
+}

@@ -1,0 +1,50 @@
+/**
+ * `credential-broker/jest-global-setup`: starts the run's session in Jest's main process. Nothing is resolved
+ * here: workers ask over the session's private channel when a test needs a credential, so a filtered run
+ * resolves only what its tests use. Workers find the channel through a 0600 handle file named by an env var.
+ */
+import type { Config } from '@jest/types';
+import { type BrokerSession, startSession } from '../src/session/index.js';
+import { ENV_HANDLE, MAIN_PLAN, MAIN_SESSION } from './constants.js';
+import { writeHandleFile } from './handle-file.js';
+
+type Main = Record<symbol, unknown>;
+
+/** @public Jest `globalSetup`: start the session, print the manifest (egress on) or the egress-off line. */
+export default async function credentialBrokerGlobalSetup(
+  globalConfig: Config.GlobalConfig,
+  projectConfig: Config.ProjectConfig
+): Promise<void> {
+  const main = globalThis as unknown as Main;
+  // Several projects may list this file; Jest runs it once per distinct path, but be safe with copies.
+  if (main[MAIN_SESSION] !== undefined) {
+    return;
+  }
+  const session: BrokerSession = await startSession({ cwd: projectConfig.rootDir ?? globalConfig.rootDir });
+  try {
+    const planned = main[MAIN_PLAN];
+    session.plan(Array.isArray(planned) ? (planned as string[]) : []);
+    report(session, globalConfig);
+    process.env[ENV_HANDLE] = writeHandleFile(session.handle);
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
+  main[MAIN_SESSION] = session;
+}
+
+function report(session: BrokerSession, globalConfig: Config.GlobalConfig): void {
+  if (globalConfig.silent === true) {
+    return;
+  }
+  if (session.egressEnabled) {
+    if (session.manifest().credentials.length > 0) {
+      process.stderr.write(`${session.renderManifest('terminal')}\n`);
+    }
+    return;
+  }
+  const line = session.egressSummaryLine();
+  if (line !== undefined) {
+    process.stderr.write(`${line}\n`);
+  }
+}

@@ -1,0 +1,122 @@
+import { basename } from 'node:path';
+import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment';
+import type { Circus, Config } from '@jest/types';
+import { installCleanupHandlers } from '../src/materialise/index.js';
+import { connectWorker } from '../src/runtime/index.js';
+import { scrubDeep } from '../src/scrub/index.js';
+import { ENVIRONMENT_BROKER, SANDBOX_API } from './constants.js';
+import { FileBroker } from './file-broker.js';
+import { readHandleFile } from './handle-file.js';
+import type { SandboxApi } from './sandbox-api.js';
+import { flushProcessStdio, scrubProcessStdio } from './stdio.js';
+
+/** @public A Jest environment class, such as `jest-environment-node`'s or `jest-environment-jsdom`'s. */
+// biome-ignore lint/suspicious/noExplicitAny: TS requires any[] for a mixin's base constructor (TS2545)
+export type EnvironmentClass = abstract new (...args: any[]) => JestEnvironment;
+
+/** @public The docblock pragma a test file declares its credentials with: `@credentials NAME, NAME=ref`. */
+export const CREDENTIALS_PRAGMA = 'credentials';
+
+/** @internal The reporter's file name; when it is configured the environment leaves skip reasons to it. */
+const REPORTER_FILE = 'jest-reporter.cjs';
+
+type BufferEntry = { message: string; origin: string };
+type Sandbox = Record<string | symbol, unknown> & {
+  process?: NodeJS.Process & { env: Record<string, string | undefined> };
+  expect?: { getState?: () => { currentTestIdentity?: () => unknown } };
+};
+
+/**
+ * @public Adds credential-broker to a Jest environment class: per-file and per-test credentials, skips, release,
+ * and scrubbing of what the file prints or throws. The node and jsdom environments are this mixin applied to
+ * Jest's own; apply it to any other environment that extends `JestEnvironment`.
+ */
+export function withCredentialBroker<T extends EnvironmentClass>(Base: T): T {
+  abstract class CredentialBrokerEnvironment extends Base {
+    readonly #context: EnvironmentContext;
+    readonly #broker: FileBroker;
+    #uninstall: (() => void) | undefined;
+
+    // biome-ignore lint/suspicious/noExplicitAny: a mixin constructor must take any[] (TS2545)
+    constructor(...args: any[]) {
+      super(...(args as [JestEnvironmentConfig, EnvironmentContext]));
+      const [config, context] = args as [JestEnvironmentConfig, EnvironmentContext];
+      this.#context = context;
+      const sandbox = this.global as unknown as Sandbox;
+      const ownReporter = hasOwnReporter(config.globalConfig);
+      this.#broker = new FileBroker({
+        testPath: context.testPath,
+        env: sandbox.process?.env ?? {},
+        hasDocblock: context.docblockPragmas[CREDENTIALS_PRAGMA] !== undefined,
+        connect: () => {
+          const worker = connectWorker(readHandleFile());
+          scrubProcessStdio(worker.scrubber);
+          return worker;
+        },
+        currentTest: () => currentTest(this.global as unknown as Sandbox),
+        warn: ownReporter ? undefined : (message) => context.console.warn(`credential-broker: ${message}`),
+      });
+      Object.defineProperty(this, ENVIRONMENT_BROKER, { value: this.#broker });
+      // An own property: the base class may define handleTestEvent (as a method or not at all).
+      const base = this.handleTestEvent?.bind(this);
+      const broker = this.#broker;
+      this.handleTestEvent = ((event: Circus.Event, state: Circus.State) => {
+        const before = base?.(event as Circus.AsyncEvent, state);
+        if (before instanceof Promise) {
+          return before.then(() => broker.handleTestEvent(event, state));
+        }
+        return broker.handleTestEvent(event, state);
+      }) as Circus.EventHandler;
+    }
+
+    override async setup(): Promise<void> {
+      await super.setup();
+      const sandbox = this.global as unknown as Sandbox;
+      const api: SandboxApi = this.#broker.api();
+      Object.defineProperty(sandbox, SANDBOX_API, { value: api, configurable: true });
+      // Jest wrapped the sandbox's process.exit before setup(); a test that exits still gets its files wiped.
+      const exit = sandbox.process?.exit;
+      if (sandbox.process !== undefined && typeof exit === 'function') {
+        const broker = this.#broker;
+        sandbox.process.exit = function exitAfterRelease(this: unknown, ...args: unknown[]) {
+          broker.teardown();
+          return Reflect.apply(exit, this, args);
+        } as NodeJS.Process['exit'];
+      }
+      // A worker that dies another way (signal, uncaught error) releases too; the session wipes the rest.
+      this.#uninstall = installCleanupHandlers(() => this.#broker.teardown());
+      await this.#broker.setup();
+    }
+
+    override async teardown(): Promise<void> {
+      try {
+        // The buffer is the array Jest already put in the test result; scrubbing it in place keeps the origins.
+        const buffer = (this.#context.console as { getBuffer?: () => BufferEntry[] | undefined }).getBuffer?.();
+        if (buffer !== undefined) {
+          scrubDeep(buffer, this.#broker.scrubber);
+        }
+        this.#broker.teardown();
+        flushProcessStdio();
+      } finally {
+        this.#uninstall?.();
+        this.#uninstall = undefined;
+        await super.teardown();
+      }
+    }
+  }
+  return CredentialBrokerEnvironment;
+}
+
+function hasOwnReporter(globalConfig: Config.GlobalConfig | undefined): boolean {
+  return (globalConfig?.reporters ?? []).some((entry) => {
+    const path = Array.isArray(entry) ? entry[0] : entry;
+    return typeof path === 'string' && basename(path) === REPORTER_FILE;
+  });
+}
+
+function currentTest(sandbox: Sandbox | undefined): Circus.TestEntry | undefined {
+  // jest-circus keeps the running test in an AsyncLocalStorage and exposes it to expect: right for concurrent tests.
+  const state = sandbox?.expect?.getState?.();
+  const test = state?.currentTestIdentity?.();
+  return typeof test === 'object' && test !== null ? (test as Circus.TestEntry) : undefined;
+}

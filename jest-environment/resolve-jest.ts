@@ -1,0 +1,34 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+/**
+ * @internal Loads one of Jest's own modules (`jest-circus/runner`, `@jest/test-sequencer`) the way the user's
+ * Jest would find it: from the project, then from next to `jest-config` and `jest` (strict layouts such as pnpm
+ * do not hoist them to the project), then from here.
+ */
+export function requireFromJest<T>(request: string, rootDir: string = process.cwd()): T {
+  const fromRoot = createRequire(join(rootDir, 'package.json'));
+  const bases: string[] = [];
+  for (const anchor of ['jest-config/package.json', 'jest/package.json', 'jest-cli/package.json']) {
+    try {
+      bases.push(fromRoot.resolve(anchor));
+    } catch {
+      // Not installed under that name; try the next.
+    }
+  }
+  for (const base of [join(rootDir, 'package.json'), ...bases]) {
+    try {
+      return interopDefault(createRequire(base)(request)) as T;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') {
+        throw error;
+      }
+    }
+  }
+  return interopDefault(createRequire(join(__dirname, 'noop.cjs'))(request)) as T;
+}
+
+function interopDefault(module: unknown): unknown {
+  const m = module as { __esModule?: boolean; default?: unknown } | null;
+  return m !== null && typeof m === 'object' && m.__esModule === true && 'default' in m ? m.default : module;
+}

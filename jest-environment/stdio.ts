@@ -1,0 +1,88 @@
+import { isMainThread } from 'node:worker_threads';
+import { type Scrubber, ScrubbingWriter } from '../src/scrub/index.js';
+
+/**
+ * Scrubs what reaches the process's own stdout and stderr: raw `process.stdout.write` calls from tests, and Jest's
+ * verbose console, which writes immediately (verbose switches on by itself when a single test file runs).
+ * Installed once per process and left in place: Jest writes "Cannot log after tests are done" after teardown,
+ * and unwrapping in the wrong order would break anyone who wrapped the stream after us.
+ *
+ * In a worker the output is a pipe to Jest's main process, so values written in pieces are caught across writes
+ * (a little output is held back while it could be the start of a value). The main process (in band) is Jest's
+ * own terminal, redrawn in place by its reporters: scrubbed per write, nothing held back.
+ */
+
+type Write = NodeJS.WriteStream['write'];
+type Callback = (error?: Error | null) => void;
+type Stdio = { scrubber: Scrubber; readonly flushes: (() => void)[] };
+
+const STDIO = Symbol.for('credential-broker.jest.stdio.v1');
+
+/** @internal Scrubs this process's stdout and stderr with `scrubber` (the latest call wins). */
+export function scrubProcessStdio(scrubber: Scrubber): void {
+  const holder = globalThis as unknown as Record<symbol, Stdio | undefined>;
+  const installed = holder[STDIO];
+  if (installed !== undefined) {
+    if (installed.scrubber !== scrubber) {
+      flushProcessStdio();
+      installed.scrubber = scrubber;
+    }
+    return;
+  }
+  const stdio: Stdio = { scrubber, flushes: [] };
+  holder[STDIO] = stdio;
+  const inWorker = typeof process.send === 'function' || !isMainThread;
+  for (const stream of [process.stdout, process.stderr]) {
+    if (inWorker) {
+      stdio.flushes.push(holdBack(stream, stdio));
+    } else {
+      perWrite(stream, stdio);
+    }
+  }
+  process.once('exit', flushProcessStdio);
+}
+
+/** @internal Passes on what the worker-side scrubbing still holds back (end of a test file, exit). */
+export function flushProcessStdio(): void {
+  const stdio = (globalThis as unknown as Record<symbol, Stdio | undefined>)[STDIO];
+  for (const flush of stdio?.flushes ?? []) {
+    flush();
+  }
+}
+
+function holdBack(stream: NodeJS.WriteStream, stdio: Stdio): () => void {
+  const write = stream.write.bind(stream) as (chunk: Buffer | string) => boolean;
+  let scrubber = stdio.scrubber;
+  let writer = new ScrubbingWriter(scrubber, (chunk) => write(chunk));
+  stream.write = ((chunk: string | Uint8Array, encoding?: BufferEncoding | Callback, callback?: Callback) => {
+    if (scrubber !== stdio.scrubber) {
+      writer.flush();
+      scrubber = stdio.scrubber;
+      writer = new ScrubbingWriter(scrubber, (piece) => write(piece));
+    }
+    writer.write(chunk, typeof encoding === 'string' ? encoding : 'utf8');
+    const done = typeof encoding === 'function' ? encoding : callback;
+    if (done !== undefined) {
+      process.nextTick(done);
+    }
+    return true;
+  }) as Write;
+  return () => writer.flush();
+}
+
+function perWrite(stream: NodeJS.WriteStream, stdio: Stdio): void {
+  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    if (typeof chunk === 'string') {
+      const [encoding] = rest;
+      if (typeof encoding === 'string' && encoding !== 'utf8' && encoding !== 'utf-8') {
+        return write(stdio.scrubber.scrubBuffer(Buffer.from(chunk, encoding as BufferEncoding)), ...rest.slice(1));
+      }
+      return write(stdio.scrubber.scrub(chunk), ...rest);
+    }
+    if (chunk instanceof Uint8Array) {
+      return write(stdio.scrubber.scrubBuffer(chunk), ...rest);
+    }
+    return write(chunk, ...rest);
+  }) as Write;
+}

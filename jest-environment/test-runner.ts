@@ -1,0 +1,75 @@
+/**
+ * `credential-broker/jest-runner`: jest-circus's runner, wrapped. It scrubs what leaves the worker — the file's
+ * TestResult, the per-test messages sent to the main process, and errors thrown while the test file loads, which
+ * Jest reports as "Test suite failed to run" and no environment hook can reach — and attaches the skip reasons
+ * for our reporter.
+ */
+import type { JestEnvironment } from '@jest/environment';
+import type { TestResult } from '@jest/test-result';
+import type { Config } from '@jest/types';
+import { connectWorker } from '../src/runtime/index.js';
+import { Scrubber, scrubDeep } from '../src/scrub/index.js';
+import { ENV_HANDLE, ENVIRONMENT_BROKER, RESULT_FIELD } from './constants.js';
+import type { FileBroker, SkippedTest } from './file-broker.js';
+import { readHandleFile } from './handle-file.js';
+import { requireFromJest } from './resolve-jest.js';
+
+type SendMessage = (eventName: string, args: Array<unknown>) => void;
+type Runner = (
+  globalConfig: Config.GlobalConfig,
+  config: Config.ProjectConfig,
+  environment: JestEnvironment,
+  runtime: unknown,
+  testPath: string,
+  sendMessageToJest?: SendMessage
+) => Promise<TestResult>;
+
+/** @public What our TestResult field carries to the reporter. */
+export interface ResultExtension {
+  readonly skipped: readonly SkippedTest[];
+}
+
+/** @public Jest `testRunner`: jest-circus with scrubbing at the worker's boundary. */
+export default async function credentialBrokerTestRunner(
+  globalConfig: Config.GlobalConfig,
+  config: Config.ProjectConfig,
+  environment: JestEnvironment,
+  runtime: unknown,
+  testPath: string,
+  sendMessageToJest?: SendMessage
+): Promise<TestResult> {
+  const circus = requireFromJest<Runner>('jest-circus/runner', config.rootDir);
+  const broker = (environment as unknown as Record<symbol, FileBroker | undefined>)[ENVIRONMENT_BROKER];
+  // Another environment (a @jest-environment docblock) has no broker; the worker's values may still be known.
+  const scrubber = (): Scrubber => broker?.scrubber ?? fallbackScrubber();
+  const send: SendMessage | undefined =
+    sendMessageToJest === undefined
+      ? undefined
+      : (eventName, args) => sendMessageToJest(eventName, scrubDeep(args, scrubber()));
+  let result: TestResult;
+  try {
+    result = await circus(globalConfig, config, environment, runtime, testPath, send);
+  } catch (error) {
+    throw scrubDeep(error, scrubber());
+  }
+  scrubDeep(result, scrubber());
+  if (broker !== undefined && broker.skipped.length > 0) {
+    const extension: ResultExtension = { skipped: broker.skipped };
+    Object.assign(result, { [RESULT_FIELD]: extension });
+  }
+  return result;
+}
+
+let none: Scrubber | undefined;
+
+function fallbackScrubber(): Scrubber {
+  if (process.env[ENV_HANDLE] !== undefined) {
+    try {
+      return connectWorker(readHandleFile()).scrubber;
+    } catch {
+      // No session to ask: nothing was delivered to this worker either.
+    }
+  }
+  none ??= new Scrubber();
+  return none;
+}

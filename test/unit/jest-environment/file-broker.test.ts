@@ -1,0 +1,214 @@
+import type { Circus } from '@jest/types';
+import { describe, expect, test } from 'vitest';
+import { FileBroker } from '../../../jest-environment/file-broker.js';
+import { BrokerError } from '../../../src/errors.js';
+import type { AcquireRequest, Lease, WorkerBroker } from '../../../src/runtime/index.js';
+import { Scrubber } from '../../../src/scrub/index.js';
+
+const VALUES: Record<string, string> = { LOCAL_A: 'CANARY_local_a_91f3', LOCAL_B: 'CANARY_local_b_5c20' };
+const REASON = (name: string) =>
+  `credential-broker: ${name} needs vault:secret/x (https://vault.internal:8200, self-hosted) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 or pass --egress to resolve it`;
+
+// A worker that hands out LOCAL_* and skips everything else, recording what was asked and what is still held.
+function fakeWorker() {
+  const requests: AcquireRequest[] = [];
+  const live = new Set<string>();
+  const scrubber = new Scrubber();
+  const worker: WorkerBroker = {
+    handle: {} as WorkerBroker['handle'],
+    scrubber,
+    declaredIn: () => ['LOCAL_A'],
+    async acquire(request): Promise<Lease> {
+      requests.push(request);
+      const unknown = request.names.find((n) => n.startsWith('BAD'));
+      if (unknown !== undefined) {
+        throw new BrokerError('UNKNOWN_CREDENTIAL', `${unknown} is declared neither in the config nor in the docblock`);
+      }
+      const skipped = request.names.filter((n) => !(n in VALUES)).map((name) => ({ name, reason: REASON(name) }));
+      if (skipped.length > 0) {
+        return { values: {}, files: {}, env: {}, skipped, release() {} };
+      }
+      const values = Object.fromEntries(request.names.map((n) => [n, VALUES[n] as string]));
+      for (const [name, value] of Object.entries(values)) {
+        scrubber.add(value, name);
+      }
+      live.add(request.taskId);
+      return {
+        values,
+        files: Object.fromEntries(request.names.map((n) => [n, `/scratch/${request.taskId}/${n}`])),
+        env: values,
+        skipped: [],
+        release: () => live.delete(request.taskId),
+      };
+    },
+  };
+  return { worker, requests, live };
+}
+
+function tree() {
+  const root = {
+    type: 'describeBlock',
+    name: 'ROOT_DESCRIBE_BLOCK',
+    children: [],
+    hooks: [],
+    tests: [],
+  } as unknown as Circus.DescribeBlock;
+  const state = {
+    currentDescribeBlock: root,
+    rootDescribeBlock: root,
+    hasFocusedTests: false,
+    testNamePattern: null,
+    unhandledErrors: [],
+  } as unknown as Circus.State;
+  return { root, state };
+}
+
+function setup(options: { hasDocblock?: boolean } = {}) {
+  const fake = fakeWorker();
+  const { root, state } = tree();
+  const env: Record<string, string | undefined> = {};
+  const warnings: string[] = [];
+  let current: Circus.TestEntry | undefined;
+  const broker = new FileBroker({
+    testPath: '/project/tests/a.test.js',
+    env,
+    hasDocblock: options.hasDocblock ?? false,
+    connect: () => fake.worker,
+    currentTest: () => current,
+    warn: (message) => warnings.push(message),
+  });
+  const add = (name: string): Circus.TestEntry => {
+    const fn = () => {};
+    const entry = { type: 'test', name, fn, parent: root, errors: [], mode: undefined } as unknown as Circus.TestEntry;
+    root.children.push(entry);
+    broker.handleTestEvent({ name: 'add_test', fn, testName: name } as Circus.Event, state);
+    return entry;
+  };
+  const event = (name: string, test: Circus.TestEntry) => broker.handleTestEvent({ name, test } as Circus.Event, state);
+  const setCurrent = (test: Circus.TestEntry | undefined) => {
+    current = test;
+  };
+  return { ...fake, broker, root, state, env, warnings, add, event, setCurrent };
+}
+
+describe(FileBroker.name, () => {
+  test('materialises the credentials of a withCredentials test at its start and releases them when it is done', async () => {
+    const t = setup();
+    let inside!: Circus.TestEntry;
+    const outside = t.add('plain');
+    t.broker.api().declare(['LOCAL_A', 'LOCAL_B'], () => {
+      inside = t.add('needs both');
+    });
+    await t.event('test_start', outside);
+    expect(t.requests).toEqual([]);
+    await t.event('test_start', inside);
+    expect(t.env).toEqual({ LOCAL_A: VALUES['LOCAL_A'], LOCAL_B: VALUES['LOCAL_B'] });
+    t.setCurrent(inside);
+    expect(t.broker.api().files()).toEqual({
+      LOCAL_A: `/scratch/jest-w0-${process.pid}-1/LOCAL_A`,
+      LOCAL_B: `/scratch/jest-w0-${process.pid}-1/LOCAL_B`,
+    });
+    await t.event('test_done', inside);
+    expect(t.env).toEqual({});
+    expect(t.live.size).toBe(0);
+  });
+
+  test('does not resolve anything for a tagged test that -t filters out', async () => {
+    const t = setup();
+    let inside!: Circus.TestEntry;
+    t.broker.api().declare(['LOCAL_A'], () => {
+      inside = t.add('needs a');
+    });
+    (t.state as { testNamePattern: RegExp }).testNamePattern = /something else/i;
+    await t.event('test_start', inside);
+    expect(t.requests).toEqual([]);
+  });
+
+  test('skips a tagged test before it runs when a credential is skipped, and records why', async () => {
+    const t = setup();
+    let inside!: Circus.TestEntry;
+    t.broker.api().declare(['NET_DB'], () => {
+      inside = t.add('talks to the db');
+    });
+    await t.event('test_start', inside);
+    expect(inside.mode).toBe('skip');
+    expect(t.broker.skipped).toEqual([
+      { test: 'talks to the db', credentials: [{ name: 'NET_DB', reason: REASON('NET_DB') }] },
+    ]);
+    expect(t.warnings).toEqual([`skipped "talks to the db": ${REASON('NET_DB')}`]);
+  });
+
+  test('skips every test of a file whose docblock credential is skipped', async () => {
+    const t = setup({ hasDocblock: true });
+    t.worker.declaredIn = () => ['NET_DB'];
+    const first = t.add('one');
+    const second = t.add('two');
+    await t.broker.setup();
+    await t.broker.handleTestEvent({ name: 'run_start' } as Circus.Event, t.state);
+    expect([first.mode, second.mode]).toEqual(['skip', 'skip']);
+    expect(t.broker.skipped.map((s) => s.test)).toEqual(['one', 'two']);
+  });
+
+  test('holds docblock credentials for the whole file and releases them at teardown', async () => {
+    const t = setup({ hasDocblock: true });
+    await t.broker.setup();
+    expect(t.env).toEqual({ LOCAL_A: VALUES['LOCAL_A'] });
+    t.broker.teardown();
+    expect(t.env).toEqual({});
+    expect(t.live.size).toBe(0);
+  });
+
+  test('turns a test whose only error is a mid-test skip into a skipped test', async () => {
+    const t = setup();
+    const entry = t.add('asks at run time');
+    t.setCurrent(entry);
+    const error = await t.broker
+      .api()
+      .credentials(['NET_DB'])
+      .catch((e: unknown) => e);
+    entry.errors.push([error, undefined]);
+    await t.event('test_done', entry);
+    expect(entry.errors).toEqual([]);
+    expect(entry.status).toBe('skip');
+    expect(t.broker.skipped.map((s) => s.test)).toEqual(['asks at run time']);
+  });
+
+  test('returns values from credentials() and releases them with the test', async () => {
+    const t = setup();
+    const entry = t.add('asks');
+    t.setCurrent(entry);
+    const values = await t.broker.api().credentials(['LOCAL_B']);
+    expect(values).toEqual({ LOCAL_B: VALUES['LOCAL_B'] });
+    expect(t.broker.api().env()).toEqual({ LOCAL_B: VALUES['LOCAL_B'] });
+    await t.event('test_done', entry);
+    expect(t.env).toEqual({});
+  });
+
+  test('fails the test (before its body) with the broker error when a name is unknown, and scrubs failures', async () => {
+    const t = setup();
+    let inside!: Circus.TestEntry;
+    t.broker.api().declare(['BAD_NAME'], () => {
+      inside = t.add('typo');
+    });
+    await t.event('test_start', inside);
+    expect(String(inside.errors[0])).toBe(
+      'BrokerError: BAD_NAME is declared neither in the config nor in the docblock'
+    );
+    const other = t.add('leaks');
+    t.setCurrent(other);
+    await t.broker.api().credentials(['LOCAL_A']);
+    other.errors.push([new Error(`expected ${VALUES['LOCAL_A']} to be empty`), undefined]);
+    await t.event('test_done', other);
+    expect(String((other.errors[0] as Error[])[0])).toBe('Error: expected [redacted:LOCAL_A] to be empty');
+  });
+
+  test('rejects withCredentials with a non-array and with an async callback', () => {
+    const t = setup();
+    expect(() => t.broker.api().declare('LOCAL_A' as unknown as string[], () => {})).toThrow(
+      'jest: withCredentials "/project/tests/a.test.js": needs an array of credential names. Write withCredentials([\'DATABASE_URL\'], () => { test(…) })'
+    );
+    expect(() => t.broker.api().declare(['LOCAL_A'], (async () => {}) as () => void)).toThrow(
+      'jest: withCredentials "/project/tests/a.test.js": the callback returned a promise. Define tests synchronously, as in describe()'
+    );
+  });
+});
