@@ -1,0 +1,129 @@
+/**
+ * `sops:` — sops files decrypted natively (no sops binary): YAML, JSON, dotenv, INI and binary, AES-256-GCM
+ * values, the MAC verified, the data key unwrapped from the file's age master keys.
+ */
+import { open } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { findSopsAgeIdentities, type IdentitySearch } from '../../age/index.js';
+import type { Backend, SecretDocument } from '../../backend/types.js';
+import { BrokerError } from '../../errors.js';
+import { formatRef } from '../../ref/index.js';
+import { SecretValue } from '../../scrub/secret-value.js';
+import { type DecryptedSops, decryptSops } from './decrypt.js';
+import { formatForPath } from './formats.js';
+import type { SopsSettings } from './settings.js';
+
+export type { DecryptedSops, DecryptSopsOptions } from './decrypt.js';
+export { decryptSops } from './decrypt.js';
+export { formatForPath } from './formats.js';
+export type { SopsSettings } from './settings.js';
+export { sopsSettingsSchema } from './settings.js';
+
+const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
+const IDENTITY_ENV = [
+  'HOME',
+  'XDG_CONFIG_HOME',
+  'AppData',
+  'APPDATA',
+  'SOPS_AGE_KEY',
+  'SOPS_AGE_KEY_FILE',
+  'SOPS_AGE_KEY_CMD',
+  'SOPS_AGE_SSH_PRIVATE_KEY_FILE',
+  'SOPS_AGE_SSH_PRIVATE_KEY_CMD',
+] as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * @public `sops:path/to/file.enc.yaml[#key][?format=…]`, path relative to the config. The format is the ref's
+ * `format`, else the file extension as sops infers it (`.yaml`/`.yml`, `.json`, `.env`, `.ini`, anything else
+ * binary). Each file is decrypted once per backend instance — however many keys are read from it — and again
+ * only if its size or modification time changes. The document's text is the file as `sops -d` prints it; its
+ * tree holds every value as `sops -d --extract` prints it.
+ */
+export function createSopsBackend(settings: SopsSettings = {}): Backend<'sops'> {
+  const maxBytes = settings.maxBytes ?? DEFAULT_MAX_BYTES;
+  const documents = new Map<string, Promise<DecryptedSops>>();
+  const searches = new Map<string, IdentitySearch>();
+
+  const identitiesFor = (env: Env, baseDir: string): IdentitySearch => {
+    const extra = (settings.identities ?? []).map((p) => (isAbsolute(p) ? p : resolve(baseDir, p)));
+    const key = JSON.stringify([IDENTITY_ENV.map((name) => env[name] ?? null), extra]);
+    let search = searches.get(key);
+    if (search === undefined) {
+      search = findSopsAgeIdentities(env, extra);
+      searches.set(key, search);
+    }
+    return search;
+  };
+
+  return {
+    scheme: 'sops',
+    async fetch(ref, ctx): Promise<SecretDocument> {
+      const display = formatRef(ref);
+      const path = isAbsolute(ref.path) ? ref.path : resolve(ctx.baseDir, ref.path);
+      const format = ref.format ?? formatForPath(path);
+      const meta = { backend: 'sops', operation: 'read', ref: display } as const;
+      let handle: Awaited<ReturnType<typeof open>>;
+      try {
+        handle = await open(path, 'r');
+      } catch (cause) {
+        const code = (cause as NodeJS.ErrnoException).code;
+        throw code === 'ENOENT'
+          ? new BrokerError('NOT_FOUND', `${path} does not exist`, { ...meta, cause })
+          : new BrokerError('DENIED', `${path} cannot be opened (${code ?? 'error'})`, { ...meta, cause });
+      }
+      let pending: Promise<DecryptedSops>;
+      try {
+        const stat = await handle.stat();
+        if (!stat.isFile()) {
+          throw new BrokerError('UNSUPPORTED', `${path} is not a regular file`, meta);
+        }
+        if (stat.size > maxBytes) {
+          throw new BrokerError('TOO_LARGE', `${path} has ${stat.size} bytes, more than the limit of ${maxBytes}`, {
+            ...meta,
+            hint: 'Raise backends.sops.maxBytes if this file is meant to be that large',
+          });
+        }
+        const key = JSON.stringify([path, format, stat.size, stat.mtimeMs, stat.ino]);
+        const cached = documents.get(key);
+        if (cached === undefined) {
+          // Stored before any await, so concurrent fetches of one file share a single decryption.
+          const opened = handle;
+          pending = (async () => {
+            const bytes = new Uint8Array(await opened.readFile({ signal: ctx.signal }));
+            if (bytes.length > maxBytes) {
+              throw new BrokerError(
+                'TOO_LARGE',
+                `${path} grew past the limit of ${maxBytes} bytes while being read`,
+                meta
+              );
+            }
+            const search = identitiesFor(ctx.env, ctx.baseDir);
+            return decryptSops(bytes, {
+              format,
+              ref: display,
+              identities: search.found,
+              looked: search.looked,
+              allowNoMac: settings.allowNoMac ?? false,
+            });
+          })();
+          documents.set(key, pending);
+          // A failure is not remembered: the next fetch reads the file again.
+          pending.catch(() => documents.delete(key));
+          await pending.catch(() => undefined);
+        } else {
+          pending = cached;
+        }
+      } finally {
+        await handle.close();
+      }
+      const document = await pending;
+      return { text: new SecretValue(document.text, display), tree: () => document.tree };
+    },
+    async close(): Promise<void> {
+      documents.clear();
+      searches.clear();
+    },
+  };
+}
