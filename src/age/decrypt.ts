@@ -145,7 +145,7 @@ async function unwrap(
       throw new AgeProblem('INTEGRITY', 'the header MAC does not verify: the header was modified after encryption');
     }
     if (message !== TYPAGE_NO_MATCH) {
-      throw new AgeProblem('DECRYPT_FAILED', 'age-encryption could not process the header');
+      throw new AgeProblem('DECRYPT_FAILED', 'age-encryption could not process the header', undefined, error);
     }
     throw noMatch(stanzas, identities, options);
   }

@@ -108,8 +108,8 @@ export function parseHeader(file: Uint8Array): AgeHeader {
       `malformed age header: the MAC on line ${lines.number} is not 32 bytes of base64`
     );
   }
-  for (const stanza of stanzas) {
-    checkKnownStanza(stanza);
+  for (const [index, stanza] of stanzas.entries()) {
+    checkKnownStanza(stanza, index + 1);
   }
   return { stanzas, bytes: file.subarray(0, lines.offset), payload: file.subarray(lines.offset) };
 }
@@ -134,7 +134,7 @@ function readBody(lines: LineCursor, stanzaLine: number): Uint8Array {
 
 // Shapes fixed by the spec for the types we know, checked up front so that a damaged stanza gets a precise error
 // instead of a generic one from whichever identity trips over it. Unknown types (plugins, grease) pass untouched.
-function checkKnownStanza(stanza: Stanza): void {
+function checkKnownStanza(stanza: Stanza, position: number): void {
   const [type, ...args] = stanza.args;
   const arg = (i: number, bytes: number) => decodeBase64(args[i] ?? '')?.length === bytes;
   const ok =
@@ -152,7 +152,7 @@ function checkKnownStanza(stanza: Stanza): void {
   if (!ok) {
     throw new AgeProblem(
       'UNSUPPORTED',
-      `malformed age header: a ${type} stanza does not have the shape the spec requires`
+      `malformed age header: stanza ${position} (${type}) does not have the shape the spec requires`
     );
   }
 }

@@ -10,8 +10,8 @@ export class AgeProblem extends Error {
   readonly reason: string;
   readonly hint: string | undefined;
 
-  constructor(code: BrokerErrorCode, reason: string, hint?: string) {
-    super(reason);
+  constructor(code: BrokerErrorCode, reason: string, hint?: string, cause?: unknown) {
+    super(reason, cause === undefined ? undefined : { cause });
     this.code = code;
     this.reason = reason;
     this.hint = hint;
@@ -26,7 +26,11 @@ export interface ProblemContext {
 }
 
 /** @internal */
-export function toBrokerError(problem: AgeProblem, context: ProblemContext, cause?: unknown): BrokerError {
+export function toBrokerError(
+  problem: AgeProblem,
+  context: ProblemContext,
+  cause: unknown = problem.cause
+): BrokerError {
   return new BrokerError(problem.code, problem.reason, {
     backend: context.backend,
     operation: context.operation,

@@ -166,7 +166,7 @@ describe(decryptAge.name, () => {
       expect(await refuse(withHeaderLine(file, 2, `${line2.slice(0, -3)}*!*`), ours)).toEqual({
         code: 'UNSUPPORTED',
         message:
-          'age: decrypt "bad.age": malformed age header: a X25519 stanza does not have the shape the spec requires',
+          'age: decrypt "bad.age": malformed age header: stanza 1 (X25519) does not have the shape the spec requires',
       });
     });
 
