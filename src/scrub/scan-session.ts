@@ -1,0 +1,588 @@
+import { type Automaton, ESCAPE_SENTINEL, GRAM_MASK, gramIndex, shallowDepth, stateId, step } from './automaton.js';
+
+/*
+ * One pass of the scrubber over a byte stream. It runs the automaton, records what must be replaced,
+ * and decides how much of the input is final (cannot become part of a match any more).
+ *
+ * Escape sequences are skipped by the automaton, so a value coloured character by character still
+ * matches. Their bytes are recorded as "spans"; a match covers the text bytes and the spans between
+ * them, and on output the replacement is followed by those spans, so the terminal's colour state
+ * after the match is what the program meant. String sequences (OSC, DCS, …) are not displayed but
+ * can carry data (a hyperlink URL), so their payload is scanned by a second automaton state.
+ *
+ * Positions are absolute offsets in the stream. Everything before `#emitted` has been handed out.
+ */
+
+const GROUND = 0;
+const ESC = 1; // after ESC
+const INTER = 2; // ESC + intermediate bytes
+const CSI = 3; // ESC [
+const STR = 4; // ESC ] / P / X / ^ / _ : payload until BEL or ST
+const STR_ESC = 5; // ESC inside a string: ST (ESC \) or the start of a new sequence
+
+const EMPTY = new Uint8Array(0);
+
+/** @internal An output instruction: `[from, to]` copies input bytes, `[-1, name]` is a replacement. */
+export type Ops = number[];
+
+/** @internal */
+export class ScanSession {
+  #a: Automaton;
+  readonly #truncMin: number;
+  #s = 0;
+  #esc = GROUND;
+  #escStart = 0;
+  #strS = 0;
+  #strEscPos = 0;
+  /** Completed skipped spans, flat `[start, end)` pairs, sorted. */
+  #spans: number[] = [];
+  /** Main matches, flat `[start, end]` + name triples (end inclusive), in discovery order. */
+  #ranges: number[] = [];
+  /** Matches inside string payloads, same layout. */
+  #payload: number[] = [];
+  /** Truncation candidates, flat `[ellipsisPos, start, end, name]`. */
+  #cands: number[] = [];
+  #emitted = 0;
+  #end = 0;
+  /** Copy of the bytes `[#emitted, #end)` between writes. */
+  #held: Uint8Array = EMPTY;
+  /** Parser state at `#emitted`, to rescan the held bytes when the automaton changes. */
+  #heldState = GROUND;
+  #chunk: Uint8Array = EMPTY;
+  #chunkBase = 0;
+
+  #replacements: readonly Uint8Array[];
+
+  /**
+   * @param replacements - replacement bytes by name index, for the byte outputs.
+   * @param truncatedMinLength - a prefix at least this long followed by an ellipsis is redacted;
+   *   the automaton must have no dense state this deep.
+   */
+  constructor(automaton: Automaton, replacements: readonly Uint8Array[], truncatedMinLength: number) {
+    this.#a = automaton;
+    this.#replacements = replacements;
+    this.#truncMin = truncatedMinLength;
+  }
+
+  /** Bytes received but not yet handed out. */
+  get pending(): number {
+    return this.#end - this.#emitted;
+  }
+
+  /** Switches to a rebuilt automaton: the held bytes are scanned again from the root. */
+  setAutomaton(a: Automaton, replacements: readonly Uint8Array[]): void {
+    if (a === this.#a) {
+      return;
+    }
+    this.#a = a;
+    this.#replacements = replacements;
+    const held = this.#held;
+    const from = this.#emitted;
+    this.#s = 0;
+    this.#strS = 0;
+    this.#esc = this.#heldState;
+    this.#spans = [];
+    this.#ranges = [];
+    this.#payload = [];
+    this.#cands = [];
+    this.#scan(held, from);
+  }
+
+  /** Scans a chunk and returns the output that became final. */
+  write(chunk: Uint8Array): Uint8Array[] {
+    const base = this.#end;
+    this.#chunk = chunk;
+    this.#chunkBase = base;
+    this.#scan(chunk, base);
+    this.#end = base + chunk.length;
+    this.#verifyCandidates(false);
+    return this.#advance(this.#boundary(false));
+  }
+
+  /**
+   * Output held only for tidiness (a partial escape sequence or UTF-8 character). What could
+   * still become a match stays held: a value written in two parts with a pause must not leak.
+   */
+  flushIdle(): Uint8Array[] {
+    this.#chunk = EMPTY;
+    this.#chunkBase = this.#end;
+    return this.#advance(this.#boundary(true));
+  }
+
+  /** End of the stream: everything goes out, and the session starts afresh. */
+  end(): Uint8Array[] {
+    this.#chunk = EMPTY;
+    this.#chunkBase = this.#end;
+    this.#verifyCandidates(true);
+    const out = this.#advance(this.#end);
+    this.#s = 0;
+    this.#esc = GROUND;
+    this.#strS = 0;
+    this.#heldState = GROUND;
+    return out;
+  }
+
+  /** Whole-input pass: the ops for all of `buf`, or `undefined` when nothing matched. */
+  once(buf: Uint8Array): Ops | undefined {
+    this.#chunk = buf;
+    this.#chunkBase = 0;
+    this.#scan(buf, 0);
+    this.#end = buf.length;
+    this.#verifyCandidates(true);
+    if (this.#ranges.length === 0 && this.#payload.length === 0) {
+      return undefined;
+    }
+    return this.#collect(0, buf.length);
+  }
+
+  #scan(buf: Uint8Array, base: number): void {
+    const a = this.#a;
+    const dense = a.dense;
+    const classOf = a.classOf;
+    const limit = a.limit;
+    const grams = a.grams;
+    const shallowLimit = a.shallowLimit;
+    const shift = a.shift;
+    const window = a.window;
+    const n = buf.length;
+    let s = this.#s;
+    let i = 0;
+    // Skip mode may only resume past the position where the automaton last took over, and never
+    // before a span it recorded: it would scan that escape sequence again.
+    let resumeAfter = -1;
+    let nextEsc = -1;
+    outer: while (i < n) {
+      if (this.#esc !== GROUND) {
+        i = this.#scanEscape(buf, base, i);
+        continue;
+      }
+      if (s === 0 && grams !== undefined) {
+        // Skip mode: at the root, a position whose first three bytes start no pattern cannot start
+        // a match, and a window whose last 3-gram sits in no pattern's head can jump (Wu–Manber).
+        // Bytes from two before an escape byte or the end are left to the automaton.
+        if (nextEsc < i) {
+          nextEsc = buf.indexOf(0x1b, i);
+          if (nextEsc < 0) {
+            nextEsc = n;
+          }
+        }
+        const stop = nextEsc - 2;
+        if (shift !== undefined) {
+          const windowStop = nextEsc - window + 1;
+          while (i < windowStop) {
+            const e = i + window - 1;
+            const jump = shift[gramIndex(buf[e - 2]!, buf[e - 1]!, buf[e]!)]!;
+            if (jump !== 0) {
+              i += jump;
+            } else if (grams[gramIndex(buf[i]!, buf[i + 1]!, buf[i + 2]!)] === 0) {
+              i++;
+            } else {
+              break;
+            }
+          }
+        }
+        if (i < stop) {
+          let g = (buf[i]! << 6) ^ buf[i + 1]!;
+          while (i < stop) {
+            g = ((g << 6) ^ buf[i + 2]!) & GRAM_MASK;
+            if (grams[g] !== 0) {
+              break;
+            }
+            i++;
+          }
+        }
+        resumeAfter = i;
+      }
+      if (s < limit) {
+        let t = 0;
+        while (i < n) {
+          t = dense[s + classOf[buf[i]!]!]!;
+          if (t >= limit) {
+            break;
+          }
+          s = t;
+          i++;
+          if (t < shallowLimit) {
+            const resume = i - shallowDepth(a, t);
+            if (resume > resumeAfter && base + resume >= this.#lastSpanEnd()) {
+              i = resume;
+              s = 0;
+              continue outer;
+            }
+          }
+        }
+        if (i >= n) {
+          break;
+        }
+        if (t === ESCAPE_SENTINEL) {
+          this.#esc = ESC;
+          this.#escStart = base + i;
+          i++;
+          continue;
+        }
+        s = t;
+        i++;
+      } else {
+        const b = buf[i]!;
+        if (b === 0x1b) {
+          this.#esc = ESC;
+          this.#escStart = base + i;
+          i++;
+          continue;
+        }
+        if ((b === 0xe2 || b === 0x2e) && a.depth[s - limit + a.denseCount]! >= this.#truncMin) {
+          this.#addCandidate(base + i, s);
+        }
+        s = step(a, s, b);
+        i++;
+      }
+      if (s >= limit) {
+        const id = s - limit + a.denseCount;
+        const len = a.outLen[id]!;
+        if (len > 0) {
+          const end = base + i - 1;
+          this.#ranges.push(this.#walkBack(end + 1, len), end, a.outName[id]!);
+        }
+      }
+    }
+    this.#s = s;
+  }
+
+  #lastSpanEnd(): number {
+    const spans = this.#spans;
+    return spans.length === 0 ? 0 : spans[spans.length - 1]!;
+  }
+
+  #scanEscape(buf: Uint8Array, base: number, from: number): number {
+    const n = buf.length;
+    let i = from;
+    while (i < n) {
+      const b = buf[i]!;
+      switch (this.#esc) {
+        case ESC:
+          if (b === 0x5b) {
+            this.#esc = CSI;
+          } else if (b === 0x5d || b === 0x50 || b === 0x58 || b === 0x5e || b === 0x5f) {
+            this.#esc = STR;
+            this.#strS = 0;
+          } else if (b >= 0x20 && b <= 0x2f) {
+            this.#esc = INTER;
+          } else if (b >= 0x30 && b <= 0x7e) {
+            return this.#closeEscape(base + i + 1, i + 1);
+          } else {
+            return this.#abortEscape(buf, base, i);
+          }
+          break;
+        case INTER:
+          if (b >= 0x30 && b <= 0x7e) {
+            return this.#closeEscape(base + i + 1, i + 1);
+          }
+          if (b < 0x20 || b > 0x2f) {
+            return this.#abortEscape(buf, base, i);
+          }
+          break;
+        case CSI:
+          if (b >= 0x40 && b <= 0x7e) {
+            return this.#closeEscape(base + i + 1, i + 1);
+          }
+          if (b < 0x20 || b > 0x3f) {
+            return this.#abortEscape(buf, base, i);
+          }
+          break;
+        case STR:
+          if (b === 0x07 || b === 0x18 || b === 0x1a) {
+            return this.#closeEscape(base + i + 1, i + 1);
+          }
+          if (b === 0x1b) {
+            this.#esc = STR_ESC;
+            this.#strEscPos = base + i;
+          } else {
+            this.#payloadByte(b, base + i);
+          }
+          break;
+        default:
+          // STR_ESC
+          if (b === 0x5c) {
+            return this.#closeEscape(base + i + 1, i + 1);
+          }
+          // Any other sequence ends the string and starts at that ESC.
+          this.#spans.push(this.#escStart, this.#strEscPos);
+          this.#escStart = this.#strEscPos;
+          this.#esc = ESC;
+          continue;
+      }
+      i++;
+    }
+    return i;
+  }
+
+  #payloadByte(b: number, pos: number): void {
+    const a = this.#a;
+    const s = step(a, this.#strS, b);
+    this.#strS = s;
+    if (s >= a.limit) {
+      const id = s - a.limit + a.denseCount;
+      const len = a.outLen[id]!;
+      if (len > 0) {
+        this.#payload.push(pos - len + 1, pos, a.outName[id]!);
+      }
+    }
+  }
+
+  #closeEscape(endPos: number, next: number): number {
+    this.#spans.push(this.#escStart, endPos);
+    this.#esc = GROUND;
+    return next;
+  }
+
+  // A byte that cannot continue the sequence is text again; what came before it stays skipped.
+  #abortEscape(buf: Uint8Array, base: number, i: number): number {
+    if (buf[i] === 0x1b) {
+      this.#spans.push(this.#escStart, base + i);
+      this.#escStart = base + i;
+      this.#esc = ESC;
+      return i + 1;
+    }
+    return this.#closeEscape(base + i, i);
+  }
+
+  /**
+   * Start of the `count` text bytes that end just before `upper`, skipping spans (and the escape
+   * sequence in progress, which lies past `upper` when the caller passes its start).
+   */
+  #walkBack(upper: number, count: number): number {
+    const spans = this.#spans;
+    let k = spans.length - 2;
+    let p = upper;
+    let need = count;
+    while (need > 0) {
+      while (k >= 0 && spans[k]! >= p) {
+        k -= 2;
+      }
+      if (k < 0) {
+        return p - need;
+      }
+      const start = spans[k]!;
+      const end = spans[k + 1]!;
+      if (end >= p) {
+        p = start;
+        k -= 2;
+        continue;
+      }
+      const run = p - end;
+      if (need <= run) {
+        return p - need;
+      }
+      need -= run;
+      p = start;
+      k -= 2;
+    }
+    return p;
+  }
+
+  #addCandidate(pos: number, s: number): void {
+    const a = this.#a;
+    const id = stateId(a, s);
+    this.#cands.push(pos, this.#walkBack(pos, a.depth[id]!), this.#walkBack(pos, 1), a.prefixName[id]!);
+  }
+
+  #byteAt(pos: number): number {
+    return pos >= this.#chunkBase ? this.#chunk[pos - this.#chunkBase]! : this.#held[pos - this.#emitted]!;
+  }
+
+  // Chai and others cut long values with `…`; a long prefix of a value followed by it is redacted.
+  #verifyCandidates(final: boolean): void {
+    const cands = this.#cands;
+    if (cands.length === 0) {
+      return;
+    }
+    const keep: number[] = [];
+    for (let c = 0; c < cands.length; c += 4) {
+      const pos = cands[c]!;
+      if (pos + 3 > this.#end) {
+        if (!final) {
+          keep.push(pos, cands[c + 1]!, cands[c + 2]!, cands[c + 3]!);
+        }
+        continue;
+      }
+      const b0 = this.#byteAt(pos);
+      const b1 = this.#byteAt(pos + 1);
+      const b2 = this.#byteAt(pos + 2);
+      if ((b0 === 0xe2 && b1 === 0x80 && b2 === 0xa6) || (b0 === 0x2e && b1 === 0x2e && b2 === 0x2e)) {
+        this.#ranges.push(cands[c + 1]!, cands[c + 2]!, cands[c + 3]!);
+      }
+    }
+    this.#cands = keep;
+  }
+
+  /** First position that is not final yet. */
+  #boundary(idle: boolean): number {
+    const a = this.#a;
+    const end = this.#end;
+    const inString = this.#esc === STR || this.#esc === STR_ESC;
+    let b = end;
+    const depth = a.depth[stateId(a, this.#s)]!;
+    if (depth > 0) {
+      b = Math.min(b, this.#walkBack(this.#esc === GROUND ? end : this.#escStart, depth));
+    }
+    if (inString) {
+      // The ESC of a possible string terminator is held even when idle, so a rescan sees it.
+      const payloadEnd = this.#esc === STR_ESC ? this.#strEscPos : end;
+      b = Math.min(b, payloadEnd - a.depth[stateId(a, this.#strS)]!);
+    } else if (this.#esc !== GROUND && !idle) {
+      b = Math.min(b, this.#escStart);
+    }
+    for (let c = 1; c < this.#cands.length; c += 4) {
+      b = Math.min(b, this.#cands[c]!);
+    }
+    if (!idle && b === end) {
+      b = end - this.#partialUtf8();
+    }
+    // No match may straddle the boundary.
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (const list of [this.#ranges, this.#payload]) {
+        for (let r = 0; r < list.length; r += 3) {
+          if (list[r]! < b && list[r + 1]! >= b) {
+            b = list[r]!;
+            moved = true;
+          }
+        }
+      }
+    }
+    return Math.max(b, this.#emitted);
+  }
+
+  // Bytes at the end that start a UTF-8 sequence still missing its continuation bytes.
+  #partialUtf8(): number {
+    const end = this.#end;
+    for (let back = 1; back <= 3 && end - back >= this.#emitted; back++) {
+      const byte = this.#byteAt(end - back);
+      if ((byte & 0xc0) === 0x80) {
+        continue;
+      }
+      const need = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+      return need > back ? back : 0;
+    }
+    return 0;
+  }
+
+  #advance(b: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    if (b > this.#emitted) {
+      const ops = this.#collect(this.#emitted, b);
+      for (let o = 0; o < ops.length; o += 2) {
+        const from = ops[o]!;
+        const to = ops[o + 1]!;
+        if (from === -1) {
+          out.push(this.#replacements[to]!);
+        } else {
+          this.#slice(from, to, out);
+        }
+      }
+    }
+    // Keep a private copy of what is held: the caller may reuse its chunk.
+    const heldFrom = b;
+    const parts: Uint8Array[] = [];
+    if (heldFrom < this.#end) {
+      this.#slice(heldFrom, this.#end, parts);
+    }
+    this.#held = parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]!.slice() : Buffer.concat(parts);
+    // The parser state at b: inside the escape in progress only when b is past its start.
+    this.#heldState = this.#esc !== GROUND && b > this.#escStart ? (this.#esc === STR_ESC ? STR : this.#esc) : GROUND;
+    this.#emitted = b;
+    this.#chunk = EMPTY;
+    this.#chunkBase = this.#end;
+    let k = 0;
+    while (k < this.#spans.length && this.#spans[k + 1]! <= b) {
+      k += 2;
+    }
+    if (k > 0) {
+      this.#spans.splice(0, k);
+    }
+    return out;
+  }
+
+  #slice(from: number, to: number, out: Uint8Array[]): void {
+    const cb = this.#chunkBase;
+    if (from < cb) {
+      out.push(this.#held.subarray(from - this.#emitted, Math.min(to, cb) - this.#emitted));
+    }
+    if (to > cb) {
+      out.push(this.#chunk.subarray(Math.max(from, cb) - cb, to - cb));
+    }
+  }
+
+  /** Output ops for `[from, to)`; removes the matches it consumed. */
+  #collect(from: number, to: number): Ops {
+    const main = takeMerged(this.#ranges, to);
+    this.#ranges = main.rest;
+    const payload = takeMerged(this.#payload, to);
+    this.#payload = payload.rest;
+    const spans = this.#spans;
+    const ops: Ops = [];
+    const inner = payload.merged;
+    let pi = 0;
+    const raw = (x: number, y: number): void => {
+      let p = x;
+      while (pi < inner.length && inner[pi]! < y) {
+        const ps = inner[pi]!;
+        if (ps > p) {
+          ops.push(p, ps);
+        }
+        ops.push(-1, inner[pi + 2]!);
+        p = inner[pi + 1]! + 1;
+        pi += 3;
+      }
+      if (p < y) {
+        ops.push(p, y);
+      }
+    };
+    let pos = from;
+    let si = 0;
+    for (let r = 0; r < main.merged.length; r += 3) {
+      const start = main.merged[r]!;
+      const end = main.merged[r + 1]!;
+      raw(pos, start);
+      ops.push(-1, main.merged[r + 2]!);
+      while (si < spans.length && spans[si]! < start) {
+        si += 2;
+      }
+      while (si < spans.length && spans[si]! <= end) {
+        raw(spans[si]!, spans[si + 1]!);
+        si += 2;
+      }
+      pos = end + 1;
+    }
+    raw(pos, to);
+    return ops;
+  }
+}
+
+// Matches that start before `to` (all of them end before it), merged into a sorted union; the
+// earliest-starting match names the merged range.
+function takeMerged(list: number[], to: number): { merged: number[]; rest: number[] } {
+  if (list.length === 0) {
+    return { merged: [], rest: list };
+  }
+  const taken: [number, number, number][] = [];
+  const rest: number[] = [];
+  for (let r = 0; r < list.length; r += 3) {
+    if (list[r]! < to) {
+      taken.push([list[r]!, list[r + 1]!, list[r + 2]!]);
+    } else {
+      rest.push(list[r]!, list[r + 1]!, list[r + 2]!);
+    }
+  }
+  taken.sort((x, y) => x[0] - y[0] || y[1] - x[1]);
+  const merged: number[] = [];
+  for (const [start, end, name] of taken) {
+    const last = merged.length - 3;
+    if (last >= 0 && start <= merged[last + 1]!) {
+      merged[last + 1] = Math.max(merged[last + 1]!, end);
+    } else {
+      merged.push(start, end, name);
+    }
+  }
+  return { merged, rest };
+}

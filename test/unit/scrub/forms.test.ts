@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { deriveForms, Scrubber } from '../../../src/scrub/index.js';
+
+const VALUE = 'CANARY_pa55+word/with?odd&chars "quoted" \'single\' <tag> ✓ ünï';
+
+function scrubberFor(value: string): Scrubber {
+  const scrubber = new Scrubber();
+  expect(scrubber.add(value, 'TOKEN')).toBeUndefined();
+  return scrubber;
+}
+
+describe(deriveForms.name, () => {
+  it('lists the value and each encoding once', () => {
+    const forms = deriveForms(VALUE, 6);
+    const expected = [
+      VALUE,
+      JSON.stringify(VALUE).slice(1, -1),
+      encodeURIComponent(VALUE),
+      new URLSearchParams([['', VALUE]]).toString().slice(1),
+      Buffer.from(VALUE).toString('hex'),
+      Buffer.from(VALUE).toString('hex').toUpperCase(),
+      Buffer.from(VALUE).toString('base64'),
+      Buffer.from(VALUE).toString('base64url'),
+      VALUE.replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/"/g, '&quot;')
+        .replace(/'/g, '&#39;'),
+      VALUE.replace(/'/g, "'\\''"),
+    ];
+    for (const form of expected) {
+      expect(forms).toContain(form);
+    }
+    expect(new Set(forms).size).toBe(forms.length);
+  });
+
+  it('drops forms shorter than the minimum', () => {
+    const forms = deriveForms('CANARY', 6);
+    expect(forms.every((form) => form.length >= 6)).toBe(true);
+    expect(forms).toContain('CANARY');
+    // base64("xx" + value) without its three mixed leading characters and partial last one is too short.
+    expect(forms).not.toContain('FOQVJZ');
+  });
+
+  it('splits a multi-line value into trimmed lines of at least the minimum length', () => {
+    const forms = deriveForms('  first-line-CANARY\r\n{\n   second-line-CANARY  \n', 6);
+    expect(forms).toContain('first-line-CANARY');
+    expect(forms).toContain('second-line-CANARY');
+    expect(forms).not.toContain('{');
+  });
+
+  it('strips escape sequences from the forms, as the matcher skips them in text', () => {
+    expect(deriveForms('CANARY_\x1b[31mred\x1b[0m', 6)).toContain('CANARY_red');
+  });
+});
+
+describe('Scrubber derived forms', () => {
+  const xml = (v: string): string =>
+    v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  it.each([
+    ['raw', (v: string) => v],
+    ['JSON string', (v: string) => JSON.stringify(v).slice(1, -1)],
+    [
+      'ASCII-only JSON',
+      (v: string) =>
+        JSON.stringify(v)
+          .slice(1, -1)
+          .replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    ],
+    ['encodeURIComponent', (v: string) => encodeURIComponent(v)],
+    ['form encoding', (v: string) => new URLSearchParams({ q: v }).toString().slice(2)],
+    ['hex lower', (v: string) => Buffer.from(v).toString('hex')],
+    ['hex upper', (v: string) => Buffer.from(v).toString('hex').toUpperCase()],
+    ['HTML &#39;', (v: string) => xml(v).replace(/'/g, '&#39;')],
+    ['XML &apos;', (v: string) => xml(v).replace(/'/g, '&apos;')],
+    ['HTML &#x27;', (v: string) => xml(v).replace(/'/g, '&#x27;')],
+    ['shell single quotes', (v: string) => v.replace(/'/g, "'\\''")],
+  ])('redacts the %s form', (_label, encode) => {
+    const scrubber = scrubberFor(VALUE);
+    expect(scrubber.scrub(`before ${encode(VALUE)} after`)).toBe('before [redacted:TOKEN] after');
+  });
+
+  describe.each(['base64', 'base64url'] as const)('%s', (encoding) => {
+    const value = 'CANARY_b64_value_0123';
+    const alphabet = encoding === 'base64' ? /^[A-Za-z0-9+/=]*$/ : /^[A-Za-z0-9_-]*$/;
+    // Prefix lengths 0–5 cover all three byte offsets twice; suffixes cover every trailing remainder.
+    for (const prefix of ['', 'u', 'us', 'use', 'user', 'user:']) {
+      for (const suffix of ['', '\n', '\r\n', 'xyz']) {
+        it(`redacts base64(${JSON.stringify(prefix)} + value + ${JSON.stringify(suffix)})`, () => {
+          const scrubber = scrubberFor(value);
+          const encoded = Buffer.from(prefix + value + suffix).toString(encoding);
+          const out = scrubber.scrub(`Authorization: Basic ${encoded}`);
+          const left = out.replace('Authorization: Basic ', '').split('[redacted:TOKEN]');
+          expect(left).toHaveLength(2);
+          expect(left.join('')).toMatch(alphabet);
+          // At most the characters that also depend on the prefix or suffix stay visible.
+          const visible = left[0]!.length + left[1]!.replace(/=+$/, '').length;
+          expect(visible).toBeLessThanOrEqual(
+            Math.ceil((prefix.length * 4) / 3) + Math.ceil((suffix.length * 4) / 3) + 2
+          );
+        });
+      }
+    }
+  });
+
+  it('redacts each line of a multi-line value on its own, and the CRLF form', () => {
+    const pem =
+      '-----BEGIN CANARY KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n-----END CANARY KEY-----\n';
+    const scrubber = scrubberFor(pem);
+    expect(scrubber.scrub(`line: MIIEvQIBADANBgkqhkiG9w0BAQEFAASC`)).toBe('line: [redacted:TOKEN]');
+    expect(scrubber.scrub(pem.replace(/\n/g, '\r\n'))).toBe('[redacted:TOKEN]');
+    expect(scrubber.scrub(`{"key":${JSON.stringify(pem)}}`)).toBe('{"key":"[redacted:TOKEN]"}');
+  });
+});
