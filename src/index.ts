@@ -16,6 +16,8 @@ export {
   findConfigFile,
   loadConfig,
 } from './config/index.js';
+export type { DocblockDeclaration } from './docblock/index.js';
+export { readCredentialPragmas, readCredentialPragmasFromFile } from './docblock/index.js';
 export type { Classification } from './egress/classify.js';
 export { classifyHost } from './egress/classify.js';
 export { endpointOf } from './egress/endpoint.js';
@@ -25,11 +27,35 @@ export type { ManifestFormat, RenderOptions } from './egress/render.js';
 export { renderManifest } from './egress/render.js';
 export type { BrokerErrorCode, BrokerErrorOptions } from './errors.js';
 export { BROKER_ERROR_CODES, BrokerError, isBrokerError } from './errors.js';
-export { formatRef, parseRef, tryParseRef } from './ref/index.js';
-export type { KeySelector, RefOf, Scheme, SecretRef } from './ref/types.js';
-export { SCHEMES } from './ref/types.js';
+export type {
+  AgeRef,
+  AwsSmRef,
+  AzureKvRef,
+  EnvRef,
+  FileRef,
+  GcpSmRef,
+  KeySelector,
+  RefOf,
+  Scheme,
+  SecretRef,
+  SopsFormat,
+  SopsRef,
+  VaultRef,
+} from './ref/index.js';
+export {
+  documentKey,
+  formatRef,
+  isNetworkScheme,
+  parseRef,
+  RefSyntaxError,
+  SCHEMES,
+  selectKey,
+  tryParseRef,
+} from './ref/index.js';
 export type { AcquireRequest, Lease, WorkerBroker } from './runtime/index.js';
 export { connectWorker } from './runtime/index.js';
+export type { ScrubberOptions, ScrubWarning } from './scrub/index.js';
+export { createScrubStream, Scrubber, ScrubbingWriter, scrubDeep } from './scrub/index.js';
 export { isSecretValue, SecretValue } from './scrub/secret-value.js';
 export type {
   BrokerSession,

@@ -117,6 +117,9 @@ function describeIssue(issue: Issue): string {
       return `unknown ${issue.keys.length === 1 ? 'key' : 'keys'} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     case 'invalid_type':
       return `expected ${issue.expected}`;
+    case 'invalid_key':
+      // The key itself is shown in the path; say what a key must look like.
+      return issue.issues.map((inner) => inner.message).join('; ');
     default:
       return issue.message;
   }

@@ -8,9 +8,7 @@ import { gcpSmSettingsSchema } from '../backends/gcp-sm/settings.js';
 import { badgeLabelSchema } from '../backends/labels.js';
 import { sopsSettingsSchema } from '../backends/sops/settings.js';
 import { vaultSettingsSchema } from '../backends/vault/settings.js';
-import { isBrokerError } from '../errors.js';
 import { tryParseRef } from '../ref/index.js';
-import { SCHEMES } from '../ref/types.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FILE_NAME = /^[A-Za-z0-9._-]+$/;
@@ -24,14 +22,10 @@ const refSchema = z.string().superRefine((input, ctx) => {
   if (parsed.ok) {
     return;
   }
-  const { error } = parsed;
-  const detail =
-    isBrokerError(error) && 'column' in error && 'expected' in error
-      ? `at column ${String(error.column)}: expected ${String(error.expected)}`
-      : 'unrecognised';
+  const { column, expected, hint } = parsed.error;
   ctx.addIssue({
     code: 'custom',
-    message: `not a valid reference (${detail}). A config holds references such as "vault:secret/db#url", never values; schemes: ${SCHEMES.join(', ')}`,
+    message: `not a valid reference (at column ${column}: expected ${expected})${hint === undefined ? '' : `; ${hint}`}. A config holds references such as "vault:secret/db#url", never values`,
   });
 });
 
