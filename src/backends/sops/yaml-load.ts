@@ -232,8 +232,8 @@ export function loadYaml(text: string): Branch[] {
     const state: LoadState = { lines, doc };
     const error = doc.errors[0];
     if (error !== undefined) {
-      const [at] = error.linePos ?? [];
-      const position = at === undefined ? '' : ` at line ${at.line}, column ${at.col}`;
+      const at = lines.linePos(error.pos[0]);
+      const position = ` at line ${at.line}, column ${at.col}`;
       throw parseProblem(`malformed YAML${position}: ${yamlErrorText(error.code)}`);
     }
     const root = doc.contents as ParsedNode | null;
