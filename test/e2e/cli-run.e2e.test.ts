@@ -7,7 +7,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const root = resolve(import.meta.dirname, '../..');
 const cli = join(root, 'dist', 'cli.js');
 const recorder = join(root, 'test', 'helpers', 'record-sockets.cjs');
-const CANARY_ENV = 'CANARY_CLI_ENV_9f8e7d6c5b4a';
+// Characters that every escaping scheme changes, so each derived form differs from the raw value.
+const CANARY_ENV = `CANARY<cli>&"env' 9f8e/7d6c+5b4a`;
+// Evaluated both here (to know what must not appear) and in the child (to print it).
+const ENCODINGS_SOURCE = `{
+  raw: (t) => t,
+  b64: (t) => Buffer.from('user:' + t).toString('base64'),
+  b64url: (t) => Buffer.from('xy' + t).toString('base64url'),
+  hex: (t) => Buffer.from(t).toString('hex'),
+  HEX: (t) => Buffer.from(t).toString('hex').toUpperCase(),
+  url: (t) => encodeURIComponent(t),
+  form: (t) => new URLSearchParams({ t }).toString().slice(2),
+  json: (t) => JSON.stringify(t).slice(1, -1),
+  xml: (t) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;'),
+  shell: (t) => "'" + t.replace(/'/g, "'\\\\''") + "'",
+}`;
+const ENCODINGS = (0, eval)(`(${ENCODINGS_SOURCE})`) as Record<string, (t: string) => string>;
 const CANARY_FILE = 'CANARY_CLI_FILE_1a2b3c4d5e6f';
 
 let project: string;
@@ -36,17 +51,15 @@ beforeAll(() => {
     `import { statSync, readFileSync } from 'node:fs';
 const token = process.env.API_TOKEN ?? '';
 const path = process.env.TLS_KEY ?? '';
-console.log('raw', token);
-console.log('b64', Buffer.from('user:' + token).toString('base64'));
-console.log('hex', Buffer.from(token).toString('hex'));
-console.log('url', encodeURIComponent('a b/' + token));
-console.log('json', JSON.stringify({ token }));
+const forms = ${ENCODINGS_SOURCE};
+for (const [label, encode] of Object.entries(forms)) console.log(label, encode(token));
 console.log('colour', token.split('').map((c) => '\\x1b[31m' + c + '\\x1b[39m').join(''));
 process.stdout.write(token.slice(0, 7));
 await new Promise((r) => setTimeout(r, 150));
 process.stdout.write(token.slice(7) + '\\n');
 console.error('stderr', token);
 console.log('file', path, (statSync(path).mode & 0o777).toString(8), readFileSync(path, 'utf8').split('\\n')[1]);
+console.log('pem', readFileSync(path, 'utf8').split('\\n').join(' | '));
 console.log('db', process.env.DATABASE_URL === undefined ? 'unset' : 'set');
 process.exit(Number(process.env.CHILD_EXIT ?? 0));
 `
@@ -82,13 +95,14 @@ describe('credential-broker run', () => {
     const result = runCli(['run', '--', process.execPath, 'child.mjs']);
     expect(result.status).toBe(0);
     const out = result.stdout;
-    expect(out).toContain('raw [redacted:API_TOKEN]');
-    expect(out).toMatch(/^b64 .*\[redacted:API_TOKEN\]/m);
-    expect(out).toContain('hex [redacted:API_TOKEN]');
-    expect(out).toContain('url a%20b%2F[redacted:API_TOKEN]');
-    expect(out).toContain('json {"token":"[redacted:API_TOKEN]"}');
-    expect(out).toContain('[redacted:API_TOKEN]\n');
+    for (const [label, encode] of Object.entries(ENCODINGS)) {
+      const line = new RegExp(`^${label} (.*)$`, 'm').exec(out)?.[1] ?? '';
+      expect(line, label).toContain('[redacted:API_TOKEN]');
+      expect(out, label).not.toContain(encode(CANARY_ENV));
+    }
     expect(out).toMatch(/^colour .*redacted:API_TOKEN/m);
+    expect(out).toContain('[redacted:API_TOKEN]\n');
+    expect(out).toMatch(/^pem .*\[redacted:TLS_KEY\]/m);
     expect(out).toMatch(/^file \S+tls\.pem 600 \[redacted:TLS_KEY\]$/m);
     expect(out).toContain('db unset');
     expect(result.stderr).toContain('stderr [redacted:API_TOKEN]');
@@ -99,9 +113,8 @@ describe('credential-broker run', () => {
       'credential-broker: PAYMENTS needs aws-sm:payments/api#key (https://secretsmanager.<region>.amazonaws.com, managed-cloud) but egress is disabled'
     );
     for (const text of [out, result.stderr]) {
-      expect(text).not.toContain(CANARY_ENV);
+      expect(text).not.toContain('9f8e/7d6c');
       expect(text).not.toContain(CANARY_FILE);
-      expect(text).not.toContain(Buffer.from(CANARY_ENV).toString('base64').slice(4, 20));
     }
     // The file existed with mode 600 during the run and is gone after it, with its whole scratch root.
     const path = /^file (\S+)/m.exec(out)?.[1] ?? '';
@@ -155,5 +168,49 @@ describe('credential-broker run', () => {
       ['PAYMENTS', 'managed-cloud', 'skipped-egress-disabled'],
     ]);
     expect(result.sockets).toBe('');
+  });
+});
+
+describe('credential-broker check, sweep, help', () => {
+  it('check resolves local credentials, reports sizes only, and passes with network ones skipped', () => {
+    const result = runCli(['check']);
+    expect(result.stdout).toContain(`✓ API_TOKEN: ok (${Buffer.byteLength(CANARY_ENV)} bytes from env:SOURCE_TOKEN)`);
+    expect(result.stdout).toContain('- DATABASE_URL: not checked (egress disabled)');
+    expect(result.stdout).toContain('credential-broker: check passed');
+    expect(result.stdout + result.stderr).not.toContain('9f8e/7d6c');
+    expect(result.status).toBe(0);
+  });
+
+  it('check fails with the reason when a local credential cannot be resolved', () => {
+    const unset = spawnSync(process.execPath, [cli, 'check'], {
+      cwd: project,
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'] ?? '', XDG_RUNTIME_DIR: scratchBase },
+    });
+    expect(unset.stdout).toContain(
+      '✗ API_TOKEN: env: read "env:SOURCE_TOKEN": environment variable SOURCE_TOKEN is not set. Export SOURCE_TOKEN in the environment that starts the test run'
+    );
+    expect(unset.status).toBe(1);
+  });
+
+  it('check with --egress reports network backends that cannot be resolved', () => {
+    const result = runCli(['check', '--egress']);
+    expect(result.stdout).toContain(
+      '✗ DATABASE_URL: vault: load backend: resolving vault: references is not implemented in this version.'
+    );
+    expect(result.status).toBe(1);
+  });
+
+  it('sweep reports what it removed and kept', () => {
+    const result = runCli(['sweep']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^credential-broker: swept \d+ stale scratch director(y|ies), kept \d+ in use$/m);
+  });
+
+  it('prints help that names every command', () => {
+    const result = runCli(['--help']);
+    for (const command of ['manifest', 'check', 'run', 'sweep', '--egress', 'CREDENTIAL_BROKER_EGRESS']) {
+      expect(result.stdout).toContain(command);
+    }
   });
 });
