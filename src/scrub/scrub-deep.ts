@@ -1,0 +1,112 @@
+import type { Scrubber } from './scrubber.js';
+import { SecretValue } from './secret-value.js';
+
+/**
+ * @public Scrubs, in place, every string reachable from `value` through own data properties: an
+ * Error's `message`, `stack`, `cause` chain and `AggregateError.errors`, assertion fields (`actual`,
+ * `expected`, `diff`, `matcherResult`, …), arbitrary properties, array elements, Map values and Set
+ * members. Cycles are safe; read-only but configurable properties are redefined; frozen ones are
+ * left as they are. Getters are not called (except an Error's own `stack`/`message` accessors),
+ * binary data is not touched. Returns `value`, or the scrubbed string when `value` is a string.
+ * Pass the same `seen` set to several calls to visit shared objects once.
+ */
+export function scrubDeep<T>(value: T, scrubber: Scrubber, seen: WeakSet<object> = new WeakSet()): T {
+  if (typeof value === 'string') {
+    return scrubber.scrub(value) as T;
+  }
+  if (!isWalkable(value)) {
+    return value;
+  }
+  const stack: object[] = [value];
+  const visit = (v: unknown): string | undefined => {
+    if (typeof v === 'string') {
+      const scrubbed = scrubber.scrub(v);
+      return scrubbed === v ? undefined : scrubbed;
+    }
+    if (isWalkable(v) && !seen.has(v)) {
+      stack.push(v);
+    }
+    return undefined;
+  };
+  while (stack.length > 0) {
+    const obj = stack.pop()!;
+    if (seen.has(obj)) {
+      continue;
+    }
+    seen.add(obj);
+    if (Array.isArray(obj)) {
+      for (let i = 0; i < obj.length; i++) {
+        const replaced = visit(obj[i]);
+        if (replaced !== undefined) {
+          setProperty(obj, String(i), replaced);
+        }
+      }
+      continue;
+    }
+    if (obj instanceof Map) {
+      for (const [key, entry] of obj) {
+        visit(key);
+        const replaced = visit(entry);
+        if (replaced !== undefined) {
+          obj.set(key, replaced);
+        }
+      }
+    } else if (obj instanceof Set) {
+      for (const member of [...obj]) {
+        const replaced = visit(member);
+        if (replaced !== undefined) {
+          obj.delete(member);
+          obj.add(replaced);
+        }
+      }
+    }
+    for (const key of Reflect.ownKeys(obj)) {
+      const desc = Reflect.getOwnPropertyDescriptor(obj, key);
+      if (desc === undefined) {
+        continue;
+      }
+      if ('value' in desc) {
+        const replaced = visit(desc.value);
+        if (replaced !== undefined) {
+          setProperty(obj, key, replaced);
+        }
+      } else if (obj instanceof Error && (key === 'stack' || key === 'message') && desc.get && desc.set) {
+        // Some engines expose an Error's stack as an own accessor pair.
+        const replaced = visit(Reflect.get(obj, key));
+        if (replaced !== undefined) {
+          Reflect.set(obj, key, replaced);
+        }
+      }
+    }
+  }
+  return value;
+}
+
+function isWalkable(value: unknown): value is object {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !(value instanceof SecretValue) &&
+    !ArrayBuffer.isView(value) &&
+    !(value instanceof ArrayBuffer) &&
+    !(value instanceof Promise) &&
+    !(value instanceof WeakMap) &&
+    !(value instanceof WeakSet) &&
+    !(value instanceof RegExp) &&
+    !(value instanceof Date)
+  );
+}
+
+function setProperty(obj: object, key: string | symbol, replacement: string): void {
+  try {
+    if (Reflect.set(obj, key, replacement) && Reflect.get(obj, key) === replacement) {
+      return;
+    }
+    const desc = Reflect.getOwnPropertyDescriptor(obj, key);
+    if (desc?.configurable) {
+      Reflect.defineProperty(obj, key, { ...desc, value: replacement });
+    }
+  } catch {
+    // A proxy or exotic object refused the write; nothing else can be done in place.
+  }
+}
