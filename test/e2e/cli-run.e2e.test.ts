@@ -2,27 +2,16 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENCODINGS } from '../helpers/encodings.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 const cli = join(root, 'dist', 'cli.js');
 const recorder = join(root, 'test', 'helpers', 'record-sockets.cjs');
+const encodings = join(root, 'test', 'helpers', 'encodings.mjs');
 // Characters that every escaping scheme changes, so each derived form differs from the raw value.
 const CANARY_ENV = `CANARY<cli>&"env' 9f8e/7d6c+5b4a`;
-// Evaluated both here (to know what must not appear) and in the child (to print it).
-const ENCODINGS_SOURCE = `{
-  raw: (t) => t,
-  b64: (t) => Buffer.from('user:' + t).toString('base64'),
-  b64url: (t) => Buffer.from('xy' + t).toString('base64url'),
-  hex: (t) => Buffer.from(t).toString('hex'),
-  HEX: (t) => Buffer.from(t).toString('hex').toUpperCase(),
-  url: (t) => encodeURIComponent(t),
-  form: (t) => new URLSearchParams({ t }).toString().slice(2),
-  json: (t) => JSON.stringify(t).slice(1, -1),
-  xml: (t) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;'),
-  shell: (t) => "'" + t.replace(/'/g, "'\\\\''") + "'",
-}`;
-const ENCODINGS = (0, eval)(`(${ENCODINGS_SOURCE})`) as Record<string, (t: string) => string>;
 const CANARY_FILE = 'CANARY_CLI_FILE_1a2b3c4d5e6f';
 
 let project: string;
@@ -51,8 +40,8 @@ beforeAll(() => {
     `import { statSync, readFileSync } from 'node:fs';
 const token = process.env.API_TOKEN ?? '';
 const path = process.env.TLS_KEY ?? '';
-const forms = ${ENCODINGS_SOURCE};
-for (const [label, encode] of Object.entries(forms)) console.log(label, encode(token));
+import { ENCODINGS } from ${JSON.stringify(pathToFileURL(encodings).href)};
+for (const [label, encode] of Object.entries(ENCODINGS)) console.log(label, encode(token));
 console.log('colour', token.split('').map((c) => '\\x1b[31m' + c + '\\x1b[39m').join(''));
 process.stdout.write(token.slice(0, 7));
 await new Promise((r) => setTimeout(r, 150));
@@ -148,7 +137,7 @@ describe('credential-broker run', () => {
     });
     expect(existsSync(path)).toBe(true);
     child.kill('SIGTERM');
-    const [code] = (await new Promise((r) => child.on('close', (...args) => r(args)))) as [number | null];
+    const code = await new Promise<number | null>((r) => child.on('close', (exitCode) => r(exitCode)));
     expect(code).toBe(143);
     expect(existsSync(path)).toBe(false);
     expect(readdirSync(scratchBase)).toEqual([]);

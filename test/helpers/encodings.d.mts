@@ -1,0 +1,1 @@
+export declare const ENCODINGS: Readonly<Record<string, (secret: string) => string>>;
