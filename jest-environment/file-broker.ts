@@ -79,6 +79,10 @@ export class FileBroker {
   /** Jest circus events, forwarded by the environment's `handleTestEvent`. Sync events are handled synchronously. */
   handleTestEvent(event: Circus.Event, state: Circus.State): void | Promise<void> {
     switch (event.name) {
+      case 'start_describe_definition':
+        // Names can carry a value (`describe.each`, a template): scrubbed before results, snapshot keys or -t use them.
+        state.currentDescribeBlock.name = this.scrubber.scrub(state.currentDescribeBlock.name);
+        return;
       case 'add_test':
         return this.#tag(event, state);
       case 'run_start':
@@ -149,10 +153,14 @@ export class FileBroker {
   }
 
   #tag(event: Extract<Circus.SyncEvent, { name: 'add_test' }>, state: Circus.State): void {
-    const names = this.#declaring.flat();
     const added = state.currentDescribeBlock.children.at(-1);
     // circus adds nothing when the call is invalid (nested test, added after the run started).
-    if (names.length === 0 || added?.type !== 'test' || added.fn !== event.fn) {
+    if (added?.type !== 'test' || added.fn !== event.fn) {
+      return;
+    }
+    added.name = this.scrubber.scrub(added.name);
+    const names = this.#declaring.flat();
+    if (names.length === 0) {
       return;
     }
     this.#tags.set(added, [...new Set([...(this.#tags.get(added) ?? []), ...names])]);

@@ -1,4 +1,3 @@
-import { isMainThread } from 'node:worker_threads';
 import { type Scrubber, ScrubbingWriter } from '../src/scrub/index.js';
 
 /**
@@ -7,9 +6,8 @@ import { type Scrubber, ScrubbingWriter } from '../src/scrub/index.js';
  * Installed once per process and left in place: Jest writes "Cannot log after tests are done" after teardown,
  * and unwrapping in the wrong order would break anyone who wrapped the stream after us.
  *
- * In a worker the output is a pipe to Jest's main process, so values written in pieces are caught across writes
- * (a little output is held back while it could be the start of a value). The main process (in band) is Jest's
- * own terminal, redrawn in place by its reporters: scrubbed per write, nothing held back.
+ * Values written in pieces are caught across writes: a little output is held back while it could be the start of
+ * a value, and passed on at the next write, after 50 ms idle, at the end of each test file, or at exit.
  */
 
 type Write = NodeJS.WriteStream['write'];
@@ -31,13 +29,8 @@ export function scrubProcessStdio(scrubber: Scrubber): void {
   }
   const stdio: Stdio = { scrubber, flushes: [] };
   holder[STDIO] = stdio;
-  const inWorker = typeof process.send === 'function' || !isMainThread;
   for (const stream of [process.stdout, process.stderr]) {
-    if (inWorker) {
-      stdio.flushes.push(holdBack(stream, stdio));
-    } else {
-      perWrite(stream, stdio);
-    }
+    stdio.flushes.push(holdBack(stream, stdio));
   }
   process.once('exit', flushProcessStdio);
 }
@@ -68,21 +61,4 @@ function holdBack(stream: NodeJS.WriteStream, stdio: Stdio): () => void {
     return true;
   }) as Write;
   return () => writer.flush();
-}
-
-function perWrite(stream: NodeJS.WriteStream, stdio: Stdio): void {
-  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
-  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-    if (typeof chunk === 'string') {
-      const [encoding] = rest;
-      if (typeof encoding === 'string' && encoding !== 'utf8' && encoding !== 'utf-8') {
-        return write(stdio.scrubber.scrubBuffer(Buffer.from(chunk, encoding as BufferEncoding)), ...rest.slice(1));
-      }
-      return write(stdio.scrubber.scrub(chunk), ...rest);
-    }
-    if (chunk instanceof Uint8Array) {
-      return write(stdio.scrubber.scrubBuffer(chunk), ...rest);
-    }
-    return write(chunk, ...rest);
-  }) as Write;
 }

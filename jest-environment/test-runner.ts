@@ -29,8 +29,11 @@ export interface ResultExtension {
   readonly skipped: readonly SkippedTest[];
 }
 
-/** @public Jest `testRunner`: jest-circus with scrubbing at the worker's boundary. */
-export default async function credentialBrokerTestRunner(
+/**
+ * @public Jest `testRunner`: jest-circus with scrubbing at the worker's boundary. Not an async function: an awaiting
+ * wrapper would show up as a frame in the stack trace of every failing test.
+ */
+export default function credentialBrokerTestRunner(
   globalConfig: Config.GlobalConfig,
   config: Config.ProjectConfig,
   environment: JestEnvironment,
@@ -46,18 +49,21 @@ export default async function credentialBrokerTestRunner(
     sendMessageToJest === undefined
       ? undefined
       : (eventName, args) => sendMessageToJest(eventName, scrubDeep(args, scrubber()));
-  let result: TestResult;
-  try {
-    result = await circus(globalConfig, config, environment, runtime, testPath, send);
-  } catch (error) {
-    throw scrubDeep(error, scrubber());
-  }
-  scrubDeep(result, scrubber());
-  if (broker !== undefined && broker.skipped.length > 0) {
-    const extension: ResultExtension = { skipped: broker.skipped };
-    Object.assign(result, { [RESULT_FIELD]: extension });
-  }
-  return result;
+  return Promise.resolve()
+    .then(() => circus(globalConfig, config, environment, runtime, testPath, send))
+    .then(
+      (result) => {
+        scrubDeep(result, scrubber());
+        if (broker !== undefined && broker.skipped.length > 0) {
+          const extension: ResultExtension = { skipped: broker.skipped };
+          Object.assign(result, { [RESULT_FIELD]: extension });
+        }
+        return result;
+      },
+      (error: unknown) => {
+        throw scrubDeep(error, scrubber());
+      }
+    );
 }
 
 let none: Scrubber | undefined;
