@@ -59,8 +59,11 @@ export function resolvePlain(text: string): Resolved {
   if (int !== undefined) {
     return { value: int };
   }
-  if (/^\+?(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[0-9]+)$/.test(plain)) {
-    // Fits uint64 but not int64: yaml.v3 makes a uint64, which sops cannot walk.
+  if (
+    /^(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[1-9][0-9]*)$/.test(plain) &&
+    BigInt(plain.replace(/^0[oO]/, '0o')) < 2n ** 64n
+  ) {
+    // Fits uint64 but not int64 (strconv.ParseUint takes no sign): yaml.v3 makes a uint64, which sops cannot walk.
     return { unsupported: 'an integer beyond 64-bit signed range' };
   }
   if (YAML_FLOAT.test(plain)) {
