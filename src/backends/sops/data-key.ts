@@ -93,7 +93,14 @@ async function unwrapGroup(group: KeyGroup, groups: readonly KeyGroup[], options
     ...(options.what === undefined ? {} : { what: options.what }),
   };
   const first = group.age[0];
-  if (identities.length === 0 && first !== undefined) {
+  if (first === undefined) {
+    throw new SopsProblem(
+      'UNSUPPORTED',
+      'decrypt',
+      `a key group holds only ${list(describeOthers([group]))}; this reader opens age master keys only`
+    );
+  }
+  if (identities.length === 0) {
     // age names every place looked; its message is the one to show.
     return await decryptAge(first.enc, identities, ageOptions);
   }

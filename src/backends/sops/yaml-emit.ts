@@ -276,6 +276,8 @@ function toNode(value: TreeValue): YamlNode {
   return scalar(value);
 }
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 /** The output buffer with libyaml's column, whitespace and indention state. */
 class Writer {
   private readonly out: string[] = [];
@@ -286,7 +288,8 @@ class Writer {
 
   put(text: string): void {
     this.out.push(text);
-    this.column += [...text].length;
+    // libyaml counts characters, not UTF-16 units.
+    this.column += SURROGATE.test(text) ? [...text].length : text.length;
   }
 
   putBreak(): void {
@@ -339,20 +342,20 @@ function writePlain(w: Writer, value: string, indent: number, allowBreaks: boole
   if (value !== '' && !w.whitespace) {
     w.put(' ');
   }
-  const chars = [...value];
-  let spaces = false;
-  chars.forEach((c, i) => {
-    if (c === ' ') {
-      if (allowBreaks && !spaces && w.column > BEST_WIDTH && chars[i + 1] !== ' ') {
+  // Words are written whole: libyaml may only break a plain scalar at a single space.
+  const words = value.split(' ');
+  words.forEach((word, i) => {
+    if (i > 0) {
+      const previousWasSpace = words[i - 1] === '' && i > 1;
+      if (allowBreaks && !previousWasSpace && w.column > BEST_WIDTH && word !== '') {
         w.writeIndent(indent);
       } else {
-        w.put(c);
+        w.put(' ');
       }
-      spaces = true;
-    } else {
-      w.put(c);
+    }
+    if (word !== '') {
+      w.put(word);
       w.indention = false;
-      spaces = false;
     }
   });
   w.whitespace = false;
