@@ -38,6 +38,24 @@ export interface DecryptedSops {
 
 const SUPPORTED_VERSION = /^[23]\./;
 
+// A name without a known extension means binary to sops, whose files are a JSON envelope: say so when it is not.
+function load(text: string, format: SopsFormat) {
+  try {
+    return SOPS_STORES[format].load(text);
+  } catch (error) {
+    if (format === 'binary' && error instanceof SopsProblem && error.hint === undefined) {
+      throw new SopsProblem(
+        error.code,
+        error.operation,
+        error.reason,
+        'sops reads files without a .yaml, .yml, .json, .env or .ini extension as binary (a JSON envelope); ' +
+          'name the format with ?format=yaml|json|dotenv|ini'
+      );
+    }
+    throw error;
+  }
+}
+
 /**
  * @public Decrypt a sops file natively: parse the format, unwrap the data key from the age master keys (or take
  * `options.dataKey`), decrypt every value with its key path as authenticated data, and verify the MAC over the
@@ -50,7 +68,7 @@ export async function decryptSops(input: Uint8Array | string, options: DecryptSo
   try {
     const text = typeof input === 'string' ? input : new TextDecoder().decode(input);
     const store = SOPS_STORES[options.format];
-    const { data, metadata: metadataTree } = extractMetadata(store.load(text), store.layout);
+    const { data, metadata: metadataTree } = extractMetadata(load(text, options.format), store.layout);
     const metadata = parseMetadata(metadataTree);
     if (metadata.version !== undefined && !SUPPORTED_VERSION.test(metadata.version)) {
       throw new SopsProblem(

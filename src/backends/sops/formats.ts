@@ -68,7 +68,7 @@ export function formatForPath(path: string): SopsFormat {
  */
 export function selectionTree(branches: readonly Branch[], store: SopsStore, format: SopsFormat): unknown {
   if (format === 'binary') {
-    return Object.assign(Object.create(null) as Record<string, string>, { data: binaryData(branches) });
+    return Object.freeze(Object.assign(Object.create(null) as Record<string, string>, { data: binaryData(branches) }));
   }
   const render = (value: TreeValue): unknown => {
     if (value instanceof Branch) {
@@ -78,18 +78,20 @@ export function selectionTree(branches: readonly Branch[], store: SopsStore, for
           out[item.key] = render(item.value);
         }
       }
-      return out;
+      return Object.freeze(out);
     }
     if (Array.isArray(value)) {
-      return value.filter((v) => !(v instanceof Comment)).map(render);
+      return Object.freeze(value.filter((v) => !(v instanceof Comment)).map(render));
     }
     return typeof value === 'string' ? value : store.extract(value);
   };
-  const tree = render(single(branches)) as Record<string, unknown>;
+  const root = single(branches);
   // go-ini's implicit section for keys above the first header: only a real section when it has keys.
-  const implicit = tree['DEFAULT'];
-  if (format === 'ini' && typeof implicit === 'object' && implicit !== null && Object.keys(implicit).length === 0) {
-    delete tree['DEFAULT'];
-  }
-  return tree;
+  const shown =
+    format === 'ini'
+      ? new Branch(
+          root.items.filter((i) => !(i.key === 'DEFAULT' && i.value instanceof Branch && i.value.keys().length === 0))
+        )
+      : root;
+  return render(shown);
 }

@@ -137,6 +137,9 @@ class JsonReader {
       if (c === undefined) {
         this.fail('the file is empty');
       }
+      if (!/[["\-0-9tfn]/.test(c)) {
+        this.fail('expected "{"');
+      }
       throw parseProblem('sops JSON files hold a top-level object; this one holds another JSON type');
     }
     const branch = this.object(0);

@@ -245,3 +245,23 @@ describe('sops bad input', () => {
     );
   });
 });
+
+describe('sops binary format', () => {
+  it('says how to name the format when a file read as binary is not a JSON envelope', async () => {
+    writeFileSync(join(dir, 'secrets.enc'), HUMPHD);
+    const error = await rejection(
+      createSopsBackend().fetch(parseRef('sops:secrets.enc') as SopsRef, fetchContext(dir, {}))
+    );
+    expect(error.message).toBe(
+      'sops: parse "sops:secrets.enc": malformed JSON at line 1, column 1: expected "{". ' +
+        'sops reads files without a .yaml, .yml, .json, .env or .ini extension as binary (a JSON envelope); ' +
+        'name the format with ?format=yaml|json|dotenv|ini'
+    );
+    const doc = await createSopsBackend().fetch(
+      parseRef('sops:secrets.enc?format=yaml#secret') as SopsRef,
+      fetchContext(dir, { SOPS_AGE_KEY_FILE: HUMPHD_KEY })
+    );
+    expect(selectKey(doc.tree?.(), { kind: 'field', name: 'secret' }, 'r')).toBe('this is a secret');
+    expect(Object.isFrozen(doc.tree?.())).toBe(true);
+  });
+});
