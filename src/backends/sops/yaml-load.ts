@@ -264,7 +264,7 @@ export function loadYaml(text: string): Branch[] {
 function yamlErrorText(code: string): string {
   const known: Record<string, string> = {
     DUPLICATE_KEY: 'a mapping key appears twice',
-    BAD_INDENT: 'bad indentation',
+    BAD_INDENT: 'bad indentation, or a [ or { not closed',
     MISSING_CHAR: 'a closing quote or bracket is missing',
     MULTILINE_IMPLICIT_KEY: 'an implicit key spans lines',
     BLOCK_AS_IMPLICIT_KEY: 'a block collection is used as an implicit key',

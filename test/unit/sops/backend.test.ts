@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSopsBackend, sopsSettingsSchema } from '../../../src/backends/sops/index.js';
 import { parseRef, type SopsRef, selectKey } from '../../../src/ref/index.js';
-import { FIXTURES, fetchContext, tempDir, VECTORS, vector } from './helpers.js';
+import { FIXTURES, fetchContext, rejection, tempDir, VECTORS, vector } from './helpers.js';
 
 const dir = tempDir('backend');
 const ref = (raw: string): SopsRef => parseRef(raw) as SopsRef;
@@ -66,7 +66,7 @@ describe(createSopsBackend.name, () => {
     expect(c.tree?.()).toBe(a.tree?.());
     // A new modification time is a new file: read and decrypted again (and here refused).
     utimesSync(path, new Date(mtime.getTime() + 5000), new Date(mtime.getTime() + 5000));
-    await expect(backend.fetch(ref('sops:once.enc.yaml'), fetchContext(dir, env))).rejects.toThrow(
+    expect((await rejection(backend.fetch(ref('sops:once.enc.yaml'), fetchContext(dir, env)))).message).toBe(
       'sops: parse "sops:once.enc.yaml": sops metadata not found: the file has no top-level "sops" key. ' +
         'Is this file encrypted with sops? Read plain files with file: instead'
     );
@@ -76,7 +76,9 @@ describe(createSopsBackend.name, () => {
     const path = join(dir, 'later.enc.yaml');
     writeFileSync(path, 'not: [sops');
     const backend = createSopsBackend();
-    await expect(backend.fetch(ref('sops:later.enc.yaml'), fetchContext(dir, env))).rejects.toThrow('malformed YAML');
+    expect((await rejection(backend.fetch(ref('sops:later.enc.yaml'), fetchContext(dir, env)))).message).toBe(
+      'sops: parse "sops:later.enc.yaml": malformed YAML at line 1, column 11: bad indentation, or a [ or { not closed'
+    );
     writeFileSync(path, vector('age/humphd-sops-age/secret.enc.yaml'));
     const doc = await backend.fetch(ref('sops:later.enc.yaml'), fetchContext(dir, env));
     expect(doc.tree?.()).toMatchObject({ secret: 'this is a secret' });

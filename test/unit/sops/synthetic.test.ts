@@ -44,7 +44,7 @@ describe('sops encryption rules', () => {
     expect(doc.text).toBe(K8S);
     const tampered = encrypted.replace('name: app', 'name: evil');
     await expect(decryptSops(tampered, { format: 'yaml', ref: 'r', identities })).rejects.toThrow(
-      'the file was modified after encryption: MAC mismatch (a value, key or their order was changed)'
+      /^sops: decrypt "r": the file was modified after encryption: MAC mismatch \(a value, key or their order was changed\)\. Restore it from version control, or re-encrypt it with sops$/
     );
   });
 
@@ -63,7 +63,9 @@ describe('sops encryption rules', () => {
     // Still bound to the file's own MAC: the initialisation bytes make it differ from a full MAC.
     await expect(
       decryptSops(encrypted.replace('\n    mac_only_encrypted: true', ''), { format: 'yaml', identities })
-    ).rejects.toThrow('MAC mismatch');
+    ).rejects.toThrow(
+      /^sops: decrypt: the file was modified after encryption: MAC mismatch \(a value, key or their order was changed\)\. Restore it from version control, or re-encrypt it with sops$/
+    );
   });
 
   it('unencrypted_regex, encrypted_suffix and a custom unencrypted_suffix, anywhere on the key path', async () => {
