@@ -59,8 +59,6 @@ export interface Automaton {
   readonly depth1Limit: number;
 }
 
-const ELLIPSES = [new Uint8Array([0xe2, 0x80, 0xa6]), new Uint8Array([0x2e, 0x2e, 0x2e])];
-
 /** @internal Size of the 3-gram filter: small enough for L2, sparse enough to skip most text. */
 export const GRAM_BITS = 18;
 export const GRAM_MASK = (1 << GRAM_BITS) - 1;
@@ -209,27 +207,15 @@ export function buildAutomaton(patterns: readonly Pattern[], truncatedMinLength:
       grams[gramIndex(p.bytes[0]!, p.bytes[1]!, p.bytes[2]!)] = 1;
     }
   }
-  // A prefix of at least `denseDepthLimit` bytes followed by an ellipsis is redacted too, so the
-  // skip table treats "prefix + ellipsis" as patterns of their own.
-  const window = Math.min(minPatternLength, denseDepthLimit + 3, 200);
+  const window = Math.min(minPatternLength, 200);
   let shift: Uint8Array | undefined;
   if (grams !== undefined && window >= 5) {
     shift = new Uint8Array(1 << GRAM_BITS).fill(window - 2);
-    const head = new Uint8Array(window);
-    const addHead = (bytes: Uint8Array): void => {
-      for (let j = 2; j < window; j++) {
-        const g = gramIndex(bytes[j - 2]!, bytes[j - 1]!, bytes[j]!);
-        shift![g] = Math.min(shift![g]!, window - 1 - j);
-      }
-    };
     for (const p of patterns) {
-      addHead(p.bytes);
-      for (let k = denseDepthLimit; k < window; k++) {
-        for (const ellipsis of ELLIPSES) {
-          head.set(p.bytes.subarray(0, k));
-          head.set(ellipsis.subarray(0, window - k), k);
-          addHead(head);
-        }
+      const b = p.bytes;
+      for (let j = 2; j < window; j++) {
+        const g = gramIndex(b[j - 2]!, b[j - 1]!, b[j]!);
+        shift[g] = Math.min(shift[g]!, window - 1 - j);
       }
     }
   }

@@ -21,6 +21,19 @@ const STR = 4; // ESC ] / P / X / ^ / _ : payload until BEL or ST
 const STR_ESC = 5; // ESC inside a string: ST (ESC \) or the start of a new sequence
 
 const EMPTY = new Uint8Array(0);
+const ESC_BYTE = 0x1b;
+const DOTS = Buffer.from('...');
+const ELLIPSIS = Buffer.from('…');
+
+// Next position of `needle` in `buf` from `from`, or the length when there is none.
+function nextOf(buf: Buffer, needle: number | Uint8Array, from: number): number {
+  const at = buf.indexOf(needle, from);
+  return at < 0 ? buf.length : at;
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
 
 /** @internal An output instruction: `[from, to]` copies input bytes, `[-1, name]` is a replacement. */
 export type Ops = number[];
@@ -76,7 +89,7 @@ export class ScanSession {
     }
     this.#a = a;
     this.#replacements = replacements;
-    const held = this.#held;
+    const held = asBuffer(this.#held);
     const from = this.#emitted;
     this.#s = 0;
     this.#strS = 0;
@@ -89,7 +102,8 @@ export class ScanSession {
   }
 
   /** Scans a chunk and returns the output that became final. */
-  write(chunk: Uint8Array): Uint8Array[] {
+  write(bytes: Uint8Array): Uint8Array[] {
+    const chunk = asBuffer(bytes);
     const base = this.#end;
     this.#chunk = chunk;
     this.#chunkBase = base;
@@ -123,7 +137,8 @@ export class ScanSession {
   }
 
   /** Whole-input pass: the ops for all of `buf`, or `undefined` when nothing matched. */
-  once(buf: Uint8Array): Ops | undefined {
+  once(bytes: Uint8Array): Ops | undefined {
+    const buf = asBuffer(bytes);
     this.#chunk = buf;
     this.#chunkBase = 0;
     this.#scan(buf, 0);
@@ -135,7 +150,7 @@ export class ScanSession {
     return this.#collect(0, buf.length);
   }
 
-  #scan(buf: Uint8Array, base: number): void {
+  #scan(buf: Buffer, base: number): void {
     const a = this.#a;
     const dense = a.dense;
     const classOf = a.classOf;
@@ -151,6 +166,9 @@ export class ScanSession {
     // before a span it recorded: it would scan that escape sequence again.
     let resumeAfter = -1;
     let nextEsc = -1;
+    const truncating = Number.isFinite(this.#truncMin);
+    let nextDots = truncating ? -1 : n;
+    let nextEllipsis = truncating ? -1 : n;
     outer: while (i < n) {
       if (this.#esc !== GROUND) {
         i = this.#scanEscape(buf, base, i);
@@ -159,16 +177,21 @@ export class ScanSession {
       if (s === 0 && grams !== undefined) {
         // Skip mode: at the root, a position whose first three bytes start no pattern cannot start
         // a match, and a window whose last 3-gram sits in no pattern's head can jump (Wu–Manber).
-        // Bytes from two before an escape byte or the end are left to the automaton.
+        // Bytes from two before an escape byte, an ellipsis or the end are left to the automaton:
+        // it skips escapes, and a truncated prefix is only seen by following it to its ellipsis.
         if (nextEsc < i) {
-          nextEsc = buf.indexOf(0x1b, i);
-          if (nextEsc < 0) {
-            nextEsc = n;
-          }
+          nextEsc = nextOf(buf, ESC_BYTE, i);
         }
-        const stop = nextEsc - 2;
+        if (nextDots < i) {
+          nextDots = nextOf(buf, DOTS, i);
+        }
+        if (nextEllipsis < i) {
+          nextEllipsis = nextOf(buf, ELLIPSIS, i);
+        }
+        const nextStop = Math.min(nextEsc, nextDots, nextEllipsis);
+        const stop = nextStop - 2;
         if (shift !== undefined) {
-          const windowStop = nextEsc - window + 1;
+          const windowStop = nextStop - window + 1;
           while (i < windowStop) {
             const e = i + window - 1;
             const jump = shift[gramIndex(buf[e - 2]!, buf[e - 1]!, buf[e]!)]!;

@@ -68,11 +68,28 @@ export function createScrubStream(scrubber: Scrubber, options: ScrubStreamOption
   return stream;
 }
 
+// Large pieces are views of the input and go out as they are; copying them would cost as much as
+// the scan. Runs of small pieces (held bytes, replacements) are merged.
+const SMALL_PIECE = 4096;
+
 function pushAll(stream: Transform, pieces: Uint8Array[]): void {
-  const out = concat(pieces);
-  if (out !== undefined) {
-    stream.push(out);
+  let run: Uint8Array[] = [];
+  const flushRun = (): void => {
+    const out = concat(run);
+    if (out !== undefined) {
+      stream.push(out);
+    }
+    run = [];
+  };
+  for (const piece of pieces) {
+    if (piece.length >= SMALL_PIECE) {
+      flushRun();
+      stream.push(asBuffer(piece));
+    } else {
+      run.push(piece);
+    }
   }
+  flushRun();
 }
 
 /** @public */
@@ -199,11 +216,12 @@ function concat(pieces: Uint8Array[]): Buffer | undefined {
   }
   if (pieces.length === 1) {
     const only = pieces[0]!;
-    if (only.length === 0) {
-      return undefined;
-    }
-    return Buffer.isBuffer(only) ? only : Buffer.from(only.buffer, only.byteOffset, only.byteLength);
+    return only.length === 0 ? undefined : asBuffer(only);
   }
   const out = Buffer.concat(pieces);
   return out.length === 0 ? undefined : out;
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

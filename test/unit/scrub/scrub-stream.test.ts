@@ -60,6 +60,15 @@ describe(createScrubStream.name, () => {
     expect(await throughStream(scrubber(), one)).toBe(expected);
   });
 
+  it('redacts a cut prefix whose ellipsis arrives in a later chunk', async () => {
+    const bytes = Buffer.from(`expected 'x ${SECRET.slice(0, 12)}…' to be ok`);
+    for (let at = 0; at <= bytes.length; at++) {
+      expect(await throughStream(scrubber(), [bytes.subarray(0, at), bytes.subarray(at)])).toBe(
+        "expected 'x [redacted:TOKEN]…' to be ok"
+      );
+    }
+  });
+
   it('passes text without values through byte-identical, also at the end of the stream', async () => {
     const plain = 'progress 45% ✓ \x1b[2K\r CANARY_spl';
     expect(await throughStream(scrubber(), [plain.slice(0, 7), plain.slice(7)])).toBe(plain);
@@ -147,6 +156,11 @@ describe(ScrubbingWriter.name, () => {
     writer.write(check.subarray(4));
     writer.flush();
     expect(out).toEqual(['ok ', '✓']);
+  });
+
+  it('accepts Uint8Array chunks', () => {
+    const bytes = new TextEncoder().encode(`a ${SECRET} b`);
+    expect(throughWriter(scrubber(), [bytes.subarray(0, 5), bytes.subarray(5)]).out).toBe('a [redacted:TOKEN] b');
   });
 
   it('writes nothing for empty input', () => {

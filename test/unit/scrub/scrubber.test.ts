@@ -124,6 +124,28 @@ describe(Scrubber.name, () => {
       expect(scrubber.scrub('value postgres://u:CA...')).toBe('value [redacted:URL]...');
     });
 
+    it('finds a cut prefix inside long text that the matcher otherwise skips through', () => {
+      const scrubber = scrubberWith({ URL: 'postgres://u:CANARY_pw@db/x', OTHER: 'CANARY_other_value_4e1d' });
+      const filler = 'lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(3);
+      // Every alignment of the prefix against the matcher's skip windows.
+      for (let pad = 0; pad < 40; pad++) {
+        const lead = filler.slice(0, pad);
+        expect(scrubber.scrub(`${lead}'postgres://u:CANAR…'${filler}x CANARY_other_val... y`)).toBe(
+          `${lead}'[redacted:URL]…'${filler}x [redacted:OTHER]... y`
+        );
+      }
+    });
+
+    it('can be turned off', () => {
+      const scrubber = scrubberWith(
+        { URL: 'postgres://u:CANARY_pw@db/x' },
+        { truncatedMinLength: Number.POSITIVE_INFINITY }
+      );
+      expect(scrubber.scrub('a postgres://u:CANAR… b postgres://u:CANARY_pw@db/x')).toBe(
+        'a postgres://u:CANAR… b [redacted:URL]'
+      );
+    });
+
     it('leaves a shorter prefix, and a long prefix without an ellipsis', () => {
       const scrubber = scrubberWith({ URL: 'postgres://u:CANARY_pw@db/x' });
       expect(scrubber.scrub('postgre…')).toBe('postgre…');
