@@ -61,6 +61,7 @@ export interface Automaton {
 
 /** @internal Size of the 3-gram filter: small enough for L2, sparse enough to skip most text. */
 export const GRAM_BITS = 18;
+/** @internal */
 export const GRAM_MASK = (1 << GRAM_BITS) - 1;
 
 /** @internal Index of the 3-gram `b0 b1 b2` in {@link Automaton.grams}. */

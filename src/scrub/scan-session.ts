@@ -21,6 +21,7 @@ const STR = 4; // ESC ] / P / X / ^ / _ : payload until BEL or ST
 const STR_ESC = 5; // ESC inside a string: ST (ESC \) or the start of a new sequence
 
 const EMPTY = new Uint8Array(0);
+const SKIP_MIN_INPUT = 256;
 const ESC_BYTE = 0x1b;
 const DOTS = Buffer.from('...');
 const ELLIPSIS = Buffer.from('…');
@@ -155,11 +156,12 @@ export class ScanSession {
     const dense = a.dense;
     const classOf = a.classOf;
     const limit = a.limit;
-    const grams = a.grams;
-    const shallowLimit = a.shallowLimit;
+    const n = buf.length;
+    // Short input is scanned faster than the skip mode's native searches are set up.
+    const grams = n >= SKIP_MIN_INPUT ? a.grams : undefined;
+    const shallowLimit = grams === undefined ? 0 : a.shallowLimit;
     const shift = a.shift;
     const window = a.window;
-    const n = buf.length;
     let s = this.#s;
     let i = 0;
     // Skip mode may only resume past the position where the automaton last took over, and never
