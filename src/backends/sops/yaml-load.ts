@@ -169,16 +169,23 @@ function toValue(state: LoadState, node: ParsedNode | null, depth: number): Tree
   }
   if (isMap(node)) {
     const items: TreeItem[] = asItems(commentLines(node.commentBefore));
+    const seen = new Set<string>();
     for (const pair of node.items) {
       const keyNode = pair.key as ParsedNode | null;
       const valueNode = pair.value as ParsedNode | null;
+      const key = toKey(state, keyNode);
+      // yaml.v3 refuses duplicate keys; the yaml package's own check is quadratic in the mapping's size.
+      if (seen.has(key)) {
+        throw parseProblem(`malformed YAML ${where(state, keyNode)}: ${yamlErrorText('DUPLICATE_KEY')}`);
+      }
+      seen.add(key);
       items.push(...asItems(commentLines(keyNode?.commentBefore)));
       const simple = valueNode === null || isScalar(valueNode) || isAlias(valueNode);
       if (simple) {
         items.push(...asItems(commentLines(valueNode?.commentBefore)));
         items.push(...asItems(commentLines(valueNode?.comment, true)));
       }
-      items.push({ key: toKey(state, keyNode), value: toValue(state, valueNode, depth + 1) });
+      items.push({ key, value: toValue(state, valueNode, depth + 1) });
       items.push(...asItems(commentLines(keyNode?.comment)));
     }
     items.push(...asItems(commentLines(node.comment)));
@@ -225,7 +232,7 @@ export function loadYaml(text: string): Branch[] {
     schema: 'failsafe',
     lineCounter: lines,
     prettyErrors: false,
-    uniqueKeys: true,
+    uniqueKeys: false,
     logLevel: 'error',
   });
   if (!Array.isArray(docs)) {
