@@ -22,6 +22,7 @@ const STR_ESC = 5; // ESC inside a string: ST (ESC \) or the start of a new sequ
 
 const EMPTY = new Uint8Array(0);
 const SKIP_MIN_INPUT = 256;
+const MAX_PARTIAL_ESCAPE = 256;
 const ESC_BYTE = 0x1b;
 const DOTS = Buffer.from('...');
 const ELLIPSIS = Buffer.from('…');
@@ -454,7 +455,8 @@ export class ScanSession {
       // The ESC of a possible string terminator is held even when idle, so a rescan sees it.
       const payloadEnd = this.#esc === STR_ESC ? this.#strEscPos : end;
       b = Math.min(b, payloadEnd - a.depth[stateId(a, this.#strS)]!);
-    } else if (this.#esc !== GROUND && !idle) {
+    } else if (this.#esc !== GROUND && !idle && end - this.#escStart <= MAX_PARTIAL_ESCAPE) {
+      // Held only so that output chunks end on whole sequences; an endless one goes out as it comes.
       b = Math.min(b, this.#escStart);
     }
     for (let c = 1; c < this.#cands.length; c += 4) {

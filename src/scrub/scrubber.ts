@@ -19,8 +19,8 @@ export const DEFAULT_TRUNCATED_MIN_LENGTH = 8;
 /** @public */
 export interface ScrubberOptions {
   /**
-   * Values (and derived forms) shorter than this are not scrubbed; {@link Scrubber.add} returns a
-   * warning for such a value instead.
+   * Values (and derived forms) shorter than this many UTF-16 code units are not scrubbed;
+   * {@link Scrubber.add} returns a warning for such a value instead.
    * @defaultValue {@link DEFAULT_MIN_LENGTH} (6)
    */
   readonly minLength?: number;
@@ -30,9 +30,9 @@ export interface ScrubberOptions {
    */
   readonly replacement?: string | ((name: string) => string);
   /**
-   * A prefix of a registered form at least this long (in bytes), directly followed by `…` or `...`,
-   * is redacted: test runners truncate long values that way (chai's `truncateThreshold`). Never
-   * below `minLength`.
+   * A prefix of a registered form at least this many UTF-8 bytes long, directly followed by `…` or
+   * `...`, is redacted: test runners cut long values that way (chai's `truncateThreshold`). Never
+   * below `minLength`; `Infinity` turns it off.
    * @defaultValue {@link DEFAULT_TRUNCATED_MIN_LENGTH} (8)
    */
   readonly truncatedMinLength?: number;

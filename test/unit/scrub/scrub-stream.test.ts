@@ -143,6 +143,16 @@ describe(ScrubbingWriter.name, () => {
     expect(out.join('')).toBe('done\x1b[32m[redacted:TOKEN]!');
   });
 
+  it('does not hold an endless escape sequence', () => {
+    const out: string[] = [];
+    const writer = new ScrubbingWriter(scrubber(), (chunk) => out.push(chunk.toString()), { idleFlushMs: 0 });
+    const params = '1;'.repeat(200);
+    writer.write(`x\x1b[${params}`);
+    writer.write(params);
+    expect(out.join('')).toBe(`x\x1b[${params}${params}`);
+    expect(writer.pending).toBe(0);
+  });
+
   it('gives whole characters to a string sink, even when a write splits one', () => {
     vi.useFakeTimers();
     const out: string[] = [];
