@@ -45,7 +45,12 @@ export function createScrubStream(scrubber: Scrubber, options: ScrubStreamOption
   const stream: Transform = new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
       clearTimer();
-      pushAll(stream, feeder.write(chunk));
+      try {
+        pushAll(stream, feeder.write(chunk));
+      } catch (error) {
+        callback(error as Error);
+        return;
+      }
       if (idleMs > 0 && feeder.pending > 0) {
         timer = setTimeout(() => {
           timer = undefined;
@@ -57,7 +62,12 @@ export function createScrubStream(scrubber: Scrubber, options: ScrubStreamOption
     },
     flush(callback: TransformCallback): void {
       clearTimer();
-      pushAll(stream, feeder.end());
+      try {
+        pushAll(stream, feeder.end());
+      } catch (error) {
+        callback(error as Error);
+        return;
+      }
       callback();
     },
     destroy(error: Error | null, callback: (error: Error | null) => void): void {

@@ -74,6 +74,11 @@ describe(createScrubStream.name, () => {
     expect(await throughStream(scrubber(), [plain.slice(0, 7), plain.slice(7)])).toBe(plain);
   });
 
+  it('passes everything through while no value is registered', async () => {
+    const text = 'plain \x1b[31m✓\x1b[39m text…';
+    expect(await throughStream(new Scrubber(), [text.slice(0, 9), text.slice(9)])).toBe(text);
+  });
+
   it('holds a possible prefix through an idle pause and redacts it when the rest arrives', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const stream = createScrubStream(scrubber(), { idleFlushMs: 50 });
