@@ -1,0 +1,171 @@
+/**
+ * P5: what a Vitest worker loads for the plugin, and how long it takes. A Node loader hook (through NODE_OPTIONS, so
+ * in the main process and every worker) logs each module as it loads. Two runs of a one-test project with the
+ * package installed as a copy (so Vitest imports it natively, where the hook sees it):
+ * - bare Vitest, whose test file imports the worker-side entries itself between two marks: the modules between the
+ *   marks are what the plugin costs a worker, and the time between them is the cold import time;
+ * - the plugin active and a test calling `credentials()`: every module its worker loads, checked for cloud SDKs.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Figure } from './figure.js';
+import { benchProject } from './p2-vitest.js';
+
+const CLOUD_SDK =
+  /^(@aws-sdk|@smithy|@aws-crypto|@google-cloud|google-auth-library|google-gax|gaxios|@grpc|@azure)(\/|$)/;
+
+interface Load {
+  readonly pid: number;
+  readonly url: string;
+}
+
+function packageOf(url: string): string {
+  const path = decodeURIComponent(new URL(url).pathname);
+  const tail = path.slice(path.lastIndexOf('/node_modules/') + '/node_modules/'.length);
+  const [first, second] = tail.split('/');
+  return first?.startsWith('@') ? `${first}/${second}` : (first ?? path);
+}
+
+function writeProject(dir: string): void {
+  writeFileSync(
+    join(dir, 'hooks.mjs'),
+    [
+      "import { appendFileSync } from 'node:fs';",
+      'export async function load(url, context, next) {',
+      '  appendFileSync(process.env.P5_LOG, `load ${process.pid} ${url}\\n`);',
+      '  return next(url, context);',
+      '}',
+    ].join('\n')
+  );
+  writeFileSync(
+    join(dir, 'register.mjs'),
+    "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n"
+  );
+  mkdirSync(join(dir, 'secrets'));
+  writeFileSync(join(dir, 'secrets', 'token.txt'), 'P5_CANARY_TOKEN_0123456789abcdef');
+  writeFileSync(
+    join(dir, 'credential-broker.config.json'),
+    JSON.stringify({ credentials: { P5_TOKEN: 'file:secrets/token.txt' } })
+  );
+  const dist = join(dir, 'node_modules', 'credential-broker', 'dist');
+  writeFileSync(
+    join(dir, 'vitest.bare.config.mjs'),
+    "import { defineConfig } from 'vitest/config';\nexport default defineConfig({ test: { include: ['bare.test.js'] } });\n"
+  );
+  writeFileSync(
+    join(dir, 'bare.test.js'),
+    [
+      "import { appendFileSync } from 'node:fs';",
+      "import { expect, test } from 'vitest';",
+      'const mark = (what) => appendFileSync(process.env.P5_LOG, `${what} ${process.pid}\\n`);',
+      "mark('start');",
+      'const started = performance.now();',
+      "await import('credential-broker/vitest');",
+      `await import(${JSON.stringify(pathToFileURL(join(dist, 'vitest-setup.js')).href)});`,
+      `await import(${JSON.stringify(pathToFileURL(join(dist, 'vitest-snapshot-serializer.js')).href)});`,
+      'const elapsed = performance.now() - started;',
+      'mark(`end ${elapsed}`);',
+      "test('imports the worker-side entries', () => expect(elapsed).toBeGreaterThan(0));",
+    ].join('\n')
+  );
+  writeFileSync(
+    join(dir, 'vitest.plugin.config.mjs'),
+    [
+      "import { credentialBroker } from 'credential-broker/vitest';",
+      "import { defineConfig } from 'vitest/config';",
+      "export default defineConfig({ plugins: [credentialBroker()], test: { include: ['plugin.test.js'] } });",
+    ].join('\n')
+  );
+  writeFileSync(
+    join(dir, 'plugin.test.js'),
+    [
+      "import { test } from 'credential-broker/vitest';",
+      "import { expect } from 'vitest';",
+      "test('acquires one credential', async ({ credentials }) => {",
+      "  const { P5_TOKEN } = await credentials('P5_TOKEN');",
+      '  expect(P5_TOKEN.length).toBeGreaterThan(8);',
+      '});',
+    ].join('\n')
+  );
+}
+
+function run(project: { dir: string; vitest: string }, variant: 'bare' | 'plugin'): { loads: Load[]; log: string } {
+  const logFile = join(project.dir, `${variant}.log`);
+  writeFileSync(logFile, '');
+  const child = spawnSync(process.execPath, [project.vitest, 'run', '--config', `vitest.${variant}.config.mjs`], {
+    cwd: project.dir,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      P5_LOG: logFile,
+      CI: '1',
+      NODE_OPTIONS: `--import ${pathToFileURL(join(project.dir, 'register.mjs')).href}`,
+    },
+  });
+  if (child.status !== 0) {
+    throw new Error(`P5: the ${variant} run failed (exit ${child.status})\n${child.stdout}\n${child.stderr}`);
+  }
+  const log = readFileSync(logFile, 'utf8');
+  const loads = log
+    .split('\n')
+    .filter((line) => line.startsWith('load '))
+    .map((line) => {
+      const [, pid, url] = line.split(' ');
+      return { pid: Number(pid), url: url ?? '' };
+    });
+  return { loads, log };
+}
+
+/** P5: modules a worker loads for the plugin (no cloud SDK) and their cold import time. */
+export async function p5(): Promise<Figure[]> {
+  const project = benchProject('cb-p5-');
+  try {
+    writeProject(project.dir);
+
+    const bare = run(project, 'bare');
+    const lines = bare.log.split('\n');
+    const start = lines.findIndex((line) => line.startsWith('start '));
+    const end = lines.findIndex((line) => line.startsWith('end '));
+    const [, elapsedText, workerPid] = (lines[end] ?? '').split(' ');
+    const between = lines
+      .slice(start + 1, end)
+      .filter((line) => line.startsWith(`load ${workerPid} `))
+      .map((line) => line.split(' ')[2] ?? '');
+    const files = between.filter((url) => url.startsWith('file:'));
+    const packages = [...new Set(files.map(packageOf))].sort();
+    const importMs = Number(elapsedText);
+
+    // With the plugin active: everything any worker (any pid but the main process's) loaded during a real acquire.
+    const plugin = run(project, 'plugin');
+    const mainPid = plugin.loads[0]?.pid;
+    const workerPackages = [
+      ...new Set(
+        plugin.loads.filter((l) => l.pid !== mainPid && l.url.startsWith('file:')).map((l) => packageOf(l.url))
+      ),
+    ];
+    const sdk = [...new Set([...packages, ...workerPackages])].filter((name) => CLOUD_SDK.test(name));
+
+    return [
+      {
+        id: 'P5-MODULES',
+        name: `modules a worker loads for the plugin: ${files.length} files from ${packages.join(', ')} (+ ${between.length - files.length} node: builtins); cloud SDK packages in any worker: ${sdk.length === 0 ? 'none' : sdk.join(', ')}`,
+        value: files.length,
+        unit: 'modules',
+        goal: 'no cloud SDK',
+        pass: sdk.length === 0 && files.length > 0,
+      },
+      {
+        id: 'P5-IMPORT',
+        name: 'cold import of the worker-side entries (fixture, setup file, serializer) in a Vitest worker',
+        value: Math.round(importMs * 10) / 10,
+        unit: 'ms',
+        goal: '≤ 100 ms',
+        pass: importMs <= 100,
+      },
+    ];
+  } finally {
+    project.remove();
+  }
+}
