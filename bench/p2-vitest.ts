@@ -68,6 +68,7 @@ function writeSuite(dir: string): void {
     "import { expect, test } from 'vitest';",
     'const delivered = process.env.P2_PLUGIN === "1";',
     `for (let i = 0; i < ${TESTS}; i++) {`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: source of a generated file
     '  test(`test ${i}`, () => {',
     '    expect(process.env.BENCH_A !== undefined && process.env.BENCH_C !== undefined).toBe(delivered);',
     '  });',

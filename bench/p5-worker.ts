@@ -34,6 +34,7 @@ function writeProject(dir: string): void {
     [
       "import { appendFileSync } from 'node:fs';",
       'export async function load(url, context, next) {',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: source of a generated file
       '  appendFileSync(process.env.P5_LOG, `load ${process.pid} ${url}\\n`);',
       '  return next(url, context);',
       '}',
@@ -59,6 +60,7 @@ function writeProject(dir: string): void {
     [
       "import { appendFileSync } from 'node:fs';",
       "import { expect, test } from 'vitest';",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: source of a generated file
       'const mark = (what) => appendFileSync(process.env.P5_LOG, `${what} ${process.pid}\\n`);',
       "mark('start');",
       'const started = performance.now();',
@@ -66,6 +68,7 @@ function writeProject(dir: string): void {
       `await import(${JSON.stringify(pathToFileURL(join(dist, 'vitest-setup.js')).href)});`,
       `await import(${JSON.stringify(pathToFileURL(join(dist, 'vitest-snapshot-serializer.js')).href)});`,
       'const elapsed = performance.now() - started;',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: source of a generated file
       'mark(`end ${elapsed}`);',
       "test('imports the worker-side entries', () => expect(elapsed).toBeGreaterThan(0));",
     ].join('\n')
