@@ -82,7 +82,7 @@ function tryEncode(value: string): string | undefined {
 // other ESC sequences. Used only on registered values, which rarely contain any.
 const ESCAPE_RE =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: escape sequences are the point
-  /\x1b(?:\[[\x20-\x3f]*[\x40-\x7e]?|[\]PX^_][^\x07\x18\x1a\x1b]*(?:\x07|\x1b\\)?|[\x20-\x2f]*[\x30-\x7e]?)/g;
+  /\x1b(?:\[[\x20-\x3f]*[\x40-\x7e]?|[\]PX^_][^\x07\x18\x1a\x1b]*(?:\x07|\x18|\x1a|\x1b\\)?|[\x20-\x2f]*[\x30-\x7e]?)/g;
 
 /** @internal Removes terminal escape sequences. */
 export function stripEscapes(text: string): string {
