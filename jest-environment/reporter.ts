@@ -31,15 +31,15 @@ export default class CredentialBrokerReporter {
   }
 
   onTestCaseStart(_test: Test, info: Circus.TestCaseStartInfo): void {
-    scrubDeep(info, this.#scrubber());
+    this.#scrub(info);
   }
 
   onTestCaseResult(_test: Test, result: TestCaseResult): void {
-    scrubDeep(result, this.#scrubber());
+    this.#scrub(result);
   }
 
   onTestFileResult(test: Test, result: TestResult, _aggregated: AggregatedResult): void {
-    scrubDeep(result, this.#scrubber());
+    this.#scrub(result);
     const skipped = (result as TestResult & { [RESULT_FIELD]?: ResultExtension })[RESULT_FIELD]?.skipped ?? [];
     if (skipped.length === 0) {
       return;
@@ -56,7 +56,7 @@ export default class CredentialBrokerReporter {
   }
 
   onRunComplete(_contexts: Set<unknown>, results: AggregatedResult): void {
-    scrubDeep(results, this.#scrubber());
+    this.#scrub(results);
     if (this.#skips.length > 0) {
       this.#write(`${summary(this.#skips)}\n`);
     }
@@ -65,6 +65,14 @@ export default class CredentialBrokerReporter {
 
   getLastError(): Error | undefined {
     return undefined;
+  }
+
+  /** Scrubs `value` in place with every value delivered so far in this run. */
+  #scrub(value: unknown): void {
+    const scrubber = this.#scrubber();
+    if (scrubber.size > 0) {
+      scrubDeep(value, scrubber);
+    }
   }
 
   #scrubber(): Scrubber {

@@ -7,6 +7,17 @@ import { join } from 'node:path';
  * do not hoist them to the project), then from here.
  */
 export function requireFromJest<T>(request: string, rootDir: string = process.cwd()): T {
+  // Once per worker: the test runner asks for every test file.
+  const key = `${rootDir}\u0000${request}`;
+  if (!loaded.has(key)) {
+    loaded.set(key, load(request, rootDir));
+  }
+  return loaded.get(key) as T;
+}
+
+const loaded = new Map<string, unknown>();
+
+function load(request: string, rootDir: string): unknown {
   const fromRoot = createRequire(join(rootDir, 'package.json'));
   const bases: string[] = [];
   for (const anchor of ['jest-config/package.json', 'jest/package.json', 'jest-cli/package.json']) {
@@ -18,14 +29,14 @@ export function requireFromJest<T>(request: string, rootDir: string = process.cw
   }
   for (const base of [join(rootDir, 'package.json'), ...bases]) {
     try {
-      return interopDefault(createRequire(base)(request)) as T;
+      return interopDefault(createRequire(base)(request));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') {
         throw error;
       }
     }
   }
-  return interopDefault(createRequire(join(__dirname, 'noop.cjs'))(request)) as T;
+  return interopDefault(createRequire(join(__dirname, 'noop.cjs'))(request));
 }
 
 function interopDefault(module: unknown): unknown {

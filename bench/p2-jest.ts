@@ -1,0 +1,154 @@
+/**
+ * P2 (Jest): 200 files × 5 tests, each test receiving 3 credentials (2 env vars, 1 file), against the same suite
+ * under bare Jest, with the package installed the way npm would (a copy in node_modules) and two workers. Two ways
+ * of declaring, measured in the same alternating series:
+ * - `docblock`: `@credentials BENCH_A, BENCH_B, BENCH_C` — one lease per file, as P2 (Vitest) does; the figure;
+ * - `per-test`: `withCredentials([...], () => …)` — a lease per test, materialised at its start and released at its
+ *   end (1000 leases); reported in the figure's name.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Figure } from './figure.js';
+
+const repoRoot = resolve(import.meta.dirname, '..');
+const FILES = 200;
+const TESTS = 5;
+const GOAL = 1.05;
+const VARIANTS = ['bare', 'docblock', 'per-test'] as const;
+type Variant = (typeof VARIANTS)[number];
+
+function project(): { readonly dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'cb-p2-jest-'));
+  const modules = join(dir, 'node_modules');
+  mkdirSync(modules);
+  for (const entry of readdirSync(join(repoRoot, 'node_modules'))) {
+    if (entry !== 'credential-broker' && !entry.startsWith('.')) {
+      symlinkSync(join(repoRoot, 'node_modules', entry), join(modules, entry), 'dir');
+    }
+  }
+  const installed = join(modules, 'credential-broker');
+  mkdirSync(installed);
+  cpSync(join(repoRoot, 'package.json'), join(installed, 'package.json'));
+  cpSync(join(repoRoot, 'dist'), join(installed, 'dist'), { recursive: true });
+  // CommonJS, so that Jest runs the .js tests without a transform in both variants.
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ private: true }));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function writeSuite(dir: string): void {
+  mkdirSync(join(dir, 'secrets'));
+  for (const name of ['a', 'b', 'c']) {
+    writeFileSync(join(dir, 'secrets', `${name}.txt`), `BENCH_CANARY_${name.toUpperCase()}_${'x'.repeat(24)}`);
+  }
+  writeFileSync(
+    join(dir, 'credential-broker.config.json'),
+    JSON.stringify({
+      credentials: {
+        BENCH_A: 'file:secrets/a.txt',
+        BENCH_B: 'file:secrets/b.txt',
+        BENCH_C: { ref: 'file:secrets/c.txt', as: 'file' },
+      },
+    })
+  );
+  const common = "transform: {}, testMatch: ['<rootDir>/tests/**/*.test.js']";
+  writeFileSync(join(dir, 'jest.broker.config.cjs'), `module.exports = { preset: 'credential-broker', ${common} };`);
+  writeFileSync(join(dir, 'jest.bare.config.cjs'), `module.exports = { ${common} };`);
+  const tests = [
+    `  for (let i = 0; i < ${TESTS}; i++) {`,
+    "    test('test ' + i, () => {",
+    '      expect(process.env.BENCH_A !== undefined && process.env.BENCH_C !== undefined).toBe(delivered);',
+    '    });',
+    '  }',
+  ];
+  const bodies: Record<Variant, string[]> = {
+    bare: ['const delivered = false;', '{', ...tests, '}'],
+    docblock: [
+      '/**',
+      ' * @credentials BENCH_A, BENCH_B, BENCH_C',
+      ' */',
+      'const delivered = true;',
+      '{',
+      ...tests,
+      '}',
+    ],
+    'per-test': [
+      "const { withCredentials } = require('credential-broker/jest');",
+      'const delivered = true;',
+      "withCredentials(['BENCH_A', 'BENCH_B', 'BENCH_C'], () => {",
+      ...tests,
+      '});',
+    ],
+  };
+  for (const variant of VARIANTS) {
+    mkdirSync(join(dir, 'tests', variant), { recursive: true });
+    for (let f = 0; f < FILES; f++) {
+      const file = join(dir, 'tests', variant, `f${String(f).padStart(3, '0')}.test.js`);
+      writeFileSync(file, `${bodies[variant].join('\n')}\n`);
+    }
+  }
+}
+
+function runOnce(dir: string, variant: Variant): number {
+  const start = performance.now();
+  const result = spawnSync(
+    process.execPath,
+    [
+      join(dir, 'node_modules', 'jest', 'bin', 'jest.js'),
+      '--config',
+      `jest.${variant === 'bare' ? 'bare' : 'broker'}.config.cjs`,
+      '--maxWorkers=2',
+      '--ci',
+      `tests/${variant}/`,
+    ],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, CI: '1', CREDENTIAL_BROKER_EGRESS: '0', FORCE_COLOR: '0' },
+    }
+  );
+  const elapsed = performance.now() - start;
+  if (result.status !== 0 || !result.stderr.includes(`Tests:       ${FILES * TESTS} passed`)) {
+    throw new Error(`P2: the ${variant} Jest run failed (exit ${result.status})\n${result.stdout}\n${result.stderr}`);
+  }
+  return elapsed;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** P2 (Jest): wall time with the preset ÷ bare Jest, medians of alternating runs. */
+export async function p2Jest(): Promise<Figure> {
+  const { dir, remove } = project();
+  try {
+    writeSuite(dir);
+    // One warm-up of each fills Jest's haste map cache and the OS page cache; then rotate so drift hits all alike.
+    for (const variant of VARIANTS) {
+      runOnce(dir, variant);
+    }
+    const walls: Record<Variant, number[]> = { bare: [], docblock: [], 'per-test': [] };
+    for (const order of [VARIANTS, [...VARIANTS].reverse(), VARIANTS]) {
+      for (const variant of order) {
+        walls[variant].push(runOnce(dir, variant));
+      }
+    }
+    const bare = median(walls.bare);
+    const ratio = median(walls.docblock) / bare;
+    const perTest = median(walls['per-test']) / bare;
+    return {
+      id: 'P2-JEST',
+      name: `Jest wall time, preset ÷ bare (${FILES} files × ${TESTS} tests × 3 credentials, docblock; medians ${Math.round(median(walls.docblock))} / ${Math.round(bare)} ms; per-test withCredentials: ${perTest.toFixed(3)})`,
+      value: Math.round(ratio * 1000) / 1000,
+      unit: 'ratio',
+      goal: `≤ ${GOAL}`,
+      pass: ratio <= GOAL,
+    };
+  } finally {
+    remove();
+  }
+}
