@@ -1,6 +1,7 @@
 import { defineConfig, type Options } from 'tsup';
 
-const common = { target: 'node20', sourcemap: false, shims: false } satisfies Options;
+// Keep `node:` specifiers: Vite's module runner (Vitest setup files) resolves a bare `stream` as a project file.
+const common = { target: 'node20', sourcemap: false, shims: false, removeNodeProtocol: false } satisfies Options;
 
 // ESM for the core, the CLI and the Vitest side. One ESM build with splitting, so the core is one shared
 // chunk (one module instance) however many entries import it, and backends stay lazy chunks.
