@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 export const repoRoot = resolve(import.meta.dirname, '../..');
 export const vitestBin = join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs');
 // The built package the copies link to: this repository (its dist), unless a developer points elsewhere.
-const packageRoot = process.env.BROKER_E2E_PACKAGE_ROOT ?? repoRoot;
+const packageRoot = process.env.BROKER_E2E_PACKAGE_ROOT || repoRoot;
 
 export interface FixtureCopy {
   /** The project directory (the Vitest root). */

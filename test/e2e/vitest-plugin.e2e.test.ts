@@ -105,7 +105,7 @@ describe('a full run: forks, isolate, egress off, colours on, default + JSON + J
     expect(stdout).toContain('Test Files  2 failed | 3 passed | 1 skipped (6)');
   });
 
-  it('materialises for exactly one test: docblock, fixture, withCredentials, describe meta, retry, concurrent', () => {
+  it('materialises for exactly one test: docblock, fixture, withCredentials, describe meta, tag meta, retry, concurrent', () => {
     const statuses = (file: string) => Object.fromEntries([...tests(report, file)].map(([t, a]) => [t, a.status]));
     expect(statuses('docblock.test.ts')).toEqual({
       'are set for the test: env var and 0600 file': 'passed',
@@ -116,6 +116,7 @@ describe('a full run: forks, isolate, egress off, colours on, default + JSON + J
       'only db': 'passed',
       'withCredentials() sets them before the test, without the fixture': 'passed',
       'inherits them': 'passed',
+      'a tag with meta.credentials declares them': 'passed',
       'a retried test gets a fresh lease per attempt': 'passed',
       'one: values and files from the fixture, env untouched': 'passed',
       'two: values and files from the fixture, env untouched': 'passed',
@@ -285,7 +286,7 @@ describe('pools and isolation', () => {
       env: probeEnv(project),
     });
     expect({ code: run.code, stderr: stripAnsi(run.stderr) }).toEqual({ code: 0, stderr: '' });
-    expect(stripAnsi(run.stdout)).toContain('Tests  9 passed | 3 skipped (12)');
+    expect(stripAnsi(run.stdout)).toContain('Tests  10 passed | 3 skipped (13)');
     expect(stripAnsi(run.stdout)).toContain('credential-broker: 3 tests skipped for missing credentials');
     expectNoScratchLeft(project);
   });
@@ -306,7 +307,7 @@ describe('a filtered run with egress on', () => {
       '4 credentials: 4 to resolve, 0 skipped · 🔒 3 local, 🏠 1 self-hosted, ☁️ 0 managed-cloud'
     );
     expect(stdout.indexOf(header)).toBeLessThan(stdout.indexOf('tests/'));
-    expect(stdout).toContain('Tests  2 passed | 33 skipped (35)');
+    expect(stdout).toContain('Tests  2 passed | 34 skipped (36)');
     expect(JSON.parse(readFileSync(join(project.outDir, 'stats.json'), 'utf8'))).toEqual({
       fetches: 1,
       resolved: ['CANARY_DB'],
