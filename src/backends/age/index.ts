@@ -1,10 +1,9 @@
-import { open } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
 import { decryptAge, type FindIdentitiesOptions, findAgenixIdentities, type IdentitySearch } from '../../age/index.js';
 import type { Backend, SecretDocument } from '../../backend/types.js';
 import { BrokerError } from '../../errors.js';
 import { formatRef } from '../../ref/index.js';
 import { SecretValue } from '../../scrub/secret-value.js';
+import { readSecretFile, refPath } from '../secret-file.js';
 import type { AgeSettings } from './settings.js';
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;
@@ -25,7 +24,7 @@ export function createAgeBackend(settings: AgeSettings = {}, internals: AgeBacke
   // One search per HOME per run: every file of a run shares the identities.
   const searches = new Map<string, IdentitySearch>();
   const identitiesFor = (env: Readonly<Record<string, string | undefined>>, baseDir: string): IdentitySearch => {
-    const extra = (settings.identities ?? []).map((p) => (isAbsolute(p) ? p : resolve(baseDir, p)));
+    const extra = (settings.identities ?? []).map((p) => refPath(p, baseDir));
     const key = JSON.stringify([env['HOME'], extra]);
     let search = searches.get(key);
     if (search === undefined) {
@@ -43,9 +42,8 @@ export function createAgeBackend(settings: AgeSettings = {}, internals: AgeBacke
     scheme: 'age',
     async fetch(ref, ctx): Promise<SecretDocument> {
       const display = formatRef(ref);
-      const path = isAbsolute(ref.path) ? ref.path : resolve(ctx.baseDir, ref.path);
       const meta = { backend: 'age', operation: 'read', ref: display } as const;
-      const data = await readLimited(path, maxBytes, meta, ctx.signal);
+      const data = await readSecretFile(refPath(ref.path, ctx.baseDir), maxBytes, meta, ctx.signal);
       const search = identitiesFor(ctx.env, ctx.baseDir);
       const passphraseEnv = settings.passphraseEnv;
       const passphrase = passphraseEnv === undefined ? undefined : ctx.env[passphraseEnv];
@@ -77,38 +75,6 @@ export function createAgeBackend(settings: AgeSettings = {}, internals: AgeBacke
       return /^\s*[{[]/.test(text) ? { text: value, tree: lazyJson(text, display) } : { text: value };
     },
   };
-}
-
-async function readLimited(
-  path: string,
-  maxBytes: number,
-  meta: { readonly backend: string; readonly operation: string; readonly ref: string },
-  signal: AbortSignal
-): Promise<Uint8Array> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(path, 'r');
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw code === 'ENOENT'
-      ? new BrokerError('NOT_FOUND', `${path} does not exist`, { ...meta, cause })
-      : new BrokerError('DENIED', `${path} cannot be opened (${code ?? 'error'})`, { ...meta, cause });
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) {
-      throw new BrokerError('UNSUPPORTED', `${path} is not a regular file`, meta);
-    }
-    if (stat.size > maxBytes) {
-      throw new BrokerError('TOO_LARGE', `${path} has ${stat.size} bytes, more than the limit of ${maxBytes}`, {
-        ...meta,
-        hint: 'Raise backends.age.maxBytes if this file is meant to be that large',
-      });
-    }
-    return new Uint8Array(await handle.readFile({ signal }));
-  } finally {
-    await handle.close();
-  }
 }
 
 // Parsed on first use, once; a parse error names the position only, since JSON.parse messages quote the input.

@@ -2,13 +2,12 @@
  * `sops:` — sops files decrypted natively (no sops binary): YAML, JSON, dotenv, INI and binary, AES-256-GCM
  * values, the MAC verified, the data key unwrapped from the file's age master keys.
  */
-import { open } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
 import { findSopsAgeIdentities, type IdentitySearch } from '../../age/index.js';
 import type { Backend, SecretDocument } from '../../backend/types.js';
 import { BrokerError } from '../../errors.js';
 import { formatRef } from '../../ref/index.js';
 import { SecretValue } from '../../scrub/secret-value.js';
+import { openSecretFile, refPath } from '../secret-file.js';
 import { type DecryptedSops, decryptSops } from './decrypt.js';
 import { formatForPath } from './formats.js';
 import type { SopsSettings } from './settings.js';
@@ -47,7 +46,7 @@ export function createSopsBackend(settings: SopsSettings = {}): Backend<'sops'> 
   const searches = new Map<string, IdentitySearch>();
 
   const identitiesFor = (env: Env, baseDir: string): IdentitySearch => {
-    const extra = (settings.identities ?? []).map((p) => (isAbsolute(p) ? p : resolve(baseDir, p)));
+    const extra = (settings.identities ?? []).map((p) => refPath(p, baseDir));
     const key = JSON.stringify([IDENTITY_ENV.map((name) => env[name] ?? null), extra]);
     let search = searches.get(key);
     if (search === undefined) {
@@ -61,30 +60,12 @@ export function createSopsBackend(settings: SopsSettings = {}): Backend<'sops'> 
     scheme: 'sops',
     async fetch(ref, ctx): Promise<SecretDocument> {
       const display = formatRef(ref);
-      const path = isAbsolute(ref.path) ? ref.path : resolve(ctx.baseDir, ref.path);
+      const path = refPath(ref.path, ctx.baseDir);
       const format = ref.format ?? formatForPath(path);
       const meta = { backend: 'sops', operation: 'read', ref: display } as const;
-      let handle: Awaited<ReturnType<typeof open>>;
-      try {
-        handle = await open(path, 'r');
-      } catch (cause) {
-        const code = (cause as NodeJS.ErrnoException).code;
-        throw code === 'ENOENT'
-          ? new BrokerError('NOT_FOUND', `${path} does not exist`, { ...meta, cause })
-          : new BrokerError('DENIED', `${path} cannot be opened (${code ?? 'error'})`, { ...meta, cause });
-      }
+      const { handle, stat } = await openSecretFile(path, maxBytes, meta);
       let pending: Promise<DecryptedSops>;
       try {
-        const stat = await handle.stat();
-        if (!stat.isFile()) {
-          throw new BrokerError('UNSUPPORTED', `${path} is not a regular file`, meta);
-        }
-        if (stat.size > maxBytes) {
-          throw new BrokerError('TOO_LARGE', `${path} has ${stat.size} bytes, more than the limit of ${maxBytes}`, {
-            ...meta,
-            hint: 'Raise backends.sops.maxBytes if this file is meant to be that large',
-          });
-        }
         const key = JSON.stringify([path, format, stat.size, stat.mtimeMs, stat.ino]);
         const cached = documents.get(key);
         if (cached === undefined) {
