@@ -23,7 +23,21 @@ export interface CredentialsFunction {
   env(): Readonly<Record<string, string>>;
 }
 
-function api(operation: string): SandboxApi {
+/** @internal The test-facing functions over an API lookup (the sandbox global here; the environment for globals). */
+export function testFunctions(lookup: (operation: string) => SandboxApi): {
+  readonly credentials: CredentialsFunction;
+  readonly withCredentials: (names: readonly string[], define: () => void) => void;
+} {
+  return {
+    credentials: Object.assign((...names: string[]) => lookup('credentials').credentials(names), {
+      files: () => lookup('credentials.files').files(),
+      env: () => lookup('credentials.env').env(),
+    }),
+    withCredentials: (names: readonly string[], define: () => void) => lookup('withCredentials').declare(names, define),
+  };
+}
+
+function fromGlobal(operation: string): SandboxApi {
   const found = (globalThis as unknown as Record<symbol, SandboxApi | undefined>)[SANDBOX_API];
   if (found === undefined) {
     throw new BrokerError('CONFIG_INVALID', 'this test file does not run in the credential-broker Jest environment', {
@@ -35,19 +49,15 @@ function api(operation: string): SandboxApi {
   return found;
 }
 
-/** @public Ask for credentials in a test. See {@link CredentialsFunction}. */
-export const credentials: CredentialsFunction = Object.assign(
-  (...names: string[]) => api('credentials').credentials(names),
-  {
-    files: () => api('credentials.files').files(),
-    env: () => api('credentials.env').env(),
-  }
-);
+const functions = testFunctions(fromGlobal);
+
+/** @public Ask for credentials in a test. See {@link CredentialsFunction}. Also a global unless `injectGlobals: false`. */
+export const credentials: CredentialsFunction = functions.credentials;
 
 /**
  * @public Declares that the tests defined inside `define` (with `test`, `it`, `test.each`, nested `describe`…) need
  * `names`. Each such test gets them materialised when it starts and released when it ends, and is skipped before
- * its hooks and body run when one of them cannot be had (egress disabled).
+ * its hooks and body run when one of them cannot be had (egress disabled). Also a global unless `injectGlobals: false`.
  *
  * ```js
  * withCredentials(['DATABASE_URL'], () => {
@@ -56,5 +66,5 @@ export const credentials: CredentialsFunction = Object.assign(
  * ```
  */
 export function withCredentials(names: readonly string[], define: () => void): void {
-  api('withCredentials').declare(names, define);
+  functions.withCredentials(names, define);
 }

@@ -4,6 +4,7 @@ import type { Circus, Config } from '@jest/types';
 import { installCleanupHandlers } from '../src/materialise/index.js';
 import { connectWorker } from '../src/runtime/index.js';
 import { scrubDeep } from '../src/scrub/index.js';
+import { testFunctions } from './api.js';
 import { ENVIRONMENT_BROKER, SANDBOX_API } from './constants.js';
 import { FileBroker } from './file-broker.js';
 import { readHandleFile } from './handle-file.js';
@@ -35,6 +36,7 @@ export function withCredentialBroker<T extends EnvironmentClass>(Base: T): T {
   abstract class CredentialBrokerEnvironment extends Base {
     readonly #context: EnvironmentContext;
     readonly #broker: FileBroker;
+    readonly #globals: boolean;
     #uninstall: (() => void) | undefined;
 
     // biome-ignore lint/suspicious/noExplicitAny: a mixin constructor must take any[] (TS2545)
@@ -42,6 +44,7 @@ export function withCredentialBroker<T extends EnvironmentClass>(Base: T): T {
       super(...(args as [JestEnvironmentConfig, EnvironmentContext]));
       const [config, context] = args as [JestEnvironmentConfig, EnvironmentContext];
       this.#context = context;
+      this.#globals = config.projectConfig.injectGlobals !== false;
       const sandbox = this.global as unknown as Sandbox;
       const ownReporter = hasOwnReporter(config.globalConfig);
       this.#broker = new FileBroker({
@@ -74,6 +77,14 @@ export function withCredentialBroker<T extends EnvironmentClass>(Base: T): T {
       const sandbox = this.global as unknown as Sandbox;
       const api: SandboxApi = this.#broker.api();
       Object.defineProperty(sandbox, SANDBOX_API, { value: api, configurable: true });
+      if (this.#globals) {
+        // Like describe/test: globals unless the project turned them off; never over a user's own.
+        for (const [name, fn] of Object.entries(testFunctions(() => api))) {
+          if (!(name in sandbox)) {
+            Object.defineProperty(sandbox, name, { value: fn, configurable: true, writable: true });
+          }
+        }
+      }
       // Jest wrapped the sandbox's process.exit before setup(); a test that exits still gets its files wiped.
       const exit = sandbox.process?.exit;
       if (sandbox.process !== undefined && typeof exit === 'function') {
