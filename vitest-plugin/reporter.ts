@@ -58,13 +58,18 @@ export class CredentialBrokerReporter implements Reporter {
     if (this.#host.options.announce === false) {
       return;
     }
-    if (session.egressEnabled) {
-      this.#vitest.logger.log(session.renderManifest('terminal'));
+    const announcement = session.egressEnabled ? session.renderManifest('terminal') : session.egressSummaryLine();
+    if (announcement !== undefined) {
+      this.#print(announcement);
+    }
+  }
+
+  // `vitest --reporter=json > report.json` must stay parseable: our lines go to stderr when stdout is a report.
+  #print(text: string): void {
+    if (stdoutIsReport(this.#vitest)) {
+      this.#vitest.logger.error(text);
     } else {
-      const line = session.egressSummaryLine();
-      if (line !== undefined) {
-        this.#vitest.logger.log(line);
-      }
+      this.#vitest.logger.log(text);
     }
   }
 
@@ -122,7 +127,7 @@ export class CredentialBrokerReporter implements Reporter {
     }
     const summary = renderSkipSummary(collectSkipped(modules, this.#vitest.config.root));
     if (summary !== undefined) {
-      this.#vitest.logger.log(summary);
+      this.#print(summary);
     }
     if (scrubber !== undefined) {
       this.#auditSnapshots(modules, scrubber);
@@ -188,6 +193,21 @@ function scrubNames(task: RunnerTask, scrubber: Scrubber): void {
       scrubNames(child, scrubber);
     }
   }
+}
+
+const STDOUT_REPORTERS = new Set(['json', 'junit', 'tap', 'tap-flat']);
+
+/** @internal Whether a built-in reporter writes its report to stdout (no output file for it). */
+export function stdoutIsReport(vitest: Pick<Vitest, 'config'>): boolean {
+  const { reporters, outputFile } = vitest.config;
+  return reporters.some((entry) => {
+    if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !STDOUT_REPORTERS.has(entry[0])) {
+      return false;
+    }
+    const options = entry[1] as { outputFile?: unknown } | undefined;
+    const configured = typeof outputFile === 'string' ? outputFile : outputFile?.[entry[0]];
+    return options?.outputFile === undefined && configured === undefined;
+  });
 }
 
 function collectSkipped(modules: readonly TestModule[], root: string): SkippedTest[] {

@@ -99,10 +99,10 @@ describe('a full run: forks, isolate, egress off, colours on, default + JSON + J
     junit = readFileSync(join(project.outDir, 'junit.xml'), 'utf8');
   });
 
-  it('runs the real CLI to the end (the leak and failure files fail on purpose)', () => {
+  it('runs the real CLI to the end (the leak, load-error and failure files fail on purpose)', () => {
     expect(run.signal).toBeNull();
     expect(run.code).toBe(1);
-    expect(stdout).toContain('Test Files  2 failed | 3 passed | 1 skipped (6)');
+    expect(stdout).toContain('Test Files  3 failed | 3 passed | 1 skipped (7)');
   });
 
   it('materialises for exactly one test: docblock, fixture, withCredentials, describe meta, tag meta, retry, concurrent', () => {
@@ -212,6 +212,8 @@ describe('a full run: forks, isolate, egress off, colours on, default + JSON + J
     ['25 .snap past the serializer (audit)', '`[redacted:CANARY_DB]`;', (o) => o.snap],
     ['26 inline past the serializer (audit)', 'toMatchInlineSnapshot(`[redacted:CANARY_DB]`)', (o) => o.source],
     ['27 afterAll hook error', 'afterAll hook failed with [redacted:CANARY_DB]', (o) => o.stderr],
+    ['28 module-load error', 'module failed to load with [redacted:CANARY_DB]', (o) => o.stderr],
+    ['28 module-load error → JSON', 'module failed to load with [redacted:CANARY_DB]', (o) => o.json],
   ];
 
   interface Outputs {
