@@ -146,7 +146,7 @@ describe.each([
 
   test('resolves each credential once and never the network one; prints no value', () => {
     const stats = JSON.parse(readFileSync(join(p.outDir, 'stats.json'), 'utf8')) as { resolved: string[] };
-    expect(stats.resolved).toEqual(['CANARY_DB', 'CANARY_KUBE', 'CANARY_TOKEN']);
+    expect(stats.resolved).toEqual(['CANARY_DB', 'CANARY_KUBE', 'CANARY_TOKEN', 'INLINE_TOKEN']);
     const texts = [
       { where: 'stdout', text: run.stdout },
       { where: 'stderr', text: run.stderr },
@@ -162,13 +162,27 @@ describe('a filtered run', () => {
     const byPath = await runJest(p, ['tests/basic/docblock.test.js', 'tests/basic/egress.test.js']);
     expect(byPath.code, stripAnsi(byPath.stderr)).toBe(0);
     const stats = () => JSON.parse(readFileSync(join(p.outDir, 'stats.json'), 'utf8')) as { resolved: string[] };
-    expect(stats().resolved).toEqual(['CANARY_DB', 'CANARY_KUBE']);
+    expect(stats().resolved).toEqual(['CANARY_DB', 'CANARY_KUBE', 'INLINE_TOKEN']);
     // The tagged tests that -t leaves out resolve nothing: only the selected test's credentials() call does.
     const byName = await runJest(p, ['tests/basic/lifecycle.test.js', '-t', 'credentials\\(\\) in a test']);
     expect(byName.code, stripAnsi(byName.stderr)).toBe(0);
     expect(stats().resolved).toEqual(['CANARY_DB']);
     expect(listTree(p.runtimeDir)).toEqual([]);
   }, 120_000);
+});
+
+describe('a bad docblock', () => {
+  test('stops the run in global setup, naming the file, before any test runs', async () => {
+    const p = project();
+    const run = await runJest(p, ['tests/bad']);
+    expect(run.code).toBe(1);
+    expect(stripAnsi(run.stderr)).toContain(
+      `plan: bad @credentials docblocks:
+  - plan "${join(p.dir, 'tests/bad/unknown.test.js')}": @credentials names NOT_IN_THE_CONFIG, which the config does not declare. Add NOT_IN_THE_CONFIG to "credentials" in credential-broker.config, or declare it inline as NOT_IN_THE_CONFIG=<ref>`
+    );
+    expect(readProbes(p)).toEqual([]);
+    expect(listTree(p.runtimeDir)).toEqual([]);
+  }, 60_000);
 });
 
 /**
