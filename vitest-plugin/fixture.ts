@@ -1,39 +1,27 @@
 import { test as baseTest } from 'vitest';
 import { BrokerError } from '../src/errors.js';
-import type { Lease } from '../src/runtime/index.js';
 import type { CredentialName, CredentialsFixture, CredentialTestOptions, CredentialValues } from './types.js';
-import { leaseId, releaseAll, requireBroker, skipForMissing } from './worker.js';
+import { leaseId, requireBroker, skipForMissing, TaskLeases } from './worker.js';
 
 function createCredentialTest() {
   return baseTest.extend(
     'credentials',
     async ({ task, skip, annotate }, { onCleanup }): Promise<CredentialsFixture> => {
-      const leases: Lease[] = [];
+      const leases = new TaskLeases(task.name);
       const files: Partial<Record<string, string>> = {};
-      let ended = false;
-      onCleanup(() => {
-        ended = true;
-        releaseAll(leases);
-      });
+      onCleanup(() => leases.end());
 
       const credentials = async <const K extends CredentialName>(
         ...names: readonly [K, ...K[]]
       ): Promise<CredentialValues<K>> => {
-        if (ended) {
-          // A timed-out test body keeps running after its cleanup; a lease taken now would never be released.
-          throw new BrokerError('MATERIALISE_FAILED', `"${task.name}" has ended; its credentials were wiped`, {
-            backend: 'vitest',
-            operation: 'credentials()',
-            hint: 'Await credentials() inside the test body, before the test times out',
-          });
-        }
-        const lease = await requireBroker('credentials()').acquire({
+        const broker = requireBroker('credentials()');
+        const request = {
           file: task.file.filepath,
           taskId: leaseId(task),
           names,
           env: task.concurrent ? null : process.env,
-        });
-        leases.push(lease);
+        };
+        const lease = await leases.acquire(broker, request, 'credentials()');
         if (lease.skipped.length > 0) {
           return skipForMissing({ task, skip, annotate }, lease.skipped);
         }

@@ -5,7 +5,7 @@
 import { afterAll, beforeEach } from 'vitest';
 import { BrokerError } from '../src/errors.js';
 import { scrubWorkerOutput } from './output-scrubbing.js';
-import { currentBroker, leaseId, releaseAll, skipForMissing } from './worker.js';
+import { currentBroker, leaseId, skipForMissing, TaskLeases } from './worker.js';
 
 const broker = currentBroker();
 
@@ -24,8 +24,10 @@ if (broker !== undefined) {
     if (task.concurrent) {
       throw concurrentEnvError(task.name, names);
     }
-    const lease = await broker.acquire({ file, taskId: leaseId(task), names, env: process.env });
-    onTestFinished(() => releaseAll([lease]));
+    const leases = new TaskLeases(task.name);
+    onTestFinished(() => leases.end());
+    const request = { file, taskId: leaseId(task), names, env: process.env };
+    const lease = await leases.acquire(broker, request, 'materialise');
     if (lease.skipped.length > 0) {
       await skipForMissing({ task, skip, annotate }, lease.skipped);
     }

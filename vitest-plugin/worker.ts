@@ -1,6 +1,6 @@
 import { inject } from 'vitest';
 import { BrokerError } from '../src/errors.js';
-import { connectWorker, type Lease, type WorkerBroker } from '../src/runtime/index.js';
+import { type AcquireRequest, connectWorker, type Lease, type WorkerBroker } from '../src/runtime/index.js';
 import { skipNote } from './skip-summary.js';
 import { type MissingCredential, PROVIDE_KEY } from './types.js';
 
@@ -68,6 +68,48 @@ export async function skipForMissing(context: TaskContext, missing: readonly Mis
   meta.credentialSkip = note;
   await context.annotate(note, 'credential-broker');
   return context.skip(note);
+}
+
+/**
+ * @internal The leases of one test attempt. Once the attempt has ended (its cleanup ran), nothing may be acquired for
+ * it: a timed-out test body or hook keeps running, and a lease it took then would outlive the test. An acquire still
+ * in flight when the attempt ends is released as soon as it arrives.
+ */
+export class TaskLeases {
+  readonly #test: string;
+  readonly #leases: Lease[] = [];
+  #ended = false;
+
+  constructor(test: string) {
+    this.#test = test;
+  }
+
+  async acquire(broker: WorkerBroker, request: AcquireRequest, operation: string): Promise<Lease> {
+    this.#assertOpen(operation);
+    const lease = await broker.acquire(request);
+    if (this.#ended) {
+      lease.release();
+      this.#assertOpen(operation);
+    }
+    this.#leases.push(lease);
+    return lease;
+  }
+
+  /** Releases everything, newest first; idempotent. */
+  end(): void {
+    this.#ended = true;
+    releaseAll(this.#leases);
+  }
+
+  #assertOpen(operation: string): void {
+    if (this.#ended) {
+      throw new BrokerError('MATERIALISE_FAILED', `"${this.#test}" has ended; its credentials were wiped`, {
+        backend: 'vitest',
+        operation,
+        hint: 'Acquire credentials inside the test, before it times out',
+      });
+    }
+  }
 }
 
 /** @internal Releases leases newest first, so an env var set twice is restored to what it was before both. */

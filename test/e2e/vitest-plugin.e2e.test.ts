@@ -129,6 +129,10 @@ describe('a full run: forks, isolate, egress off, colours on, default + JSON + J
     const failures = tests(report, 'failures.test.ts');
     expect(failures.get('times out while holding credentials')?.status).toBe('failed');
     expect(failures.get('after a timeout, env and files are gone')?.status).toBe('passed');
+    expect(failures.get('times out, then its body asks for credentials')?.status).toBe('failed');
+    expect(failures.get('a body that asks after its test ended gets an error, and no env var leaks')?.status).toBe(
+      'passed'
+    );
     expect(failures.get('refuses env credentials in a concurrent test')?.failureMessages?.[0]?.split('\n')[0]).toBe(
       `BrokerError: vitest: materialise: "refuses env credentials in a concurrent test" runs concurrently and declares CANARY_DB (docblock or meta.credentials), which are set as env vars; concurrent tests share one process.env, so one test's values would reach the others. Take the values from the fixture instead (const { NAME } = await credentials('NAME')), which works in concurrent tests, or run this test sequentially`
     );
