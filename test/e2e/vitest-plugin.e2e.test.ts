@@ -110,6 +110,7 @@ describe('a full run: forks, isolate, egress off, colours on, default + JSON + J
     expect(statuses('docblock.test.ts')).toEqual({
       'are set for the test: env var and 0600 file': 'passed',
       'are set again, in a fresh file, for the next test': 'passed',
+      'an inline NAME=ref entry works like a config name': 'passed',
     });
     expect(statuses('fixture.test.ts')).toEqual({
       'credentials() returns values, sets env vars and writes 0600 files for this test': 'passed',
@@ -178,8 +179,8 @@ describe('a full run: forks, isolate, egress off, colours on, default + JSON + J
 
   it('fetches each credential once for the whole run, across files and workers', () => {
     expect(JSON.parse(readFileSync(join(project.outDir, 'stats.json'), 'utf8'))).toEqual({
-      fetches: 3,
-      resolved: ['CANARY_DB', 'CANARY_KUBE', 'CANARY_TOKEN'],
+      fetches: 4,
+      resolved: ['CANARY_DB', 'CANARY_INLINE', 'CANARY_KUBE', 'CANARY_TOKEN'],
     });
   });
 
@@ -292,7 +293,7 @@ describe('pools and isolation', () => {
       env: probeEnv(project),
     });
     expect({ code: run.code, stderr: stripAnsi(run.stderr) }).toEqual({ code: 0, stderr: '' });
-    expect(stripAnsi(run.stdout)).toContain('Tests  10 passed | 3 skipped (13)');
+    expect(stripAnsi(run.stdout)).toContain('Tests  11 passed | 3 skipped (14)');
     expect(stripAnsi(run.stdout)).toContain('credential-broker: 3 tests skipped for missing credentials');
     expectNoScratchLeft(project);
   });
