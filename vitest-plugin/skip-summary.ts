@@ -7,6 +7,10 @@ export interface SkippedTest {
   readonly missing: readonly MissingCredential[];
 }
 
+const PREFIX = 'credential-broker: ';
+// The core's egress reasons end with a hint naming the CLI flag; under Vitest the summary gives its own, once.
+const EGRESS_HINT = /; set CREDENTIAL_BROKER_EGRESS=1\b.*$/;
+
 /**
  * @internal The end-of-run block: skipped tests grouped by the credential they missed, each group headed by the
  * reason. The default reporter hides skip notes when several files run, so this is where users see them.
@@ -16,22 +20,33 @@ export function renderSkipSummary(skipped: readonly SkippedTest[]): string | und
     return undefined;
   }
   const groups = new Map<string, { reason: string; titles: string[] }>();
+  let egress = false;
   for (const test of skipped) {
     for (const { name, reason } of test.missing) {
-      const group = groups.get(name) ?? { reason, titles: [] };
+      egress ||= EGRESS_HINT.test(reason);
+      const short = (reason.startsWith(PREFIX) ? reason.slice(PREFIX.length) : reason).replace(EGRESS_HINT, '');
+      const group = groups.get(name) ?? { reason: short, titles: [] };
       group.titles.push(test.title);
       groups.set(name, group);
     }
   }
-  const noun = skipped.length === 1 ? 'test' : 'tests';
-  const lines = [`credential-broker: ${skipped.length} ${noun} skipped for missing credentials`];
-  for (const [name, { reason, titles }] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
-    lines.push(`  ${name} (${titles.length}): ${reason}`);
+  const lines = [`credential-broker: ${count(skipped.length)} skipped for missing credentials`];
+  for (const [, { reason, titles }] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(`  ${reason} — ${count(titles.length)}`);
     for (const title of titles) {
       lines.push(`    ↓ ${title}`);
     }
   }
+  if (egress) {
+    lines.push(
+      '  Set CREDENTIAL_BROKER_EGRESS=1 (or credentialBroker({ egress: true })) to resolve them and run these tests.'
+    );
+  }
   return lines.join('\n');
+}
+
+function count(tests: number): string {
+  return `${tests} ${tests === 1 ? 'test' : 'tests'}`;
 }
 
 /** @internal The note a skipped test carries: one reason per missing credential. */

@@ -66,7 +66,7 @@ describe('the packed tarball, installed into a fresh project', () => {
     expect(stdout).toContain("DEMO_AGE_TOKEN: '[redacted:DEMO_AGE_TOKEN]'");
     expect(stdout).toContain('credential-broker: 3 tests skipped for missing credentials');
     expect(stdout).toContain(
-      '  PAYMENTS_KEY (1): credential-broker: PAYMENTS_KEY needs aws-sm:payments/api#key (https://secretsmanager.eu-west-1.amazonaws.com, managed-cloud) but egress is disabled'
+      '  PAYMENTS_KEY needs aws-sm:payments/api#key (https://secretsmanager.eu-west-1.amazonaws.com, managed-cloud) but egress is disabled — 1 test'
     );
   });
 

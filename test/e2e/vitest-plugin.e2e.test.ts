@@ -156,10 +156,11 @@ describe('a full run: forks, isolate, egress off, colours on, default + JSON + J
     expect(stdout).toContain(
       [
         'credential-broker: 3 tests skipped for missing credentials',
-        `  VAULT_DB (3): ${reason}`,
+        '  VAULT_DB needs vault:secret/db#url (https://vault.internal:8200, self-hosted) but egress is disabled — 3 tests',
         '    ↓ tests/egress-docblock.test.ts > a docblock network credential: skipped when egress is off',
         '    ↓ tests/fixture.test.ts > needs the network: skipped when egress is off (fixture)',
         '    ↓ tests/fixture.test.ts > needs the network: skipped when egress is off (withCredentials)',
+        '  Set CREDENTIAL_BROKER_EGRESS=1 (or credentialBroker({ egress: true })) to resolve them and run these tests.',
       ].join('\n')
     );
   });
