@@ -1,7 +1,10 @@
 import { connect } from 'node:net';
-import { BROKER_ERROR_CODES, BrokerError, type BrokerErrorCode } from '../errors.js';
+import { BrokerError } from '../errors.js';
 import type { Grant } from '../session/types.js';
-import { type AcquireRequest, MAX_MESSAGE_BYTES, type Response } from './protocol.js';
+import { type AcquireRequest, errorFromWire, MAX_MESSAGE_BYTES, type Response } from './protocol.js';
+
+const UNREACHABLE_HINT =
+  'The main process of the test run ended or was not started with the credential-broker plugin/preset';
 
 /** @internal One request, one answer, one short-lived connection over the private Unix socket. */
 export function requestGrants(
@@ -14,38 +17,66 @@ export function requestGrants(
   return new Promise((resolve, reject) => {
     const socket = connect(socketPath);
     let buffered = '';
+    let settled = false;
+    const settle = (outcome: () => void) => {
+      if (!settled) {
+        settled = true;
+        socket.destroy();
+        outcome();
+      }
+    };
     socket.setEncoding('utf8');
     socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
     socket.on('data', (chunk: string) => {
       buffered += chunk;
       if (buffered.length > MAX_MESSAGE_BYTES) {
-        socket.destroy();
-        reject(new BrokerError('INTERNAL', 'answer too large', { operation: 'acquire' }));
+        settle(() => reject(new BrokerError('INTERNAL', 'answer too large', { operation: 'acquire' })));
         return;
       }
       const newline = buffered.indexOf('\n');
-      if (newline === -1) {
-        return;
-      }
-      socket.end();
-      const response = JSON.parse(buffered.slice(0, newline)) as Response;
-      if (response.ok) {
-        resolve(response.grants);
-      } else {
-        const code = (BROKER_ERROR_CODES as readonly string[]).includes(response.code)
-          ? (response.code as BrokerErrorCode)
-          : 'INTERNAL';
-        reject(new BrokerError(code, response.message.replace(/^credential-broker: /, '')));
+      if (newline !== -1) {
+        settle(() => answered(buffered.slice(0, newline), resolve, reject));
       }
     });
+    // A server that goes away mid-request (closed, crashed, refused an oversized line) must not leave the test hanging.
+    socket.on('close', () =>
+      settle(() =>
+        reject(
+          new BrokerError('UNAVAILABLE', 'the run’s broker closed the channel without an answer', {
+            operation: 'acquire',
+            hint: UNREACHABLE_HINT,
+          })
+        )
+      )
+    );
     socket.on('error', (cause) =>
-      reject(
-        new BrokerError('UNAVAILABLE', 'the run’s broker is not reachable', {
-          operation: 'acquire',
-          hint: 'The main process of the test run ended or was not started with the credential-broker plugin/preset',
-          cause,
-        })
+      settle(() =>
+        reject(
+          new BrokerError('UNAVAILABLE', 'the run’s broker is not reachable', {
+            operation: 'acquire',
+            hint: UNREACHABLE_HINT,
+            cause,
+          })
+        )
       )
     );
   });
+}
+
+function answered(line: string, resolve: (grants: readonly Grant[]) => void, reject: (error: BrokerError) => void) {
+  let response: Response | null = null;
+  try {
+    response = JSON.parse(line) as Response | null;
+  } catch {
+    // Reported below without quoting the line: it may hold values.
+  }
+  if (typeof response !== 'object' || response === null) {
+    reject(new BrokerError('INTERNAL', 'malformed answer on the private channel', { operation: 'acquire' }));
+    return;
+  }
+  if (response.ok) {
+    resolve(response.grants);
+  } else {
+    reject(errorFromWire(response.code, response.message));
+  }
 }

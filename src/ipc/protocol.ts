@@ -1,3 +1,4 @@
+import { BROKER_ERROR_CODES, BrokerError, type BrokerErrorCode } from '../errors.js';
 import type { Grant } from '../session/types.js';
 
 /**
@@ -20,3 +21,10 @@ export type Response =
 
 /** Upper bound of one message; a value larger than this is not a credential. */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/** @internal The broker error a worker rethrows for an error that crossed the channel as code + message. */
+export function errorFromWire(code: string, message: string): BrokerError {
+  const known = (BROKER_ERROR_CODES as readonly string[]).includes(code) ? (code as BrokerErrorCode) : 'INTERNAL';
+  // The main process formatted the message already; only its product prefix is dropped.
+  return new BrokerError(known, message.replace(/^credential-broker: /, ''));
+}

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { isBrokerError } from '../errors.js';
 import type { Grant } from '../session/types.js';
 import { type AcquireRequest, MAX_MESSAGE_BYTES, type Response } from './protocol.js';
 
@@ -24,6 +25,8 @@ export async function listenChannel(
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     let buffered = '';
+    // Answers go out in request order even when a later grant settles first.
+    let replies = Promise.resolve();
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
       buffered += chunk;
@@ -33,37 +36,46 @@ export async function listenChannel(
       }
       let newline = buffered.indexOf('\n');
       while (newline !== -1) {
-        const line = buffered.slice(0, newline);
+        const pending = answer(buffered.slice(0, newline));
         buffered = buffered.slice(newline + 1);
-        void answer(line).then((response) => socket.write(`${JSON.stringify(response)}\n`));
+        replies = replies
+          .then(() => pending)
+          .then((response) => {
+            if (!socket.destroyed) {
+              socket.write(`${JSON.stringify(response)}\n`);
+            }
+          });
         newline = buffered.indexOf('\n');
       }
     });
   });
 
   const answer = async (line: string): Promise<Response> => {
-    let request: AcquireRequest;
-    try {
-      request = JSON.parse(line) as AcquireRequest;
-    } catch {
+    const request = parseRequest(line);
+    if (request === undefined) {
       return { ok: false, code: 'INTERNAL', message: 'credential-broker: malformed channel request' };
     }
     const given = Buffer.from(typeof request.token === 'string' ? request.token : '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       return { ok: false, code: 'DENIED', message: 'credential-broker: channel token rejected' };
     }
-    if (request.op !== 'acquire' || !Array.isArray(request.names)) {
+    if (
+      request.op !== 'acquire' ||
+      !Array.isArray(request.names) ||
+      !request.names.every((name) => typeof name === 'string') ||
+      (request.file !== undefined && typeof request.file !== 'string')
+    ) {
       return { ok: false, code: 'INTERNAL', message: 'credential-broker: unknown channel operation' };
     }
     try {
       return { ok: true, grants: await grant(request.file, request.names) };
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      return {
-        ok: false,
-        code: typeof code === 'string' ? code : 'INTERNAL',
-        message: error instanceof Error ? error.message : 'credential-broker: acquire failed',
-      };
+      if (isBrokerError(error)) {
+        return { ok: false, code: error.code, message: error.message };
+      }
+      // A foreign error's message may quote what it was working on; its name is enough to report it.
+      const name = error instanceof Error ? error.name : typeof error;
+      return { ok: false, code: 'INTERNAL', message: `credential-broker: acquire failed (${name})` };
     }
   };
 
@@ -76,23 +88,27 @@ export async function listenChannel(
   });
   server.unref();
 
-  const closeSync = () => {
+  // Connections are cut rather than drained: a worker still asking after the run ended gets "closed without an answer".
+  const stop = (closed?: () => void) => {
     for (const socket of sockets) {
       socket.destroy();
     }
-    server.close();
+    server.close(closed === undefined ? undefined : () => closed());
     rmSync(socketPath, { force: true });
   };
   return {
     socketPath,
-    closeSync,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) {
-          socket.destroy();
-        }
-        server.close(() => resolve());
-        rmSync(socketPath, { force: true });
-      }),
+    closeSync: () => stop(),
+    close: () => new Promise<void>((resolve) => stop(resolve)),
   };
+}
+
+// Fields are checked by `answer`; here only that the line is a JSON object at all.
+function parseRequest(line: string): Partial<AcquireRequest> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(line);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Partial<AcquireRequest>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
