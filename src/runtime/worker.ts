@@ -3,7 +3,8 @@ import { FILE_PATH_SUFFIX } from '../config/normalise.js';
 import { readCredentialPragmasFromFile } from '../docblock/index.js';
 import { BrokerError } from '../errors.js';
 import { requestGrants } from '../ipc/client.js';
-import { applyEnv, openTaskDir } from '../materialise/index.js';
+import { errorFromWire } from '../ipc/protocol.js';
+import { applyEnv, openTaskDir, type TaskDir } from '../materialise/index.js';
 import { Scrubber } from '../scrub/index.js';
 import type { Grant, SessionHandle } from '../session/types.js';
 
@@ -86,71 +87,28 @@ function createWorker(handle: SessionHandle): WorkerBroker {
       }
       const failed = grants.find((g): g is Extract<Grant, { status: 'error' }> => g.status === 'error');
       if (failed !== undefined) {
-        throw new BrokerError(failed.code as never, failed.message.replace(/^credential-broker: /, ''));
+        throw errorFromWire(failed.code, failed.message);
       }
       const skipped = grants.flatMap((g) => (g.status === 'skipped' ? [{ name: g.name, reason: g.reason }] : []));
       if (skipped.length > 0) {
         return emptyLease(skipped);
       }
       const ok = grants.filter((g): g is Extract<Grant, { status: 'ok' }> => g.status === 'ok');
-      const vars: Record<string, string> = {};
-      const values: Record<string, string> = {};
-      const files: Record<string, string> = {};
-      const needsDir = ok.some((g) => g.delivery !== 'env');
-      const dir = needsDir ? openTaskDir(handle.scratchRoot, taskId) : undefined;
+      const dir = ok.some((g) => g.delivery !== 'env') ? openTaskDir(handle.scratchRoot, taskId) : undefined;
+      let delivered: ReturnType<typeof deliver>;
+      let restoreEnv = () => {};
       try {
-        for (const g of ok) {
-          values[g.name] = g.value;
-          if (g.delivery !== 'env' && dir !== undefined) {
-            files[g.name] = dir.writeFile(g.fileName, g.value);
-          }
-          if (g.delivery === 'env' || g.delivery === 'both') {
-            vars[g.envName] = g.value;
-          }
-          if (g.delivery === 'file') {
-            vars[g.envName] = files[g.name] ?? '';
-          }
-          if (g.delivery === 'both') {
-            vars[`${g.envName}${FILE_PATH_SUFFIX}`] = files[g.name] ?? '';
-          }
+        delivered = deliver(ok, dir);
+        if (env !== null) {
+          restoreEnv = hold(held, env, delivered.env, taskId, file);
         }
       } catch (error) {
         dir?.wipeSync();
         throw error;
       }
-      let restoreEnv = () => {};
-      if (env !== null) {
-        const holders = held.get(env) ?? new Map<string, string>();
-        held.set(env, holders);
-        const clash = Object.keys(vars).find((name) => holders.has(name));
-        if (clash !== undefined) {
-          dir?.wipeSync();
-          throw new BrokerError(
-            'MATERIALISE_FAILED',
-            `env var ${clash} is already set for another test running at the same time (${holders.get(clash)}); concurrent tests share one process.env`,
-            {
-              operation: 'acquire',
-              ref: file,
-              hint: 'Use the values and file paths returned by credentials() instead of process.env in concurrent tests, or run them sequentially',
-            }
-          );
-        }
-        for (const name of Object.keys(vars)) {
-          holders.set(name, taskId);
-        }
-        const applied = applyEnv(env, vars);
-        restoreEnv = () => {
-          applied.restore();
-          for (const name of Object.keys(vars)) {
-            holders.delete(name);
-          }
-        };
-      }
       let released = false;
       return {
-        values,
-        files,
-        env: vars,
+        ...delivered,
         skipped: [],
         release() {
           if (released) {
@@ -165,6 +123,68 @@ function createWorker(handle: SessionHandle): WorkerBroker {
         },
       };
     },
+  };
+}
+
+/** Values by name, 0600 files by name, and the env vars that announce them. */
+function deliver(
+  grants: readonly Extract<Grant, { status: 'ok' }>[],
+  dir: TaskDir | undefined
+): Pick<Lease, 'values' | 'files' | 'env'> {
+  const values: Record<string, string> = {};
+  const files: Record<string, string> = {};
+  const env: Record<string, string> = {};
+  for (const g of grants) {
+    values[g.name] = g.value;
+    const path = g.delivery !== 'env' && dir !== undefined ? dir.writeFile(g.fileName, g.value) : undefined;
+    if (path !== undefined) {
+      files[g.name] = path;
+    }
+    if (g.delivery === 'env' || g.delivery === 'both') {
+      env[g.envName] = g.value;
+    }
+    if (g.delivery === 'file') {
+      env[g.envName] = path ?? '';
+    }
+    if (g.delivery === 'both') {
+      env[`${g.envName}${FILE_PATH_SUFFIX}`] = path ?? '';
+    }
+  }
+  return { values, files, env };
+}
+
+/** Apply `vars` to `env` for one task, refusing names another live task holds there; returns the undo. */
+function hold(
+  held: WeakMap<object, Map<string, string>>,
+  env: Record<string, string | undefined>,
+  vars: Readonly<Record<string, string>>,
+  taskId: string,
+  file: string
+): () => void {
+  const holders = held.get(env) ?? new Map<string, string>();
+  held.set(env, holders);
+  const clash = Object.keys(vars).find((name) => holders.has(name));
+  if (clash !== undefined) {
+    throw new BrokerError(
+      'MATERIALISE_FAILED',
+      `env var ${clash} is already set for another test running at the same time (${holders.get(clash)}); concurrent tests share one process.env`,
+      {
+        operation: 'acquire',
+        ref: file,
+        hint: 'Use the values and file paths returned by credentials() instead of process.env in concurrent tests, or run them sequentially',
+      }
+    );
+  }
+  // Held only once applied: a rejected value must not block its names for the rest of the run.
+  const applied = applyEnv(env, vars);
+  for (const name of applied.names) {
+    holders.set(name, taskId);
+  }
+  return () => {
+    applied.restore();
+    for (const name of applied.names) {
+      holders.delete(name);
+    }
   };
 }
 

@@ -139,6 +139,28 @@ describe(startSession.name, () => {
     expect(target).toEqual({});
   });
 
+  it('leaves no file and no held env var behind when the env rejects a value', async () => {
+    const { dir, env } = project();
+    writeFileSync(join(dir, 'plain.test.ts'), 'export {};\n');
+    const config = { credentials: { BINARY: { ref: 'env:BINARY_SOURCE', as: 'both', file: 'binary.bin' } } };
+    session = await startSession({ cwd: dir, config, env: { ...env, BINARY_SOURCE: `${CANARY}\u0000tail` } });
+    const worker = connectWorker(session.handle);
+    const target: Record<string, string | undefined> = {};
+    const acquire = (taskId: string) =>
+      worker
+        .acquire({ file: join(dir, 'plain.test.ts'), taskId, names: ['BINARY'], env: target })
+        .catch((e: Error) => e);
+    const message =
+      'materialise: apply env: value for BINARY is not a string without NUL bytes. Environment values cannot carry NUL bytes; deliver this credential as a file instead';
+    expect(((await acquire('one')) as Error).message).toBe(message);
+    // A second try meets the same problem, not a clash with the first try's leftovers.
+    expect(((await acquire('two')) as Error).message).toBe(message);
+    expect(target).toEqual({});
+    expect(
+      readdirSync(session.handle.scratchRoot).filter((name) => name !== 'broker.sock' && !name.startsWith('.'))
+    ).toEqual([]);
+  });
+
   it('rejects a request with the wrong token', async () => {
     const { dir, env } = project();
     session = await startSession({ cwd: dir, env });
