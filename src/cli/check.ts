@@ -1,5 +1,4 @@
 import { renderManifest } from '../egress/render.js';
-import { isBrokerError } from '../errors.js';
 import { startSession } from '../session/session.js';
 import { type CommonOptions, describeError, sessionOptions } from './options.js';
 
@@ -35,7 +34,7 @@ export async function checkCommand(options: CommonOptions): Promise<number> {
         process.stdout.write(`✓ ${entry.name}: ok (${value.byteLength} bytes from ${entry.source.endpoint})\n`);
       } catch (error) {
         problems += 1;
-        process.stdout.write(`✗ ${entry.name}: ${isBrokerError(error) ? error.message : describeError(error)}\n`);
+        process.stdout.write(`✗ ${entry.name}: ${describeError(error)}\n`);
       }
     }
     process.stdout.write(

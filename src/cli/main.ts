@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { isBrokerError } from '../errors.js';
 import { checkCommand } from './check.js';
 import { manifestCommand } from './manifest.js';
+import { describeError } from './options.js';
 import { runCommand } from './run.js';
 import { sweepCommand } from './sweep.js';
 
@@ -71,6 +71,6 @@ function globals(): { config?: string } {
 try {
   await program.parseAsync();
 } catch (error) {
-  process.stderr.write(`credential-broker: ${isBrokerError(error) ? error.message : String(error)}\n`);
+  process.stderr.write(`credential-broker: ${describeError(error)}\n`);
   process.exitCode = 2;
 }

@@ -1,3 +1,5 @@
+import { isBrokerError } from '../errors.js';
+
 /** @internal Options every command shares. */
 export interface CommonOptions {
   readonly config?: string;
@@ -12,7 +14,13 @@ export function sessionOptions(options: CommonOptions): { configFile?: string; e
   };
 }
 
-/** @internal Print a broker error without a stack: messages are written for people. */
+/**
+ * @internal One line for an error, without a stack: a broker error's message, written for people; for any other
+ * error only its name, since its message may quote what it was reading (a config line, a decrypted document).
+ */
 export function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (isBrokerError(error)) {
+    return error.message;
+  }
+  return `unexpected ${error instanceof Error ? error.name : typeof error}`;
 }

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { FILE_PATH_SUFFIX } from '../config/normalise.js';
-import { isBrokerError } from '../errors.js';
 import { openTaskDir } from '../materialise/index.js';
 import { createScrubStream } from '../scrub/index.js';
 import { startSession } from '../session/session.js';
@@ -67,7 +66,7 @@ export async function runCommand(
     }
     return await runChild(file, args, vars, session.scrubber);
   } catch (error) {
-    process.stderr.write(`credential-broker: ${isBrokerError(error) ? error.message : describeError(error)}\n`);
+    process.stderr.write(`credential-broker: ${describeError(error)}\n`);
     return 1;
   } finally {
     await session.close();
@@ -104,10 +103,10 @@ async function runChild(
     }
     return code ?? 1;
   } catch (error) {
-    process.stderr.write(
-      `credential-broker: cannot run ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})\n`
-    );
-    return 127;
+    const code = (error as NodeJS.ErrnoException).code;
+    process.stderr.write(`credential-broker: cannot run ${file} (${code ?? 'error'})\n`);
+    // The shell's convention: 127 "command not found", 126 "found but cannot be run".
+    return code === 'ENOENT' ? 127 : 126;
   } finally {
     for (const [signal, handler] of handlers) {
       process.off(signal, handler);
