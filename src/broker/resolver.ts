@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { loadBackendFactory } from '../backend/registry.js';
 import type { Backend, BackendFactory, Logger, SecretDocument } from '../backend/types.js';
 import type { CredentialSpec } from '../config/normalise.js';
@@ -80,7 +81,11 @@ export function createResolver(options: ResolverOptions): Resolver {
           throw error;
         }
         options.log.debug(`${spec.ref.scheme}: retrying "${display}" after a transient failure (${error.code})`);
-        await sleep(retryDelayMs * 2 ** attempt);
+        // Cut short by close: a closed resolver must neither fetch again nor hold the process open.
+        await delay(retryDelayMs * 2 ** attempt, undefined, { signal: closing.signal }).catch(() => {});
+        if (closing.signal.aborted) {
+          throw error;
+        }
       }
     }
   };
@@ -164,8 +169,4 @@ async function withTimeout(
     clearTimeout(timer);
     closing.removeEventListener('abort', onClose);
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

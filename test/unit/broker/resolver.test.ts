@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Backend, BackendFactory, FetchContext } from '../../../src/backend/types.js';
 import { createResolver } from '../../../src/broker/resolver.js';
 import { inlineCredential } from '../../../src/config/normalise.js';
@@ -129,6 +129,18 @@ describe(createResolver.name, () => {
     await expect(resolver.resolve(spec('DOWN', 'file:down'))).rejects.toThrow('file: connection reset');
     expect(probe.calls).toHaveLength(3);
   });
+
+  it('stops retrying when closed while it waits for the next attempt', async () => {
+    const { factory, probe } = fileBackend(async () => {
+      throw new BrokerError('UNAVAILABLE', 'connection reset', { backend: 'file', transient: true });
+    });
+    const resolver = resolverFor(factory, { retries: 2, retryDelayMs: 600_000 });
+    const pending = resolver.resolve(spec('DOWN', 'file:down')).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(probe.calls).toHaveLength(1));
+    await resolver.close();
+    expect(((await pending) as Error).message).toBe('file: connection reset');
+    expect(probe.calls).toHaveLength(1);
+  }, 5_000);
 
   it('does not retry permanent failures', async () => {
     const { factory, probe } = fileBackend(async () => {
