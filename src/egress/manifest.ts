@@ -77,7 +77,7 @@ export interface ManifestInput {
 
 /** @public Build the manifest. Pure: no I/O, no resolution. */
 export function buildManifest(input: ManifestInput): Manifest {
-  const credentials = [...input.credentials].map((spec) => entryFor(spec, input));
+  const credentials = [...input.credentials].map((spec) => manifestEntry(spec, input));
   const badges: Record<Badge, number> = { local: 0, 'self-hosted': 0, 'managed-cloud': 0 };
   for (const entry of credentials) {
     badges[entry.badge] += 1;
@@ -102,9 +102,10 @@ export function skipReason(entry: Pick<ManifestEntry, 'name' | 'ref' | 'source'>
   return `credential-broker: ${entry.name} needs ${entry.ref} (${entry.source.endpoint}, ${entry.source.badge}) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 or pass --egress to resolve it`;
 }
 
-function entryFor(
+/** @internal The manifest row of one credential, without building the whole manifest. */
+export function manifestEntry(
   spec: CredentialSpec & { readonly declaredIn?: readonly string[] },
-  input: ManifestInput
+  input: Omit<ManifestInput, 'credentials'>
 ): ManifestEntry {
   const endpoint = endpointOf(spec.ref, input.backends, input.env, input.baseDir);
   const network = endpoint.kind === 'url';

@@ -4,7 +4,7 @@ import type { Logger } from '../backend/types.js';
 import { createResolver, type Resolver, type ResolverOptions } from '../broker/resolver.js';
 import { loadConfig } from '../config/load.js';
 import type { CredentialSpec, LoadedConfig } from '../config/normalise.js';
-import { buildManifest, type Manifest, skipReason } from '../egress/manifest.js';
+import { buildManifest, type Manifest, manifestEntry, skipReason } from '../egress/manifest.js';
 import { type ManifestFormat, renderManifest } from '../egress/render.js';
 import { isBrokerError } from '../errors.js';
 import { type ChannelServer, listenChannel } from '../ipc/server.js';
@@ -86,14 +86,8 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
     ...(options.factories === undefined ? {} : { factories: options.factories }),
   });
 
-  const manifest = () =>
-    buildManifest({
-      credentials: declarations.all(),
-      backends: config.config.backends,
-      egress,
-      env,
-      baseDir: config.dir,
-    });
+  const manifestInput = { backends: config.config.backends, egress, env, baseDir: config.dir };
+  const manifest = () => buildManifest({ ...manifestInput, credentials: declarations.all() });
 
   const resolveSpec = async (spec: CredentialSpec): Promise<SecretValue> => {
     const value = await resolver.resolve(spec);
@@ -111,13 +105,8 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
     const specs = names.map((name) => declarations.lookup(file, name));
     return Promise.all(
       specs.map(async (spec): Promise<Grant> => {
-        const entry = buildManifest({
-          credentials: [spec],
-          backends: config.config.backends,
-          egress,
-          env,
-          baseDir: config.dir,
-        }).credentials[0];
+        // With egress on nothing is skipped, so the endpoint need not be classified.
+        const entry = egress.enabled ? undefined : manifestEntry(spec, manifestInput);
         if (entry !== undefined && entry.status !== 'resolve') {
           return { name: spec.name, status: 'skipped', reason: skipReason(entry) };
         }
