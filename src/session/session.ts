@@ -138,6 +138,7 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
     options.serve === false ? undefined : await listenChannel(socketPath, token, grant);
 
   let closed = false;
+  let closing: Promise<void> | undefined;
   const closeSync = () => {
     if (closed) {
       return;
@@ -185,13 +186,15 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
     },
     grant,
     resolve: resolveSpec,
-    async close() {
-      if (closed) {
-        return;
-      }
-      await resolver.close();
-      closeSync();
-      uninstall();
+    close() {
+      // One closing for every caller: backends (Vault leases, clients) must be closed once.
+      closing ??= closed
+        ? Promise.resolve()
+        : resolver.close().then(() => {
+            closeSync();
+            uninstall();
+          });
+      return closing;
     },
     closeSync,
   };

@@ -2,8 +2,10 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Backend, BackendFactory } from '../../src/backend/types.js';
 import { isBrokerError } from '../../src/errors.js';
 import { connectWorker } from '../../src/runtime/index.js';
+import { SecretValue } from '../../src/scrub/secret-value.js';
 import { type BrokerSession, startSession } from '../../src/session/index.js';
 
 const CANARY = 'CANARY_SESSION_VALUE_3c9d1e';
@@ -159,6 +161,27 @@ describe(startSession.name, () => {
     expect(
       readdirSync(session.handle.scratchRoot).filter((name) => name !== 'broker.sock' && !name.startsWith('.'))
     ).toEqual([]);
+  });
+
+  it('closes each backend once when close is called twice at the same time', async () => {
+    const { dir, env } = project();
+    let closes = 0;
+    const backend: Backend<'env'> = {
+      scheme: 'env',
+      fetch: async (ref) => ({ text: new SecretValue(CANARY, ref.name) }),
+      close: async () => {
+        closes += 1;
+      },
+    };
+    session = await startSession({
+      cwd: dir,
+      env,
+      serve: false,
+      factories: { env: (() => backend) as BackendFactory },
+    });
+    await session.grant(undefined, ['TOKEN']);
+    await Promise.all([session.close(), session.close()]);
+    expect(closes).toBe(1);
   });
 
   it('rejects a request with the wrong token', async () => {
