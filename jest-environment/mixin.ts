@@ -37,7 +37,6 @@ export function withCredentialBroker<T extends EnvironmentClass>(Base: T): T {
     readonly #context: EnvironmentContext;
     readonly #broker: FileBroker;
     readonly #globals: boolean;
-    #uninstall: (() => void) | undefined;
 
     // biome-ignore lint/suspicious/noExplicitAny: a mixin constructor must take any[] (TS2545)
     constructor(...args: any[]) {
@@ -95,7 +94,7 @@ export function withCredentialBroker<T extends EnvironmentClass>(Base: T): T {
         } as NodeJS.Process['exit'];
       }
       // A worker that dies another way (signal, uncaught error) releases too; the session wipes the rest.
-      this.#uninstall = installCleanupHandlers(() => this.#broker.teardown());
+      releaseOnExit(this.#broker);
       await this.#broker.setup();
     }
 
@@ -109,13 +108,36 @@ export function withCredentialBroker<T extends EnvironmentClass>(Base: T): T {
         this.#broker.teardown();
         flushProcessStdio();
       } finally {
-        this.#uninstall?.();
-        this.#uninstall = undefined;
+        liveBrokers().delete(this.#broker);
         await super.teardown();
       }
     }
   }
   return CredentialBrokerEnvironment;
+}
+
+type Live = { readonly brokers: Set<FileBroker> };
+const LIVE = Symbol.for('credential-broker.jest.live-brokers.v1');
+
+// One exit/signal hook per process for every test file in it (a worker runs many files, one at a time).
+function liveBrokers(): Set<FileBroker> {
+  const holder = globalThis as unknown as Record<symbol, Live | undefined>;
+  let live = holder[LIVE];
+  if (live === undefined) {
+    const brokers = new Set<FileBroker>();
+    live = { brokers };
+    holder[LIVE] = live;
+    installCleanupHandlers(() => {
+      for (const broker of brokers) {
+        broker.teardown();
+      }
+    });
+  }
+  return live.brokers;
+}
+
+function releaseOnExit(broker: FileBroker): void {
+  liveBrokers().add(broker);
 }
 
 function hasOwnReporter(globalConfig: Config.GlobalConfig | undefined): boolean {
