@@ -3,7 +3,7 @@ import type { Identity } from 'age-encryption';
 import { nativeKeyKind, parseNativeKey } from './native-key.js';
 import { AgeProblem, toBrokerError } from './problem.js';
 import { LockedSshIdentity, SshEd25519Identity, SshRsaIdentity } from './ssh-identity.js';
-import { describeSshKey, looksLikeSshPrivateKey, parseSshPrivateKey } from './ssh-key.js';
+import { describeSshKey, looksLikeSshPrivateKey, parseSshPrivateKey, SshKeyFormatError } from './ssh-key.js';
 
 /** @public One private key that can open age files, with what may be shown about it. */
 export interface AgeIdentity {
@@ -153,7 +153,9 @@ function sshIdentity(text: string, origin: string): AgeIdentity {
   try {
     key = parseSshPrivateKey(text);
   } catch (cause) {
-    throw new AgeProblem('UNSUPPORTED', `not a usable SSH private key: ${(cause as Error).message}`);
+    // Only our parser's own sentences are quoted; anything else (a Node error) is named, never echoed.
+    const reason = cause instanceof SshKeyFormatError ? cause.message : `unreadable (${(cause as Error).name})`;
+    throw new AgeProblem('UNSUPPORTED', `not a usable SSH private key: ${reason}`);
   }
   const publicKey = describeSshKey(key.publicWire);
   switch (key.kind) {

@@ -20,21 +20,26 @@ export function looksLikeSshPrivateKey(text: string): boolean {
  * @internal Parse an OpenSSH (`openssh-key-v1`), PKCS#1 or PKCS#8 private key. Throws `Error` with a reason that
  * names the shape of the problem, never key bytes.
  */
+/** @internal A key file's shape is wrong. Its messages are our own fixed sentences, safe to quote. */
+export class SshKeyFormatError extends Error {
+  override readonly name = 'SshKeyFormatError';
+}
+
 export function parseSshPrivateKey(text: string): SshPrivateKey {
   const begin = text.indexOf(OPENSSH_BEGIN);
   if (begin >= 0) {
     const end = text.indexOf(OPENSSH_END, begin);
     if (end < 0) {
-      throw new Error('the OpenSSH key has no END line (truncated?)');
+      throw new SshKeyFormatError('the OpenSSH key has no END line (truncated?)');
     }
     const body = text.slice(begin + OPENSSH_BEGIN.length, end).replace(/\s+/g, '');
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body)) {
-      throw new Error('the OpenSSH key body is not base64');
+      throw new SshKeyFormatError('the OpenSSH key body is not base64');
     }
     return parseOpenSsh(new Uint8Array(Buffer.from(body, 'base64')));
   }
   if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(text)) {
-    throw new Error('the PEM key is passphrase-protected, which is not supported');
+    throw new SshKeyFormatError('the PEM key is passphrase-protected, which is not supported');
   }
   return fromKeyObject(createPemKey(text));
 }
@@ -43,7 +48,7 @@ function createPemKey(text: string): KeyObject {
   try {
     return createPrivateKey(text);
   } catch {
-    throw new Error('the PEM private key could not be parsed');
+    throw new SshKeyFormatError('the PEM private key could not be parsed');
   }
 }
 
@@ -57,19 +62,21 @@ function fromKeyObject(key: KeyObject): SshPrivateKey {
     const publicWire = wire([str('ssh-ed25519'), bytes(b64url(jwk.x))]);
     return { kind: 'ssh-ed25519', publicWire, seed: b64url(jwk.d) };
   }
-  throw new Error(`${key.asymmetricKeyType ?? 'this'} keys cannot be age identities (only ssh-ed25519 and ssh-rsa)`);
+  throw new SshKeyFormatError(
+    `${key.asymmetricKeyType ?? 'this'} keys cannot be age identities (only ssh-ed25519 and ssh-rsa)`
+  );
 }
 
 function parseOpenSsh(blob: Uint8Array): SshPrivateKey {
   if (Buffer.from(blob.subarray(0, AUTH_MAGIC.length)).toString('latin1') !== AUTH_MAGIC) {
-    throw new Error('not an openssh-key-v1 key');
+    throw new SshKeyFormatError('not an openssh-key-v1 key');
   }
   const outer = new WireReader(blob.subarray(AUTH_MAGIC.length));
   const cipher = outer.text();
   const kdf = outer.text();
   outer.bytes(); // kdf options
   if (outer.uint32() !== 1) {
-    throw new Error('the OpenSSH file holds more than one key');
+    throw new SshKeyFormatError('the OpenSSH file holds more than one key');
   }
   const publicWire = outer.bytes();
   const keyType = new WireReader(publicWire).text();
@@ -80,17 +87,17 @@ function parseOpenSsh(blob: Uint8Array): SshPrivateKey {
   const inner = new WireReader(secret);
   const check = inner.uint32();
   if (check !== inner.uint32()) {
-    throw new Error('the OpenSSH key is corrupt (check values differ)');
+    throw new SshKeyFormatError('the OpenSSH key is corrupt (check values differ)');
   }
   const innerType = inner.text();
   if (innerType !== keyType) {
-    throw new Error('the OpenSSH key is corrupt (public and private key types differ)');
+    throw new SshKeyFormatError('the OpenSSH key is corrupt (public and private key types differ)');
   }
   if (keyType === 'ssh-ed25519') {
     const pub = inner.bytes();
     const priv = inner.bytes();
     if (pub.length !== 32 || priv.length !== 64 || !sameBytes(priv.subarray(32), pub)) {
-      throw new Error('the OpenSSH ed25519 key is corrupt');
+      throw new SshKeyFormatError('the OpenSSH ed25519 key is corrupt');
     }
     return { kind: 'ssh-ed25519', publicWire, seed: priv.slice(0, 32) };
   }
@@ -120,10 +127,10 @@ function parseOpenSsh(blob: Uint8Array): SshPrivateKey {
     try {
       return { kind: 'ssh-rsa', publicWire, key: createPrivateKey({ key: jwk, format: 'jwk' }) };
     } catch {
-      throw new Error('the OpenSSH RSA key is corrupt');
+      throw new SshKeyFormatError('the OpenSSH RSA key is corrupt');
     }
   }
-  throw new Error(`${keyType} keys cannot be age identities (only ssh-ed25519 and ssh-rsa)`);
+  throw new SshKeyFormatError(`${keyType} keys cannot be age identities (only ssh-ed25519 and ssh-rsa)`);
 }
 
 /** @internal The age stanza tag of an SSH public key: the first 4 bytes of SHA-256 of its wire form, base64. */
@@ -149,7 +156,7 @@ class WireReader {
 
   uint32(): number {
     if (this.#pos + 4 > this.#buf.length) {
-      throw new Error('the key is truncated');
+      throw new SshKeyFormatError('the key is truncated');
     }
     const view = new DataView(this.#buf.buffer, this.#buf.byteOffset + this.#pos, 4);
     this.#pos += 4;
@@ -159,7 +166,7 @@ class WireReader {
   bytes(): Uint8Array {
     const length = this.uint32();
     if (this.#pos + length > this.#buf.length) {
-      throw new Error('the key is truncated');
+      throw new SshKeyFormatError('the key is truncated');
     }
     const out = this.#buf.subarray(this.#pos, this.#pos + length);
     this.#pos += length;
@@ -169,7 +176,7 @@ class WireReader {
   text(): string {
     const raw = this.bytes();
     if (raw.length > 64 || !raw.every((b) => b >= 0x21 && b <= 0x7e)) {
-      throw new Error('the key has a malformed type name');
+      throw new SshKeyFormatError('the key has a malformed type name');
     }
     return Buffer.from(raw).toString('latin1');
   }
