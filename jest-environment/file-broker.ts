@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import type { Circus } from '@jest/types';
 import { BrokerError } from '../src/errors.js';
 import type { Lease, WorkerBroker } from '../src/runtime/index.js';
@@ -238,7 +239,8 @@ export class FileBroker {
   #recordSkip(test: Circus.TestEntry, credentials: readonly SkippedCredential[]): void {
     const id = testId(test);
     this.skipped.push({ test: id, credentials });
-    this.#options.warn?.(`skipped "${id}": ${credentials.map((c) => c.reason).join('; ')}`);
+    const reasons = credentials.map((c) => c.reason.replace(/^credential-broker: /, '')).join('; ');
+    this.#options.warn?.(`skipped "${id}" in ${relative(process.cwd(), this.#options.testPath)}: ${reasons}`);
   }
 
   async #credentials(names: readonly string[]): Promise<Readonly<Record<string, string>>> {

@@ -56,7 +56,8 @@ export function withCredentialBroker<T extends EnvironmentClass>(Base: T): T {
           return worker;
         },
         currentTest: () => currentTest(this.global as unknown as Sandbox),
-        warn: ownReporter ? undefined : (message) => context.console.warn(`credential-broker: ${message}`),
+        // Without our reporter: straight to stderr, since Jest prints no console block for a fully skipped file.
+        warn: ownReporter ? undefined : (message) => process.stderr.write(`credential-broker: ${message}\n`),
       });
       Object.defineProperty(this, ENVIRONMENT_BROKER, { value: this.#broker });
       // An own property: the base class may define handleTestEvent (as a method or not at all).

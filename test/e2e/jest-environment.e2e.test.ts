@@ -171,6 +171,26 @@ describe('a filtered run', () => {
   }, 120_000);
 });
 
+describe('without our reporter (--reporters=default)', () => {
+  test('each skip reason still reaches stderr, one line per test, with no summary', async () => {
+    const p = project();
+    const run = await runJest(p, ['tests/basic/egress.test.js', 'tests/basic/mixed.test.js', '--reporters=default']);
+    expect(run.code, stripAnsi(run.stderr)).toBe(0);
+    const reason =
+      'VAULT_DB needs vault:secret/db#url (https://vault.internal:8200, self-hosted) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 or pass --egress to resolve it';
+    const stderr = stripAnsi(run.stderr);
+    for (const [test, file] of [
+      ['reads from the database', 'egress'],
+      ['nested writes to the database', 'egress'],
+      ['declared: needs vault', 'mixed'],
+      ['at run time: asks for vault', 'mixed'],
+    ]) {
+      expect(stderr).toContain(`credential-broker: skipped "${test}" in tests/basic/${file}.test.js: ${reason}\n`);
+    }
+    expect(stderr).not.toContain('tests skipped because egress is disabled');
+  }, 60_000);
+});
+
 describe('a bad docblock', () => {
   test('stops the run in global setup, naming the file, before any test runs', async () => {
     const p = project();

@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import type { Circus } from '@jest/types';
 import { describe, expect, test } from 'vitest';
 import { FileBroker } from '../../../jest-environment/file-broker.js';
@@ -135,7 +136,9 @@ describe(FileBroker.name, () => {
     expect(t.broker.skipped).toEqual([
       { test: 'talks to the db', credentials: [{ name: 'NET_DB', reason: REASON('NET_DB') }] },
     ]);
-    expect(t.warnings).toEqual([`skipped "talks to the db": ${REASON('NET_DB')}`]);
+    expect(t.warnings).toEqual([
+      `skipped "talks to the db" in ${relative(process.cwd(), '/project/tests/a.test.js')}: NET_DB needs vault:secret/x (https://vault.internal:8200, self-hosted) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 or pass --egress to resolve it`,
+    ]);
   });
 
   test('skips every test of a file whose docblock credential is skipped', async () => {
