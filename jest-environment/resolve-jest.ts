@@ -20,7 +20,7 @@ const loaded = new Map<string, unknown>();
 function load(request: string, rootDir: string): unknown {
   const fromRoot = createRequire(join(rootDir, 'package.json'));
   const bases: string[] = [];
-  for (const anchor of ['jest-config/package.json', 'jest/package.json', 'jest-cli/package.json']) {
+  for (const anchor of ['jest-config/package.json', 'jest-circus/package.json', 'jest/package.json']) {
     try {
       bases.push(fromRoot.resolve(anchor));
     } catch {

@@ -251,6 +251,11 @@ const VECTORS: readonly {
   { vector: 'rejected promise', where: 'junit', shows: 'rejected: [redacted:CANARY_DB]' },
   { vector: '.snap file', where: 'snap', shows: '"url": "[redacted:CANARY_DB]"' },
   {
+    vector: 'snapshot key from toMatchSnapshot(hint)',
+    where: 'snap',
+    shows: 'exports[`snapshot key from a hint: hint [redacted:CANARY_DB] 1`]',
+  },
+  {
     vector: 'inline snapshot written into the test file',
     where: 'source',
     shows: 'toMatchInlineSnapshot(`"[redacted:CANARY_DB]"`)',
