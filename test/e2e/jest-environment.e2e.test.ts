@@ -111,6 +111,8 @@ describe.each([
       'at run time: asks for vault': 'pending',
       'a local credential still works': 'passed',
       'jsdom with a file-level credential': 'passed',
+      'fails once, then passes on retry': 'passed',
+      'between attempts: released': 'passed',
     });
     expect(listTree(p.runtimeDir)).toEqual([]);
   });
