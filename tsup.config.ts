@@ -28,7 +28,7 @@ export default defineConfig([
     entry: {
       index: 'src/index.ts',
       // --- Jest adapter (owned by the Jest engineer) ---
-      // Jest `require`s each of these by path; `jest` and `jest-setup` run inside the test sandbox and stay tiny.
+      // Jest `require`s each of these by path; `jest` runs inside the test sandbox and stays tiny.
       'jest-environment': 'jest-environment/index.ts',
       'jest-environment-jsdom': 'jest-environment/jsdom.ts',
       'jest-global-setup': 'jest-environment/global-setup.ts',
@@ -36,7 +36,6 @@ export default defineConfig([
       'jest-runner': 'jest-environment/test-runner.ts',
       'jest-reporter': 'jest-environment/reporter.ts',
       'jest-sequencer': 'jest-environment/sequencer.ts',
-      'jest-setup': 'jest-environment/setup-after-env.ts',
       'jest-preset': 'jest-environment/preset.ts',
       jest: 'jest-environment/api.ts',
     },

@@ -7,6 +7,7 @@ import { jestWillSkip, testErrors, testId, testsUnder } from './circus.js';
 import { EnvLedger } from './env-ledger.js';
 import type { SandboxApi } from './sandbox-api.js';
 import { type SkippedCredential, skipMarker, skippedBy } from './skip-marker.js';
+import { redactingSerializer } from './snapshot-serializer.js';
 
 /** @public A test that did not run because a credential it needs could not be had. */
 export interface SkippedTest {
@@ -49,6 +50,7 @@ export class FileBroker {
   #fileSkip: readonly SkippedCredential[] | undefined;
   #tasks = 0;
   #closed = false;
+  #setup: Promise<void> | undefined;
   /** Tests skipped for a missing credential, in the order they were skipped (sent to our reporter). */
   readonly skipped: SkippedTest[] = [];
 
@@ -63,8 +65,21 @@ export class FileBroker {
     return this.#worker?.scrubber ?? this.#empty;
   }
 
-  /** Materialises the docblock's credentials for the whole file, before it loads (so `beforeAll` can use them). */
-  async setup(): Promise<void> {
+  /**
+   * Materialises the docblock's credentials for the whole file, before it loads (so `beforeAll` can use them).
+   * Started from the environment's constructor, so the round trip to the session overlaps Jest's own preparation;
+   * awaited (and its error thrown) from the environment's `setup()`.
+   */
+  setup(): Promise<void> {
+    if (this.#setup === undefined) {
+      this.#setup = this.#setupOnce();
+      // Observed here, thrown from setup(): never an unhandled rejection in between.
+      this.#setup.catch(() => {});
+    }
+    return this.#setup;
+  }
+
+  async #setupOnce(): Promise<void> {
     if (!this.#options.hasDocblock) {
       return;
     }
@@ -80,6 +95,12 @@ export class FileBroker {
   /** Jest circus events, forwarded by the environment's `handleTestEvent`. Sync events are handled synchronously. */
   handleTestEvent(event: Circus.Event, state: Circus.State): void | Promise<void> {
     switch (event.name) {
+      case 'setup': {
+        // The file's own expect (jest-snapshot is loaded per file), before any snapshot is written.
+        const expect = event.runtimeGlobals.expect as { addSnapshotSerializer?: (plugin: unknown) => void };
+        expect.addSnapshotSerializer?.(redactingSerializer((text) => this.scrubber.scrub(text)));
+        return;
+      }
       case 'start_describe_definition':
         // Names can carry a value (`describe.each`, a template): scrubbed before results, snapshot keys or -t use them.
         state.currentDescribeBlock.name = this.scrubber.scrub(state.currentDescribeBlock.name);

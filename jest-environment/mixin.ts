@@ -60,6 +60,8 @@ export function withCredentialBroker<T extends EnvironmentClass>(Base: T): T {
         warn: ownReporter ? undefined : (message) => process.stderr.write(`credential-broker: ${message}\n`),
       });
       Object.defineProperty(this, ENVIRONMENT_BROKER, { value: this.#broker });
+      // Docblock credentials: start the round trip now; setup() awaits it.
+      void this.#broker.setup();
       // An own property: the base class may define handleTestEvent (as a method or not at all).
       const base = this.handleTestEvent?.bind(this);
       const broker = this.#broker;

@@ -1,8 +1,7 @@
 /**
  * `credential-broker/jest-preset`, what `preset: 'credential-broker'` loads. Paths are absolute, next to this
  * file in the package. Jest merges a preset under the user's config: the user's own `testEnvironment`,
- * `testRunner`, `testSequencer`, `reporters` or global hooks replace ours (see the README for composing them);
- * `setupFilesAfterEnv` lists are concatenated.
+ * `testRunner`, `testSequencer`, `reporters` or global hooks replace ours (see the README for composing them).
  */
 import { join } from 'node:path';
 
@@ -15,7 +14,6 @@ const preset = {
   testEnvironment: at('jest-environment.cjs'),
   testRunner: at('jest-runner.cjs'),
   testSequencer: at('jest-sequencer.cjs'),
-  setupFilesAfterEnv: [at('jest-setup.cjs')],
   // First, so that `default` and every later reporter receive scrubbed results.
   reporters: [at('jest-reporter.cjs'), 'default'],
 };
