@@ -11,6 +11,7 @@ import { Scrubber, scrubDeep } from '../src/scrub/index.js';
 import type { BrokerSession } from '../src/session/index.js';
 import { MAIN_SESSION, RESULT_FIELD } from './constants.js';
 import type { SkippedCredential } from './skip-marker.js';
+import { mayCarryValues } from './test-case-filter.js';
 import type { ResultExtension } from './test-runner.js';
 
 /** Tests listed per credential in the summary before "… and N more". */
@@ -31,11 +32,15 @@ export default class CredentialBrokerReporter {
   }
 
   onTestCaseStart(_test: Test, info: Circus.TestCaseStartInfo): void {
-    this.#scrub(info);
+    if (mayCarryValues(info)) {
+      this.#scrub(info);
+    }
   }
 
   onTestCaseResult(_test: Test, result: TestCaseResult): void {
-    this.#scrub(result);
+    if (mayCarryValues(result)) {
+      this.#scrub(result);
+    }
   }
 
   onTestFileResult(test: Test, result: TestResult, _aggregated: AggregatedResult): void {

@@ -15,6 +15,7 @@ import { ENV_HANDLE, ENVIRONMENT_BROKER, RESULT_FIELD } from './constants.js';
 import type { FileBroker, SkippedTest } from './file-broker.js';
 import { readHandleFile } from './handle-file.js';
 import { requireFromJest } from './resolve-jest.js';
+import { mayCarryValues } from './test-case-filter.js';
 
 type SendMessage = (eventName: string, args: Array<unknown>) => void;
 type Runner = (
@@ -50,7 +51,11 @@ export default function credentialBrokerTestRunner(
   const send: SendMessage | undefined =
     sendMessageToJest === undefined
       ? undefined
-      : (eventName, args) => sendMessageToJest(eventName, scrubbed(args, scrubber()));
+      : (eventName, args) =>
+          sendMessageToJest(
+            eventName,
+            args.map((arg) => (mayCarryValues(arg) ? scrubbed(arg, scrubber()) : arg))
+          );
   return Promise.resolve()
     .then(() => circus(globalConfig, config, environment, runtime, testPath, send))
     .then(async (result) => {
