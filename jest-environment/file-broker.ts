@@ -167,6 +167,11 @@ export class FileBroker {
     const taskId = `jest-w${process.env['JEST_WORKER_ID'] ?? '0'}-${process.pid}-${this.#tasks}`;
     // A fresh target: the ledger, not the lease, applies variables to the shared sandbox env.
     const lease = await worker.acquire({ file: this.#options.testPath, taskId, names, env: {} });
+    if (this.#closed) {
+      // The file ended while the session answered (a teardown racing the prefetch): hold nothing past it.
+      lease.release();
+      return { skipped: [] };
+    }
     if (lease.skipped.length > 0) {
       lease.release();
       return { skipped: lease.skipped };
