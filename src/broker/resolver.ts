@@ -101,7 +101,7 @@ export function createResolver(options: ResolverOptions): Resolver {
           backend: spec.ref.scheme,
           operation: 'resolve',
           ref: formatRef(spec.ref),
-          hint: 'Set CREDENTIAL_BROKER_EGRESS=1 or pass --egress',
+          hint: 'Set CREDENTIAL_BROKER_EGRESS=1 (the CLI also takes --egress)',
         });
       }
       const key = `${spec.ref.scheme}\u0000${documentKey(spec.ref)}`;

@@ -99,7 +99,7 @@ export function buildManifest(input: ManifestInput): Manifest {
 
 /** @public The sentence a skipped test shows: the credential, its ref, its endpoint and how to enable egress. */
 export function skipReason(entry: Pick<ManifestEntry, 'name' | 'ref' | 'source'>): string {
-  return `credential-broker: ${entry.name} needs ${entry.ref} (${entry.source.endpoint}, ${entry.source.badge}) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 or pass --egress to resolve it`;
+  return `credential-broker: ${entry.name} needs ${entry.ref} (${entry.source.endpoint}, ${entry.source.badge}) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 to resolve it`;
 }
 
 /** @internal The manifest row of one credential, without building the whole manifest. */

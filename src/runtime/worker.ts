@@ -61,6 +61,27 @@ function createWorker(handle: SessionHandle): WorkerBroker {
   const declared = new Map<string, readonly string[]>();
   // Env vars held by leases still active, per env object: concurrent tests must not share them.
   const held = new WeakMap<object, Map<string, string>>();
+  // Grants this worker already received, by file and name: the session's answer for a (file, name) pair never
+  // changes within a run, so later tests of a file cost no round trip. Errors are not kept (a retry may cure them).
+  const granted = new Map<string, Grant>();
+  const grantsFor = async (file: string, names: readonly string[]): Promise<readonly Grant[]> => {
+    const key = (name: string) => `${file}\u0000${name}`;
+    const missing = names.filter((name) => !granted.has(key(name)));
+    if (missing.length > 0) {
+      for (const g of await requestGrants(handle.socketPath, handle.token, file, missing)) {
+        if (g.status === 'ok') {
+          scrubber.add(g.value, g.name);
+        }
+        if (g.status !== 'error') {
+          granted.set(key(g.name), g);
+        } else {
+          granted.delete(key(g.name));
+          throw errorFromWire(g.code, g.message);
+        }
+      }
+    }
+    return names.map((name) => granted.get(key(name)) as Grant);
+  };
 
   return {
     handle,
@@ -79,16 +100,7 @@ function createWorker(handle: SessionHandle): WorkerBroker {
       if (unique.length === 0) {
         return emptyLease([]);
       }
-      const grants = await requestGrants(handle.socketPath, handle.token, resolve(file), unique);
-      for (const g of grants) {
-        if (g.status === 'ok') {
-          scrubber.add(g.value, g.name);
-        }
-      }
-      const failed = grants.find((g): g is Extract<Grant, { status: 'error' }> => g.status === 'error');
-      if (failed !== undefined) {
-        throw errorFromWire(failed.code, failed.message);
-      }
+      const grants = await grantsFor(resolve(file), unique);
       const skipped = grants.flatMap((g) => (g.status === 'skipped' ? [{ name: g.name, reason: g.reason }] : []));
       if (skipped.length > 0) {
         return emptyLease(skipped);

@@ -182,7 +182,7 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
       if (skipped.length === 0) {
         return undefined;
       }
-      return `credential-broker: egress disabled — ${skipped.length} network credential${skipped.length === 1 ? '' : 's'} (${skipped.map((c) => c.name).join(', ')}) will not be resolved; tests that need them are skipped. Set CREDENTIAL_BROKER_EGRESS=1 or pass --egress to run them`;
+      return `credential-broker: egress disabled — ${skipped.length} network credential${skipped.length === 1 ? '' : 's'} (${skipped.map((c) => c.name).join(', ')}) will not be resolved; tests that need them are skipped. Set CREDENTIAL_BROKER_EGRESS=1 to run them`;
     },
     grant,
     resolve: resolveSpec,

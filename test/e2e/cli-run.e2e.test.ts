@@ -96,7 +96,7 @@ describe('credential-broker run', () => {
     expect(out).toContain('db unset');
     expect(result.stderr).toContain('stderr [redacted:API_TOKEN]');
     expect(result.stderr).toContain(
-      'credential-broker: DATABASE_URL needs vault:secret/db#url (https://vault.internal:8200, self-hosted) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 or pass --egress to resolve it'
+      'credential-broker: DATABASE_URL needs vault:secret/db#url (https://vault.internal:8200, self-hosted) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 to resolve it'
     );
     expect(result.stderr).toContain(
       'credential-broker: PAYMENTS needs aws-sm:payments/api#key (https://secretsmanager.<region>.amazonaws.com, managed-cloud) but egress is disabled'

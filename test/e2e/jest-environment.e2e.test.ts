@@ -179,7 +179,7 @@ describe('without our reporter (--reporters=default)', () => {
     const run = await runJest(p, ['tests/basic/egress.test.js', 'tests/basic/mixed.test.js', '--reporters=default']);
     expect(run.code, stripAnsi(run.stderr)).toBe(0);
     const reason =
-      'VAULT_DB needs vault:secret/db#url (https://vault.internal:8200, self-hosted) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 or pass --egress to resolve it';
+      'VAULT_DB needs vault:secret/db#url (https://vault.internal:8200, self-hosted) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 to resolve it';
     const stderr = stripAnsi(run.stderr);
     for (const [test, file] of [
       ['reads from the database', 'egress'],

@@ -143,11 +143,11 @@ describe('a full run: forks, isolate, egress off, colours on, default + JSON + J
   });
 
   const reason =
-    'credential-broker: VAULT_DB needs vault:secret/db#url (https://vault.internal:8200, self-hosted) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 or pass --egress to resolve it';
+    'credential-broker: VAULT_DB needs vault:secret/db#url (https://vault.internal:8200, self-hosted) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 to resolve it';
 
   it('announces egress off in one line before the tests', () => {
     const line =
-      'credential-broker: egress disabled — 1 network credential (VAULT_DB) will not be resolved; tests that need them are skipped. Set CREDENTIAL_BROKER_EGRESS=1 or pass --egress to run them';
+      'credential-broker: egress disabled — 1 network credential (VAULT_DB) will not be resolved; tests that need them are skipped. Set CREDENTIAL_BROKER_EGRESS=1 to run them';
     expect(stdout).toContain(line);
     expect(stdout.indexOf(line)).toBeLessThan(stdout.indexOf('tests/docblock.test.ts'));
   });

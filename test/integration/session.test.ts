@@ -101,12 +101,12 @@ describe(startSession.name, () => {
       {
         name: 'DATABASE_URL',
         reason:
-          'credential-broker: DATABASE_URL needs vault:secret/db#url (https://vault.internal:8200, self-hosted) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 or pass --egress to resolve it',
+          'credential-broker: DATABASE_URL needs vault:secret/db#url (https://vault.internal:8200, self-hosted) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 to resolve it',
       },
     ]);
     expect(process.env['TOKEN']).toBeUndefined();
     expect(session.egressSummaryLine()).toBe(
-      'credential-broker: egress disabled — 1 network credential (DATABASE_URL) will not be resolved; tests that need them are skipped. Set CREDENTIAL_BROKER_EGRESS=1 or pass --egress to run them'
+      'credential-broker: egress disabled — 1 network credential (DATABASE_URL) will not be resolved; tests that need them are skipped. Set CREDENTIAL_BROKER_EGRESS=1 to run them'
     );
   });
 
@@ -191,5 +191,20 @@ describe(startSession.name, () => {
     await expect(
       forged.acquire({ file: join(dir, 'a.test.ts'), taskId: 't', names: ['TOKEN'], env: null })
     ).rejects.toThrow('channel token rejected');
+  });
+
+  it("answers a file's later tests from the worker's grant cache, without a round trip", async () => {
+    const { dir, env } = project();
+    session = await startSession({ cwd: dir, env });
+    const worker = connectWorker(session.handle);
+    const file = join(dir, 'a.test.ts');
+    const first = await worker.acquire({ file, taskId: 'one', names: ['TOKEN'], env: null });
+    first.release();
+    // The channel is gone; the second test of the same file still gets its credential.
+    await session.close();
+    const second = await worker.acquire({ file, taskId: 'two', names: ['TOKEN'], env: null });
+    expect(second.values['TOKEN']).toBe(CANARY);
+    // A name this file never asked for still needs the channel.
+    await expect(worker.acquire({ file, taskId: 'three', names: ['INLINE'], env: null })).rejects.toThrow();
   });
 });

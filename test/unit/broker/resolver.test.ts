@@ -180,7 +180,7 @@ describe(createResolver.name, () => {
   it('refuses network credentials while egress is off, before loading any backend', async () => {
     const resolver = createResolver({ backends: {}, baseDir: '/', env: {}, egressEnabled: false, log: quiet });
     await expect(resolver.resolve(spec('DB', 'vault:secret/db#url'))).rejects.toThrow(
-      'vault: resolve "vault:secret/db#url": DB needs https://127.0.0.1:8200 but egress is disabled. Set CREDENTIAL_BROKER_EGRESS=1 or pass --egress'
+      'vault: resolve "vault:secret/db#url": DB needs https://127.0.0.1:8200 but egress is disabled. Set CREDENTIAL_BROKER_EGRESS=1 (the CLI also takes --egress)'
     );
     expect(resolver.fetches).toBe(0);
   });

@@ -54,7 +54,7 @@ describe(buildManifest.name, () => {
       file: 'DATABASE_URL',
     });
     expect(db?.reason).toBe(
-      'credential-broker: DATABASE_URL needs vault:secret/db#url (https://vault.internal:8200, self-hosted) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 or pass --egress to resolve it'
+      'credential-broker: DATABASE_URL needs vault:secret/db#url (https://vault.internal:8200, self-hosted) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 to resolve it'
     );
     expect(manifest.summary).toEqual({
       total: 3,

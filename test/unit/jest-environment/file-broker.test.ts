@@ -8,7 +8,7 @@ import { Scrubber } from '../../../src/scrub/index.js';
 
 const VALUES: Record<string, string> = { LOCAL_A: 'CANARY_local_a_91f3', LOCAL_B: 'CANARY_local_b_5c20' };
 const REASON = (name: string) =>
-  `credential-broker: ${name} needs vault:secret/x (https://vault.internal:8200, self-hosted) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 or pass --egress to resolve it`;
+  `credential-broker: ${name} needs vault:secret/x (https://vault.internal:8200, self-hosted) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 to resolve it`;
 
 // A worker that hands out LOCAL_* and skips everything else, recording what was asked and what is still held.
 function fakeWorker() {
@@ -137,7 +137,7 @@ describe(FileBroker.name, () => {
       { test: 'talks to the db', credentials: [{ name: 'NET_DB', reason: REASON('NET_DB') }] },
     ]);
     expect(t.warnings).toEqual([
-      `skipped "talks to the db" in ${relative(process.cwd(), '/project/tests/a.test.js')}: NET_DB needs vault:secret/x (https://vault.internal:8200, self-hosted) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 or pass --egress to resolve it`,
+      `skipped "talks to the db" in ${relative(process.cwd(), '/project/tests/a.test.js')}: NET_DB needs vault:secret/x (https://vault.internal:8200, self-hosted) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 to resolve it`,
     ]);
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { summary } from '../../../jest-environment/reporter.js';
 
 const reason = (name: string, ref: string) =>
-  `credential-broker: ${name} needs ${ref} (https://vault.internal:8200, self-hosted) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 or pass --egress to resolve it`;
+  `credential-broker: ${name} needs ${ref} (https://vault.internal:8200, self-hosted) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 to resolve it`;
 
 describe(summary.name, () => {
   test('groups skipped tests by the missing credential, counts each test once, and cuts long lists', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderSkipSummary, skipNote } from '../../../vitest-plugin/skip-summary.js';
 
-const hint = '; set CREDENTIAL_BROKER_EGRESS=1 or pass --egress to resolve it';
+const hint = '; set CREDENTIAL_BROKER_EGRESS=1 to resolve it';
 const vault = {
   name: 'DATABASE_URL',
   reason: `credential-broker: DATABASE_URL needs vault:secret/db#url (https://vault.internal:8200, self-hosted) but egress is disabled${hint}`,
