@@ -3,6 +3,9 @@ import { defineConfig, type Options } from 'tsup';
 // Keep `node:` specifiers: Vite's module runner (Vitest setup files) resolves a bare `stream` as a project file.
 const common = { target: 'node20', sourcemap: false, shims: false, removeNodeProtocol: false } satisfies Options;
 
+// Declaration files take most of the build; `npm run demo` needs only the JavaScript (CB_BUILD_JS_ONLY=1).
+const withTypes = <T>(dts: T): T | false => (process.env['CB_BUILD_JS_ONLY'] === '1' ? false : dts);
+
 // ESM for the core, the CLI and the Vitest side. One ESM build with splitting, so the core is one shared
 // chunk (one module instance) however many entries import it, and backends stay lazy chunks.
 // CJS as well where a host `require`s us: the core (`require('credential-broker')`) and everything Jest loads.
@@ -19,7 +22,7 @@ export default defineConfig([
       'vitest-snapshot-serializer': 'vitest-plugin/snapshot-serializer.ts',
     },
     format: ['esm'],
-    dts: { entry: { index: 'src/index.ts', vitest: 'vitest-plugin/index.ts' } },
+    dts: withTypes({ entry: { index: 'src/index.ts', vitest: 'vitest-plugin/index.ts' } }),
     splitting: true,
     clean: true,
   },
@@ -40,7 +43,7 @@ export default defineConfig([
       jest: 'jest-environment/api.ts',
     },
     format: ['cjs'],
-    dts: {
+    dts: withTypes({
       entry: {
         index: 'src/index.ts',
         'jest-environment': 'jest-environment/index.ts',
@@ -49,7 +52,7 @@ export default defineConfig([
         'jest-preset': 'jest-environment/preset.ts',
         jest: 'jest-environment/api.ts',
       },
-    },
+    }),
     splitting: false,
   },
 ]);

@@ -29,7 +29,7 @@ function run(command, args, options = {}) {
 
 if (!existsSync(cli)) {
   step('Building the package (first run)');
-  run('npm', ['run', '--silent', 'build'], { cwd: root });
+  run('npm', ['run', '--silent', 'build'], { cwd: root, env: { ...env, CB_BUILD_JS_ONLY: '1' } });
 }
 
 step('1. credential-broker manifest — egress is off by default');
