@@ -38,15 +38,15 @@ run(process.execPath, [cli, 'manifest'], { cwd: demo });
 step('2. credential-broker run -- node show-credentials.mjs');
 run(process.execPath, [cli, 'run', '--', process.execPath, 'show-credentials.mjs'], { cwd: demo });
 
-for (const [runner, project, args] of [
-  ['Vitest', 'vitest-demo', [bin('vitest'), 'run']],
-  ['Jest', 'jest-demo', [bin('jest')]],
+for (const [number, runner, project, args] of [
+  [3, 'Vitest', 'vitest-demo', [bin('vitest'), 'run']],
+  [4, 'Jest', 'jest-demo', [bin('jest')]],
 ]) {
   const dir = join(root, 'fixtures', 'projects', project);
   if (!existsSync(dir)) {
     continue;
   }
-  step(`3. The example suite under ${runner}`);
+  step(`${number}. The example suite under ${runner}`);
   run(args[0], args.slice(1), { cwd: dir });
 }
 
