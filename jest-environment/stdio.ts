@@ -1,4 +1,5 @@
-import { type Scrubber, ScrubbingWriter } from '../src/scrub/index.js';
+import { scrubStreamWrites } from '../src/runtime/index.js';
+import type { Scrubber } from '../src/scrub/index.js';
 
 /**
  * Scrubs what reaches the process's own stdout and stderr: raw `process.stdout.write` calls from tests, and Jest's
@@ -10,8 +11,6 @@ import { type Scrubber, ScrubbingWriter } from '../src/scrub/index.js';
  * a value, and passed on at the next write, after 50 ms idle, at the end of each test file, or at exit.
  */
 
-type Write = NodeJS.WriteStream['write'];
-type Callback = (error?: Error | null) => void;
 type Stdio = { scrubber: Scrubber; readonly flushes: (() => void)[] };
 
 const STDIO = Symbol.for('credential-broker.jest.stdio.v1');
@@ -30,7 +29,7 @@ export function scrubProcessStdio(scrubber: Scrubber): void {
   const stdio: Stdio = { scrubber, flushes: [] };
   holder[STDIO] = stdio;
   for (const stream of [process.stdout, process.stderr]) {
-    stdio.flushes.push(holdBack(stream, stdio));
+    stdio.flushes.push(scrubStreamWrites(stream, () => stdio.scrubber));
   }
   process.once('exit', flushProcessStdio);
 }
@@ -41,24 +40,4 @@ export function flushProcessStdio(): void {
   for (const flush of stdio?.flushes ?? []) {
     flush();
   }
-}
-
-function holdBack(stream: NodeJS.WriteStream, stdio: Stdio): () => void {
-  const write = stream.write.bind(stream) as (chunk: Buffer | string) => boolean;
-  let scrubber = stdio.scrubber;
-  let writer = new ScrubbingWriter(scrubber, (chunk) => write(chunk));
-  stream.write = ((chunk: string | Uint8Array, encoding?: BufferEncoding | Callback, callback?: Callback) => {
-    if (scrubber !== stdio.scrubber) {
-      writer.flush();
-      scrubber = stdio.scrubber;
-      writer = new ScrubbingWriter(scrubber, (piece) => write(piece));
-    }
-    writer.write(chunk, typeof encoding === 'string' ? encoding : 'utf8');
-    const done = typeof encoding === 'function' ? encoding : callback;
-    if (done !== undefined) {
-      process.nextTick(done);
-    }
-    return true;
-  }) as Write;
-  return () => writer.flush();
 }

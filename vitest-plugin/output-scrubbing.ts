@@ -1,8 +1,8 @@
-import { type Scrubber, ScrubbingWriter } from '../src/scrub/index.js';
+import { scrubStreamWrites } from '../src/runtime/index.js';
+import type { Scrubber } from '../src/scrub/index.js';
 
 const WRAPPED = Symbol.for('credential-broker.vitest.output');
 
-type Callback = (error?: Error | null) => void;
 type Write = NodeJS.WriteStream['write'];
 type Marked = NodeJS.WriteStream & { [WRAPPED]?: () => void };
 
@@ -19,17 +19,7 @@ export function scrubWorkerOutput(scrubber: Scrubber): () => void {
     if (existing !== undefined) {
       return existing;
     }
-    const write = stream.write.bind(stream) as (chunk: Buffer | string) => boolean;
-    const writer = new ScrubbingWriter(scrubber, (chunk) => write(chunk));
-    stream.write = ((chunk: string | Uint8Array, encoding?: BufferEncoding | Callback, callback?: Callback) => {
-      writer.write(chunk, typeof encoding === 'string' ? encoding : 'utf8');
-      const done = typeof encoding === 'function' ? encoding : callback;
-      if (done !== undefined) {
-        process.nextTick(done);
-      }
-      return true;
-    }) as Write;
-    const flush = () => writer.flush();
+    const flush = scrubStreamWrites(stream, () => scrubber);
     marked[WRAPPED] = flush;
     process.once('exit', flush);
     return flush;
