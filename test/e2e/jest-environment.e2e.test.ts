@@ -6,18 +6,15 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { filesUnder, findLeaks, listTree, stripAnsi } from './harness.js';
 import {
   copyJestFixture,
-  filesUnder,
-  findLeaks,
   type JestProject,
   type JestRun,
   jestBin,
   jestEnv,
-  listTree,
   readProbes,
   runJest,
-  stripAnsi,
 } from './jest-harness.js';
 
 type Assertion = { fullName: string; status: string; failureMessages: string[] };

@@ -8,17 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  copyJestFixture,
-  filesUnder,
-  findLeaks,
-  type JestProject,
-  type JestRun,
-  listTree,
-  repoRoot,
-  runJest,
-  stripAnsi,
-} from './jest-harness.js';
+import { filesUnder, findLeaks, listTree, repoRoot, stripAnsi } from './harness.js';
+import { copyJestFixture, type JestProject, type JestRun, runJest } from './jest-harness.js';
 
 const SOURCE_TOKEN = 'BROKER_CANARY_PACKED_TOKEN_5e81b3';
 

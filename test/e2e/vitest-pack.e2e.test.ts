@@ -8,7 +8,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FixtureCopy, listTree, type RunResult, repoRoot, runVitest, stripAnsi } from './vitest-harness.js';
+import { listTree, repoRoot, stripAnsi } from './harness.js';
+import { type FixtureCopy, type RunResult, runVitest } from './vitest-harness.js';
 
 // TEST ONLY sentinels behind the demo's local refs (env:, age:).
 const DEMO_TOKEN = 'CANARY_ENV_DEMO_TOKEN_8b41f2';

@@ -7,7 +7,8 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFixture, type FixtureCopy, listTree, type RunResult, runVitest, stripAnsi } from './vitest-harness.js';
+import { listTree, stripAnsi } from './harness.js';
+import { copyFixture, type FixtureCopy, type RunResult, runVitest } from './vitest-harness.js';
 
 const SECRET = readFileSync(
   join(import.meta.dirname, '../../fixtures/projects/vitest-basic/secrets/db-url.txt'),
