@@ -7,52 +7,18 @@
  *   end (1000 leases); reported in the figure's name.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Figure } from './figure.js';
+import { benchProject, FILES, median, TESTS, writeCredentials } from './p2-common.js';
 
-const repoRoot = resolve(import.meta.dirname, '..');
-const FILES = 200;
-const TESTS = 5;
 const GOAL = 1.05;
 const VARIANTS = ['bare', 'docblock', 'per-test'] as const;
 type Variant = (typeof VARIANTS)[number];
 
-function project(): { readonly dir: string; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'cb-p2-jest-'));
-  const modules = join(dir, 'node_modules');
-  mkdirSync(modules);
-  for (const entry of readdirSync(join(repoRoot, 'node_modules'))) {
-    if (entry !== 'credential-broker' && !entry.startsWith('.')) {
-      symlinkSync(join(repoRoot, 'node_modules', entry), join(modules, entry), 'dir');
-    }
-  }
-  const installed = join(modules, 'credential-broker');
-  mkdirSync(installed);
-  cpSync(join(repoRoot, 'package.json'), join(installed, 'package.json'));
-  cpSync(join(repoRoot, 'dist'), join(installed, 'dist'), { recursive: true });
-  // CommonJS, so that Jest runs the .js tests without a transform in both variants.
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ private: true }));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
 function writeSuite(dir: string): void {
-  mkdirSync(join(dir, 'secrets'));
-  for (const name of ['a', 'b', 'c']) {
-    writeFileSync(join(dir, 'secrets', `${name}.txt`), `BENCH_CANARY_${name.toUpperCase()}_${'x'.repeat(24)}`);
-  }
-  writeFileSync(
-    join(dir, 'credential-broker.config.json'),
-    JSON.stringify({
-      credentials: {
-        BENCH_A: 'file:secrets/a.txt',
-        BENCH_B: 'file:secrets/b.txt',
-        BENCH_C: { ref: 'file:secrets/c.txt', as: 'file' },
-      },
-    })
-  );
+  writeCredentials(dir);
   const common = "transform: {}, testMatch: ['<rootDir>/tests/**/*.test.js']";
   writeFileSync(join(dir, 'jest.broker.config.cjs'), `module.exports = { preset: 'credential-broker', ${common} };`);
   writeFileSync(join(dir, 'jest.bare.config.cjs'), `module.exports = { ${common} };`);
@@ -141,15 +107,10 @@ function benchEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !AGENT_VARS.test(key)));
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /** P2 (Jest): wall time with the preset ÷ bare Jest, medians of alternating runs. */
 export async function p2Jest(): Promise<Figure> {
-  const { dir, remove } = project();
+  // CommonJS, so that Jest runs the .js tests without a transform in both variants.
+  const { dir, remove } = benchProject('cb-p2-jest-', { private: true });
   try {
     writeSuite(dir);
     // One warm-up of each fills Jest's haste map cache and the OS page cache; then rotate so drift hits all alike.

@@ -4,54 +4,17 @@
  * package (a copy in node_modules, so Vitest externalises it).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Figure } from './figure.js';
+import { benchProject, FILES, median, TESTS, writeCredentials } from './p2-common.js';
 
-const repoRoot = resolve(import.meta.dirname, '..');
-
-/** @internal A temp project with this package installed the way npm would (a copy) and every other dep linked. */
-export function benchProject(prefix: string): { readonly dir: string; readonly vitest: string; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  const modules = join(dir, 'node_modules');
-  mkdirSync(modules);
-  for (const entry of readdirSync(join(repoRoot, 'node_modules'))) {
-    if (entry !== 'credential-broker' && !entry.startsWith('.')) {
-      symlinkSync(join(repoRoot, 'node_modules', entry), join(modules, entry), 'dir');
-    }
-  }
-  const installed = join(modules, 'credential-broker');
-  mkdirSync(installed);
-  cpSync(join(repoRoot, 'package.json'), join(installed, 'package.json'));
-  cpSync(join(repoRoot, 'dist'), join(installed, 'dist'), { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ private: true, type: 'module' }));
-  return {
-    dir,
-    vitest: join(modules, 'vitest', 'vitest.mjs'),
-    remove: () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-const FILES = 200;
-const TESTS = 5;
+// bench/p5-worker.ts imports it from here.
+export { benchProject } from './p2-common.js';
 
 function writeSuite(dir: string): void {
-  mkdirSync(join(dir, 'secrets'));
-  for (const name of ['a', 'b', 'c']) {
-    writeFileSync(join(dir, 'secrets', `${name}.txt`), `BENCH_CANARY_${name.toUpperCase()}_${'x'.repeat(24)}`);
-  }
-  writeFileSync(
-    join(dir, 'credential-broker.config.json'),
-    JSON.stringify({
-      credentials: {
-        BENCH_A: 'file:secrets/a.txt',
-        BENCH_B: 'file:secrets/b.txt',
-        BENCH_C: { ref: 'file:secrets/c.txt', as: 'file' },
-      },
-    })
-  );
+  writeCredentials(dir);
   const config = (plugin: boolean) =>
     [
       "import { defineConfig } from 'vitest/config';",
@@ -98,12 +61,6 @@ function runOnce(project: { dir: string; vitest: string }, plugin: boolean): num
     );
   }
   return elapsed;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** P2 (Vitest): wall time with the plugin ÷ bare Vitest, medians of alternating runs. */
