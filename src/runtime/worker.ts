@@ -58,14 +58,29 @@ export function connectWorker(handle: SessionHandle): WorkerBroker {
 
 function createWorker(handle: SessionHandle): WorkerBroker {
   const scrubber = new Scrubber({ minLength: handle.minScrubLength, replacement: handle.replacement });
-  const declared = new Map<string, readonly string[]>();
+  // Each test file's docblock, read once: its names, and which of them it declares inline (NAME=ref).
+  const docblocks = new Map<string, { readonly names: readonly string[]; readonly inline: ReadonlySet<string> }>();
+  const docblockOf = (path: string) => {
+    let docblock = docblocks.get(path);
+    if (docblock === undefined) {
+      const declarations = readCredentialPragmasFromFile(path);
+      docblock = {
+        names: declarations.map((d) => d.name),
+        inline: new Set(declarations.filter((d) => d.ref !== undefined).map((d) => d.name)),
+      };
+      docblocks.set(path, docblock);
+    }
+    return docblock;
+  };
   // Env vars held by leases still active, per env object: concurrent tests must not share them.
   const held = new WeakMap<object, Map<string, string>>();
-  // Grants this worker already received, by file and name: the session's answer for a (file, name) pair never
-  // changes within a run, so later tests of a file cost no round trip. Errors are not kept (a retry may cure them).
+  // Grants this worker already received. The session's answer never changes within a run: for a name the config
+  // declares it is the same for every file, for a file's inline NAME=ref it is that file's. So later tests, and
+  // later files asking for config names, cost no round trip. Errors are not kept (a retry may cure them).
   const granted = new Map<string, Grant>();
   const grantsFor = async (file: string, names: readonly string[]): Promise<readonly Grant[]> => {
-    const key = (name: string) => `${file}\u0000${name}`;
+    const { inline } = docblockOf(file);
+    const key = (name: string) => (inline.has(name) ? `${file}\u0000${name}` : name);
     const missing = names.filter((name) => !granted.has(key(name)));
     if (missing.length > 0) {
       for (const g of await requestGrants(handle.socketPath, handle.token, file, missing)) {
@@ -87,13 +102,7 @@ function createWorker(handle: SessionHandle): WorkerBroker {
     handle,
     scrubber,
     declaredIn(file) {
-      const path = resolve(file);
-      let names = declared.get(path);
-      if (names === undefined) {
-        names = readCredentialPragmasFromFile(path).map((d) => d.name);
-        declared.set(path, names);
-      }
-      return names;
+      return docblockOf(resolve(file)).names;
     },
     async acquire({ file, taskId, names, env }) {
       const unique = [...new Set(names)];

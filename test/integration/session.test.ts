@@ -204,6 +204,9 @@ describe(startSession.name, () => {
     await session.close();
     const second = await worker.acquire({ file, taskId: 'two', names: ['TOKEN'], env: null });
     expect(second.values['TOKEN']).toBe(CANARY);
+    // A config credential is the same for every file: another file's test is answered from the cache too.
+    const other = await worker.acquire({ file: join(dir, 'b.test.ts'), taskId: 'b', names: ['TOKEN'], env: null });
+    expect(other.values['TOKEN']).toBe(CANARY);
     // A name this file never asked for still needs the channel.
     await expect(worker.acquire({ file, taskId: 'three', names: ['INLINE'], env: null })).rejects.toThrow();
   });
