@@ -10,6 +10,7 @@ import { isBrokerError } from '../errors.js';
 import { type ChannelServer, listenChannel } from '../ipc/server.js';
 import { createLogger, ENV_DEBUG } from '../log.js';
 import { createScratchRoot, installCleanupHandlers, type ScratchRoot, sweep } from '../materialise/index.js';
+import { formatRef } from '../ref/index.js';
 import { Scrubber } from '../scrub/index.js';
 import type { SecretValue } from '../scrub/secret-value.js';
 import { Declarations } from './declarations.js';
@@ -72,6 +73,7 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
   sweep();
   const scratch: ScratchRoot = createScratchRoot({ projectDir: config.dir, env });
   const resolved = new Set<string>();
+  const registered = new Set<string>();
   const declarations = new Declarations(config.credentials);
   const resolver: Resolver = createResolver({
     backends: config.config.backends,
@@ -91,8 +93,12 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
 
   const resolveSpec = async (spec: CredentialSpec): Promise<SecretValue> => {
     const value = await resolver.resolve(spec);
-    if (!resolved.has(spec.name)) {
-      resolved.add(spec.name);
+    resolved.add(spec.name);
+    // Keyed by name and ref: two files may declare the same name inline with different refs, and both values must
+    // reach the scrubber.
+    const key = `${spec.name}\u0000${formatRef(spec.ref)}`;
+    if (!registered.has(key)) {
+      registered.add(key);
       const warning = scrubber.add(value.reveal(), spec.name);
       if (warning !== undefined) {
         log.warn(warning.message);

@@ -210,4 +210,16 @@ describe(startSession.name, () => {
     // A name this file never asked for still needs the channel.
     await expect(worker.acquire({ file, taskId: 'three', names: ['INLINE'], env: null })).rejects.toThrow();
   });
+
+  it("registers each file's own inline value for a shared name with the run's scrubber", async () => {
+    const { dir, env } = project();
+    writeFileSync(join(dir, 'x.test.ts'), '/** @credentials SHARED=env:SHARED_X */\nexport {};\n');
+    writeFileSync(join(dir, 'y.test.ts'), '/** @credentials SHARED=env:SHARED_Y */\nexport {};\n');
+    session = await startSession({ cwd: dir, env: { ...env, SHARED_X: `${CANARY}_x`, SHARED_Y: `${CANARY}_y` } });
+    const worker = connectWorker(session.handle);
+    for (const file of ['x.test.ts', 'y.test.ts']) {
+      (await worker.acquire({ file: join(dir, file), taskId: file, names: ['SHARED'], env: null })).release();
+    }
+    expect(session.scrubber.scrub(`${CANARY}_x ${CANARY}_y`)).toBe('[redacted:SHARED] [redacted:SHARED]');
+  });
 });
