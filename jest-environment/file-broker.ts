@@ -4,6 +4,7 @@ import { BrokerError } from '../src/errors.js';
 import type { Lease, WorkerBroker } from '../src/runtime/index.js';
 import { Scrubber, scrubDeep } from '../src/scrub/index.js';
 import { jestWillSkip, testErrors, testId, testsUnder } from './circus.js';
+import type { TestEvents } from './circus-events.js';
 import { EnvLedger } from './env-ledger.js';
 import type { SandboxApi } from './sandbox-api.js';
 import { type SkippedCredential, skipMarker, skippedBy } from './skip-marker.js';
@@ -32,6 +33,7 @@ export interface FileBrokerOptions {
 }
 
 type Held = { readonly lease: Lease; readonly unapply: () => void };
+type Acquired = Held | { readonly skipped: readonly SkippedCredential[] };
 
 /**
  * @internal Everything the broker does for one test file in a Jest worker, apart from the Jest classes: file-level
@@ -48,6 +50,9 @@ export class FileBroker {
   readonly #tags = new WeakMap<Circus.TestEntry, readonly string[]>();
   readonly #declaring: (readonly string[])[] = [];
   #fileSkip: readonly SkippedCredential[] | undefined;
+  #events: TestEvents | undefined;
+  /** Whether any test was declared inside `withCredentials`: its credentials are acquired at `test_start`. */
+  #tagged = false;
   #tasks = 0;
   #closed = false;
   #setup: Promise<void> | undefined;
@@ -92,7 +97,18 @@ export class FileBroker {
     }
   }
 
-  /** Jest circus events, forwarded by the environment's `handleTestEvent`. Sync events are handled synchronously. */
+  /**
+   * Lets the broker leave jest-circus's event handlers when the run starts and no test was declared with credentials
+   * of its own; a test that calls `credentials()` brings it back for the rest of the file.
+   */
+  subscribe(events: TestEvents): void {
+    this.#events = events;
+  }
+
+  /**
+   * Jest circus events, forwarded by the environment's `handleTestEvent`. Synchronous unless a round trip to the
+   * session is needed: circus awaits the handler, and a returned promise costs every test.
+   */
   handleTestEvent(event: Circus.Event, state: Circus.State): void | Promise<void> {
     switch (event.name) {
       case 'setup': {
@@ -111,7 +127,8 @@ export class FileBroker {
         if (this.#fileSkip !== undefined) {
           this.#skipAll(state, this.#fileSkip);
         }
-        return;
+        // Nothing after this needs per-test events unless a test was declared with credentials of its own.
+        return this.#tagged ? undefined : this.#events?.leave(event, state);
       case 'test_start':
         return this.#start(event.test, state);
       case 'test_skip':
@@ -153,7 +170,8 @@ export class FileBroker {
     return this.#worker;
   }
 
-  async #acquire(names: readonly string[]): Promise<Held | { readonly skipped: readonly SkippedCredential[] }> {
+  /** Synchronous when this worker already has every grant; a promise when the session must be asked. */
+  #acquire(names: readonly string[]): Acquired | Promise<Acquired> {
     if (this.#closed) {
       throw new BrokerError('INTERNAL', 'credentials were asked for after the test file finished', {
         backend: 'jest',
@@ -166,7 +184,12 @@ export class FileBroker {
     this.#tasks += 1;
     const taskId = `jest-w${process.env['JEST_WORKER_ID'] ?? '0'}-${process.pid}-${this.#tasks}`;
     // A fresh target: the ledger, not the lease, applies variables to the shared sandbox env.
-    const lease = await worker.acquire({ file: this.#options.testPath, taskId, names, env: {} });
+    const request = { file: this.#options.testPath, taskId, names, env: {} };
+    const lease = worker.acquireNow(request);
+    return lease !== undefined ? this.#taken(lease) : worker.acquire(request).then((l) => this.#taken(l));
+  }
+
+  #taken(lease: Lease): Acquired {
     if (this.#closed) {
       // The file ended while the session answered (a teardown racing the prefetch): hold nothing past it.
       lease.release();
@@ -191,6 +214,7 @@ export class FileBroker {
       return;
     }
     this.#tags.set(added, [...new Set([...(this.#tags.get(added) ?? []), ...names])]);
+    this.#tagged = true;
   }
 
   #declare(names: readonly string[], define: () => void): void {
@@ -218,23 +242,38 @@ export class FileBroker {
     }
   }
 
-  async #start(test: Circus.TestEntry, state: Circus.State): Promise<void> {
+  #start(test: Circus.TestEntry, state: Circus.State): void | Promise<void> {
     const names = this.#tags.get(test);
     if (names === undefined || this.#fileSkip !== undefined || jestWillSkip(test, state)) {
       return;
     }
+    let acquired: Acquired | Promise<Acquired>;
     try {
-      const held = await this.#acquire(names);
-      if ('skipped' in held) {
-        test.mode = 'skip';
-        this.#recordSkip(test, held.skipped);
-        return;
-      }
-      this.#hold(test, held);
+      acquired = this.#acquire(names);
     } catch (error) {
-      // circus runs neither the hooks nor the body of a test that already has an error.
-      test.errors.push(scrubDeep(error, this.scrubber) as Circus.Exception);
+      return this.#failStart(test, error);
     }
+    if (acquired instanceof Promise) {
+      return acquired.then(
+        (held) => this.#started(test, held),
+        (error: unknown) => this.#failStart(test, error)
+      );
+    }
+    this.#started(test, acquired);
+  }
+
+  #started(test: Circus.TestEntry, acquired: Acquired): void {
+    if ('skipped' in acquired) {
+      test.mode = 'skip';
+      this.#recordSkip(test, acquired.skipped);
+      return;
+    }
+    this.#hold(test, acquired);
+  }
+
+  #failStart(test: Circus.TestEntry, error: unknown): void {
+    // circus runs neither the hooks nor the body of a test that already has an error.
+    test.errors.push(scrubDeep(error, this.scrubber) as Circus.Exception);
   }
 
   #done(test: Circus.TestEntry): void {
@@ -283,6 +322,10 @@ export class FileBroker {
     const have = holding.reduce<Record<string, string>>((out, h) => Object.assign(out, h.lease.values), {});
     const missing = names.filter((n) => !Object.hasOwn(have, n));
     if (missing.length > 0) {
+      if (test !== undefined) {
+        // Held for this test: its test_done must reach us to release it, or to turn a skip marker into a skip.
+        this.#events?.attach();
+      }
       const held = await this.#acquire(missing);
       if ('skipped' in held) {
         throw skipMarker(held.skipped);

@@ -5,6 +5,7 @@ import { installCleanupHandlers } from '../src/materialise/index.js';
 import { connectWorker } from '../src/runtime/index.js';
 import { scrubDeep } from '../src/scrub/index.js';
 import { testFunctions } from './api.js';
+import { CircusEvents } from './circus-events.js';
 import { ENVIRONMENT_BROKER, SANDBOX_API } from './constants.js';
 import { FileBroker } from './file-broker.js';
 import { readHandleFile } from './handle-file.js';
@@ -62,16 +63,24 @@ export function withCredentialBroker<T extends EnvironmentClass>(Base: T): T {
       Object.defineProperty(this, ENVIRONMENT_BROKER, { value: this.#broker });
       // Docblock credentials: start the round trip now; setup() awaits it.
       void this.#broker.setup();
+      const broker = this.#broker;
+      const handle = (event: Circus.Event, state: Circus.State) => broker.handleTestEvent(event, state);
       // An own property: the base class may define handleTestEvent (as a method or not at all).
       const base = this.handleTestEvent?.bind(this);
-      const broker = this.#broker;
-      this.handleTestEvent = ((event: Circus.Event, state: Circus.State) => {
-        const before = base?.(event as Circus.AsyncEvent, state);
-        if (before instanceof Promise) {
-          return before.then(() => broker.handleTestEvent(event, state));
-        }
-        return broker.handleTestEvent(event, state);
-      }) as Circus.EventHandler;
+      if (base !== undefined) {
+        // Chained behind the base's, always on: the base expects every event.
+        this.handleTestEvent = ((event: Circus.Event, state: Circus.State) => {
+          const before = base(event as Circus.AsyncEvent, state);
+          return before instanceof Promise ? before.then(() => handle(event, state)) : handle(event, state);
+        }) as Circus.EventHandler;
+        return;
+      }
+      const events = new CircusEvents(handle as Circus.EventHandler);
+      broker.subscribe(events);
+      Object.defineProperty(this, 'handleTestEvent', {
+        configurable: true,
+        get: () => events.provide(this.global),
+      });
     }
 
     override async setup(): Promise<void> {

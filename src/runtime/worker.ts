@@ -41,6 +41,11 @@ export interface WorkerBroker {
   /** Names declared by the test file's `@credentials` docblock. */
   declaredIn(file: string): readonly string[];
   acquire(request: AcquireRequest): Promise<Lease>;
+  /**
+   * {@link acquire} without a round trip: the lease when this worker already holds a grant for every name, else
+   * undefined (nothing was done). Lets a caller that runs for every test stay synchronous once grants are cached.
+   */
+  acquireNow(request: AcquireRequest): Lease | undefined;
 }
 
 const workers = new Map<string, WorkerBroker>();
@@ -78,24 +83,72 @@ function createWorker(handle: SessionHandle): WorkerBroker {
   // declares it is the same for every file, for a file's inline NAME=ref it is that file's. So later tests, and
   // later files asking for config names, cost no round trip. Errors are not kept (a retry may cure them).
   const granted = new Map<string, Grant>();
-  const grantsFor = async (file: string, names: readonly string[]): Promise<readonly Grant[]> => {
+  const keyOf = (file: string) => {
     const { inline } = docblockOf(file);
-    const key = (name: string) => (inline.has(name) ? `${file}\u0000${name}` : name);
+    return (name: string) => (inline.has(name) ? `${file}\u0000${name}` : name);
+  };
+  const cachedGrants = (file: string, names: readonly string[]): readonly Grant[] | undefined => {
+    const key = keyOf(file);
+    const grants: Grant[] = [];
+    for (const name of names) {
+      const grant = granted.get(key(name));
+      if (grant === undefined) {
+        return undefined;
+      }
+      grants.push(grant);
+    }
+    return grants;
+  };
+  const fetchGrants = async (file: string, names: readonly string[]): Promise<readonly Grant[]> => {
+    const key = keyOf(file);
     const missing = names.filter((name) => !granted.has(key(name)));
-    if (missing.length > 0) {
-      for (const g of await requestGrants(handle.socketPath, handle.token, file, missing)) {
-        if (g.status === 'ok') {
-          scrubber.add(g.value, g.name);
-        }
-        if (g.status !== 'error') {
-          granted.set(key(g.name), g);
-        } else {
-          granted.delete(key(g.name));
-          throw errorFromWire(g.code, g.message);
-        }
+    for (const g of await requestGrants(handle.socketPath, handle.token, file, missing)) {
+      if (g.status === 'ok') {
+        scrubber.add(g.value, g.name);
+      }
+      if (g.status !== 'error') {
+        granted.set(key(g.name), g);
+      } else {
+        granted.delete(key(g.name));
+        throw errorFromWire(g.code, g.message);
       }
     }
     return names.map((name) => granted.get(key(name)) as Grant);
+  };
+  const lease = (grants: readonly Grant[], { file, taskId, env }: AcquireRequest): Lease => {
+    const skipped = grants.flatMap((g) => (g.status === 'skipped' ? [{ name: g.name, reason: g.reason }] : []));
+    if (skipped.length > 0) {
+      return emptyLease(skipped);
+    }
+    const ok = grants.filter((g): g is Extract<Grant, { status: 'ok' }> => g.status === 'ok');
+    const dir = ok.some((g) => g.delivery !== 'env') ? openTaskDir(handle.scratchRoot, taskId) : undefined;
+    let delivered: ReturnType<typeof deliver>;
+    let restoreEnv = () => {};
+    try {
+      delivered = deliver(ok, dir);
+      if (env !== null) {
+        restoreEnv = hold(held, env, delivered.env, taskId, file);
+      }
+    } catch (error) {
+      dir?.wipeSync();
+      throw error;
+    }
+    let released = false;
+    return {
+      ...delivered,
+      skipped: [],
+      release() {
+        if (released) {
+          return;
+        }
+        released = true;
+        try {
+          restoreEnv();
+        } finally {
+          dir?.wipeSync();
+        }
+      },
+    };
   };
 
   return {
@@ -104,45 +157,21 @@ function createWorker(handle: SessionHandle): WorkerBroker {
     declaredIn(file) {
       return docblockOf(resolve(file)).names;
     },
-    async acquire({ file, taskId, names, env }) {
-      const unique = [...new Set(names)];
-      if (unique.length === 0) {
+    acquireNow(request) {
+      const names = [...new Set(request.names)];
+      if (names.length === 0) {
         return emptyLease([]);
       }
-      const grants = await grantsFor(resolve(file), unique);
-      const skipped = grants.flatMap((g) => (g.status === 'skipped' ? [{ name: g.name, reason: g.reason }] : []));
-      if (skipped.length > 0) {
-        return emptyLease(skipped);
+      const grants = cachedGrants(resolve(request.file), names);
+      return grants === undefined ? undefined : lease(grants, request);
+    },
+    async acquire(request) {
+      const names = [...new Set(request.names)];
+      if (names.length === 0) {
+        return emptyLease([]);
       }
-      const ok = grants.filter((g): g is Extract<Grant, { status: 'ok' }> => g.status === 'ok');
-      const dir = ok.some((g) => g.delivery !== 'env') ? openTaskDir(handle.scratchRoot, taskId) : undefined;
-      let delivered: ReturnType<typeof deliver>;
-      let restoreEnv = () => {};
-      try {
-        delivered = deliver(ok, dir);
-        if (env !== null) {
-          restoreEnv = hold(held, env, delivered.env, taskId, file);
-        }
-      } catch (error) {
-        dir?.wipeSync();
-        throw error;
-      }
-      let released = false;
-      return {
-        ...delivered,
-        skipped: [],
-        release() {
-          if (released) {
-            return;
-          }
-          released = true;
-          try {
-            restoreEnv();
-          } finally {
-            dir?.wipeSync();
-          }
-        },
-      };
+      const file = resolve(request.file);
+      return lease(cachedGrants(file, names) ?? (await fetchGrants(file, names)), request);
     },
   };
 }

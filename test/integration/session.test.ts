@@ -211,6 +211,23 @@ describe(startSession.name, () => {
     await expect(worker.acquire({ file, taskId: 'three', names: ['INLINE'], env: null })).rejects.toThrow();
   });
 
+  it('acquires synchronously once every grant is cached, and only then', async () => {
+    const { dir, env } = project();
+    session = await startSession({ cwd: dir, env });
+    const worker = connectWorker(session.handle);
+    const file = join(dir, 'a.test.ts');
+    expect(worker.acquireNow({ file, taskId: 'early', names: ['TOKEN', 'CERT'], env: null })).toBeUndefined();
+    (await worker.acquire({ file, taskId: 'first', names: ['TOKEN'], env: null })).release();
+    // CERT was never granted to this worker: nothing is done, not even TOKEN's part.
+    expect(worker.acquireNow({ file, taskId: 'partial', names: ['TOKEN', 'CERT'], env: null })).toBeUndefined();
+    const target: Record<string, string | undefined> = {};
+    const lease = worker.acquireNow({ file, taskId: 'now', names: ['TOKEN'], env: target });
+    expect(lease?.values).toEqual({ TOKEN: CANARY });
+    expect(target['TOKEN']).toBe(CANARY);
+    lease?.release();
+    expect(target).toEqual({});
+  });
+
   it("registers each file's own inline value for a shared name with the run's scrubber", async () => {
     const { dir, env } = project();
     writeFileSync(join(dir, 'x.test.ts'), '/** @credentials SHARED=env:SHARED_X */\nexport {};\n');

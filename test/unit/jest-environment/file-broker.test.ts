@@ -19,6 +19,8 @@ function fakeWorker() {
     handle: {} as WorkerBroker['handle'],
     scrubber,
     declaredIn: () => ['LOCAL_A'],
+    // Every request takes the round trip here; the worker's own tests cover acquireNow.
+    acquireNow: () => undefined,
     async acquire(request): Promise<Lease> {
       requests.push(request);
       const unknown = request.names.find((n) => n.startsWith('BAD'));
@@ -203,6 +205,55 @@ describe(FileBroker.name, () => {
     other.errors.push([new Error(`expected ${VALUES['LOCAL_A']} to be empty`), undefined]);
     await t.event('test_done', other);
     expect(String((other.errors[0] as Error[])[0])).toBe('Error: expected [redacted:LOCAL_A] to be empty');
+  });
+
+  describe('event subscription', () => {
+    // Records attach/leave as the environment's CircusEvents would see them.
+    function subscribed(t: ReturnType<typeof setup>) {
+      const calls: string[] = [];
+      t.broker.subscribe({ attach: () => void calls.push('attach'), leave: (e) => void calls.push(`leave:${e.name}`) });
+      return calls;
+    }
+    const runStart = (t: ReturnType<typeof setup>) =>
+      t.broker.handleTestEvent({ name: 'run_start' } as Circus.Event, t.state);
+
+    test('leaves the event handlers when the run starts and no test declared credentials of its own', async () => {
+      const t = setup({ hasDocblock: true });
+      const calls = subscribed(t);
+      t.add('one');
+      await t.broker.setup();
+      await runStart(t);
+      expect(calls).toEqual(['leave:run_start']);
+    });
+
+    test('stays for a file with a withCredentials test', async () => {
+      const t = setup();
+      const calls = subscribed(t);
+      t.broker.api().declare(['LOCAL_A'], () => t.add('tagged'));
+      await runStart(t);
+      const tagged = t.root.children[0] as Circus.TestEntry;
+      await t.event('test_start', tagged);
+      await t.event('test_done', tagged);
+      expect(calls).toEqual([]);
+    });
+
+    test('comes back for a test that calls credentials(), in time for its test_done', async () => {
+      const t = setup();
+      const calls = subscribed(t);
+      const entry = t.add('asks');
+      await runStart(t);
+      t.setCurrent(entry);
+      await t.broker.api().credentials(['LOCAL_B']);
+      expect(calls).toEqual(['leave:run_start', 'attach']);
+      await t.event('test_done', entry);
+      expect(t.env).toEqual({});
+    });
+
+    test('answers test_start synchronously for a test without credentials of its own', () => {
+      const t = setup();
+      const plain = t.add('plain');
+      expect(t.event('test_start', plain)).toBeUndefined();
+    });
   });
 
   test('rejects withCredentials with a non-array and with an async callback', () => {
