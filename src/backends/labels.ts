@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** @public The three honest badges of the manifest. */
 export const BADGES = ['local', 'self-hosted', 'managed-cloud'] as const;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { BrokerError } from '../errors.js';
 import { type LoadedConfig, normaliseCredentials } from './normalise.js';
 import { configSchema } from './schema.js';
@@ -29,9 +30,13 @@ export function findConfigFile(cwd: string): string | undefined {
   }
 }
 
+// zod/mini loads no locale ("Invalid input" for everything). English is passed per parse rather than through
+// `z.config`, which lives on globalThis and is shared with the user's own zod.
+const englishMessages = en().localeError;
+
 /** @public Validate a config object. One error lists every problem by path; values are never echoed. */
 export function validateConfig(input: unknown, source: string, dir: string, file?: string): LoadedConfig {
-  const result = configSchema.safeParse(input);
+  const result = configSchema.safeParse(input, { error: englishMessages });
   if (!result.success) {
     const problems = flattenIssues(result.error.issues);
     const lines = problems.map((p) => `  - ${p}`).join('\n');

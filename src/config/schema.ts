@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ageSettingsSchema } from '../backends/age/settings.js';
 import { awsSmSettingsSchema } from '../backends/aws-sm/settings.js';
 import { azureKvSettingsSchema } from '../backends/azure-kv/settings.js';
@@ -17,25 +17,27 @@ const FILE_NAME = /^[A-Za-z0-9._-]+$/;
  * A ref string. Never echoed in errors: a value pasted here by mistake is exactly what must not be printed,
  * so the message says where the grammar stopped and what it expected, not what it saw.
  */
-const refSchema = z.string().superRefine((input, ctx) => {
-  const parsed = tryParseRef(input);
-  if (parsed.ok) {
-    return;
-  }
-  const { column, expected, hint } = parsed.error;
-  ctx.addIssue({
-    code: 'custom',
-    message: `not a valid reference (at column ${column}: expected ${expected})${hint === undefined ? '' : `; ${hint}`}. A config holds references such as "vault:secret/db#url", never values`,
-  });
-});
+const refSchema = z.string().check(
+  z.superRefine((input, ctx) => {
+    const parsed = tryParseRef(input);
+    if (parsed.ok) {
+      return;
+    }
+    const { column, expected, hint } = parsed.error;
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a valid reference (at column ${column}: expected ${expected})${hint === undefined ? '' : `; ${hint}`}. A config holds references such as "vault:secret/db#url", never values`,
+    });
+  })
+);
 
 const destinationSchema = z.union([
-  z.string().min(1),
+  z.string().check(z.minLength(1)),
   z.strictObject({
     /** Where the test sends the credential (URL or host). */
-    url: z.string().min(1),
+    url: z.string().check(z.minLength(1)),
     /** Your own claim; flagged when the address says otherwise. */
-    label: badgeLabelSchema.optional(),
+    label: z.optional(badgeLabelSchema),
   }),
 ]);
 
@@ -43,54 +45,56 @@ const credentialEntrySchema = z.union([
   refSchema,
   z.strictObject({
     ref: refSchema,
-    as: z.enum(['env', 'file', 'both']).optional(),
-    env: z.string().regex(ENV_NAME, 'expected an environment variable name').optional(),
-    file: z.string().regex(FILE_NAME, 'expected a plain file name (letters, digits, ".", "_", "-")').optional(),
-    destination: destinationSchema.optional(),
+    as: z.optional(z.enum(['env', 'file', 'both'])),
+    env: z.optional(z.string().check(z.regex(ENV_NAME, 'expected an environment variable name'))),
+    file: z.optional(
+      z.string().check(z.regex(FILE_NAME, 'expected a plain file name (letters, digits, ".", "_", "-")'))
+    ),
+    destination: z.optional(destinationSchema),
   }),
 ]);
 
 /** @public The schema of `credential-broker.config.*`. */
 export const configSchema = z.strictObject({
-  egress: z
-    .strictObject({
+  egress: z.optional(
+    z.strictObject({
       /** Let network-backed credentials resolve. @default false */
-      enabled: z.boolean().optional(),
+      enabled: z.optional(z.boolean()),
     })
-    .optional(),
-  scrub: z
-    .strictObject({
+  ),
+  scrub: z.optional(
+    z.strictObject({
       /** Values shorter than this are not scrubbed (too short to match safely) and warned about. @default 6 */
-      minLength: z.int().min(1).max(64).optional(),
+      minLength: z.optional(z.int().check(z.minimum(1), z.maximum(64))),
       /** Replacement text; `{name}` is the credential name. @default '[redacted:{name}]' */
-      replacement: z.string().min(1).optional(),
+      replacement: z.optional(z.string().check(z.minLength(1))),
     })
-    .optional(),
-  resolve: z
-    .strictObject({
+  ),
+  resolve: z.optional(
+    z.strictObject({
       /** Fetches in flight at once. @default 64 */
-      concurrency: z.int().min(1).max(256).optional(),
+      concurrency: z.optional(z.int().check(z.minimum(1), z.maximum(256))),
       /** Per-fetch timeout. @default 15000 */
-      timeoutMs: z.int().min(1).optional(),
+      timeoutMs: z.optional(z.int().check(z.minimum(1))),
       /** Retries for transient errors only. @default 2 */
-      retries: z.int().min(0).max(10).optional(),
+      retries: z.optional(z.int().check(z.minimum(0), z.maximum(10))),
     })
-    .optional(),
-  backends: z
-    .strictObject({
-      vault: vaultSettingsSchema.optional(),
-      'aws-sm': awsSmSettingsSchema.optional(),
-      'gcp-sm': gcpSmSettingsSchema.optional(),
-      'azure-kv': azureKvSettingsSchema.optional(),
-      sops: sopsSettingsSchema.optional(),
-      age: ageSettingsSchema.optional(),
-      env: envSettingsSchema.optional(),
-      file: fileSettingsSchema.optional(),
+  ),
+  backends: z.optional(
+    z.strictObject({
+      vault: z.optional(vaultSettingsSchema),
+      'aws-sm': z.optional(awsSmSettingsSchema),
+      'gcp-sm': z.optional(gcpSmSettingsSchema),
+      'azure-kv': z.optional(azureKvSettingsSchema),
+      sops: z.optional(sopsSettingsSchema),
+      age: z.optional(ageSettingsSchema),
+      env: z.optional(envSettingsSchema),
+      file: z.optional(fileSettingsSchema),
     })
-    .optional(),
-  credentials: z
-    .record(z.string().regex(ENV_NAME, 'expected a credential name like DATABASE_URL'), credentialEntrySchema)
-    .optional(),
+  ),
+  credentials: z.optional(
+    z.record(z.string().check(z.regex(ENV_NAME, 'expected a credential name like DATABASE_URL')), credentialEntrySchema)
+  ),
 });
 
 /** @public What a user writes (all optional). */

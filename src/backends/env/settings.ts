@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** @public `backends.env`: pass-through of the resolving process's environment. */
 export const envSettingsSchema = z.strictObject({});

@@ -1,7 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** @public `backends.file`: pass-through of plain files. */
 export const fileSettingsSchema = z.strictObject({
   /** Refuse files larger than this. @default 1 MiB */
-  maxBytes: z.int().positive().optional(),
+  maxBytes: z.optional(z.int().check(z.positive())),
 });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** @public `backends.sops`: sops files, decrypted natively with age identities. */
 export const sopsSettingsSchema = z.strictObject({
@@ -7,11 +7,11 @@ export const sopsSettingsSchema = z.strictObject({
    * or SSH private keys (ssh-ed25519, ssh-rsa). Then the places sops itself looks: `SOPS_AGE_SSH_PRIVATE_KEY_FILE`,
    * `~/.ssh/id_ed25519`, `~/.ssh/id_rsa`, `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`, `<user config dir>/sops/age/keys.txt`.
    */
-  identities: z.array(z.string().min(1)).optional(),
+  identities: z.optional(z.array(z.string().check(z.minLength(1)))),
   /** Accept files without a MAC, as `sops --ignore-mac` would. A MAC that does not match is refused regardless. @default false */
-  allowNoMac: z.boolean().optional(),
+  allowNoMac: z.optional(z.boolean()),
   /** Refuse files larger than this many bytes. @default 4194304 (4 MiB) */
-  maxBytes: z.int().positive().optional(),
+  maxBytes: z.optional(z.int().check(z.positive())),
 });
 
 /** @public */
