@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { BrokerError } from '../errors.js';
 import type { Grant } from '../session/types.js';
-import { type AcquireRequest, errorFromWire, MAX_MESSAGE_BYTES, type Response } from './protocol.js';
+import { type AcquireRequest, errorFromWire, LineReader, type Response } from './protocol.js';
 
 const UNREACHABLE_HINT =
   'The main process of the test run ended or was not started with the credential-broker plugin/preset';
@@ -16,7 +16,7 @@ export function requestGrants(
   const request: AcquireRequest = { v: 1, token, op: 'acquire', file, names };
   return new Promise((resolve, reject) => {
     const socket = connect(socketPath);
-    let buffered = '';
+    const reader = new LineReader();
     let settled = false;
     const settle = (outcome: () => void) => {
       if (!settled) {
@@ -25,17 +25,16 @@ export function requestGrants(
         outcome();
       }
     };
-    socket.setEncoding('utf8');
     socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
-    socket.on('data', (chunk: string) => {
-      buffered += chunk;
-      if (buffered.length > MAX_MESSAGE_BYTES) {
+    socket.on('data', (chunk: Buffer) => {
+      const lines = reader.push(chunk);
+      if (lines === undefined) {
         settle(() => reject(new BrokerError('INTERNAL', 'answer too large', { operation: 'acquire' })));
         return;
       }
-      const newline = buffered.indexOf('\n');
-      if (newline !== -1) {
-        settle(() => answered(buffered.slice(0, newline), resolve, reject));
+      const [line] = lines;
+      if (line !== undefined) {
+        settle(() => answered(line, resolve, reject));
       }
     });
     // A server that goes away mid-request (closed, crashed, refused an oversized line) must not leave the test hanging.

@@ -19,8 +19,48 @@ export type Response =
   | { readonly ok: true; readonly grants: readonly Grant[] }
   | { readonly ok: false; readonly code: string; readonly message: string };
 
-/** Upper bound of one message; a value larger than this is not a credential. */
+/** Upper bound of one message in UTF-8 bytes; a value larger than this is not a credential. */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * @internal Splits the channel's byte stream into messages, one JSON text per line. Works on bytes, so the cap is
+ * in bytes whatever the characters, and a character split across reads is decoded whole (a UTF-8 multi-byte
+ * sequence never contains the newline byte).
+ */
+export class LineReader {
+  readonly #max: number;
+  #pending: Buffer[] = [];
+  #size = 0;
+
+  constructor(max = MAX_MESSAGE_BYTES) {
+    this.#max = max;
+  }
+
+  /** The lines this chunk completes, or undefined once a line is longer than the cap (drop the peer then). */
+  push(chunk: Buffer): string[] | undefined {
+    const lines: string[] = [];
+    let start = 0;
+    for (let newline = chunk.indexOf(0x0a); newline !== -1; newline = chunk.indexOf(0x0a, start)) {
+      const tail = chunk.subarray(start, newline);
+      if (this.#size + tail.length > this.#max) {
+        return undefined;
+      }
+      lines.push(Buffer.concat([...this.#pending, tail]).toString('utf8'));
+      this.#pending = [];
+      this.#size = 0;
+      start = newline + 1;
+    }
+    const rest = chunk.subarray(start);
+    this.#size += rest.length;
+    if (this.#size > this.#max) {
+      return undefined;
+    }
+    if (rest.length > 0) {
+      this.#pending.push(rest);
+    }
+    return lines;
+  }
+}
 
 /** @internal The broker error a worker rethrows for an error that crossed the channel as code + message. */
 export function errorFromWire(code: string, message: string): BrokerError {

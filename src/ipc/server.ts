@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { isBrokerError } from '../errors.js';
 import type { Grant } from '../session/types.js';
-import { type AcquireRequest, MAX_MESSAGE_BYTES, type Response } from './protocol.js';
+import { type AcquireRequest, LineReader, type Response } from './protocol.js';
 
 /** @internal Answers acquire requests; `grant` decides per name. */
 export interface ChannelServer {
@@ -24,20 +24,17 @@ export async function listenChannel(
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    let buffered = '';
+    const reader = new LineReader();
     // Answers go out in request order even when a later grant settles first.
     let replies = Promise.resolve();
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      buffered += chunk;
-      if (buffered.length > MAX_MESSAGE_BYTES) {
+    socket.on('data', (chunk: Buffer) => {
+      const lines = reader.push(chunk);
+      if (lines === undefined) {
         socket.destroy();
         return;
       }
-      let newline = buffered.indexOf('\n');
-      while (newline !== -1) {
-        const pending = answer(buffered.slice(0, newline));
-        buffered = buffered.slice(newline + 1);
+      for (const line of lines) {
+        const pending = answer(line);
         replies = replies
           .then(() => pending)
           .then((response) => {
@@ -45,7 +42,6 @@ export async function listenChannel(
               socket.write(`${JSON.stringify(response)}\n`);
             }
           });
-        newline = buffered.indexOf('\n');
       }
     });
   });
