@@ -10,7 +10,7 @@ const LEADING_MIXED = [0, 2, 3] as const;
  * @public Every form of `value` that the scrubber registers, at least `minLength` UTF-16 code units
  * long, without duplicates: the value itself; with CRLF line ends; each trimmed line of a multi-line
  * value; JSON-string escaped (also ASCII-only `\uXXXX`); `encodeURIComponent` and form encoding
- * (`+` for space); base64 in the standard and URL alphabets at all three byte offsets, each padded,
+ * (`+` for space), with upper- and lowercase hex digits, and percent-encoded twice; base64 in the standard and URL alphabets at all three byte offsets, each padded,
  * unpadded, and without its last partial character (so `base64(prefix + value + suffix)` is caught);
  * hex lower and upper; XML/HTML escaped; shell single-quote escaped (`'\''`). Escape sequences are
  * stripped from every form, because the matcher skips them in the text.
@@ -41,9 +41,14 @@ export function deriveForms(value: string, minLength: number): string[] {
   // Python's json.dumps and others escape every non-ASCII character.
   add(json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 
-  add(tryEncode(value));
-  add(tryEncode(value)?.replace(/%20/g, '+'));
-  add(new URLSearchParams([['', value]]).toString().slice(1));
+  const percent = tryEncode(value);
+  for (const form of [percent, percent?.replace(/%20/g, '+'), new URLSearchParams([['', value]]).toString().slice(1)]) {
+    add(form);
+    // Some encoders write lowercase hex digits (RFC 3986 calls both forms equivalent).
+    add(form?.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()));
+  }
+  // Encoded twice (a URL inside a query parameter of another URL): each % becomes %25.
+  add(percent === undefined ? undefined : tryEncode(percent));
 
   const bytes = Buffer.from(value, 'utf8');
   add(bytes.toString('hex'));

@@ -34,6 +34,14 @@ describe(deriveForms.name, () => {
     expect(new Set(forms).size).toBe(forms.length);
   });
 
+  it('adds percent-encodings with lowercase hex digits and encoded twice', () => {
+    const forms = deriveForms('CANARY pa55/wörd', 6);
+    expect(forms).toContain('CANARY%20pa55%2Fw%C3%B6rd');
+    expect(forms).toContain('CANARY%20pa55%2fw%c3%b6rd');
+    expect(forms).toContain('CANARY+pa55%2fw%c3%b6rd');
+    expect(forms).toContain('CANARY%2520pa55%252Fw%25C3%25B6rd');
+  });
+
   it('drops forms shorter than the minimum', () => {
     const forms = deriveForms('CANARY', 6);
     expect(forms.every((form) => form.length >= 6)).toBe(true);
