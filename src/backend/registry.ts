@@ -24,10 +24,10 @@ const LOADERS: Readonly<Record<Scheme, Loader>> = {
   file: async () => (await import('../backends/file/index.js')).createFileBackend as BackendFactory,
   sops: async () => (await import('../backends/sops/index.js')).createSopsBackend as BackendFactory,
   age: async () => (await import('../backends/age/index.js')).createAgeBackend as BackendFactory,
-  vault: notYet('vault', 'HashiCorp Vault KV and dynamic secrets'),
+  vault: async () => (await import('../backends/vault/index.js')).createVaultBackend as BackendFactory,
   'aws-sm': notYet('aws-sm', 'AWS Secrets Manager'),
-  'gcp-sm': notYet('gcp-sm', 'GCP Secret Manager'),
-  'azure-kv': notYet('azure-kv', 'Azure Key Vault'),
+  'gcp-sm': async () => (await import('../backends/gcp-sm/index.js')).createGcpSmBackend as BackendFactory,
+  'azure-kv': async () => (await import('../backends/azure-kv/index.js')).createAzureKvBackend as BackendFactory,
 };
 
 /** @internal Load the factory of one scheme. */

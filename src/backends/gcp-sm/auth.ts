@@ -1,0 +1,117 @@
+import type { FetchContext } from '../../backend/types.js';
+import { BrokerError, isBrokerError } from '../../errors.js';
+import { type GcpWifConfig, mintGcpAccessToken } from '../../identity/gcp-wif.js';
+import { MintCache } from '../../identity/mint-cache.js';
+import type { SecretValue } from '../../scrub/secret-value.js';
+import { authLibraryOf, type GcpSdk } from './client.js';
+import type { GcpSmSettings } from './settings.js';
+
+/** @internal Where the access tokens of a backend instance come from. */
+export interface AccessTokens {
+  /** The token for the next call: cached, minted when missing or aged. */
+  token(): Promise<string>;
+  /** The server refused the token: the next `token()` mints a new one. */
+  invalidate(): void;
+  /** How many tokens were minted (tests count exchanges). */
+  readonly mints: number;
+}
+
+/** @internal Options that tests turn. */
+export interface AccessTokensOptions {
+  readonly now?: () => number;
+  /** A mint that has not finished by then fails (a hung STS must not hold every later fetch). @default 30 s */
+  readonly mintTimeoutMs?: number;
+}
+
+const MINT_TIMEOUT_MS = 30_000;
+
+/**
+ * @internal Access tokens per `settings.auth`: workload identity federation minted by us and cached in a
+ * MintCache (one exchange per run until the token ages), or Application Default Credentials, which
+ * google-auth-library finds and caches itself.
+ */
+export function createAccessTokens(
+  sdk: GcpSdk,
+  auth: GcpSmSettings['auth'],
+  ctx: Pick<FetchContext, 'env' | 'baseDir'>,
+  options: AccessTokensOptions = {}
+): AccessTokens {
+  const library = authLibraryOf(sdk);
+  if (auth === undefined || auth.method === 'default') {
+    const google = new library.GoogleAuth({
+      scopes: ['https://www.googleapis.com/auth/cloud-platform'],
+      universeDomain: 'googleapis.com',
+    });
+    let mints = 0;
+    return {
+      async token() {
+        mints += 1;
+        try {
+          const token = await google.getAccessToken();
+          if (typeof token === 'string' && token !== '') {
+            return token;
+          }
+        } catch (error) {
+          throw noDefaultCredentials(error);
+        }
+        throw noDefaultCredentials(undefined);
+      },
+      invalidate() {},
+      get mints() {
+        return mints;
+      },
+    };
+  }
+  const config: GcpWifConfig = {
+    audience: auth.audience,
+    token: auth.token,
+    ...(auth.serviceAccount === undefined ? {} : { serviceAccount: auth.serviceAccount }),
+    ...(auth.tokenUrl === undefined ? {} : { tokenUrl: auth.tokenUrl }),
+    ...(auth.impersonationUrl === undefined ? {} : { impersonationUrl: auth.impersonationUrl }),
+  };
+  const cache = new MintCache<SecretValue>(options.now === undefined ? {} : { now: options.now });
+  const key = `${auth.audience} as ${auth.serviceAccount ?? 'federated principal'}`;
+  const timeoutMs = options.mintTimeoutMs ?? MINT_TIMEOUT_MS;
+  const mint = async () => {
+    const signal = AbortSignal.timeout(timeoutMs);
+    return withDeadline(mintGcpAccessToken(library, config, { env: ctx.env, baseDir: ctx.baseDir, signal }), signal);
+  };
+  return {
+    token: async () => (await cache.get(key, mint)).reveal(),
+    invalidate: () => cache.invalidate(key),
+    get mints() {
+      return cache.mints;
+    },
+  };
+}
+
+function withDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () =>
+      reject(
+        new BrokerError('TIMEOUT', 'minting an access token took too long', {
+          backend: 'gcp-sm',
+          operation: 'mint access token',
+          hint: 'Check that the STS (auth.tokenUrl) and the token source answer',
+          transient: true,
+        })
+      );
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function noDefaultCredentials(error: unknown): BrokerError {
+  if (isBrokerError(error)) {
+    return error;
+  }
+  return new BrokerError('NO_IDENTITY', 'Application Default Credentials gave no access token', {
+    backend: 'gcp-sm',
+    operation: 'mint access token',
+    hint: 'Set GOOGLE_APPLICATION_CREDENTIALS, run `gcloud auth application-default login`, or configure auth: { method: "workload-identity", … }',
+    // Only the error's class: a failed refresh carries its request, which may hold a key or a token.
+    ...(error === undefined
+      ? {}
+      : { cause: new Error(`${(error as Error)?.name ?? 'Error'} from google-auth-library`) }),
+  });
+}
