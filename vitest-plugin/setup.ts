@@ -2,8 +2,9 @@
  * The broker's setup file, placed before the user's so that its stream wrappers and hooks come first. Vitest
  * imports it again for every test file, in the worker.
  */
-import { afterAll, beforeEach } from 'vitest';
+import { afterAll, beforeEach, chai } from 'vitest';
 import { BrokerError } from '../src/errors.js';
+import { redactFileSnapshots } from './file-snapshot.js';
 import { scrubWorkerOutput } from './output-scrubbing.js';
 import { currentBroker, leaseId, skipForMissing, TaskLeases } from './worker.js';
 
@@ -12,6 +13,7 @@ const broker = currentBroker();
 if (broker !== undefined) {
   const flushOutput = scrubWorkerOutput(broker.scrubber);
   afterAll(() => flushOutput());
+  redactFileSnapshots(chai, () => broker.scrubber);
 
   // Docblock and `meta.credentials` declarations hold for exactly one test: acquired before its beforeEach hooks,
   // released after its afterEach hooks and fixtures (onTestFinished runs last, also on failure, timeout and skip).

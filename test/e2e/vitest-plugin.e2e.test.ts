@@ -221,6 +221,7 @@ describe('a full run: forks, isolate, egress off, colours on, default + JSON + J
     ['27 afterAll hook error', 'afterAll hook failed with [redacted:CANARY_DB]', (o) => o.stderr],
     ['28 module-load error', 'module failed to load with [redacted:CANARY_DB]', (o) => o.stderr],
     ['28 module-load error → JSON', 'module failed to load with [redacted:CANARY_DB]', (o) => o.json],
+    ['29 toMatchFileSnapshot', 'file snapshot [redacted:CANARY_DB]', (o) => o.fileSnapshot],
   ];
 
   interface Outputs {
@@ -231,6 +232,7 @@ describe('a full run: forks, isolate, egress off, colours on, default + JSON + J
     readonly junit: string;
     readonly snap: string;
     readonly source: string;
+    readonly fileSnapshot: string;
   }
 
   function outputs(): Outputs {
@@ -242,6 +244,7 @@ describe('a full run: forks, isolate, egress off, colours on, default + JSON + J
       junit,
       snap: readFileSync(join(project.dir, 'tests/__snapshots__/leaks.test.ts.snap'), 'utf8'),
       source: readFileSync(join(project.dir, 'tests/leaks.test.ts'), 'utf8'),
+      fileSnapshot: readFileSync(join(project.dir, 'tests/__snapshots__/leaks.file-snapshot.txt'), 'utf8'),
     };
   }
 
@@ -280,6 +283,7 @@ describe('a full run: forks, isolate, egress off, colours on, default + JSON + J
     );
     expect(found).toEqual([]);
     expect(Object.keys(places)).toContain('tests/__snapshots__/leaks.test.ts.snap');
+    expect(Object.keys(places)).toContain('tests/__snapshots__/leaks.file-snapshot.txt');
   });
 });
 
@@ -316,7 +320,7 @@ describe('a filtered run with egress on', () => {
       '4 credentials: 4 to resolve, 0 skipped · 🔒 3 local, 🏠 1 self-hosted, ☁️ 0 managed-cloud'
     );
     expect(stdout.indexOf(header)).toBeLessThan(stdout.indexOf('tests/'));
-    expect(stdout).toContain('Tests  2 passed | 34 skipped (36)');
+    expect(stdout).toContain('Tests  2 passed | 35 skipped (37)');
     expect(JSON.parse(readFileSync(join(project.outDir, 'stats.json'), 'utf8'))).toEqual({
       fetches: 1,
       resolved: ['CANARY_DB'],
