@@ -6,7 +6,7 @@ import { formatRef } from '../../ref/index.js';
 import type { GcpSmRef } from '../../ref/types.js';
 import { SecretValue } from '../../scrub/secret-value.js';
 import { type AccessTokens, type AccessTokensOptions, createAccessTokens } from './auth.js';
-import { createGcpSmClient, type GcpSdkLoader, type GcpSmClient, loadGcpSdk } from './client.js';
+import { type AccessedVersion, createGcpSmClient, type GcpSdkLoader, type GcpSmClient, loadGcpSdk } from './client.js';
 import { crc32c } from './crc32c.js';
 import { accessError, isUnauthenticated } from './errors.js';
 import type { GcpSmSettings } from './settings.js';
@@ -64,8 +64,9 @@ export function createGcpSmBackend(settings: GcpSmSettings = {}, deps: GcpSmBack
       for (let attempt = 1; ; attempt += 1) {
         // Minting first surfaces its errors as ours; the call's metadata generator then finds the token cached.
         await abortable(tokens.token(), ctx.signal, display);
+        let accessed: AccessedVersion;
         try {
-          return toDocument(await client.access(name, ctx.signal), ref, display);
+          accessed = await client.access(name, ctx.signal);
         } catch (error) {
           if (attempt === 1 && isUnauthenticated(error) && !ctx.signal.aborted) {
             tokens.invalidate();
@@ -73,6 +74,7 @@ export function createGcpSmBackend(settings: GcpSmSettings = {}, deps: GcpSmBack
           }
           throw accessError(error, display, endpoint, ctx.signal);
         }
+        return toDocument(accessed, ref, display);
       }
     },
     async close() {
@@ -106,11 +108,7 @@ async function readCa(caFile: string, baseDir: string): Promise<Buffer> {
   }
 }
 
-function toDocument(
-  accessed: { name: string; data: Uint8Array; crc32c: string | undefined },
-  ref: GcpSmRef,
-  display: string
-): SecretDocument {
+function toDocument(accessed: AccessedVersion, ref: GcpSmRef, display: string): SecretDocument {
   const meta = { backend: 'gcp-sm', operation: 'access', ref: display } as const;
   if (accessed.crc32c !== undefined && accessed.crc32c !== String(crc32c(accessed.data))) {
     throw new BrokerError('INTEGRITY', 'the payload does not match the CRC-32C checksum sent with it', {

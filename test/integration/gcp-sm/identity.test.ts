@@ -1,0 +1,250 @@
+import { inspect } from 'node:util';
+import { status } from '@grpc/grpc-js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createGcpSmBackend } from '../../../src/backends/gcp-sm/index.js';
+import { type BrokerError, isBrokerError } from '../../../src/errors.js';
+import { mintGcpAccessToken } from '../../../src/identity/gcp-wif.js';
+import {
+  AUDIENCE,
+  CANARY,
+  context,
+  type GcpFakes,
+  gcpRef,
+  OIDC_TOKEN,
+  SERVICE_ACCOUNT,
+  startGcpFakes,
+  wifSettings,
+} from './harness.js';
+
+let fakes: GcpFakes;
+beforeAll(async () => {
+  fakes = await startGcpFakes();
+});
+afterAll(() => fakes.close());
+afterEach(() => {
+  fakes.sm.requests.length = 0;
+  fakes.auth.requests.length = 0;
+  fakes.auth.latencyMs = 0;
+});
+
+const errors: BrokerError[] = [];
+async function failure(promise: Promise<unknown>): Promise<BrokerError> {
+  const error = await promise.then(
+    () => {
+      throw new Error('expected the fetch to fail');
+    },
+    (e: unknown) => e
+  );
+  if (!isBrokerError(error)) {
+    throw error;
+  }
+  errors.push(error);
+  return error;
+}
+
+const db = gcpRef('gcp-sm://my-proj/db?version=1');
+const kinds = () => fakes.auth.requests.map((r) => `${r.kind} ${r.status}`);
+
+describe(mintGcpAccessToken.name, () => {
+  it('exchanges the OIDC token once (RFC 8693 form) and reuses the access token for every fetch', async () => {
+    const backend = createGcpSmBackend(wifSettings(fakes));
+    const docs = await Promise.all(
+      ['db?version=1', 'db?version=2', 'db'].map((s) =>
+        backend.fetch(gcpRef(`gcp-sm://my-proj/${s}`), context(fakes.dir))
+      )
+    );
+    await backend.fetch(db, context(fakes.dir));
+    expect(docs.map((d) => d.version)).toEqual(['1', '2', '2']);
+    expect(kinds()).toEqual(['sts 200']);
+    expect(backend.mints).toBe(1);
+    const [exchange] = fakes.auth.requests;
+    expect(exchange?.body).toEqual({
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      audience: AUDIENCE,
+      scope: 'https://www.googleapis.com/auth/cloud-platform',
+      requested_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      subject_token: OIDC_TOKEN,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+    });
+    expect(new Set(fakes.sm.requests.map((r) => fakes.auth.issued.get(r.token ?? '')?.kind))).toEqual(
+      new Set(['federated'])
+    );
+    await backend.close?.();
+  });
+
+  it('mints again once the token is inside the refresh window', async () => {
+    let now = Date.now();
+    const backend = createGcpSmBackend(wifSettings(fakes), { now: () => now });
+    await backend.fetch(db, context(fakes.dir));
+    now += 56 * 60_000; // of a 60-minute token, 4 minutes left: inside the 5-minute refresh window
+    await backend.fetch(db, context(fakes.dir));
+    expect(kinds()).toEqual(['sts 200', 'sts 200']);
+    const [first, second] = fakes.sm.requests.map((r) => r.token);
+    expect(first).not.toBe(second);
+    await backend.close?.();
+  });
+
+  it('impersonates the service account with the federated token and uses its token', async () => {
+    const backend = createGcpSmBackend(
+      wifSettings(fakes, {
+        serviceAccount: SERVICE_ACCOUNT,
+        impersonationUrl: fakes.auth.impersonationUrl(SERVICE_ACCOUNT),
+      })
+    );
+    await backend.fetch(db, context(fakes.dir));
+    await backend.fetch(db, context(fakes.dir));
+    expect(kinds()).toEqual(['sts 200', 'impersonate 200']);
+    const [exchange, impersonate] = fakes.auth.requests;
+    expect(impersonate?.headers.authorization).toBe(
+      `Bearer ${exchange?.status === 200 ? firstIssued('federated') : ''}`
+    );
+    expect(impersonate?.body).toEqual({ scope: ['https://www.googleapis.com/auth/cloud-platform'], lifetime: '3600s' });
+    expect(fakes.sm.requests.map((r) => fakes.auth.issued.get(r.token ?? ''))).toEqual([
+      expect.objectContaining({ kind: 'service-account', serviceAccount: SERVICE_ACCOUNT }),
+      expect.objectContaining({ kind: 'service-account', serviceAccount: SERVICE_ACCOUNT }),
+    ]);
+    await backend.close?.();
+  });
+
+  it('mints once more when Secret Manager answers UNAUTHENTICATED, then succeeds', async () => {
+    const backend = createGcpSmBackend(wifSettings(fakes));
+    await backend.fetch(db, context(fakes.dir));
+    fakes.auth.expireAll();
+    const doc = await backend.fetch(db, context(fakes.dir));
+    expect(doc.text.reveal()).toBe(`${CANARY}_v1`);
+    expect(fakes.sm.requests.map((r) => r.status)).toEqual([0, status.UNAUTHENTICATED, 0]);
+    expect(kinds()).toEqual(['sts 200', 'sts 200']);
+    await backend.close?.();
+  });
+
+  it('gives up with DENIED when the fresh token is refused too', async () => {
+    const backend = createGcpSmBackend(wifSettings(fakes));
+    fakes.sm.fail({
+      code: status.UNAUTHENTICATED,
+      details: 'Request had invalid authentication credentials.',
+      times: 2,
+    });
+    const error = await failure(backend.fetch(db, context(fakes.dir)));
+    expect([error.code, error.message]).toEqual([
+      'DENIED',
+      'gcp-sm: access "gcp-sm:my-proj/db?version=1": Secret Manager refused the access token, also after minting a new one. Check that auth mints a token for this project (audience, service account)',
+    ]);
+    expect(fakes.sm.requests).toHaveLength(2);
+    expect(kinds()).toEqual(['sts 200', 'sts 200']);
+    await backend.close?.();
+  });
+
+  it.each([
+    [
+      'the token source is empty',
+      {},
+      { GCP_OIDC: undefined },
+      'NO_IDENTITY',
+      "gcp-sm: read OIDC token: env var GCP_OIDC is not set. Export the CI's OIDC token as GCP_OIDC",
+      [],
+    ],
+    [
+      'the STS refuses the OIDC token',
+      {},
+      { GCP_OIDC: `${CANARY}_wrong_oidc` },
+      'MINT_FAILED',
+      "gcp-sm: mint access token: the STS token exchange was refused (HTTP 400). Check that auth.audience names your workload identity provider and that the provider's attribute condition admits this OIDC token",
+      ['sts 400'],
+    ],
+    [
+      'the audience is not the provider',
+      { audience: AUDIENCE.replace('ci-prov', 'other-prov') },
+      undefined,
+      'MINT_FAILED',
+      "gcp-sm: mint access token: the STS token exchange was refused (HTTP 400). Check that auth.audience names your workload identity provider and that the provider's attribute condition admits this OIDC token",
+      ['sts 400'],
+    ],
+    [
+      'impersonation is refused',
+      {
+        serviceAccount: 'other@my-proj.iam.gserviceaccount.com',
+        impersonationUrl: 'IMPERSONATE:other@my-proj.iam.gserviceaccount.com',
+      },
+      undefined,
+      'MINT_FAILED',
+      'gcp-sm: mint access token: impersonating other@my-proj.iam.gserviceaccount.com was refused (HTTP 403). Grant the federated principal roles/iam.workloadIdentityUser on other@my-proj.iam.gserviceaccount.com, and check auth.serviceAccount',
+      ['sts 200', 'impersonate 403'],
+    ],
+  ])('fails to mint when %s', async (_what, auth, env, code, message, seen) => {
+    const settings = wifSettings(fakes, auth);
+    const url = settings.auth.impersonationUrl;
+    if (typeof url === 'string' && url.startsWith('IMPERSONATE:')) {
+      settings.auth.impersonationUrl = fakes.auth.impersonationUrl(url.slice('IMPERSONATE:'.length));
+    }
+    const backend = createGcpSmBackend(settings);
+    const error = await failure(
+      backend.fetch(db, context(fakes.dir, env === undefined ? undefined : (env as Record<string, string>)))
+    );
+    expect([error.code, error.transient, error.message]).toEqual([code, false, message]);
+    expect(kinds()).toEqual(seen);
+    expect(fakes.sm.requests).toEqual([]);
+    await backend.close?.();
+  });
+
+  it('reports an STS that keeps failing as a transient MINT_FAILED', async () => {
+    for (let i = 0; i < 4; i++) {
+      fakes.auth.fail({ kind: 'sts', status: 503 });
+    }
+    const backend = createGcpSmBackend(wifSettings(fakes));
+    const error = await failure(backend.fetch(db, context(fakes.dir)));
+    expect([error.code, error.transient, error.message]).toEqual([
+      'MINT_FAILED',
+      true,
+      `gcp-sm: mint access token: the STS at ${new URL(fakes.auth.url).host} answered HTTP 503. A retry may succeed`,
+    ]);
+    // google-auth-library retries the exchange itself, three times.
+    expect(kinds()).toEqual(['sts 503', 'sts 503', 'sts 503', 'sts 503']);
+    await backend.close?.();
+  });
+
+  it('reports an STS it cannot reach as UNAVAILABLE', async () => {
+    const backend = createGcpSmBackend(wifSettings(fakes, { tokenUrl: 'http://127.0.0.1:9/v1/token' }));
+    const error = await failure(backend.fetch(db, context(fakes.dir)));
+    expect([error.code, error.transient, error.message]).toEqual([
+      'UNAVAILABLE',
+      true,
+      'gcp-sm: mint access token: cannot reach the STS at 127.0.0.1:9. Check the network path to it, or auth.tokenUrl / auth.impersonationUrl',
+    ]);
+  });
+
+  it('bounds a hung mint, and an aborted fetch does not wait for it', async () => {
+    fakes.auth.latencyMs = 2_000;
+    const backend = createGcpSmBackend(wifSettings(fakes), { mintTimeoutMs: 200 });
+    const timedOut = await failure(backend.fetch(db, context(fakes.dir)));
+    expect([timedOut.code, timedOut.transient, timedOut.message]).toEqual([
+      'TIMEOUT',
+      true,
+      'gcp-sm: mint access token: minting an access token took too long. Check that the STS (auth.tokenUrl) and the token source answer',
+    ]);
+    const controller = new AbortController();
+    const aborted = failure(backend.fetch(db, context(fakes.dir, undefined, controller.signal)));
+    controller.abort();
+    expect((await aborted).message).toBe(
+      'gcp-sm: access "gcp-sm:my-proj/db?version=1": the fetch was cancelled before an access token was minted. Raise resolve.timeoutMs, or check that the STS and the token source answer'
+    );
+    expect(fakes.sm.requests).toEqual([]);
+    await backend.close?.();
+  });
+
+  it('puts no token or value in any error, its cause or its inspection', () => {
+    expect(errors.length).toBeGreaterThan(5);
+    const tokens = [...fakes.auth.issued.keys()];
+    for (const error of errors) {
+      for (const text of [error.message, JSON.stringify(error), inspect(error, { depth: 10 })]) {
+        for (const secret of [CANARY, OIDC_TOKEN, ...tokens]) {
+          expect(text).not.toContain(secret);
+        }
+      }
+    }
+  });
+});
+
+function firstIssued(kind: 'federated' | 'service-account'): string {
+  const found = [...fakes.auth.issued.entries()].filter(([, v]) => v.kind === kind);
+  return found[found.length - 1]?.[0] ?? '';
+}
