@@ -1,0 +1,187 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type NodeVault from 'node-vault';
+import { BrokerError } from '../../errors.js';
+import type { SecretValue } from '../../scrub/secret-value.js';
+
+/**
+ * The only file that touches `node-vault`, imported at the first fetch (G10). Everything above it sees
+ * {@link VaultClient} and {@link VaultCallError}, never the SDK's own types or messages.
+ */
+
+/** @internal Vault's response envelope (`logical.HTTPResponse`), the fields the broker reads. */
+export interface VaultEnvelope {
+  readonly lease_id?: string;
+  readonly lease_duration?: number;
+  readonly renewable?: boolean;
+  readonly data?: unknown;
+  readonly auth?: {
+    readonly client_token?: string;
+    readonly lease_duration?: number;
+    readonly renewable?: boolean;
+  } | null;
+}
+
+/** @internal Why a call failed, with nothing of the server's text but its error list (kept for classification). */
+export type VaultFailure =
+  | { readonly kind: 'status'; readonly status: number; readonly errors: readonly string[]; readonly body: unknown }
+  | { readonly kind: 'network'; readonly code: string }
+  | { readonly kind: 'aborted' };
+
+/** @internal A failed call. Its message is ours; the SDK's error is the `cause`. */
+export class VaultCallError extends Error {
+  override readonly name = 'VaultCallError';
+  readonly failure: VaultFailure;
+
+  constructor(failure: VaultFailure, cause: unknown) {
+    super(failure.kind === 'status' ? `HTTP ${failure.status}` : failure.kind, { cause });
+    this.failure = failure;
+  }
+}
+
+/** @internal The Vault operations the backend uses. Tokens go in as `SecretValue`s and are revealed only here. */
+export interface VaultClient {
+  read(path: string, token: SecretValue, signal: AbortSignal): Promise<VaultEnvelope>;
+  login(method: 'jwt' | 'approle', mount: string, body: LoginBody, signal: AbortSignal): Promise<VaultEnvelope>;
+  revokeLease(leaseId: string, token: SecretValue, signal: AbortSignal): Promise<void>;
+  revokeSelf(token: SecretValue, signal: AbortSignal): Promise<void>;
+}
+
+/** @internal */
+export type LoginBody =
+  | { readonly role: string; readonly jwt: SecretValue }
+  | { readonly role_id: SecretValue; readonly secret_id: SecretValue };
+
+/** @internal */
+export interface VaultClientOptions {
+  /** Server address without a trailing slash. */
+  readonly address: string;
+  readonly namespace?: string;
+  /** PEM of the CA to trust instead of the system's. */
+  readonly ca?: string;
+}
+
+/** @internal Loads the SDK; replaced in tests to simulate a missing package. */
+export type SdkImporter = () => Promise<unknown>;
+
+const importNodeVault: SdkImporter = () => import('node-vault');
+
+/** @internal Builds a client on `node-vault`. Throws MISSING_DEPENDENCY when the package is not installed. */
+export async function createVaultClient(
+  options: VaultClientOptions,
+  importSdk: SdkImporter = importNodeVault
+): Promise<VaultClient> {
+  const factory = await loadFactory(importSdk);
+  const sdk = factory({
+    endpoint: options.address,
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+    // node-vault's `debug` prints request bodies (JWTs, secret ids) when DEBUG=node-vault is set.
+    debug: () => undefined,
+  });
+  // The SDK falls back to process.env (VAULT_TOKEN, VAULT_NAMESPACE, VAULT_PREFIX); the broker's env is its own.
+  (sdk as { token: string | undefined }).token = undefined;
+  (sdk as unknown as { pathPrefix: string }).pathPrefix = '';
+  if (options.namespace === undefined) {
+    (sdk as unknown as { namespace: string | undefined }).namespace = undefined;
+  }
+  const https = options.address.startsWith('https:');
+
+  // One agent per call, destroyed when the caller's signal aborts: node-vault forwards no AbortSignal to axios,
+  // but it does forward the agent, and destroying it ends the request at once.
+  const call = async <T>(signal: AbortSignal, run: (agents: AgentOptions) => Promise<T>): Promise<T> => {
+    if (signal.aborted) {
+      throw new VaultCallError({ kind: 'aborted' }, signal.reason);
+    }
+    const agents: AgentOptions = https
+      ? { httpsAgent: new HttpsAgent({ keepAlive: false, ...(options.ca === undefined ? {} : { ca: options.ca }) }) }
+      : { httpAgent: new HttpAgent({ keepAlive: false }) };
+    const agent = 'httpsAgent' in agents ? agents.httpsAgent : agents.httpAgent;
+    const abort = () => agent.destroy();
+    signal.addEventListener('abort', abort, { once: true });
+    try {
+      return await run(agents);
+    } catch (error) {
+      throw toCallError(error, signal);
+    } finally {
+      signal.removeEventListener('abort', abort);
+      agent.destroy();
+    }
+  };
+  const withToken = (token: SecretValue, agents: AgentOptions) => ({
+    ...agents,
+    headers: { 'X-Vault-Token': token.reveal() },
+  });
+
+  return {
+    read: (path, token, signal) => call(signal, (agents) => sdk.read(path, withToken(token, agents))),
+    login: async (method, mount, body, signal) => {
+      const args =
+        'jwt' in body
+          ? { role: body.role, jwt: body.jwt.reveal() }
+          : { role_id: body.role_id.reveal(), secret_id: body.secret_id.reveal() };
+      const envelope = await call(signal, (agents) => {
+        const login = method === 'jwt' ? sdk.jwtLogin : sdk.approleLogin;
+        // `mount_point` always: node-vault renders an empty mount as `auth//login` for some methods (§1.6).
+        return login({ ...args, mount_point: mount, requestOptions: agents });
+      });
+      // The SDK keeps the last login's token for later calls; the broker passes a token on each call instead.
+      (sdk as { token: string | undefined }).token = undefined;
+      return envelope as VaultEnvelope;
+    },
+    revokeLease: async (leaseId, token, signal) => {
+      await call(signal, (agents) => sdk.revoke({ lease_id: leaseId, requestOptions: withToken(token, agents) }));
+    },
+    revokeSelf: async (token, signal) => {
+      // `tokenRevokeSelf(args)` would post its args (our request options) as the body; `write` posts `{}`.
+      await call(signal, (agents) => sdk.write('auth/token/revoke-self', {}, withToken(token, agents)));
+    },
+  };
+}
+
+type AgentOptions = { readonly httpAgent: HttpAgent } | { readonly httpsAgent: HttpsAgent };
+
+async function loadFactory(importSdk: SdkImporter): Promise<typeof NodeVault> {
+  let mod: unknown;
+  try {
+    mod = await importSdk();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+    throw new BrokerError(
+      missing ? 'MISSING_DEPENDENCY' : 'INTERNAL',
+      missing ? 'node-vault is not installed' : 'node-vault failed to load',
+      {
+        backend: 'vault',
+        operation: 'load client',
+        hint: missing ? 'npm install -D node-vault to use vault: references' : 'Reinstall node-vault',
+        cause: error,
+      }
+    );
+  }
+  const factory = (mod as { default?: unknown }).default ?? mod;
+  if (typeof factory !== 'function') {
+    throw new BrokerError('INTERNAL', 'node-vault exports no client factory', {
+      backend: 'vault',
+      operation: 'load client',
+      hint: 'Install node-vault 0.12 or later',
+    });
+  }
+  return factory as typeof NodeVault;
+}
+
+function toCallError(error: unknown, signal: AbortSignal): VaultCallError {
+  if (signal.aborted) {
+    return new VaultCallError({ kind: 'aborted' }, error);
+  }
+  const response = (error as { response?: { statusCode?: unknown; body?: unknown } }).response;
+  if (response !== undefined && typeof response.statusCode === 'number') {
+    const errors = (response.body as { errors?: unknown } | undefined)?.errors;
+    const list = Array.isArray(errors) ? errors.filter((e): e is string => typeof e === 'string') : [];
+    return new VaultCallError(
+      { kind: 'status', status: response.statusCode, errors: list, body: response.body },
+      error
+    );
+  }
+  const code = (error as { code?: unknown }).code;
+  return new VaultCallError({ kind: 'network', code: typeof code === 'string' ? code : 'ERROR' }, error);
+}

@@ -1,0 +1,230 @@
+import { readFile } from 'node:fs/promises';
+import type { Backend, FetchContext, Logger, SecretDocument } from '../../backend/types.js';
+import { ENV_VAULT_ADDR } from '../../egress/endpoint.js';
+import { BrokerError, isBrokerError } from '../../errors.js';
+import { MintCache } from '../../identity/mint-cache.js';
+import { loginToVault, type VaultLogin, vaultLoginKey } from '../../identity/vault-login.js';
+import { readVaultToken } from '../../identity/vault-token.js';
+import { formatRef } from '../../ref/index.js';
+import type { VaultRef } from '../../ref/types.js';
+import type { SecretValue } from '../../scrub/secret-value.js';
+import { refPath } from '../secret-file.js';
+import { createVaultClient, type SdkImporter, type VaultClient } from './client.js';
+import { readDocument } from './document.js';
+import { failureOf, vaultError } from './errors.js';
+import { type Mount, MountTable } from './mounts.js';
+import type { VaultSettings } from './settings.js';
+
+/** @public Env var naming the Vault namespace when `backends.vault.namespace` is not set (as the CLI). */
+export const ENV_VAULT_NAMESPACE = 'VAULT_NAMESPACE';
+
+const DEFAULT_ADDRESS = 'https://127.0.0.1:8200';
+// close() must not hold a finished run open when Vault has gone away.
+const CLOSE_TIMEOUT_MS = 5_000;
+
+/** @internal Seams for tests. */
+export interface VaultBackendInternals {
+  /** Loads `node-vault`; replaced to simulate a missing package. */
+  readonly importSdk?: SdkImporter;
+  /** The clock of the login cache and of lease expiry. @default Date.now */
+  readonly now?: () => number;
+}
+
+interface Connection {
+  readonly client: VaultClient;
+  readonly address: string;
+}
+
+interface Credential {
+  readonly token: SecretValue;
+  /** Set when the broker minted the token (and may mint another). */
+  readonly login?: VaultLogin;
+}
+
+interface Lease {
+  readonly token: SecretValue;
+  readonly ref: string;
+}
+
+/**
+ * @public `vault:mount/path[#key][?version=N]`: KV v1 and v2 secrets (the mount's version asked of the server unless
+ * `kvVersion` says) and dynamic secrets (any other mount, e.g. `database/creds/<role>`). The document is the secret's
+ * JSON object; dynamic secrets carry their lease's expiry, and their leases are revoked in `close()`, as are the
+ * tokens the broker minted by logging in (JWT, AppRole). A 403 on a minted token drops it and logs in once more.
+ */
+export function createVaultBackend(
+  settings: VaultSettings = {},
+  internals: VaultBackendInternals = {}
+): Backend<'vault'> {
+  const now = internals.now ?? Date.now;
+  const auth = settings.auth ?? { method: 'token' };
+  const mounts = new MountTable(settings.kvVersion ?? 'auto');
+  const logins = new MintCache<VaultLogin>({ now });
+  const minted: VaultLogin[] = [];
+  const leases = new Map<string, Lease>();
+  let connection: Promise<Connection> | undefined;
+  let log: Logger | undefined;
+  let closed: Promise<void> | undefined;
+
+  const connect = (ctx: FetchContext, ref: string): Promise<Connection> => {
+    if (connection === undefined) {
+      connection = open(settings, ctx, ref, internals.importSdk);
+      connection.catch(() => {
+        connection = undefined;
+      });
+    }
+    return connection;
+  };
+
+  const credential = async (conn: Connection, ref: string, ctx: FetchContext): Promise<Credential> => {
+    if (auth.method === 'token') {
+      return { token: await readVaultToken({ env: auth.env, ref, ctx }) };
+    }
+    const login = await logins.get(vaultLoginKey(auth), async () => {
+      const result = await loginToVault(auth, { client: conn.client, ref, address: conn.address, ctx, now });
+      minted.push(result.value);
+      const ttl = result.expiresAt === undefined ? 'no expiry' : `expires ${result.expiresAt.toISOString()}`;
+      ctx.log.debug(`vault: logged in with ${auth.method} at auth/${auth.mount ?? auth.method} (${ttl})`);
+      return result;
+    });
+    return { token: login.token, login };
+  };
+
+  const read = async (
+    conn: Connection,
+    ref: VaultRef,
+    cred: Credential,
+    ctx: FetchContext
+  ): Promise<SecretDocument> => {
+    const display = formatRef(ref);
+    const mount = await mounts.mountOf(ref, async (path) => {
+      try {
+        return await conn.client.read(`sys/internal/ui/mounts/${path}`, cred.token, ctx.signal);
+      } catch (error) {
+        const failure = failureOf(error);
+        if (failure?.kind === 'status' && failure.status === 404) {
+          return undefined;
+        }
+        throw vaultError(error, {
+          operation: 'detect the mount of',
+          ref: display,
+          address: conn.address,
+          deniedHint: `Check that ${ref.mount}/ is a mount and that the token's policies grant access to ${path}, or set backends.vault.kvVersion`,
+        });
+      }
+    });
+    checkVersion(ref, mount, display);
+    const { document, lease } = await readDocument(conn, ref, mount, cred.token, ctx.signal, now);
+    if (lease !== undefined) {
+      leases.set(lease, { token: cred.token, ref: display });
+    }
+    return document;
+  };
+
+  return {
+    scheme: 'vault',
+    async fetch(ref, ctx) {
+      log = ctx.log;
+      const display = formatRef(ref);
+      const conn = await connect(ctx, display);
+      const cred = await credential(conn, display, ctx);
+      try {
+        return await read(conn, ref, cred, ctx);
+      } catch (error) {
+        if (cred.login === undefined || !isBrokerError(error) || error.code !== 'DENIED' || auth.method === 'token') {
+          throw error;
+        }
+        // The minted token was refused (revoked, expired early): drop it once, log in once more, retry once.
+        ctx.log.debug(`vault: the token was refused reading "${display}"; logging in again`);
+        if (logins.values().includes(cred.login)) {
+          logins.invalidate(vaultLoginKey(auth));
+        }
+        return await read(conn, ref, await credential(conn, display, ctx), ctx);
+      }
+    },
+    close() {
+      closed ??= revokeAll();
+      return closed;
+    },
+  };
+
+  async function revokeAll(): Promise<void> {
+    const conn = await connection?.catch(() => undefined);
+    if (conn === undefined) {
+      return;
+    }
+    const signal = AbortSignal.timeout(CLOSE_TIMEOUT_MS);
+    const warn = (error: unknown, operation: string, ref: string) =>
+      log?.warn(vaultError(error, { operation, ref, address: conn.address }).message);
+    // Leases first: revoking a token revokes its leases, after which revoking them one by one would be refused.
+    const owned = [...leases];
+    leases.clear();
+    await Promise.all(
+      owned.map(([id, lease]) =>
+        conn.client
+          .revokeLease(id, lease.token, signal)
+          .catch((e: unknown) => warn(e, 'revoke the lease of', lease.ref))
+      )
+    );
+    const live = minted.splice(0).filter((l) => l.expiresAt === undefined || l.expiresAt.getTime() > now());
+    await Promise.all(
+      live.map((l) =>
+        conn.client
+          .revokeSelf(l.token, signal)
+          .catch((e: unknown) =>
+            warn(e, 'revoke the token minted by', `auth/${'mount' in auth ? (auth.mount ?? auth.method) : auth.method}`)
+          )
+      )
+    );
+  }
+}
+
+async function open(
+  settings: VaultSettings,
+  ctx: FetchContext,
+  ref: string,
+  importSdk: SdkImporter | undefined
+): Promise<Connection> {
+  const address = (settings.address ?? ctx.env[ENV_VAULT_ADDR] ?? DEFAULT_ADDRESS).replace(/\/+$/, '');
+  const namespace = settings.namespace ?? (ctx.env[ENV_VAULT_NAMESPACE] || undefined);
+  let ca: string | undefined;
+  if (settings.caFile !== undefined) {
+    const path = refPath(settings.caFile, ctx.baseDir);
+    try {
+      ca = await readFile(path, { encoding: 'utf8', signal: ctx.signal });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      throw new BrokerError('CONFIG_INVALID', `cannot read the CA file ${path} (${code})`, {
+        backend: 'vault',
+        operation: 'connect for',
+        ref,
+        hint: 'backends.vault.caFile is a PEM file, relative to the config directory',
+        cause: error,
+      });
+    }
+  }
+  const client = await createVaultClient(
+    { address, ...(namespace === undefined ? {} : { namespace }), ...(ca === undefined ? {} : { ca }) },
+    importSdk
+  );
+  return { client, address };
+}
+
+function checkVersion(ref: VaultRef, mount: Mount, display: string): void {
+  if (ref.version === undefined || mount.kind === 'kv2') {
+    return;
+  }
+  const reason =
+    mount.kind === 'kv1'
+      ? `${mount.path} is a KV v1 mount, which keeps no versions`
+      : `${mount.path} is not a KV mount, so it has no versions`;
+  throw new BrokerError('UNSUPPORTED', reason, {
+    backend: 'vault',
+    operation: 'read',
+    ref: display,
+    hint:
+      mount.detected || mount.kind === 'other'
+        ? 'Drop "?version"'
+        : 'Drop "?version", or set backends.vault.kvVersion to 2 (or "auto") if the mount is KV v2',
+  });
+}
