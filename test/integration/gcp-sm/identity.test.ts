@@ -42,6 +42,7 @@ async function failure(promise: Promise<unknown>): Promise<BrokerError> {
   return error;
 }
 
+const OTHER_ACCOUNT = 'other@my-proj.iam.gserviceaccount.com';
 const db = gcpRef('gcp-sm://my-proj/db?version=1');
 const kinds = () => fakes.auth.requests.map((r) => `${r.kind} ${r.status}`);
 
@@ -162,8 +163,8 @@ describe(mintGcpAccessToken.name, () => {
     [
       'impersonation is refused',
       {
-        serviceAccount: 'other@my-proj.iam.gserviceaccount.com',
-        impersonationUrl: 'IMPERSONATE:other@my-proj.iam.gserviceaccount.com',
+        serviceAccount: OTHER_ACCOUNT,
+        impersonationUrl: OTHER_ACCOUNT,
       },
       undefined,
       'MINT_FAILED',
@@ -171,11 +172,14 @@ describe(mintGcpAccessToken.name, () => {
       ['sts 200', 'impersonate 403'],
     ],
   ])('fails to mint when %s', async (_what, auth, env, code, message, seen) => {
-    const settings = wifSettings(fakes, auth);
-    const url = settings.auth.impersonationUrl;
-    if (typeof url === 'string' && url.startsWith('IMPERSONATE:')) {
-      settings.auth.impersonationUrl = fakes.auth.impersonationUrl(url.slice('IMPERSONATE:'.length));
-    }
+    // The fake's URL is known only once it runs: the table names the account.
+    const { impersonationUrl, ...rest } = auth as Record<string, unknown>;
+    const settings = wifSettings(fakes, {
+      ...rest,
+      ...(typeof impersonationUrl === 'string'
+        ? { impersonationUrl: fakes.auth.impersonationUrl(impersonationUrl) }
+        : {}),
+    });
     const backend = createGcpSmBackend(settings);
     const error = await failure(
       backend.fetch(db, context(fakes.dir, env === undefined ? undefined : (env as Record<string, string>)))
