@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeVault, startFakeVault } from '../../../fixtures/servers/vault/index.js';
+import { connectWorker } from '../../../src/runtime/index.js';
+import { type BrokerSession, startSession } from '../../../src/session/index.js';
+import './harness.js';
+
+const TOKEN = 'hvs.TEST_ONLY_session';
+const CANARY = 'CANARY_VAULT_SESSION_5e1f';
+
+let vault: FakeVault;
+let session: BrokerSession | undefined;
+const dirs: string[] = [];
+beforeAll(async () => {
+  vault = await startFakeVault({
+    tokens: { [TOKEN]: {} },
+    mounts: {
+      secret: { type: 'kv', version: 2, secrets: { db: [{ data: { url: CANARY } }] } },
+      database: {
+        type: 'database',
+        roles: { ci: { issue: (n) => ({ username: `v-ci-${n}`, password: `${CANARY}_db_${n}` }) } },
+      },
+    },
+  });
+});
+afterEach(async () => {
+  await session?.close();
+  session = undefined;
+});
+afterAll(async () => {
+  await vault.close();
+  for (const dir of dirs) {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function project(): { dir: string; env: Record<string, string | undefined> } {
+  const dir = mkdtempSync(join(tmpdir(), 'cb-vault-session-'));
+  const scratch = mkdtempSync(join(tmpdir(), 'cb-vault-scratch-'));
+  dirs.push(dir, scratch);
+  writeFileSync(
+    join(dir, 'credential-broker.config.json'),
+    JSON.stringify({
+      backends: { vault: { address: vault.url, auth: { method: 'token', env: 'CI_VAULT_TOKEN' } } },
+      credentials: { DATABASE_URL: 'vault:secret/db#url', DB_PASSWORD: 'vault:database/creds/ci#password' },
+    })
+  );
+  writeFileSync(join(dir, 'db.test.ts'), '/** @credentials DATABASE_URL, DB_PASSWORD */\nexport {};\n');
+  return { dir, env: { ...process.env, CI_VAULT_TOKEN: TOKEN, XDG_RUNTIME_DIR: scratch } };
+}
+
+describe(startSession.name, () => {
+  it('delivers Vault secrets to a worker with egress on, and revokes the lease when the run ends', async () => {
+    const { dir, env } = project();
+    session = await startSession({ cwd: dir, env, egress: true });
+    const target: Record<string, string | undefined> = {};
+    const lease = await connectWorker(session.handle).acquire({
+      file: join(dir, 'db.test.ts'),
+      taskId: 't',
+      names: ['DATABASE_URL', 'DB_PASSWORD'],
+      env: target,
+    });
+    expect(target).toEqual({ DATABASE_URL: CANARY, DB_PASSWORD: `${CANARY}_db_1` });
+    expect(session.scrubber.scrub(`url=${CANARY}`)).toBe('url=[redacted:DATABASE_URL]');
+    lease.release();
+    expect(vault.leases.map((l) => l.revoked)).toEqual([false]);
+    await session.close();
+    expect(vault.leases.map((l) => l.revoked)).toEqual([true]);
+  });
+
+  it('skips them with the reason when egress is off, and sends Vault nothing', async () => {
+    const { dir, env } = project();
+    const before = vault.requests.length;
+    session = await startSession({ cwd: dir, env, egress: false });
+    const lease = await connectWorker(session.handle).acquire({
+      file: join(dir, 'db.test.ts'),
+      taskId: 't',
+      names: ['DATABASE_URL'],
+      env: null,
+    });
+    expect(lease.values).toEqual({});
+    expect(lease.skipped).toEqual([
+      {
+        name: 'DATABASE_URL',
+        reason: `credential-broker: DATABASE_URL needs vault:secret/db#url (${vault.url}, local) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 to resolve it`,
+      },
+    ]);
+    await session.close();
+    expect(vault.requests.length).toBe(before);
+  });
+});
