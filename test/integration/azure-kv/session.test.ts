@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connectWorker } from '../../../src/runtime/index.js';
+import { type BrokerSession, startSession } from '../../../src/session/index.js';
+import { type Azure, CANARIES, CANARY, CANARY_JSON, settingsFor, startAzure } from './harness.js';
+
+let azure: Azure;
+let session: BrokerSession | undefined;
+let dir: string;
+let scratch: string;
+beforeAll(async () => {
+  azure = await startAzure();
+});
+afterAll(() => azure.close());
+afterEach(async () => {
+  await session?.close();
+  session = undefined;
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(scratch, { recursive: true, force: true });
+  azure.kv.requests.length = 0;
+  azure.entra.requests.length = 0;
+});
+
+function project(): { file: string; env: Record<string, string | undefined> } {
+  dir = mkdtempSync(join(tmpdir(), 'cb-azure-session-'));
+  scratch = mkdtempSync(join(tmpdir(), 'cb-azure-scratch-'));
+  writeFileSync(
+    join(dir, 'credential-broker.config.json'),
+    JSON.stringify({
+      backends: { 'azure-kv': settingsFor(azure) },
+      credentials: {
+        DB_PASSWORD: 'azure-kv://corp-kv/db-password',
+        APP_DB: 'azure-kv://corp-kv/app-config#/db/password',
+      },
+    })
+  );
+  const file = join(dir, 'db.test.ts');
+  writeFileSync(file, '/** @credentials DB_PASSWORD, APP_DB */\nexport {};\n');
+  const env: Record<string, string | undefined> = { ...process.env, XDG_RUNTIME_DIR: scratch };
+  delete env['CREDENTIAL_BROKER_EGRESS'];
+  return { file, env };
+}
+
+describe(startSession.name, () => {
+  it('delivers Key Vault secrets to a worker with egress on, minting one Entra token', async () => {
+    const { file, env } = project();
+    session = await startSession({ cwd: dir, env, egress: true });
+    const target: Record<string, string | undefined> = {};
+    const lease = await connectWorker(session.handle).acquire({
+      file,
+      taskId: 'db > reads',
+      names: ['DB_PASSWORD', 'APP_DB'],
+      env: target,
+    });
+    expect(target).toEqual({ DB_PASSWORD: CANARY, APP_DB: CANARY_JSON });
+    expect(session.scrubber.scrub(`x ${CANARY} y`)).toBe('x [redacted:DB_PASSWORD] y');
+    expect(azure.entra.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect(JSON.stringify(session.manifest())).not.toMatch(new RegExp(CANARIES.join('|')));
+    lease.release();
+    expect(target).toEqual({});
+  });
+
+  it('skips them with egress off, with the reason, and sends nothing', async () => {
+    const { file, env } = project();
+    session = await startSession({ cwd: dir, env });
+    const lease = await connectWorker(session.handle).acquire({
+      file,
+      taskId: 'db > reads',
+      names: ['DB_PASSWORD'],
+      env: null,
+    });
+    expect(lease.values).toEqual({});
+    expect(lease.skipped).toEqual([
+      {
+        name: 'DB_PASSWORD',
+        reason: `credential-broker: DB_PASSWORD needs azure-kv:corp-kv/db-password (${azure.kv.url}, local) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 to resolve it`,
+      },
+    ]);
+    expect(azure.kv.requests).toEqual([]);
+    expect(azure.entra.requests).toEqual([]);
+  });
+});
