@@ -24,6 +24,7 @@ export interface AccessTokensOptions {
 }
 
 const MINT_TIMEOUT_MS = 30_000;
+const ADC_PROJECT_PLACEHOLDER = 'project-named-by-each-ref';
 
 /**
  * @internal Access tokens per `settings.auth`: workload identity federation minted by us and cached in a
@@ -41,11 +42,12 @@ export function createAccessTokens(
     const google = new library.GoogleAuth({
       scopes: ['https://www.googleapis.com/auth/cloud-platform'],
       universeDomain: 'googleapis.com',
+      // Refs name their project. Given none, the library looks one up over the network (Cloud Resource Manager,
+      // the metadata server): requests to hosts the manifest does not show.
+      projectId: ADC_PROJECT_PLACEHOLDER,
     });
-    let mints = 0;
     return {
       async token() {
-        mints += 1;
         try {
           const token = await google.getAccessToken();
           if (typeof token === 'string' && token !== '') {
@@ -56,10 +58,9 @@ export function createAccessTokens(
         }
         throw noDefaultCredentials(undefined);
       },
+      // The library caches and refreshes ADC tokens itself; it mints nothing the broker could count or drop.
       invalidate() {},
-      get mints() {
-        return mints;
-      },
+      mints: 0,
     };
   }
   const config: GcpWifConfig = {

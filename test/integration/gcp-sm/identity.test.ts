@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { status } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -252,3 +254,55 @@ function firstIssued(kind: 'federated' | 'service-account'): string {
   const found = [...fakes.auth.issued.entries()].filter(([, v]) => v.kind === kind);
   return found[found.length - 1]?.[0] ?? '';
 }
+
+describe('Application Default Credentials', () => {
+  const ADC_ENV = 'GOOGLE_APPLICATION_CREDENTIALS';
+  async function withAdc<T>(file: string, run: () => Promise<T>): Promise<T> {
+    const saved = process.env[ADC_ENV];
+    process.env[ADC_ENV] = file;
+    try {
+      return await run();
+    } finally {
+      if (saved === undefined) {
+        delete process.env[ADC_ENV];
+      } else {
+        process.env[ADC_ENV] = saved;
+      }
+    }
+  }
+
+  it('uses the credentials GOOGLE_APPLICATION_CREDENTIALS names (here an external_account file)', async () => {
+    const tokenFile = join(fakes.dir, 'adc-oidc');
+    const adcFile = join(fakes.dir, 'adc.json');
+    writeFileSync(tokenFile, OIDC_TOKEN);
+    writeFileSync(
+      adcFile,
+      JSON.stringify({
+        type: 'external_account',
+        audience: AUDIENCE,
+        subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+        token_url: fakes.auth.tokenUrl,
+        credential_source: { file: tokenFile },
+      })
+    );
+    const backend = createGcpSmBackend({
+      endpoint: fakes.sm.url,
+      caFile: fakes.cert.certFile,
+      auth: { method: 'default' },
+    });
+    const doc = await withAdc(adcFile, () => backend.fetch(db, context(fakes.dir)));
+    expect(doc.text.reveal()).toBe(`${CANARY}_v1`);
+    expect(kinds()).toEqual(['sts 200']);
+    await backend.close?.();
+  });
+
+  it('reports missing Application Default Credentials as NO_IDENTITY', async () => {
+    const backend = createGcpSmBackend({ endpoint: fakes.sm.url, caFile: fakes.cert.certFile });
+    const error = await failure(withAdc(join(fakes.dir, 'missing.json'), () => backend.fetch(db, context(fakes.dir))));
+    expect([error.code, error.message]).toEqual([
+      'NO_IDENTITY',
+      'gcp-sm: mint access token: Application Default Credentials gave no access token. Set GOOGLE_APPLICATION_CREDENTIALS, run `gcloud auth application-default login`, or configure auth: { method: "workload-identity", … }',
+    ]);
+    expect(fakes.sm.requests).toEqual([]);
+  });
+});
