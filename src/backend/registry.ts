@@ -1,19 +1,7 @@
-import { BrokerError } from '../errors.js';
 import type { Scheme } from '../ref/types.js';
 import type { BackendFactory } from './types.js';
 
 type Loader = () => Promise<BackendFactory>;
-
-const notYet =
-  (scheme: Scheme, issue: string): Loader =>
-  () =>
-    Promise.reject(
-      new BrokerError('UNSUPPORTED', `resolving ${scheme}: references is not implemented in this version`, {
-        backend: scheme,
-        operation: 'load backend',
-        hint: `The ${scheme} backend (${issue}) is on the roadmap; until then use env:, file:, sops: or age: refs`,
-      })
-    );
 
 /**
  * Scheme → lazy loader (G10). Nothing here imports a backend module statically, so a run that uses only
@@ -25,7 +13,7 @@ const LOADERS: Readonly<Record<Scheme, Loader>> = {
   sops: async () => (await import('../backends/sops/index.js')).createSopsBackend as BackendFactory,
   age: async () => (await import('../backends/age/index.js')).createAgeBackend as BackendFactory,
   vault: async () => (await import('../backends/vault/index.js')).createVaultBackend as BackendFactory,
-  'aws-sm': notYet('aws-sm', 'AWS Secrets Manager'),
+  'aws-sm': async () => (await import('../backends/aws-sm/index.js')).createAwsSmBackend as BackendFactory,
   'gcp-sm': async () => (await import('../backends/gcp-sm/index.js')).createGcpSmBackend as BackendFactory,
   'azure-kv': async () => (await import('../backends/azure-kv/index.js')).createAzureKvBackend as BackendFactory,
 };
