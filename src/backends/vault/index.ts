@@ -171,9 +171,7 @@ export function createVaultBackend(
       live.map((l) =>
         conn.client
           .revokeSelf(l.token, signal)
-          .catch((e: unknown) =>
-            warn(e, 'revoke the token minted by', `auth/${'mount' in auth ? (auth.mount ?? auth.method) : auth.method}`)
-          )
+          .catch((e: unknown) => warn(e, 'revoke the token of', `${auth.method} login`))
       )
     );
   }

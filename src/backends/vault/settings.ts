@@ -7,7 +7,12 @@ const envName = z
   .check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name like VAULT_TOKEN'));
 const authMount = z
   .string()
-  .check(z.regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, 'expected an auth mount path such as "jwt" or "ci/jwt"'));
+  .check(
+    z.regex(
+      /^(?!(?:.*\/)?\.{1,2}(?:\/|$))[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/,
+      'expected an auth mount path such as "jwt" or "ci/jwt"'
+    )
+  );
 const nonEmpty = z.string().check(z.minLength(1));
 
 /**
@@ -19,33 +24,37 @@ const nonEmpty = z.string().check(z.minLength(1));
  * - `approle`: logs in at `auth/<mount>/login` with a role id and secret id read from env vars. Cached and revoked
  *   like `jwt`.
  */
-export const vaultAuthSchema = z.discriminatedUnion('method', [
-  z.strictObject({
-    method: z.literal('token'),
-    /** Env var holding the token. @default VAULT_TOKEN, then ~/.vault-token */
-    env: z.optional(envName),
-  }),
-  z.strictObject({
-    method: z.literal('jwt'),
-    /** The JWT auth role to log in as. */
-    role: nonEmpty,
-    /** Where the OIDC token comes from. */
-    token: tokenSourceSchema,
-    /** Path the JWT auth method is mounted at. @default 'jwt' */
-    mount: z.optional(authMount),
-    /** Audience asked of GitHub Actions' token service (match the role's `bound_audiences`). @default 'vault' */
-    audience: z.optional(nonEmpty),
-  }),
-  z.strictObject({
-    method: z.literal('approle'),
-    /** Env var holding the role id. */
-    roleIdEnv: envName,
-    /** Env var holding the secret id. */
-    secretIdEnv: envName,
-    /** Path the AppRole auth method is mounted at. @default 'approle' */
-    mount: z.optional(authMount),
-  }),
-]);
+export const vaultAuthSchema = z.discriminatedUnion(
+  'method',
+  [
+    z.strictObject({
+      method: z.literal('token'),
+      /** Env var holding the token. @default VAULT_TOKEN, then ~/.vault-token */
+      env: z.optional(envName),
+    }),
+    z.strictObject({
+      method: z.literal('jwt'),
+      /** The JWT auth role to log in as. */
+      role: nonEmpty,
+      /** Where the OIDC token comes from. */
+      token: tokenSourceSchema,
+      /** Path the JWT auth method is mounted at. @default 'jwt' */
+      mount: z.optional(authMount),
+      /** Audience asked of GitHub Actions' token service (match the role's `bound_audiences`). @default 'vault' */
+      audience: z.optional(nonEmpty),
+    }),
+    z.strictObject({
+      method: z.literal('approle'),
+      /** Env var holding the role id. */
+      roleIdEnv: envName,
+      /** Env var holding the secret id. */
+      secretIdEnv: envName,
+      /** Path the AppRole auth method is mounted at. @default 'approle' */
+      mount: z.optional(authMount),
+    }),
+  ],
+  { error: 'expected method "token", "jwt" or "approle"' }
+);
 
 /** @public */
 export type VaultAuth = z.infer<typeof vaultAuthSchema>;

@@ -1,4 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -183,6 +185,34 @@ describe(createVaultBackend.name, () => {
       expect(missing.message).toBe(
         "vault: read OIDC token: env var CI_JWT is not set. Export the CI's OIDC token as CI_JWT"
       );
+    });
+
+    it("asks GitHub Actions' token service for a token with audience 'vault' unless auth.audience says", async () => {
+      const asked: string[] = [];
+      const github = createServer((req, res) => {
+        asked.push(`${req.url} ${req.headers.authorization}`);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ value: JWT }));
+      });
+      await new Promise<void>((resolve) => github.listen(0, '127.0.0.1', resolve));
+      const ghEnv = {
+        ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${(github.address() as AddressInfo).port}/token?api-version=2.0`,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'TEST_ONLY_bearer',
+      };
+      try {
+        for (const audience of [undefined, 'https://vault.example']) {
+          const auth = { ...jwtAuth, token: 'github', ...(audience === undefined ? {} : { audience }) } as const;
+          const backend = createVaultBackend({ address: vault.url, kvVersion: 2, auth });
+          const doc = await backend.fetch(ref, fetchContext(ghEnv));
+          expect(doc.version).toBe('1');
+          await backend.close?.();
+        }
+      } finally {
+        await new Promise((resolve) => github.close(resolve));
+      }
+      expect(asked).toEqual([
+        '/token?api-version=2.0&audience=vault Bearer TEST_ONLY_bearer',
+        '/token?api-version=2.0&audience=https%3A%2F%2Fvault.example Bearer TEST_ONLY_bearer',
+      ]);
     });
 
     it('answers a login at an auth mount that does not exist with MINT_FAILED', async () => {

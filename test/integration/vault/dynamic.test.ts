@@ -11,6 +11,7 @@ let vault: FakeVault;
 beforeAll(async () => {
   vault = await startFakeVault({
     tokens: { [TOKEN]: {} },
+    jwt: { role: 'ci', jwt: 'TEST_ONLY_jwt' },
     mounts: {
       database: {
         type: 'database',
@@ -47,6 +48,22 @@ describe(createVaultBackend.name, () => {
     expect(revokes.map((r) => r.body)).toEqual(vault.leases.map((l) => ({ lease_id: l.id })));
     expect(revokes.map((r) => r.token)).toEqual([TOKEN, TOKEN]);
     expect(vault.leases.map((l) => l.revoked)).toEqual([true, true]);
+  });
+
+  it('revokes the leases of a minted token before the token itself', async () => {
+    const backend = createVaultBackend({
+      address: vault.url,
+      auth: { method: 'jwt', role: 'ci', token: { env: 'JWT' } },
+    });
+    await backend.fetch(vaultRef('vault:database/creds/readonly'), fetchContext({ JWT: 'TEST_ONLY_jwt' }));
+    const minted = vault.issued.at(-1)?.token;
+    const start = vault.requests.length;
+    await backend.close?.();
+    expect(vault.requests.slice(start).map((r) => `${r.method} ${r.path} ${r.token === minted}`)).toEqual([
+      'PUT sys/leases/revoke true',
+      'POST auth/token/revoke-self true',
+    ]);
+    expect(vault.leases.at(-1)?.revoked).toBe(true);
   });
 
   it('refuses ?version on a mount that is not KV', async () => {
