@@ -9,12 +9,11 @@ import type { ClientAssertionCredentialOptions } from '@azure/identity';
 import type { KeyVaultSecret, SecretClient } from '@azure/keyvault-secrets';
 import type { FetchContext } from '../../backend/types.js';
 import { BrokerError } from '../../errors.js';
+import { type CachedAzureCredential, cacheAzureCredential } from '../../identity/azure-token-cache.js';
 import {
   AZURE_AUTHORITY_HOSTS,
   type AzureWorkloadIdentity,
   azureWorkloadIdentityFromEnv,
-  type CachedAzureCredential,
-  cacheAzureCredential,
   classifyEntraError,
   createAzureWorkloadIdentityCredential,
   ENV_AZURE_AUTHORITY_HOST,

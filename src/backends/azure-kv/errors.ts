@@ -1,5 +1,5 @@
 import { BrokerError, isBrokerError } from '../../errors.js';
-import { AzureMintFailure } from '../../identity/azure-wi.js';
+import { AzureMintFailure } from '../../identity/azure-token-cache.js';
 
 /** @internal Names the failing request in errors. */
 export interface RequestMeta {
