@@ -192,6 +192,18 @@ describe(createVaultBackend.name, () => {
       );
     });
 
+    it("ignores VAULT_SKIP_VERIFY, which node-vault would honour from the process's env", async () => {
+      process.env['VAULT_SKIP_VERIFY'] = 'true';
+      try {
+        const error = await failed(
+          createVaultBackend({ address: https.url }).fetch(vaultRef('vault:secret/app'), fetchContext(env))
+        );
+        expect(error.message).toContain('failed verification (UNABLE_TO_VERIFY_LEAF_SIGNATURE)');
+      } finally {
+        delete process.env['VAULT_SKIP_VERIFY'];
+      }
+    });
+
     it('names a CA file it cannot read', async () => {
       const error = await failed(
         createVaultBackend({ address: https.url, caFile: 'missing.pem' }).fetch(
