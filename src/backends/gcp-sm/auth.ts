@@ -10,8 +10,8 @@ import type { GcpSmSettings } from './settings.js';
 export interface AccessTokens {
   /** The token for the next call: cached, minted when missing or aged. */
   token(): Promise<string>;
-  /** The server refused the token: the next `token()` mints a new one. */
-  invalidate(): void;
+  /** The server refused the token: drop it. True when the next `token()` mints a new one (worth one more try). */
+  invalidate(): boolean;
   /** How many tokens were minted (tests count exchanges). */
   readonly mints: number;
 }
@@ -59,7 +59,7 @@ export function createAccessTokens(
         throw noDefaultCredentials(undefined);
       },
       // The library caches and refreshes ADC tokens itself; it mints nothing the broker could count or drop.
-      invalidate() {},
+      invalidate: () => false,
       mints: 0,
     };
   }
@@ -79,7 +79,10 @@ export function createAccessTokens(
   };
   return {
     token: async () => (await cache.get(key, mint)).reveal(),
-    invalidate: () => cache.invalidate(key),
+    invalidate: () => {
+      cache.invalidate(key);
+      return true;
+    },
     get mints() {
       return cache.mints;
     },

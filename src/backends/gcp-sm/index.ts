@@ -68,8 +68,7 @@ export function createGcpSmBackend(settings: GcpSmSettings = {}, deps: GcpSmBack
         try {
           accessed = await client.access(name, ctx.signal);
         } catch (error) {
-          if (attempt === 1 && isUnauthenticated(error) && !ctx.signal.aborted) {
-            tokens.invalidate();
+          if (attempt === 1 && isUnauthenticated(error) && !ctx.signal.aborted && tokens.invalidate()) {
             continue;
           }
           throw accessError(error, display, endpoint, ctx.signal);

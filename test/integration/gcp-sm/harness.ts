@@ -1,9 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type GcpAuthServer, startGcpAuth } from '../../../fixtures/servers/gcp/auth-server.js';
-import { type GcpSecretManagerServer, startGcpSecretManager } from '../../../fixtures/servers/gcp/secret-manager.js';
-import { createTestCertificate, type TestCertificate } from '../../../fixtures/servers/gcp/tls.js';
+import {
+  createTestCertificate,
+  type GcpAuthServer,
+  type GcpSecretManagerServer,
+  startGcpAuth,
+  startGcpSecretManager,
+  type TestCertificate,
+} from '../../../fixtures/servers/gcp/index.js';
 import type { FetchContext } from '../../../src/backend/types.js';
 import { parseRef } from '../../../src/ref/index.js';
 import type { GcpSmRef } from '../../../src/ref/types.js';
