@@ -1,4 +1,4 @@
-import type { Backend, SecretDocument } from '../../backend/types.js';
+import type { Backend, FetchContext, SecretDocument } from '../../backend/types.js';
 import type { BrokerConfig } from '../../config/schema.js';
 import { endpointOf } from '../../egress/endpoint.js';
 import { BrokerError, isBrokerError } from '../../errors.js';
@@ -27,7 +27,7 @@ export function createAzureKvBackend(
   options: AzureKvBackendOptions = {}
 ): Backend<'azure-kv'> {
   let session: Promise<KeyVaultSession> | undefined;
-  const open = (ctx: Parameters<Backend<'azure-kv'>['fetch']>[1]): Promise<KeyVaultSession> => {
+  const open = (ctx: FetchContext): Promise<KeyVaultSession> => {
     if (session === undefined) {
       session = import('./client.js').then(async ({ openKeyVault }) => {
         const opened = await openKeyVault({ settings, ctx, ...options });
@@ -87,11 +87,7 @@ export function createAzureKvBackend(
 }
 
 /** The vault URL exactly as the manifest shows it (the same function computes both). */
-function vaultUrlOf(
-  ref: AzureKvRef,
-  settings: AzureKvSettings,
-  ctx: { env: Record<string, string | undefined> }
-): string {
+function vaultUrlOf(ref: AzureKvRef, settings: AzureKvSettings, ctx: Pick<FetchContext, 'env' | 'baseDir'>): string {
   const backends = { 'azure-kv': settings } as BrokerConfig['backends'];
-  return endpointOf(ref, backends, ctx.env, '.').display;
+  return endpointOf(ref, backends, ctx.env, ctx.baseDir).display;
 }

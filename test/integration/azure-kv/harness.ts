@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import {
   createTestTls,
   type SecretVersionSeed,
@@ -110,7 +111,7 @@ export function context(
   return { signal, env, baseDir: dir, log: { debug: log, info: log, warn: log }, lines };
 }
 
-/** The whole message of what `promise` rejected with, checked to carry no canary. */
+/** The whole message of what `promise` rejected with, checked to carry no canary, however it is printed. */
 export async function failure(
   promise: Promise<unknown>
 ): Promise<{ code: string; message: string; transient: boolean }> {
@@ -120,9 +121,11 @@ export async function failure(
     },
     (e: unknown) => e
   )) as { code: string; message: string; transient: boolean };
+  // The message, and the error as a log or a report would print it (cause chain included).
+  const printed = [error.message, JSON.stringify(error), inspect(error, { depth: 8 })];
   for (const canary of CANARIES) {
-    if (error.message.includes(canary)) {
-      throw new Error(`an error message carries a canary (${canary.slice(0, 12)}…)`);
+    if (printed.some((text) => text.includes(canary))) {
+      throw new Error(`a failure carries a canary (${canary.slice(0, 12)}…)`);
     }
   }
   return { code: error.code, message: error.message, transient: error.transient };

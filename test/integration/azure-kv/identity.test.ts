@@ -209,4 +209,13 @@ describe(createAzureWorkloadIdentityCredential.name, () => {
       message: `azure-kv: read "azure-kv:corp-kv/db-password": the request to ${azure.kv.url} was aborted before an answer. Check that the vault is reachable, or raise resolve.timeoutMs`,
     });
   });
+
+  it('close() forgets the token and the clients (Entra access tokens cannot be revoked)', async () => {
+    const b = open();
+    await b.fetch(DB, context(azure.dir));
+    await b.close?.();
+    await b.fetch(DB, context(azure.dir));
+    expect(tokenPosts()).toBe(2);
+    expect(azure.kv.requests.map((r) => r.bearer)).toEqual([false, true, false, true]);
+  });
 });
