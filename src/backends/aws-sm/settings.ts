@@ -54,7 +54,11 @@ export const awsSmSettingsSchema = z.strictObject({
    * How to get AWS credentials. @default web identity from $AWS_ROLE_ARN + $AWS_WEB_IDENTITY_TOKEN_FILE when both
    * are set (EKS IRSA), else the SDK's default chain
    */
-  auth: z.optional(z.discriminatedUnion('method', [awsWebIdentityAuthSchema, awsDefaultAuthSchema])),
+  auth: z.optional(
+    z.discriminatedUnion('method', [awsWebIdentityAuthSchema, awsDefaultAuthSchema], {
+      error: 'expected "web-identity" or "default"',
+    })
+  ),
   label: z.optional(badgeLabelSchema),
 });
 

@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectWorker } from '../../../src/runtime/index.js';
+import { type BrokerSession, startSession } from '../../../src/session/index.js';
+import { CANARY, isolateAwsEnv, ROLE, useAwsFake, WEB_TOKEN } from './harness.js';
+
+isolateAwsEnv();
+const fake = useAwsFake();
+
+let session: BrokerSession | undefined;
+afterEach(async () => {
+  await session?.close();
+  session = undefined;
+});
+
+function project(): { dir: string; env: Record<string, string | undefined>; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'cb-aws-session-'));
+  const scratch = mkdtempSync(join(tmpdir(), 'cb-aws-scratch-'));
+  writeFileSync(join(dir, 'web-identity-token'), WEB_TOKEN);
+  writeFileSync(
+    join(dir, 'credential-broker.config.json'),
+    JSON.stringify({
+      backends: {
+        'aws-sm': {
+          endpoint: fake().url,
+          region: 'us-east-1',
+          auth: {
+            method: 'web-identity',
+            roleArn: ROLE,
+            token: { file: 'web-identity-token' },
+            stsEndpoint: fake().url,
+            policy: {
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*' }],
+            },
+          },
+        },
+      },
+      credentials: {
+        DATABASE_URL: 'aws-sm://app/db#url',
+        PREVIOUS_URL: 'aws-sm://app/db#url?version-stage=AWSPREVIOUS',
+      },
+    })
+  );
+  writeFileSync(join(dir, 'db.test.ts'), '/** @credentials DATABASE_URL, PREVIOUS_URL */\nexport {};\n');
+  return {
+    dir,
+    env: { ...process.env, XDG_RUNTIME_DIR: scratch },
+    cleanup: () => {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}
+
+describe(startSession.name, () => {
+  it('delivers aws-sm credentials to a worker with egress on, minting once for both', async () => {
+    const { dir, env, cleanup } = project();
+    const start = fake().requests.length;
+    session = await startSession({ cwd: dir, env, egress: true });
+    const lease = await connectWorker(session.handle).acquire({
+      file: join(dir, 'db.test.ts'),
+      taskId: 't',
+      names: ['DATABASE_URL', 'PREVIOUS_URL'],
+      env: null,
+    });
+    expect(lease.values).toEqual({
+      DATABASE_URL: `postgres://app:${CANARY}@db/app`,
+      PREVIOUS_URL: `${CANARY}_previous`,
+    });
+    expect(lease.skipped).toEqual([]);
+    const minted = fake().issued.at(-1)?.accessKeyId;
+    expect(
+      fake()
+        .requests.slice(start)
+        .map((r) => [r.service, r.accessKeyId ?? null, r.status])
+    ).toEqual([
+      ['sts', null, 200],
+      ['secretsmanager', minted, 200],
+      ['secretsmanager', minted, 200],
+    ]);
+    expect(fake().issued.at(-1)?.policy).toBe(
+      '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*"}]}'
+    );
+    lease.release();
+    await session.close();
+    cleanup();
+  });
+
+  it('skips them with egress off, with the reason, and the fake sees no request', async () => {
+    const { dir, env, cleanup } = project();
+    const start = fake().requests.length;
+    session = await startSession({ cwd: dir, env, egress: false });
+    const lease = await connectWorker(session.handle).acquire({
+      file: join(dir, 'db.test.ts'),
+      taskId: 't',
+      names: ['DATABASE_URL'],
+      env: null,
+    });
+    expect(lease.values).toEqual({});
+    expect(lease.skipped).toEqual([
+      {
+        name: 'DATABASE_URL',
+        reason: `credential-broker: DATABASE_URL needs aws-sm:app/db#url (${fake().url}, local) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 to resolve it`,
+      },
+    ]);
+    expect(fake().requests.slice(start)).toEqual([]);
+    await session.close();
+    cleanup();
+  });
+});
