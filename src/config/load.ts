@@ -100,8 +100,9 @@ function flattenIssues(issues: readonly Issue[], prefix: readonly PropertyKey[] 
   const out: string[] = [];
   for (const issue of issues) {
     const path = [...prefix, ...issue.path];
-    if (issue.code === 'invalid_union') {
-      out.push(...flattenIssues(bestUnionBranch(issue.errors), path));
+    const branch = issue.code === 'invalid_union' ? matchedBranch(issue) : undefined;
+    if (branch !== undefined) {
+      out.push(...flattenIssues(branch, path));
       continue;
     }
     const where = path.length === 0 ? '(root)' : path.map(String).join('.');
@@ -110,10 +111,23 @@ function flattenIssues(issues: readonly Issue[], prefix: readonly PropertyKey[] 
   return out;
 }
 
-// A union of "ref string | { ref, … }": report the branch whose type matched, not both.
-function bestUnionBranch(branches: readonly (readonly Issue[])[]): readonly Issue[] {
-  const typeMatched = branches.filter((b) => !b.some((i) => i.code === 'invalid_type' && i.path.length === 0));
-  return typeMatched[0] ?? branches[0] ?? [];
+// zod's English message for a union none of whose branches matched, when the schema gives none of its own.
+const DEFAULT_UNION_MESSAGE = 'Invalid input';
+
+/**
+ * The branch of a union to report: for "ref string | { ref, … }" the one whose type matched, not both. Undefined
+ * when the union's own message says it better: a discriminated union with an unknown tag (no branches), or a union
+ * with a message of its own that no branch matched at all (`auth.token`: "expected "github", … or { env }").
+ */
+function matchedBranch(issue: Extract<Issue, { code: 'invalid_union' }>): readonly Issue[] | undefined {
+  const branches = issue.errors;
+  const matched = branches.filter(
+    (b) => !b.some((i) => (i.code === 'invalid_type' || i.code === 'invalid_value') && i.path.length === 0)
+  );
+  if (matched[0] !== undefined) {
+    return matched[0];
+  }
+  return issue.message !== DEFAULT_UNION_MESSAGE ? undefined : branches[0];
 }
 
 function describeIssue(issue: Issue): string {

@@ -24,12 +24,17 @@ export const GITHUB_TOKEN_BEARER_ENV = 'ACTIONS_ID_TOKEN_REQUEST_TOKEN';
 export type TokenSource = 'github' | 'kubernetes' | { readonly file: string } | { readonly env: string };
 
 /** @public The schema of a {@link TokenSource}. */
-export const tokenSourceSchema = z.union([
-  z.literal('github'),
-  z.literal('kubernetes'),
-  z.strictObject({ file: z.string().check(z.minLength(1)) }),
-  z.strictObject({ env: z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/)) }),
-]);
+export const tokenSourceSchema = z.union(
+  [
+    z.literal('github'),
+    z.literal('kubernetes'),
+    z.strictObject({ file: z.string().check(z.minLength(1)) }),
+    z.strictObject({
+      env: z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')),
+    }),
+  ],
+  { error: 'expected "github", "kubernetes", { file: "<path>" } or { env: "<NAME>" }' }
+);
 
 /** @public What a token source is read for, named in errors. */
 export interface TokenRequest {

@@ -26,6 +26,12 @@ const bad: [name: string, config: unknown][] = [
   ['a vault token in the config', { backends: { vault: { token: 'CANARY_s.vaulttoken' } } }],
   ['an unknown backend', { backends: { consul: {} } }],
   ['a bad AWS region', { backends: { 'aws-sm': { region: 'mars' } } }],
+  ['an unknown vault auth method', { backends: { vault: { auth: { method: 'kerberos' } } } }],
+  ['a vault jwt login without a token source', { backends: { vault: { auth: { method: 'jwt', role: 'ci' } } } }],
+  [
+    'a token source that is not one',
+    { backends: { vault: { auth: { method: 'jwt', role: 'ci', token: 'CANARY_eyJhbGciOi' } } } },
+  ],
   ['zero concurrency', { resolve: { concurrency: 0 } }],
   ['a huge scrub minimum', { scrub: { minLength: 1000 } }],
   ['a ref carrying a token', { credentials: { A: 'vault:secret/db?token=CANARY_x' } }],
@@ -68,7 +74,9 @@ describe(validateConfig.name, () => {
     const loaded = validateConfig(
       {
         egress: { enabled: false },
-        backends: { vault: { address: 'https://vault.internal:8200', auth: { method: 'jwt', role: 'ci' } } },
+        backends: {
+          vault: { address: 'https://vault.internal:8200', auth: { method: 'jwt', role: 'ci', token: 'github' } },
+        },
         credentials: {
           DATABASE_URL: 'vault:secret/db#url',
           KUBECONFIG: { ref: 'gcp-sm://my-proj/kubeconfig', as: 'file' },
