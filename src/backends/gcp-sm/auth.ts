@@ -34,7 +34,7 @@ const ADC_PROJECT_PLACEHOLDER = 'project-named-by-each-ref';
 export function createAccessTokens(
   sdk: GcpSdk,
   auth: GcpSmSettings['auth'],
-  ctx: Pick<FetchContext, 'env' | 'baseDir'>,
+  ctx: Pick<FetchContext, 'env' | 'baseDir' | 'log'>,
   options: AccessTokensOptions = {}
 ): AccessTokens {
   const library = authLibraryOf(sdk);
@@ -75,7 +75,14 @@ export function createAccessTokens(
   const timeoutMs = options.mintTimeoutMs ?? MINT_TIMEOUT_MS;
   const mint = async () => {
     const signal = AbortSignal.timeout(timeoutMs);
-    return withDeadline(mintGcpAccessToken(library, config, { env: ctx.env, baseDir: ctx.baseDir, signal }), signal);
+    const minted = await withDeadline(
+      mintGcpAccessToken(library, config, { env: ctx.env, baseDir: ctx.baseDir, signal }),
+      signal
+    );
+    ctx.log.debug(
+      `gcp-sm: minted an access token for ${key}${minted.expiresAt === undefined ? '' : `, valid until ${minted.expiresAt.toISOString()}`}`
+    );
+    return minted;
   };
   return {
     token: async () => (await cache.get(key, mint)).reveal(),

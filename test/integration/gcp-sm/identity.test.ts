@@ -296,6 +296,21 @@ describe('Application Default Credentials', () => {
     await backend.close?.();
   });
 
+  it('does not call again on UNAUTHENTICATED: the library, not the broker, owns ADC tokens', async () => {
+    const adcFile = join(fakes.dir, 'adc.json');
+    // Once: a second call would succeed, and the fetch with it.
+    fakes.sm.fail({ code: status.UNAUTHENTICATED, details: 'Request had invalid authentication credentials.' });
+    const backend = createGcpSmBackend({
+      endpoint: fakes.sm.url,
+      caFile: fakes.cert.certFile,
+      auth: { method: 'default' },
+    });
+    const error = await failure(withAdc(adcFile, () => backend.fetch(db, context(fakes.dir))));
+    expect(error.code).toBe('DENIED');
+    expect(fakes.sm.requests).toHaveLength(1);
+    await backend.close?.();
+  });
+
   it('reports missing Application Default Credentials as NO_IDENTITY', async () => {
     const backend = createGcpSmBackend({ endpoint: fakes.sm.url, caFile: fakes.cert.certFile });
     const error = await failure(withAdc(join(fakes.dir, 'missing.json'), () => backend.fetch(db, context(fakes.dir))));
@@ -304,5 +319,20 @@ describe('Application Default Credentials', () => {
       'gcp-sm: mint access token: Application Default Credentials gave no access token. Set GOOGLE_APPLICATION_CREDENTIALS, run `gcloud auth application-default login`, or configure auth: { method: "workload-identity", … }',
     ]);
     expect(fakes.sm.requests).toEqual([]);
+  });
+});
+
+describe('access token logging', () => {
+  it('logs each mint with its expiry, never the token', async () => {
+    const lines: string[] = [];
+    const log = { debug: (line: string) => lines.push(line), info() {}, warn() {} };
+    const backend = createGcpSmBackend(wifSettings(fakes));
+    await backend.fetch(db, { ...context(fakes.dir), log });
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^gcp-sm: minted an access token for \/\/iam\.googleapis\.com\/projects\/123456789012\/locations\/global\/workloadIdentityPools\/ci-pool\/providers\/ci-prov as federated principal, valid until \d{4}-\d\d-\d\dT[\d:.]+Z$/
+      ),
+    ]);
+    await backend.close?.();
   });
 });
