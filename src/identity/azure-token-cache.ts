@@ -11,10 +11,17 @@ export interface AzureAccessToken {
 
 /** @public The part of `@azure/core-auth`'s GetTokenOptions a Key Vault client passes. */
 export interface AzureGetTokenOptions {
-  readonly abortSignal?: { readonly aborted: boolean } | undefined;
+  readonly abortSignal?: AbortSignalLike | undefined;
   readonly tenantId?: string | undefined;
   readonly claims?: string | undefined;
   readonly enableCae?: boolean | undefined;
+}
+
+/** @public `@azure/abort-controller`'s AbortSignalLike: what the SDK hands a credential. */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
 }
 
 /** @public `@azure/core-auth`'s TokenCredential, structurally. */
@@ -120,8 +127,8 @@ function refreshPoint({ token, mintedAt }: Held): number {
 }
 
 /** The SDK's token request cannot be aborted; stop waiting for it instead (it finishes into the cache or nowhere). */
-function abortable<T>(promise: Promise<T>, signal: AzureGetTokenOptions['abortSignal']): Promise<T> {
-  if (!(signal instanceof AbortSignal)) {
+function abortable<T>(promise: Promise<T>, signal: AbortSignalLike | undefined): Promise<T> {
+  if (signal === undefined) {
     return promise;
   }
   if (signal.aborted) {

@@ -74,6 +74,17 @@ describe(createAzureWorkloadIdentityCredential.name, () => {
     expect(tokenPosts()).toBe(2);
   });
 
+  it('answers a continuous access evaluation challenge with a new token carrying the claims', async () => {
+    const b = open();
+    const ctx = context(azure.dir);
+    await b.fetch(DB, ctx);
+    azure.kv.revokeTokens({ cae: true });
+    expect((await b.fetch(DB, ctx)).text.reveal()).toBe(CANARY);
+    const posts = azure.entra.requests.filter((r) => r.method === 'POST');
+    expect(posts).toHaveLength(2);
+    expect(JSON.parse(posts[1]?.claims ?? '{}')).toMatchObject({ access_token: { nbf: { essential: true } } });
+  });
+
   it('DENIED when the vault refuses a freshly minted token', async () => {
     const kv = await startKeyVault({ tls: azure.tls, tenantId: TENANT, secrets: SECRETS, acceptToken: () => false });
     try {
