@@ -229,6 +229,8 @@ describe(mintGcpAccessToken.name, () => {
     ]);
     const controller = new AbortController();
     const aborted = failure(backend.fetch(db, context(fakes.dir, undefined, controller.signal)));
+    // A new mint started (the timed-out one is not reused) and reached the STS.
+    await expect.poll(() => kinds()).toEqual(['sts 200', 'sts 200']);
     controller.abort();
     expect((await aborted).message).toBe(
       'gcp-sm: access "gcp-sm:my-proj/db?version=1": the fetch was cancelled before an access token was minted. Raise resolve.timeoutMs, or check that the STS and the token source answer'
