@@ -96,17 +96,33 @@ describe(createAwsSmBackend.name, () => {
     expect(ctx.lines).toEqual([`aws-sm: credentials from role ${ROLE}`]);
   });
 
-  test('passes the session name, duration and session policy through to STS', async () => {
+  test('passes the session name, duration and a scoping session policy through to STS, which narrows access', async () => {
     const f = fake();
+    // Only secrets whose name starts with "plain": AWS appends a six-character suffix to secret ARNs.
     const policy = {
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*' }],
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'secretsmanager:GetSecretValue',
+          Resource: 'arn:aws:secretsmanager:*:123456789012:secret:plain-??????',
+        },
+      ],
     };
     const b = backend({ sessionName: 'ci-run-42', durationSeconds: 1800, policy });
-    await b.fetch(ref('aws-sm://plain'), context(TOKEN_ENV));
+    const ctx = context(TOKEN_ENV);
+    expect((await b.fetch(ref('aws-sm://plain'), ctx)).text.reveal()).toBe(`${CANARY}_plain`);
     const issued = f.issued.at(-1);
     expect([issued?.sessionName, issued?.policy]).toEqual(['ci-run-42', JSON.stringify(policy)]);
-    expect((issued?.expiration.getTime() ?? 0) - Date.now()).toBeGreaterThan(1500 * 1000);
+    expect(f.requests.findLast((r) => r.service === 'sts')?.params['DurationSeconds']).toBe('1800');
+    expect((issued?.expiration.getTime() ?? 0) - Date.now()).toBeGreaterThan(1700 * 1000);
+    // The role may read app/db (the mint test above did); these credentials may not.
+    const error = await failure(b.fetch(ref('aws-sm://app/db'), ctx));
+    expect([error.code, error.message]).toEqual([
+      'DENIED',
+      `aws-sm: get "aws-sm:app/db": access denied for role ${ROLE} (AccessDeniedException). Allow secretsmanager:GetSecretValue on this secret in the identity policy (and the session policy, if any)`,
+    ]);
+    expect(f.requests.at(-1)?.error).toBe('AccessDeniedException');
   });
 
   test('re-mints as the credentials age (short-lived credentials, moved clock), and signs with the new ones', async () => {
