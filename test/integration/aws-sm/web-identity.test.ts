@@ -319,6 +319,45 @@ describe(createAwsSmBackend.name, () => {
     }
   });
 
+  test("one fetch's abort does not fail the mint another fetch shares", async () => {
+    const f = fake();
+    const start = f.requests.length;
+    f.setLatency(300);
+    try {
+      const b = backend({ sessionName: 'shared-mint' });
+      const controller = new AbortController();
+      const aborted = b.fetch(ref('aws-sm://plain'), context(TOKEN_ENV, controller.signal));
+      const patient = b.fetch(ref('aws-sm://bin'), context(TOKEN_ENV));
+      setTimeout(() => controller.abort(), 50);
+      expect((await failure(aborted)).code).toBe('TIMEOUT');
+      expect((await patient).text.reveal()).toBe(`${CANARY}_bin`);
+      expect(since(f, start).map(([service, , error]) => [service, error])).toEqual([
+        ['sts', null],
+        ['secretsmanager', null],
+      ]);
+    } finally {
+      f.setLatency(0);
+    }
+  });
+
+  test('close() abandons a mint in flight and can be called twice; session credentials are left to lapse', async () => {
+    const f = fake();
+    f.setLatency(1500);
+    try {
+      const b = backend({ sessionName: 'closing' });
+      const pending = b.fetch(ref('aws-sm://plain'), context(TOKEN_ENV));
+      setTimeout(() => void b.close?.(), 50);
+      const error = await failure(pending);
+      expect([error.code, error.message]).toEqual([
+        'TIMEOUT',
+        `aws-sm: assume role ${ROLE}: the STS request was aborted. Check that the endpoint is reachable, or raise resolve.timeoutMs`,
+      ]);
+      await b.close?.();
+    } finally {
+      f.setLatency(0);
+    }
+  });
+
   test('a missing SDK package is MISSING_DEPENDENCY with the install command', async () => {
     const { importOptional } = await import('../../../src/backends/aws-sm/client.js');
     const absent = '@aws-sdk/not-installed-here';
