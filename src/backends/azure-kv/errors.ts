@@ -62,7 +62,7 @@ export function mapKeyVaultError(error: unknown, meta: RequestMeta): BrokerError
   if (status === 401) {
     return new BrokerError('DENIED', 'Key Vault refused a freshly minted Entra token', {
       ...read,
-      hint: "Check that the identity's tenant is the vault's and that the token is for https://vault.azure.net",
+      hint: "Check that the identity's tenant is the vault's and that Key Vault trusts its authority host",
     });
   }
   if (status === 429 || (status !== undefined && status >= 500)) {
@@ -105,9 +105,14 @@ function restErrorFacts(error: unknown): { status?: number; code?: string; inner
   const inner = details?.error?.innerError?.code ?? details?.error?.innererror?.code;
   return {
     ...(typeof e.statusCode === 'number' ? { status: e.statusCode } : {}),
-    ...(typeof e.code === 'string' ? { code: e.code } : {}),
-    ...(typeof inner === 'string' ? { inner } : {}),
+    ...(isIdentifier(e.code) ? { code: e.code } : {}),
+    ...(isIdentifier(inner) ? { inner } : {}),
   };
+}
+
+/** Service codes are quoted only when they look like codes: the body they come from is the server's text. */
+function isIdentifier(value: unknown): value is string {
+  return typeof value === 'string' && /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(value);
 }
 
 function describe(error: unknown): string {

@@ -93,7 +93,7 @@ describe(createAzureWorkloadIdentityCredential.name, () => {
         code: 'DENIED',
         transient: false,
         message:
-          'azure-kv: read "azure-kv:corp-kv/db-password": Key Vault refused a freshly minted Entra token. Check that the identity\'s tenant is the vault\'s and that the token is for https://vault.azure.net',
+          'azure-kv: read "azure-kv:corp-kv/db-password": Key Vault refused a freshly minted Entra token. Check that the identity\'s tenant is the vault\'s and that Key Vault trusts its authority host',
       });
       expect(tokenPosts()).toBe(1);
     } finally {
