@@ -60,6 +60,8 @@ export interface Azure {
 
 /** One CA, a fake Entra and a fake Key Vault (both HTTPS), and the OIDC token in a temp file. */
 export async function startAzure(): Promise<Azure> {
+  // The Azure pipeline honours HTTPS_PROXY; the fakes are local. Read when the SDK is first used, after this.
+  process.env['NO_PROXY'] = '127.0.0.1,localhost';
   const tls = await createTestTls();
   const entra = await startEntra({ tls, tenantId: TENANT, clientId: CLIENT, assertion: OIDC_TOKEN });
   const kv = await startKeyVault({
