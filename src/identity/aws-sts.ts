@@ -63,8 +63,11 @@ export type MintContext = Pick<FetchContext, 'env' | 'baseDir' | 'signal'>;
 export interface AwsStsMinter {
   /** The cached credentials while fresh, else freshly minted ones (one STS call for concurrent callers). */
   credentials(ctx: MintContext): Promise<AwsSessionCredentials>;
-  /** Forget the cached credentials (AWS said they expired): the next call mints. */
-  invalidate(): void;
+  /**
+   * Forget the cached credentials (AWS said they expired): the next call mints. With `refused`, only if those are
+   * still the cached ones — a concurrent caller may have replaced them already.
+   */
+  invalidate(refused?: AwsSessionCredentials): void;
   /** STS calls started so far. */
   readonly mints: number;
   /** For logs: the role and the token source, never the token. */
@@ -152,7 +155,11 @@ export function createAwsStsMinter(options: AwsStsMinterOptions): AwsStsMinter {
 
   return {
     credentials: (ctx) => cache.get(key, () => mint(ctx)),
-    invalidate: () => cache.invalidate(key),
+    invalidate(refused) {
+      if (refused === undefined || cache.values().includes(refused)) {
+        cache.invalidate(key);
+      }
+    },
     get mints() {
       return cache.mints;
     },

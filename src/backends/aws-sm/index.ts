@@ -91,11 +91,11 @@ export function createAwsSmBackend(settings: AwsSmSettings = {}, options: AwsSmB
     return entry;
   };
 
-  const retire = (region: string | undefined): void => {
-    const entry = clients.get(region ?? '');
-    if (entry !== undefined) {
+  // Only the client that was refused: a concurrent fetch may have replaced it already.
+  const retire = (region: string | undefined, refused: Promise<RegionClient>): void => {
+    if (clients.get(region ?? '') === refused) {
       clients.delete(region ?? '');
-      retired.push(entry);
+      retired.push(refused);
     }
   };
 
@@ -108,12 +108,14 @@ export function createAwsSmBackend(settings: AwsSmSettings = {}, options: AwsSmB
       mintPlace = { env: ctx.env, baseDir: ctx.baseDir };
       const facts = { ref: display, region, identity: description, minted: minter !== undefined };
       for (let attempt = 0; ; attempt += 1) {
+        let used: { credentials?: AwsSessionCredentials; client?: Promise<RegionClient> } = {};
         try {
           if (minter !== undefined) {
             // Minted before the call so that mint failures surface as themselves, and an abort is not waited out.
-            await untilAborted(minter.credentials(mintContext()), ctx.signal);
+            used = { credentials: await untilAborted(minter.credentials(mintContext()), ctx.signal) };
           }
-          const { client, sdk: loaded } = await clientFor(region, minter);
+          used.client = clientFor(region, minter);
+          const { client, sdk: loaded } = await used.client;
           const output = await client.send(new loaded.GetSecretValueCommand(input(ref)), { abortSignal: ctx.signal });
           return documentOf(output, display);
         } catch (error) {
@@ -121,8 +123,10 @@ export function createAwsSmBackend(settings: AwsSmSettings = {}, options: AwsSmB
             // Expired before their time (revoked, clock skew): mint once more. The client memoizes the credentials
             // it was given, so it is replaced too.
             ctx.log.debug(`aws-sm: get "${display}": minted credentials were refused as expired; minting new ones`);
-            minter.invalidate();
-            retire(region);
+            minter.invalidate(used.credentials);
+            if (used.client !== undefined) {
+              retire(region, used.client);
+            }
             continue;
           }
           throw secretsManagerError(error, ctx.signal, facts);

@@ -58,6 +58,19 @@ describe(createAwsSmBackend.name, () => {
     });
   });
 
+  test("auth { method: 'default' } keeps to the SDK's chain even where the IRSA variables are set", async () => {
+    const start = fake().requests.length;
+    const env = { AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/ci', AWS_WEB_IDENTITY_TOKEN_FILE: '/nonexistent' };
+    const ctx = context(env);
+    await backend({ auth: { method: 'default' } }).fetch(ref('aws-sm://plain'), ctx);
+    expect(
+      fake()
+        .requests.slice(start)
+        .map((r) => [r.service, r.accessKeyId])
+    ).toEqual([['secretsmanager', STATIC_KEY.accessKeyId]]);
+    expect(ctx.lines).toEqual(["aws-sm: credentials from the SDK's default credential chain"]);
+  });
+
   test('pins a version by stage or by id', async () => {
     const b = backend();
     const byStage = await b.fetch(ref('aws-sm://app/db?version-stage=AWSPREVIOUS'), context());

@@ -168,6 +168,12 @@ describe(createAwsSmBackend.name, () => {
       ['secretsmanager', renewed, null],
     ]);
 
+    // Concurrent fetches refused together share one re-mint.
+    f.expire();
+    const concurrent = f.requests.length;
+    await Promise.all(['plain', 'bin', 'app/db'].map((name) => b.fetch(ref(`aws-sm://${name}`), ctx)));
+    expect(f.requests.slice(concurrent).filter((r) => r.service === 'sts').length).toBe(1);
+
     // A fake that issues credentials already expired: the one re-mint does not help.
     const stale = await startAwsFake(
       fakeOptions({ webIdentity: { tokens: [WEB_TOKEN], roles: [ROLE], credentialLifetimeSeconds: -1 } })
