@@ -92,36 +92,35 @@ export function createAwsStsMinter(options: AwsStsMinterOptions): AwsStsMinter {
   ]);
   const audience = options.audience ?? AWS_STS_AUDIENCE;
   const operation = `assume role ${options.roleArn}`;
-  let client: Promise<InstanceType<StsSdk['STSClient']>> | undefined;
-  let sdk: StsSdk | undefined;
+  type Loaded = { readonly client: InstanceType<StsSdk['STSClient']>; readonly sdk: StsSdk };
+  let loading: Promise<Loaded> | undefined;
 
-  const stsClient = () => {
-    client ??= options.loadSts().then((loaded) => {
-      sdk = loaded;
-      return new loaded.STSClient({
+  const stsClient = (): Promise<Loaded> => {
+    loading ??= options.loadSts().then((sdk) => ({
+      sdk,
+      client: new sdk.STSClient({
         region: options.region,
         ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
         // The resolver retries transient failures itself, within the user's timeout.
         maxAttempts: 1,
-        // Only `stsEndpoint` redirects STS: what the manifest and the docs promise.
+        // Only `stsEndpoint` redirects STS, not AWS_ENDPOINT_URL* or a profile's endpoint_url: as documented.
         ignoreConfiguredEndpointUrls: true,
-      });
-    });
+      }),
+    }));
     // A failed load is not kept: the next mint reports the same clear error.
-    client.catch(() => {
-      client = undefined;
+    loading.catch(() => {
+      loading = undefined;
     });
-    return client;
+    return loading;
   };
 
   const mint = async (ctx: MintContext) => {
     const token = await readOidcToken(options.token, { backend: options.backend, audience, ctx });
-    const sts = await stsClient();
-    const Command = (sdk as StsSdk).AssumeRoleWithWebIdentityCommand;
+    const { client, sdk } = await stsClient();
     let output: Sts.AssumeRoleWithWebIdentityCommandOutput;
     try {
-      output = await sts.send(
-        new Command({
+      output = await client.send(
+        new sdk.AssumeRoleWithWebIdentityCommand({
           RoleArn: options.roleArn,
           RoleSessionName: options.sessionName,
           WebIdentityToken: token.reveal(),
@@ -165,8 +164,8 @@ export function createAwsStsMinter(options: AwsStsMinterOptions): AwsStsMinter {
     },
     description: `web identity: role ${options.roleArn}, ${describeTokenSource(options.token)}`,
     close() {
-      client?.then((c) => c.destroy()).catch(() => {});
-      client = undefined;
+      loading?.then(({ client }) => client.destroy()).catch(() => {});
+      loading = undefined;
     },
   };
 }
