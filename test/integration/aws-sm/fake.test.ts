@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { startAwsFake } from '../../../fixtures/servers/aws/index.js';
 import { sessionPolicyAllows } from '../../../fixtures/servers/aws/session-policy.js';
 import { STATIC_KEY, useAwsFake } from './harness.js';
 
@@ -13,7 +14,7 @@ const SM = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secr
 const auth = (accessKeyId: string, signature = '0'.repeat(64)) =>
   `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20261128/us-east-1/secretsmanager/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=${signature}`;
 
-describe('startAwsFake', () => {
+describe(startAwsFake.name, () => {
   test('refuses unsigned, malformed, unknown-key and wrongly signed Secrets Manager requests as AWS does', async () => {
     const body = JSON.stringify({ SecretId: 'plain' });
     const date = { 'x-amz-date': '20261128T210638Z' };
