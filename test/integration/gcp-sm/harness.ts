@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  createTestCertificate,
+  createTestTls,
   type GcpAuthServer,
   type GcpSecretManagerServer,
   startGcpAuth,
   startGcpSecretManager,
-  type TestCertificate,
+  type TestTls,
 } from '../../../fixtures/servers/gcp/index.js';
 import type { FetchContext } from '../../../src/backend/types.js';
 import { parseRef } from '../../../src/ref/index.js';
@@ -21,7 +21,7 @@ export const SERVICE_ACCOUNT = 'ci@my-proj.iam.gserviceaccount.com';
 
 /** The fakes of one test file: Secret Manager over TLS, and the STS + IAM Credentials over HTTP. */
 export interface GcpFakes {
-  readonly cert: TestCertificate;
+  readonly cert: TestTls;
   readonly auth: GcpAuthServer;
   readonly sm: GcpSecretManagerServer;
   readonly dir: string;
@@ -30,7 +30,7 @@ export interface GcpFakes {
 
 export async function startGcpFakes(): Promise<GcpFakes> {
   process.env['NO_PROXY'] = '127.0.0.1,localhost';
-  const cert = await createTestCertificate();
+  const cert = await createTestTls();
   const auth = await startGcpAuth({ subjectToken: OIDC_TOKEN, audience: AUDIENCE, serviceAccounts: [SERVICE_ACCOUNT] });
   const sm = await startGcpSecretManager({
     tls: cert,
@@ -81,7 +81,7 @@ export function gcpRef(text: string): GcpSmRef {
 export function wifSettings(fakes: GcpFakes, auth: Record<string, unknown> = {}) {
   return {
     endpoint: fakes.sm.url,
-    caFile: fakes.cert.certFile,
+    caFile: fakes.cert.caFile,
     auth: {
       method: 'workload-identity' as const,
       audience: AUDIENCE,

@@ -289,7 +289,7 @@ describe('Application Default Credentials', () => {
     );
     const backend = createGcpSmBackend({
       endpoint: fakes.sm.url,
-      caFile: fakes.cert.certFile,
+      caFile: fakes.cert.caFile,
       auth: { method: 'default' },
     });
     const doc = await withAdc(adcFile, () => backend.fetch(db, context(fakes.dir)));
@@ -304,7 +304,7 @@ describe('Application Default Credentials', () => {
     fakes.sm.fail({ code: status.UNAUTHENTICATED, details: 'Request had invalid authentication credentials.' });
     const backend = createGcpSmBackend({
       endpoint: fakes.sm.url,
-      caFile: fakes.cert.certFile,
+      caFile: fakes.cert.caFile,
       auth: { method: 'default' },
     });
     const error = await failure(withAdc(adcFile, () => backend.fetch(db, context(fakes.dir))));
@@ -314,7 +314,7 @@ describe('Application Default Credentials', () => {
   });
 
   it('reports missing Application Default Credentials as NO_IDENTITY', async () => {
-    const backend = createGcpSmBackend({ endpoint: fakes.sm.url, caFile: fakes.cert.certFile });
+    const backend = createGcpSmBackend({ endpoint: fakes.sm.url, caFile: fakes.cert.caFile });
     const error = await failure(withAdc(join(fakes.dir, 'missing.json'), () => backend.fetch(db, context(fakes.dir))));
     expect([error.code, error.message]).toEqual([
       'NO_IDENTITY',

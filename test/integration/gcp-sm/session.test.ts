@@ -27,7 +27,7 @@ function project(): { dir: string; env: Record<string, string | undefined>; clea
       backends: {
         'gcp-sm': {
           endpoint: fakes.sm.url,
-          caFile: fakes.cert.certFile,
+          caFile: fakes.cert.caFile,
           auth: {
             method: 'workload-identity',
             audience: AUDIENCE,

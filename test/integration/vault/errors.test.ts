@@ -4,12 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createFakeVaultTls,
-  type FakeVault,
-  type FakeVaultTls,
-  startFakeVault,
-} from '../../../fixtures/servers/vault/index.js';
+import { createTestTls, type FakeVault, startFakeVault, type TestTls } from '../../../fixtures/servers/vault/index.js';
 import { createVaultBackend } from '../../../src/backends/vault/index.js';
 import { failure, fetchContext, vaultRef } from './harness.js';
 
@@ -158,11 +153,11 @@ describe(createVaultBackend.name, () => {
   });
 
   describe('caFile', () => {
-    let tls: FakeVaultTls;
+    let tls: TestTls;
     let https: FakeVault;
     let configDir: string;
     beforeAll(async () => {
-      tls = await createFakeVaultTls();
+      tls = await createTestTls();
       https = await startFakeVault({ tokens: { [TOKEN]: {} }, mounts, tls });
       configDir = await mkdtemp(join(tmpdir(), 'vault-ca-'));
       await copyFile(tls.caFile, join(configDir, 'vault-ca.pem'));
