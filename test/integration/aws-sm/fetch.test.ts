@@ -4,7 +4,9 @@ import type { AwsFake } from '../../../fixtures/servers/aws/index.js';
 import type { Backend } from '../../../src/backend/types.js';
 import { createAwsSmBackend } from '../../../src/backends/aws-sm/index.js';
 import type { AwsSmSettings } from '../../../src/backends/aws-sm/settings.js';
+import { createResolver } from '../../../src/broker/resolver.js';
 import { selectValue } from '../../../src/broker/select.js';
+import { inlineCredential } from '../../../src/config/normalise.js';
 import { type BrokerError, isBrokerError } from '../../../src/errors.js';
 import { parseRef } from '../../../src/ref/index.js';
 import type { AwsSmRef } from '../../../src/ref/types.js';
@@ -182,6 +184,31 @@ describe(createAwsSmBackend.name, () => {
     ]);
     expect(fake().requests.length - before).toBe(4);
     expect((await b.fetch(ref('aws-sm://plain'), context())).text.reveal()).toBe(`${CANARY}_plain`);
+  });
+
+  test('through the resolver (registry-loaded backend): a throttled fetch is retried, and #key selected', async () => {
+    const ctx = context();
+    const resolver = createResolver({
+      backends: { 'aws-sm': { endpoint: fake().url, region: 'us-east-1' } },
+      baseDir: ctx.baseDir,
+      env: {},
+      egressEnabled: true,
+      log: ctx.log,
+      retryDelayMs: 1,
+    });
+    try {
+      const start = fake().requests.length;
+      fake().fail('secretsmanager', { status: 400, code: 'ThrottlingException' });
+      const value = await resolver.resolve(inlineCredential('DB', ref('aws-sm://app/db#url'), 'test'));
+      expect(value.reveal()).toBe(`postgres://app:${CANARY}@db/app`);
+      expect(
+        fake()
+          .requests.slice(start)
+          .map((r) => r.error ?? r.status)
+      ).toEqual(['ThrottlingException', 200]);
+    } finally {
+      await resolver.close();
+    }
   });
 
   test('a wrong secret key fails SigV4 verification: DENIED', async () => {
