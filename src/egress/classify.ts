@@ -23,6 +23,7 @@ const MANAGED_SUFFIXES: readonly [suffix: string, provider: string][] = [
   ['.microsoftonline.us', 'Microsoft Entra ID (US Gov)'],
   ['.chinacloudapi.cn', 'Azure China'],
   ['.hashicorp.cloud', 'HCP Vault'],
+  ['.githubusercontent.com', 'GitHub Actions'],
 ];
 
 // Names that only resolve inside an organisation or a cluster.

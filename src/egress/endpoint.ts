@@ -9,7 +9,8 @@ export const ENV_VAULT_ADDR = 'VAULT_ADDR';
 export const ENV_AWS_REGION = 'AWS_REGION';
 export const ENV_AWS_DEFAULT_REGION = 'AWS_DEFAULT_REGION';
 
-const VAULT_DEFAULT_ADDRESS = 'https://127.0.0.1:8200';
+/** @public Vault's own default address (the CLI's), when neither the settings nor $VAULT_ADDR give one. */
+export const VAULT_DEFAULT_ADDRESS = 'https://127.0.0.1:8200';
 const AZURE_SUFFIX = { public: 'vault.azure.net', china: 'vault.azure.cn', usgov: 'vault.usgovcloudapi.net' } as const;
 
 /**

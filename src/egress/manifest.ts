@@ -3,9 +3,11 @@ import type { CredentialSpec } from '../config/normalise.js';
 import { FILE_PATH_SUFFIX } from '../config/normalise.js';
 import type { BrokerConfig } from '../config/schema.js';
 import { formatRef } from '../ref/index.js';
+import type { Scheme } from '../ref/types.js';
 import type { Delivery } from '../session/types.js';
 import { classifyHost, hostOf } from './classify.js';
 import { endpointOf } from './endpoint.js';
+import { identityPlans } from './identity.js';
 
 /** @public Status of one credential for this run. */
 export type ManifestStatus = 'resolve' | 'skipped-egress-disabled';
@@ -52,11 +54,27 @@ export interface ManifestEntry {
   readonly declaredIn: readonly string[];
 }
 
+/**
+ * @public A login the run performs to resolve its network credentials: what authenticates and every endpoint the
+ * login sends a token to (GitHub's token service, STS, Entra, Vault's login path), each with its badge.
+ */
+export interface ManifestLogin {
+  /** The backend that logs in, e.g. `aws-sm`. */
+  readonly backend: string;
+  /** e.g. `web-identity, role arn:aws:iam::123456789012:role/ci`, or the SDK's default chain. */
+  readonly method: string;
+  /** Where the OIDC token comes from, when one is exchanged. */
+  readonly token?: string;
+  readonly endpoints: readonly ManifestPlace[];
+}
+
 /** @public The manifest of a run: every declared credential → where it comes from and where it goes. */
 export interface Manifest {
   readonly version: 1;
   readonly egress: { readonly enabled: boolean; readonly source: EgressSource };
   readonly credentials: readonly ManifestEntry[];
+  /** One per network backend with a credential to resolve (none while egress is off). */
+  readonly logins: readonly ManifestLogin[];
   readonly summary: {
     readonly total: number;
     readonly resolve: number;
@@ -83,10 +101,18 @@ export function buildManifest(input: ManifestInput): Manifest {
     badges[entry.badge] += 1;
   }
   const skipped = credentials.filter((c) => c.status !== 'resolve').length;
+  const resolving = credentials.filter((c) => c.network && c.status === 'resolve').map((c) => c.scheme as Scheme);
+  const logins = identityPlans(resolving, input.backends, input.env).map(
+    ({ endpoints, ...login }): ManifestLogin => ({
+      ...login,
+      endpoints: endpoints.map((url) => place(url, hostOf(url), undefined)),
+    })
+  );
   return {
     version: 1,
     egress: input.egress,
     credentials,
+    logins,
     summary: {
       total: credentials.length,
       resolve: credentials.length - skipped,

@@ -1,5 +1,5 @@
 import { BADGE_GLYPHS } from './classify.js';
-import type { Manifest, ManifestEntry, ManifestPlace } from './manifest.js';
+import type { Manifest, ManifestEntry, ManifestLogin, ManifestPlace } from './manifest.js';
 
 /** @public */
 export type ManifestFormat = 'terminal' | 'markdown' | 'json';
@@ -56,6 +56,19 @@ function deliveryText({ delivery }: ManifestEntry): string {
   }
 }
 
+// "aws-sm logs in with web-identity, role … (OIDC token from GitHub Actions OIDC) → ☁️ https://…, ☁️ https://…"
+function loginLines(logins: readonly ManifestLogin[], badge: (p: ManifestPlace) => string): string[] {
+  if (logins.length === 0) {
+    return [];
+  }
+  const lines = logins.map((login) => {
+    const token = login.token === undefined ? '' : ` (OIDC token from ${login.token})`;
+    const to = login.endpoints.map((p) => `${badge(p)} ${p.endpoint}`).join(', ');
+    return `${login.backend} logs in with ${login.method}${token}${to === '' ? '' : ` → ${to}`}`;
+  });
+  return ['', 'logins:', ...lines.map((line) => `  ${line}`)];
+}
+
 function header(manifest: Manifest): string {
   const { enabled, source } = manifest.egress;
   const egress = enabled
@@ -93,7 +106,8 @@ function renderTerminal(manifest: Manifest, unicode: boolean): string {
       .trimEnd();
   const rule = widths.map((w) => (unicode ? '─' : '-').repeat(w)).join('  ');
   const body = manifest.credentials.length === 0 ? ['(no credentials declared)'] : rows.slice(1).map(line);
-  const text = `${[header(manifest), '', line(HEADERS), rule, ...body, '', ...footer(manifest, glyph)].join('\n')}\n`;
+  const logins = loginLines(manifest.logins, badge);
+  const text = `${[header(manifest), '', line(HEADERS), rule, ...body, ...logins, '', ...footer(manifest, glyph)].join('\n')}\n`;
   // Refs and paths are the user's own text; only our punctuation needs an ASCII form.
   return unicode ? text : text.replaceAll('—', '-').replaceAll('·', '|');
 }
@@ -109,6 +123,7 @@ function renderMarkdown(manifest: Manifest): string {
     `| ${HEADERS.join(' | ')} |`,
     `|${HEADERS.map(() => ' --- ').join('|')}|`,
     ...rows,
+    ...loginLines(manifest.logins, badge).map((l) => (l.startsWith('  ') ? `- ${esc(l.trim())}` : l)),
     '',
     ...footer(manifest, (b) => BADGE_GLYPHS[b].emoji),
   ].join('\n')}\n`;
