@@ -182,10 +182,21 @@ describe('credential-broker check, sweep, help', () => {
     expect(unset.status).toBe(1);
   });
 
-  it('check with --egress reports network backends that cannot be resolved', () => {
+  it('check with --egress names what keeps each network credential from resolving, before any request', () => {
     const result = runCli(['check', '--egress']);
+    // The token file's path depends on the user's home directory; the rest of the line does not.
     expect(result.stdout).toContain(
-      '✗ DATABASE_URL: vault: load backend: resolving vault: references is not implemented in this version.'
+      '✗ DATABASE_URL: vault: read token for "vault:secret/db#url": no Vault token: VAULT_TOKEN is not set and '
+    );
+    expect(result.stdout).toContain(
+      "✗ PAYMENTS: aws-sm: get \"aws-sm:payments/api#key\": no AWS region is configured. Set backends['aws-sm'].region or AWS_REGION, or use the secret's full ARN"
+    );
+    expect(result.stdout).toContain(
+      [
+        'logins:',
+        '  vault logs in with token from $VAULT_TOKEN or ~/.vault-token',
+        '  aws-sm logs in with the AWS SDK default credential chain (env keys, profile, SSO, instance metadata)',
+      ].join('\n')
     );
     expect(result.status).toBe(1);
   });
