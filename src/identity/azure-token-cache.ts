@@ -1,3 +1,4 @@
+import { type AbortSignalLike, abortError, untilAborted } from '../backend/until-aborted.js';
 import { MintCache } from './mint-cache.js';
 
 /** @public `@azure/core-auth`'s AccessToken, restated so that only the backend's client file imports the SDK. */
@@ -18,11 +19,7 @@ export interface AzureGetTokenOptions {
 }
 
 /** @public `@azure/abort-controller`'s AbortSignalLike: what the SDK hands a credential. */
-export interface AbortSignalLike {
-  readonly aborted: boolean;
-  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
-  removeEventListener(type: 'abort', listener: () => void): void;
-}
+export type { AbortSignalLike };
 
 /** @public `@azure/core-auth`'s TokenCredential, structurally. */
 export interface AzureTokenCredential {
@@ -103,7 +100,7 @@ export function cacheAzureCredential(
         // A claims challenge (CAE) says the held token was revoked.
         cache.invalidate(key);
       }
-      const held = await abortable(
+      const held = await untilAborted(
         cache.get(key, async () => {
           const mintedAt = now();
           try {
@@ -113,7 +110,8 @@ export function cacheAzureCredential(
             throw options.classify(error);
           }
         }),
-        tokenOptions.abortSignal
+        tokenOptions.abortSignal,
+        () => abortError('The token request was aborted')
       );
       return { token: held.token.token, expiresOnTimestamp: refreshPoint(held), tokenType: 'Bearer' };
     },
@@ -124,32 +122,4 @@ export function cacheAzureCredential(
 function refreshPoint({ token, mintedAt }: Held): number {
   const expiry = token.expiresOnTimestamp;
   return expiry - Math.min(FIVE_MINUTES, Math.max(0, expiry - mintedAt) / 2);
-}
-
-/** The SDK's token request cannot be aborted; stop waiting for it instead (it finishes into the cache or nowhere). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignalLike | undefined): Promise<T> {
-  if (signal === undefined) {
-    return promise;
-  }
-  if (signal.aborted) {
-    return Promise.reject(abortError());
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      }
-    );
-  });
-}
-
-function abortError(): Error {
-  return new DOMException('The token request was aborted', 'AbortError');
 }

@@ -4,6 +4,7 @@
  */
 import type { GetSecretValueCommandOutput, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Backend, FetchContext, SecretDocument } from '../../backend/types.js';
+import { abortError, untilAborted } from '../../backend/until-aborted.js';
 import { BrokerError } from '../../errors.js';
 import {
   AWS_STS_AUDIENCE,
@@ -112,7 +113,9 @@ export function createAwsSmBackend(settings: AwsSmSettings = {}, options: AwsSmB
         try {
           if (minter !== undefined) {
             // Minted before the call so that mint failures surface as themselves, and an abort is not waited out.
-            used = { credentials: await untilAborted(minter.credentials(mintContext()), ctx.signal) };
+            used = {
+              credentials: await untilAborted(minter.credentials(mintContext()), ctx.signal, () => abortError()),
+            };
           }
           used.client = clientFor(region, minter);
           const { client, sdk: loaded } = await used.client;
@@ -236,30 +239,4 @@ function sdkCredentials(minted: AwsSessionCredentials) {
     sessionToken: minted.sessionToken.reveal(),
     expiration: minted.expiration,
   };
-}
-
-// Resolve with `promise`, or reject at once when `signal` aborts; the promise itself runs on (it is shared).
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => {});
-    return Promise.reject(abortError());
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      }
-    );
-  });
-}
-
-function abortError(): Error {
-  return Object.assign(new Error('aborted'), { name: 'AbortError' });
 }

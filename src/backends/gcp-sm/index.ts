@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { Backend, FetchContext, SecretDocument } from '../../backend/types.js';
+import { untilAborted } from '../../backend/until-aborted.js';
 import { BrokerError } from '../../errors.js';
 import { formatRef } from '../../ref/index.js';
 import type { GcpSmRef } from '../../ref/types.js';
@@ -59,11 +60,11 @@ export function createGcpSmBackend(settings: GcpSmSettings = {}, deps: GcpSmBack
     },
     async fetch(ref, ctx) {
       const display = formatRef(ref);
-      const { client, tokens } = await abortable(connect(ctx), ctx.signal, display);
+      const { client, tokens } = await untilAborted(connect(ctx), ctx.signal, () => cancelled(display));
       const name = `projects/${ref.project}/secrets/${ref.secret}/versions/${ref.version}`;
       for (let attempt = 1; ; attempt += 1) {
         // Minting first surfaces its errors as ours; the call's metadata generator then finds the token cached.
-        await abortable(tokens.token(), ctx.signal, display);
+        await untilAborted(tokens.token(), ctx.signal, () => cancelled(display));
         let accessed: AccessedVersion;
         try {
           accessed = await client.access(name, ctx.signal);
@@ -127,17 +128,6 @@ function toDocument(accessed: AccessedVersion, ref: GcpSmRef, display: string): 
   const version =
     /\/versions\/([0-9]+)$/.exec(accessed.name)?.[1] ?? (ref.version === 'latest' ? undefined : ref.version);
   return { text: new SecretValue(text, display), ...(version === undefined ? {} : { version }) };
-}
-
-function abortable<T>(work: Promise<T>, signal: AbortSignal, ref: string): Promise<T> {
-  if (signal.aborted) {
-    return Promise.reject(cancelled(ref));
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(cancelled(ref));
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 function cancelled(ref: string): BrokerError {
