@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectWorker } from '../../../src/runtime/index.js';
 import { type BrokerSession, startSession } from '../../../src/session/index.js';
+import { type SessionProject, sessionProject } from '../../helpers/session-project.js';
 import { CANARY, isolateAwsEnv, ROLE, useAwsFake, WEB_TOKEN } from './harness.js';
 
 isolateAwsEnv();
@@ -15,13 +14,9 @@ afterEach(async () => {
   session = undefined;
 });
 
-function project(): { dir: string; env: Record<string, string | undefined>; cleanup(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'cb-aws-session-'));
-  const scratch = mkdtempSync(join(tmpdir(), 'cb-aws-scratch-'));
-  writeFileSync(join(dir, 'web-identity-token'), WEB_TOKEN);
-  writeFileSync(
-    join(dir, 'credential-broker.config.json'),
-    JSON.stringify({
+function project(): SessionProject {
+  return sessionProject({
+    config: {
       backends: {
         'aws-sm': {
           endpoint: fake().url,
@@ -42,17 +37,10 @@ function project(): { dir: string; env: Record<string, string | undefined>; clea
         DATABASE_URL: 'aws-sm://app/db#url',
         PREVIOUS_URL: 'aws-sm://app/db#url?version-stage=AWSPREVIOUS',
       },
-    })
-  );
-  writeFileSync(join(dir, 'db.test.ts'), '/** @credentials DATABASE_URL, PREVIOUS_URL */\nexport {};\n');
-  return {
-    dir,
-    env: { ...process.env, XDG_RUNTIME_DIR: scratch },
-    cleanup: () => {
-      rmSync(dir, { recursive: true, force: true });
-      rmSync(scratch, { recursive: true, force: true });
     },
-  };
+    declared: ['DATABASE_URL', 'PREVIOUS_URL'],
+    files: { 'web-identity-token': WEB_TOKEN },
+  });
 }
 
 describe(startSession.name, () => {

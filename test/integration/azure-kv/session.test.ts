@@ -1,15 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectWorker } from '../../../src/runtime/index.js';
 import { type BrokerSession, startSession } from '../../../src/session/index.js';
+import { type SessionProject, sessionProject } from '../../helpers/session-project.js';
 import { type Azure, CANARIES, CANARY, CANARY_JSON, settingsFor, startAzure } from './harness.js';
 
 let azure: Azure;
 let session: BrokerSession | undefined;
-let dir: string;
-let scratch: string;
+let created: SessionProject | undefined;
 beforeAll(async () => {
   azure = await startAzure();
 });
@@ -17,35 +14,28 @@ afterAll(() => azure.close());
 afterEach(async () => {
   await session?.close();
   session = undefined;
-  rmSync(dir, { recursive: true, force: true });
-  rmSync(scratch, { recursive: true, force: true });
+  created?.cleanup();
   azure.kv.requests.length = 0;
   azure.entra.requests.length = 0;
 });
 
-function project(): { file: string; env: Record<string, string | undefined> } {
-  dir = mkdtempSync(join(tmpdir(), 'cb-azure-session-'));
-  scratch = mkdtempSync(join(tmpdir(), 'cb-azure-scratch-'));
-  writeFileSync(
-    join(dir, 'credential-broker.config.json'),
-    JSON.stringify({
+function project(): SessionProject {
+  created = sessionProject({
+    config: {
       backends: { 'azure-kv': settingsFor(azure) },
       credentials: {
         DB_PASSWORD: 'azure-kv://corp-kv/db-password',
         APP_DB: 'azure-kv://corp-kv/app-config#/db/password',
       },
-    })
-  );
-  const file = join(dir, 'db.test.ts');
-  writeFileSync(file, '/** @credentials DB_PASSWORD, APP_DB */\nexport {};\n');
-  const env: Record<string, string | undefined> = { ...process.env, XDG_RUNTIME_DIR: scratch };
-  delete env['CREDENTIAL_BROKER_EGRESS'];
-  return { file, env };
+    },
+    declared: ['DB_PASSWORD', 'APP_DB'],
+  });
+  return created;
 }
 
 describe(startSession.name, () => {
   it('delivers Key Vault secrets to a worker with egress on, minting one Entra token', async () => {
-    const { file, env } = project();
+    const { dir, file, env } = project();
     session = await startSession({ cwd: dir, env, egress: true });
     const target: Record<string, string | undefined> = {};
     const lease = await connectWorker(session.handle).acquire({
@@ -63,7 +53,7 @@ describe(startSession.name, () => {
   });
 
   it('skips them with egress off, with the reason, and sends nothing', async () => {
-    const { file, env } = project();
+    const { dir, file, env } = project();
     session = await startSession({ cwd: dir, env });
     const lease = await connectWorker(session.handle).acquire({
       file,

@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectWorker } from '../../../src/runtime/index.js';
 import { type BrokerSession, startSession } from '../../../src/session/index.js';
+import { type SessionProject, sessionProject } from '../../helpers/session-project.js';
 import { AUDIENCE, CANARY, type GcpFakes, OIDC_TOKEN, startGcpFakes } from './harness.js';
 
 let fakes: GcpFakes;
@@ -17,13 +16,9 @@ afterEach(async () => {
 });
 afterAll(() => fakes.close());
 
-function project(): { dir: string; env: Record<string, string | undefined>; cleanup(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'cb-gcp-session-'));
-  const scratch = mkdtempSync(join(tmpdir(), 'cb-gcp-scratch-'));
-  writeFileSync(join(dir, 'oidc-token'), OIDC_TOKEN);
-  writeFileSync(
-    join(dir, 'credential-broker.config.json'),
-    JSON.stringify({
+function project(): SessionProject {
+  return sessionProject({
+    config: {
       backends: {
         'gcp-sm': {
           endpoint: fakes.sm.url,
@@ -37,17 +32,10 @@ function project(): { dir: string; env: Record<string, string | undefined>; clea
         },
       },
       credentials: { DATABASE_URL: 'gcp-sm://my-proj/db#url', DB_V1: 'gcp-sm://my-proj/db?version=1' },
-    })
-  );
-  writeFileSync(join(dir, 'db.test.ts'), '/** @credentials DATABASE_URL, DB_V1 */\nexport {};\n');
-  return {
-    dir,
-    env: { ...process.env, XDG_RUNTIME_DIR: scratch },
-    cleanup: () => {
-      rmSync(dir, { recursive: true, force: true });
-      rmSync(scratch, { recursive: true, force: true });
     },
-  };
+    declared: ['DATABASE_URL', 'DB_V1'],
+    files: { 'oidc-token': OIDC_TOKEN },
+  });
 }
 
 describe(startSession.name, () => {

@@ -1,10 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeVault, startFakeVault } from '../../../fixtures/servers/vault/index.js';
 import { connectWorker } from '../../../src/runtime/index.js';
 import { type BrokerSession, startSession } from '../../../src/session/index.js';
+import { type SessionProject, sessionProject } from '../../helpers/session-project.js';
 import './harness.js';
 
 const TOKEN = 'hvs.TEST_ONLY_session';
@@ -12,7 +11,7 @@ const CANARY = 'CANARY_VAULT_SESSION_5e1f';
 
 let vault: FakeVault;
 let session: BrokerSession | undefined;
-const dirs: string[] = [];
+const cleanups: (() => void)[] = [];
 beforeAll(async () => {
   vault = await startFakeVault({
     tokens: { [TOKEN]: {} },
@@ -31,24 +30,22 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await vault.close();
-  for (const dir of dirs) {
-    rmSync(dir, { recursive: true, force: true });
+  for (const cleanup of cleanups) {
+    cleanup();
   }
 });
 
-function project(): { dir: string; env: Record<string, string | undefined> } {
-  const dir = mkdtempSync(join(tmpdir(), 'cb-vault-session-'));
-  const scratch = mkdtempSync(join(tmpdir(), 'cb-vault-scratch-'));
-  dirs.push(dir, scratch);
-  writeFileSync(
-    join(dir, 'credential-broker.config.json'),
-    JSON.stringify({
+function project(): SessionProject {
+  const created = sessionProject({
+    config: {
       backends: { vault: { address: vault.url, auth: { method: 'token', env: 'CI_VAULT_TOKEN' } } },
       credentials: { DATABASE_URL: 'vault:secret/db#url', DB_PASSWORD: 'vault:database/creds/ci#password' },
-    })
-  );
-  writeFileSync(join(dir, 'db.test.ts'), '/** @credentials DATABASE_URL, DB_PASSWORD */\nexport {};\n');
-  return { dir, env: { ...process.env, CI_VAULT_TOKEN: TOKEN, XDG_RUNTIME_DIR: scratch } };
+    },
+    declared: ['DATABASE_URL', 'DB_PASSWORD'],
+    env: { CI_VAULT_TOKEN: TOKEN },
+  });
+  cleanups.push(created.cleanup);
+  return created;
 }
 
 describe(startSession.name, () => {
