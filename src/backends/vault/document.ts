@@ -36,7 +36,7 @@ export async function readDocument(
     const failure = failureOf(error);
     const gone = failure?.kind === 'status' && failure.status === 404 ? removedVersion(failure.body) : undefined;
     if (gone !== undefined) {
-      throw removed(gone, display, error);
+      throw removed(gone, display, (error as Error).cause);
     }
     throw vaultError(error, {
       operation: 'read',

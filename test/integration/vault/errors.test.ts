@@ -132,6 +132,36 @@ describe(createVaultBackend.name, () => {
     ]);
   });
 
+  it('keeps no token, JWT or secret id in the cause of a failed call (the SDK error holds the request)', async () => {
+    const address = `http://127.0.0.1:${await freePort()}`;
+    const jwt = 'CANARY_JWT_cause';
+    const secretId = 'CANARY_SECRET_ID_cause';
+    const failures = [
+      await failure(
+        createVaultBackend({ address, kvVersion: 2 }).fetch(vaultRef('vault:secret/app'), fetchContext(env))
+      ),
+      await failure(
+        createVaultBackend({ address, auth: { method: 'jwt', role: 'ci', token: { env: 'CI_JWT' } } }).fetch(
+          vaultRef('vault:secret/app'),
+          fetchContext({ CI_JWT: jwt })
+        )
+      ),
+      await failure(
+        createVaultBackend({
+          address,
+          auth: { method: 'approle', roleIdEnv: 'ROLE_ID', secretIdEnv: 'SECRET_ID' },
+        }).fetch(vaultRef('vault:secret/app'), fetchContext({ ROLE_ID: 'role', SECRET_ID: secretId }))
+      ),
+    ];
+    const printed = failures.map((error) => inspect(error, { depth: 20 }));
+    expect(failures.map((error) => error.code)).toEqual(['UNAVAILABLE', 'UNAVAILABLE', 'UNAVAILABLE']);
+    expect(printed.map((text) => [TOKEN, jwt, secretId].filter((secret) => text.includes(secret)))).toEqual([
+      [],
+      [],
+      [],
+    ]);
+  });
+
   it('takes the address from VAULT_ADDR when the settings name none', async () => {
     const doc = await createVaultBackend({ kvVersion: 2 }).fetch(
       vaultRef('vault:secret/app'),
