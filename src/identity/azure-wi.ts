@@ -74,6 +74,11 @@ export interface AzureWorkloadIdentityOptions {
   readonly ctx: Pick<FetchContext, 'env' | 'baseDir'>;
   readonly newCredential: AssertionCredentialFactory;
   readonly now?: () => number;
+  /**
+   * The backend's lifetime (aborted by `close()`). A mint is shared by concurrent fetches, so it answers to this, not
+   * to the signal of the fetch that happened to start it. @default never aborted
+   */
+  readonly signal?: AbortSignal;
   /** Backend named in token-source errors. @default 'azure-kv' */
   readonly backend?: string;
 }
@@ -90,13 +95,13 @@ export function createAzureWorkloadIdentityCredential(options: AzureWorkloadIden
   return cacheAzureCredential(
     async (scopes, tokenOptions) => {
       let assertionError: unknown;
-      const signal = tokenOptions.abortSignal instanceof AbortSignal ? tokenOptions.abortSignal : undefined;
+      const signal = options.signal ?? new AbortController().signal;
       const credential = options.newCredential(identity, async () => {
         try {
           const token = await readOidcToken(identity.token, {
             backend,
             audience: AZURE_TOKEN_EXCHANGE_AUDIENCE,
-            ctx: { ...ctx, signal: signal ?? new AbortController().signal },
+            ctx: { ...ctx, signal },
           });
           return token.reveal();
         } catch (error) {
@@ -109,6 +114,7 @@ export function createAzureWorkloadIdentityCredential(options: AzureWorkloadIden
           tenantId: tokenOptions.tenantId,
           claims: tokenOptions.claims,
           enableCae: tokenOptions.enableCae,
+          abortSignal: signal,
         });
         if (token === null) {
           throw new AzureMintFailure('MINT_FAILED', 'Entra ID answered without a token', entraHint(identity), false);

@@ -64,6 +64,8 @@ export async function openKeyVault(options: OpenKeyVaultOptions): Promise<KeyVau
   const cloudAuthority = AZURE_AUTHORITY_HOSTS[settings.cloud ?? 'public'];
   const now = options.now === undefined ? {} : { now: options.now };
 
+  // Mints are shared by concurrent fetches: they answer to the session's lifetime, not to one fetch's signal.
+  const closing = new AbortController();
   let credential: CachedAzureCredential;
   let source: string;
   const identity = workloadIdentity(settings, ctx.env, cloudAuthority);
@@ -75,6 +77,7 @@ export async function openKeyVault(options: OpenKeyVaultOptions): Promise<KeyVau
     credential = createAzureWorkloadIdentityCredential({
       identity,
       ctx,
+      signal: closing.signal,
       ...now,
       newCredential: (id, getAssertion) => {
         const credentialOptions: ClientAssertionCredentialOptions = {
@@ -96,6 +99,7 @@ export async function openKeyVault(options: OpenKeyVaultOptions): Promise<KeyVau
           ...(tokenOptions.tenantId === undefined ? {} : { tenantId: tokenOptions.tenantId }),
           ...(tokenOptions.claims === undefined ? {} : { claims: tokenOptions.claims }),
           ...(tokenOptions.enableCae === undefined ? {} : { enableCae: tokenOptions.enableCae }),
+          abortSignal: closing.signal,
         });
         return token;
       },
@@ -144,6 +148,7 @@ export async function openKeyVault(options: OpenKeyVaultOptions): Promise<KeyVau
       }
     },
     close() {
+      closing.abort();
       clients.clear();
       credential.invalidate();
       agent?.destroy();

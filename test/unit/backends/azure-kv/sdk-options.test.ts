@@ -148,7 +148,11 @@ describe(createAzureKvBackend.name, () => {
       },
       {
         kind: 'getToken',
-        args: [['https://vault.azure.cn/.default'], { tenantId: 't', claims: undefined, enableCae: true }, true],
+        args: [
+          ['https://vault.azure.cn/.default'],
+          { tenantId: 't', claims: undefined, enableCae: true, abortSignal: expect.any(AbortSignal) },
+          true,
+        ],
       },
     ]);
   });
