@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Backend, FetchContext, Logger, SecretDocument } from '../../backend/types.js';
+import { untilAborted } from '../../backend/until-aborted.js';
 import { ENV_VAULT_ADDR } from '../../egress/endpoint.js';
 import { BrokerError, isBrokerError } from '../../errors.js';
 import { MintCache } from '../../identity/mint-cache.js';
@@ -9,7 +10,7 @@ import { formatRef } from '../../ref/index.js';
 import type { VaultRef } from '../../ref/types.js';
 import type { SecretValue } from '../../scrub/secret-value.js';
 import { refPath } from '../secret-file.js';
-import { createVaultClient, type SdkImporter, type VaultClient } from './client.js';
+import { createVaultClient, type SdkImporter, VaultCallError, type VaultClient } from './client.js';
 import { readDocument } from './document.js';
 import { failureOf, vaultError } from './errors.js';
 import { type Mount, MountTable } from './mounts.js';
@@ -65,6 +66,8 @@ export function createVaultBackend(
   let connection: Promise<Connection> | undefined;
   let log: Logger | undefined;
   let closed: Promise<void> | undefined;
+  // A login is shared by concurrent fetches, so it answers to the backend's lifetime, not to one fetch's signal.
+  const closing = new AbortController();
 
   const connect = (ctx: FetchContext, ref: string): Promise<Connection> => {
     if (connection === undefined) {
@@ -80,13 +83,27 @@ export function createVaultBackend(
     if (auth.method === 'token') {
       return { token: await readVaultToken({ env: auth.env, ref, ctx }) };
     }
-    const login = await logins.get(vaultLoginKey(auth), async () => {
-      const result = await loginToVault(auth, { client: conn.client, ref, address: conn.address, ctx, now });
+    const shared = logins.get(vaultLoginKey(auth), async () => {
+      const result = await loginToVault(auth, {
+        client: conn.client,
+        ref,
+        address: conn.address,
+        ctx: { ...ctx, signal: closing.signal },
+        now,
+      });
       minted.push(result.value);
       const ttl = result.expiresAt === undefined ? 'no expiry' : `expires ${result.expiresAt.toISOString()}`;
       ctx.log.debug(`vault: logged in with ${auth.method} at auth/${auth.mount ?? auth.method} (${ttl})`);
       return result;
     });
+    const login = await untilAborted(shared, ctx.signal, () =>
+      vaultError(new VaultCallError({ kind: 'aborted' }, undefined), {
+        operation: `${auth.method} login for`,
+        ref,
+        address: conn.address,
+        login: true,
+      })
+    );
     return { token: login.token, login };
   };
 
@@ -143,6 +160,7 @@ export function createVaultBackend(
       }
     },
     close() {
+      closing.abort();
       closed ??= revokeAll();
       return closed;
     },

@@ -228,6 +228,29 @@ describe(createVaultBackend.name, () => {
     });
   });
 
+  it("shares a login that one fetch's abort does not cancel for the others, and waits for it no longer than its own signal", async () => {
+    const backend = createVaultBackend({ address: vault.url, kvVersion: 2, auth: jwtAuth }, { now });
+    const seen = since();
+    vault.setLatency(300);
+    const quitter = new AbortController();
+    const waiting = Promise.all([
+      failure(backend.fetch(ref, fetchContext({ CI_JWT: JWT }, { signal: quitter.signal }))),
+      backend.fetch(ref, fetchContext({ CI_JWT: JWT })),
+    ]);
+    while (seen().length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    quitter.abort();
+    const [gaveUp, delivered] = await waiting.finally(() => vault.setLatency(0));
+    expect([gaveUp.code, gaveUp.message]).toEqual([
+      'TIMEOUT',
+      'vault: jwt login for "vault:secret/app#password": cancelled before Vault answered. The fetch timed out or the run was interrupted; raise resolve.timeoutMs if Vault is slow',
+    ]);
+    expect(delivered.text.reveal()).toBe('{"password":"CANARY_AUTH_VALUE"}');
+    expect(seen().filter((r) => r.path === 'auth/ci-jwt/login')).toHaveLength(1);
+    await backend.close?.();
+  });
+
   describe('approle', () => {
     const approle = { method: 'approle', roleIdEnv: 'ROLE_ID', secretIdEnv: 'SECRET_ID' } as const;
 
