@@ -1,6 +1,6 @@
 import type { BrokerConfig } from '../config/schema.js';
 import { ENV_AWS_ROLE_ARN, ENV_AWS_WEB_IDENTITY_TOKEN_FILE } from '../identity/aws-sts.js';
-import { AZURE_AUTHORITY_HOSTS, azureWorkloadIdentityFromEnv } from '../identity/azure-wi.js';
+import { AZURE_AUTHORITY_HOSTS, azureWorkloadIdentity } from '../identity/azure-wi.js';
 import { GCP_STS_TOKEN_URL, gcpImpersonationUrl } from '../identity/gcp-wif.js';
 import { describeTokenSource, GITHUB_TOKEN_URL_ENV, type TokenSource } from '../identity/token-source.js';
 import type { Scheme } from '../ref/types.js';
@@ -108,12 +108,7 @@ function gcpPlan(settings: NonNullable<BrokerConfig['backends']>['gcp-sm'], env:
 function azurePlan(settings: NonNullable<BrokerConfig['backends']>['azure-kv'], env: Env): IdentityPlan {
   const auth = settings?.auth;
   const defaultHost = AZURE_AUTHORITY_HOSTS[settings?.cloud ?? 'public'];
-  const identity =
-    auth?.method === 'workload-identity'
-      ? { ...auth, authorityHost: auth.authorityHost ?? defaultHost }
-      : auth === undefined
-        ? azureWorkloadIdentityFromEnv(env, defaultHost)
-        : undefined;
+  const identity = azureWorkloadIdentity(auth, env, defaultHost);
   if (identity === undefined) {
     return {
       backend: 'azure-kv',

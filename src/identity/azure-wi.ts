@@ -61,6 +61,42 @@ export function azureWorkloadIdentityFromEnv(
   };
 }
 
+/** @public `backends['azure-kv'].auth`, as far as choosing the identity needs it. */
+export type AzureAuthSettings =
+  | {
+      readonly method: 'workload-identity';
+      readonly tenantId: string;
+      readonly clientId: string;
+      readonly token: TokenSource;
+      readonly authorityHost?: string | undefined;
+    }
+  | { readonly method: 'default' };
+
+/**
+ * @public The federated identity a run uses, or undefined for `DefaultAzureCredential`: the settings' (authority host:
+ * theirs, else AZURE_AUTHORITY_HOST, else the cloud's), else, with no `auth`, the AKS env vars. The backend and the
+ * manifest both ask this, so that the manifest names the Entra host the client contacts.
+ */
+export function azureWorkloadIdentity(
+  auth: AzureAuthSettings | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  defaultAuthorityHost: string
+): AzureWorkloadIdentity | undefined {
+  if (auth === undefined) {
+    return azureWorkloadIdentityFromEnv(env, defaultAuthorityHost);
+  }
+  if (auth.method !== 'workload-identity') {
+    return undefined;
+  }
+  return {
+    tenantId: auth.tenantId,
+    clientId: auth.clientId,
+    token: auth.token,
+    authorityHost: auth.authorityHost ?? (env[ENV_AZURE_AUTHORITY_HOST] || defaultAuthorityHost),
+    from: 'settings',
+  };
+}
+
 /** @public Builds the SDK's `ClientAssertionCredential` for one mint (see {@link createAzureWorkloadIdentityCredential}). */
 export type AssertionCredentialFactory = (
   identity: AzureWorkloadIdentity,

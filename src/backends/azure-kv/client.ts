@@ -13,7 +13,7 @@ import { type CachedAzureCredential, cacheAzureCredential } from '../../identity
 import {
   AZURE_AUTHORITY_HOSTS,
   type AzureWorkloadIdentity,
-  azureWorkloadIdentityFromEnv,
+  azureWorkloadIdentity,
   classifyEntraError,
   createAzureWorkloadIdentityCredential,
   ENV_AZURE_AUTHORITY_HOST,
@@ -162,18 +162,7 @@ function workloadIdentity(
   cloudAuthority: string
 ): AzureWorkloadIdentity | undefined {
   const auth = settings.auth;
-  const identity =
-    auth === undefined
-      ? azureWorkloadIdentityFromEnv(env, cloudAuthority)
-      : auth.method === 'workload-identity'
-        ? {
-            tenantId: auth.tenantId,
-            clientId: auth.clientId,
-            token: auth.token,
-            authorityHost: auth.authorityHost ?? (env[ENV_AZURE_AUTHORITY_HOST] || cloudAuthority),
-            from: 'settings' as const,
-          }
-        : undefined;
+  const identity = azureWorkloadIdentity(auth, env, cloudAuthority);
   if (identity !== undefined && !/^https:\/\//i.test(identity.authorityHost)) {
     throw new BrokerError('CONFIG_INVALID', `the authority host ${identity.authorityHost} is not an https URL`, {
       backend: BACKEND,

@@ -108,6 +108,22 @@ describe('manifest logins', () => {
     ]);
   });
 
+  it('shows the Entra host the client contacts: $AZURE_AUTHORITY_HOST also for an identity in the settings', () => {
+    const azure = (auth: { authorityHost?: string }) =>
+      manifest(
+        {
+          'azure-kv': {
+            auth: { method: 'workload-identity', tenantId: 't-1', clientId: 'c-1', token: 'kubernetes', ...auth },
+          },
+        },
+        { AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.us' }
+      )
+        .logins.find((l) => l.backend === 'azure-kv')
+        ?.endpoints.map((p) => p.endpoint);
+    expect(azure({})).toEqual(['https://login.microsoftonline.us/t-1/oauth2/v2.0/token']);
+    expect(azure({ authorityHost: 'https://entra.example' })).toEqual(['https://entra.example/t-1/oauth2/v2.0/token']);
+  });
+
   it('lists no login while egress is off: nothing is resolved over the network', () => {
     expect(manifest({ 'aws-sm': { auth: { method: 'default' } } }, {}, false).logins).toEqual([]);
   });
