@@ -20,7 +20,13 @@ export function isUnauthenticated(error: unknown): boolean {
  * @internal A failed AccessSecretVersion as a BrokerError. The service's message is kept only as `cause`: it names
  * resources, and a message is not ours to promise free of values.
  */
-export function accessError(error: unknown, ref: string, endpoint: string, signal: AbortSignal): BrokerError {
+export function accessError(
+  error: unknown,
+  ref: string,
+  endpoint: string,
+  signal: AbortSignal,
+  reminted: boolean
+): BrokerError {
   const meta = { backend: 'gcp-sm', operation: 'access', ref, cause: error } as const;
   const code = grpcCode(error);
   if (signal.aborted || code === CANCELLED) {
@@ -47,10 +53,16 @@ export function accessError(error: unknown, ref: string, endpoint: string, signa
         hint: 'Grant roles/secretmanager.secretAccessor on the secret to the identity in auth',
       });
     case UNAUTHENTICATED:
-      return new BrokerError('DENIED', 'Secret Manager refused the access token, also after minting a new one', {
-        ...meta,
-        hint: 'Check that auth mints a token for this project (audience, service account)',
-      });
+      // Application Default Credentials are the library's to refresh: the broker mints nothing and does not retry.
+      return reminted
+        ? new BrokerError('DENIED', 'Secret Manager refused the access token, also after minting a new one', {
+            ...meta,
+            hint: 'Check that auth mints a token for this project (audience, service account)',
+          })
+        : new BrokerError('DENIED', 'Secret Manager refused the access token of Application Default Credentials', {
+            ...meta,
+            hint: 'Check that the credentials GOOGLE_APPLICATION_CREDENTIALS or gcloud provide are valid and may act in this project',
+          });
     case DEADLINE_EXCEEDED:
       return new BrokerError('TIMEOUT', 'Secret Manager did not answer within the call deadline', {
         ...meta,

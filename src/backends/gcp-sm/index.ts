@@ -72,7 +72,7 @@ export function createGcpSmBackend(settings: GcpSmSettings = {}, deps: GcpSmBack
           if (attempt === 1 && isUnauthenticated(error) && !ctx.signal.aborted && tokens.invalidate()) {
             continue;
           }
-          throw accessError(error, display, endpoint, ctx.signal);
+          throw accessError(error, display, endpoint, ctx.signal, attempt > 1);
         }
         return toDocument(accessed, ref, display);
       }

@@ -308,7 +308,10 @@ describe('Application Default Credentials', () => {
       auth: { method: 'default' },
     });
     const error = await failure(withAdc(adcFile, () => backend.fetch(db, context(fakes.dir))));
-    expect(error.code).toBe('DENIED');
+    expect([error.code, error.message]).toEqual([
+      'DENIED',
+      'gcp-sm: access "gcp-sm:my-proj/db?version=1": Secret Manager refused the access token of Application Default Credentials. Check that the credentials GOOGLE_APPLICATION_CREDENTIALS or gcloud provide are valid and may act in this project',
+    ]);
     expect(fakes.sm.requests).toHaveLength(1);
     await backend.close?.();
   });
