@@ -4,6 +4,7 @@
  * imports the SDK itself (G10).
  */
 import type * as Sts from '@aws-sdk/client-sts';
+import { opaqueCause } from '../backend/opaque-cause.js';
 import type { FetchContext } from '../backend/types.js';
 import { BrokerError, type BrokerErrorCode } from '../errors.js';
 import { SecretValue } from '../scrub/secret-value.js';
@@ -227,7 +228,11 @@ const STS_ERRORS: Readonly<Record<string, { code: BrokerErrorCode; reason: strin
   };
 
 function stsError(error: unknown, signal: AbortSignal, context: StsErrorContext): BrokerError {
-  const base = { backend: context.backend, operation: context.operation, cause: error };
+  const base = {
+    backend: context.backend,
+    operation: context.operation,
+    cause: opaqueCause(error, '@aws-sdk/client-sts'),
+  };
   const code = awsErrorCode(error) ?? '';
   // The SDK names modelled errors `<Code>Exception`; unmodelled ones keep the wire code.
   const known = STS_ERRORS[code] ?? STS_ERRORS[code.replace(/Exception$/, '')];

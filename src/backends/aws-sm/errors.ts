@@ -1,3 +1,4 @@
+import { opaqueCause } from '../../backend/opaque-cause.js';
 import { BrokerError, type BrokerErrorCode, isBrokerError } from '../../errors.js';
 import { awsErrorCode, transportError } from '../../identity/aws-sts.js';
 
@@ -85,7 +86,12 @@ export function secretsManagerError(error: unknown, signal: AbortSignal, facts: 
   if (isBrokerError(error)) {
     return error;
   }
-  const base = { backend: 'aws-sm', operation: 'get', ref: facts.ref, cause: error };
+  const base = {
+    backend: 'aws-sm',
+    operation: 'get',
+    ref: facts.ref,
+    cause: opaqueCause(error, '@aws-sdk/client-secrets-manager'),
+  };
   const mapped = known(awsErrorCode(error) ?? '', facts);
   if (mapped !== undefined && !signal.aborted) {
     return new BrokerError(mapped.code, mapped.reason, {

@@ -1,3 +1,4 @@
+import { opaqueCause } from '../../backend/opaque-cause.js';
 import { BrokerError, isBrokerError } from '../../errors.js';
 import { AzureMintFailure } from '../../identity/azure-token-cache.js';
 
@@ -20,7 +21,7 @@ const TLS_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS
  * Entra's messages are never copied (they echo names and can echo more); the error is kept as `cause`.
  */
 export function mapKeyVaultError(error: unknown, meta: RequestMeta): BrokerError {
-  const base = { backend: BACKEND, ref: meta.ref, cause: error } as const;
+  const base = { backend: BACKEND, ref: meta.ref, cause: opaqueCause(error, '@azure/keyvault-secrets') } as const;
   if (error instanceof AzureMintFailure) {
     return new BrokerError(error.code, error.reason, {
       ...base,

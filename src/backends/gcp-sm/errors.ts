@@ -1,3 +1,4 @@
+import { opaqueCause } from '../../backend/opaque-cause.js';
 import { BrokerError } from '../../errors.js';
 
 // gRPC status codes (grpc/doc/statuscodes.md), named here so that mapping errors needs no SDK import.
@@ -27,7 +28,12 @@ export function accessError(
   signal: AbortSignal,
   reminted: boolean
 ): BrokerError {
-  const meta = { backend: 'gcp-sm', operation: 'access', ref, cause: error } as const;
+  const meta = {
+    backend: 'gcp-sm',
+    operation: 'access',
+    ref,
+    cause: opaqueCause(error, '@google-cloud/secret-manager'),
+  } as const;
   const code = grpcCode(error);
   if (signal.aborted || code === CANCELLED) {
     return new BrokerError('TIMEOUT', 'the request was cancelled before Secret Manager answered', {

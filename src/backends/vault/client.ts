@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type NodeVault from 'node-vault';
+import { opaqueCause } from '../../backend/opaque-cause.js';
 import { BrokerError } from '../../errors.js';
 import type { SecretValue } from '../../scrub/secret-value.js';
 
@@ -171,7 +172,7 @@ async function loadFactory(importSdk: SdkImporter): Promise<typeof NodeVault> {
 
 function toCallError(error: unknown, signal: AbortSignal): VaultCallError {
   if (signal.aborted) {
-    return new VaultCallError({ kind: 'aborted' }, safeCause(error));
+    return new VaultCallError({ kind: 'aborted' }, opaqueCause(error, 'node-vault'));
   }
   const response = (error as { response?: { statusCode?: unknown; body?: unknown } }).response;
   if (response !== undefined && typeof response.statusCode === 'number') {
@@ -179,19 +180,12 @@ function toCallError(error: unknown, signal: AbortSignal): VaultCallError {
     const list = Array.isArray(errors) ? errors.filter((e): e is string => typeof e === 'string') : [];
     return new VaultCallError(
       { kind: 'status', status: response.statusCode, errors: list, body: response.body },
-      safeCause(error)
+      opaqueCause(error, 'node-vault')
     );
   }
   const code = (error as { code?: unknown }).code;
-  return new VaultCallError({ kind: 'network', code: typeof code === 'string' ? code : 'ERROR' }, safeCause(error));
-}
-
-// axios errors carry their request (the X-Vault-Token header, a login's JWT or secret id in the body) and node-vault's
-// carry Vault's text: the cause keeps only the error's name, its transport code and the status.
-function safeCause(error: unknown): Error {
-  const e = error as { name?: unknown; code?: unknown; response?: { statusCode?: unknown } } | null | undefined;
-  const name = typeof e?.name === 'string' && /^\w{1,64}$/.test(e.name) ? e.name : 'Error';
-  const code = typeof e?.code === 'string' && /^[A-Z][A-Z0-9_]{0,63}$/.test(e.code) ? ` ${e.code}` : '';
-  const status = typeof e?.response?.statusCode === 'number' ? ` (HTTP ${e.response.statusCode})` : '';
-  return new Error(`${name}${code}${status} from node-vault`);
+  return new VaultCallError(
+    { kind: 'network', code: typeof code === 'string' ? code : 'ERROR' },
+    opaqueCause(error, 'node-vault')
+  );
 }

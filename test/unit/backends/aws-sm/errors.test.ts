@@ -34,9 +34,11 @@ describe(secretsManagerError.name, () => {
     expect([error.code, error.transient]).toEqual(['TIMEOUT', true]);
   });
 
-  it('keeps the original as cause and maps a non-error throw', () => {
+  it("keeps only the original's name, code and status as cause, and maps a non-error throw", () => {
     const original = serviceError('ThrottlingException', 400);
-    expect(secretsManagerError(original, live, facts).cause).toBe(original);
+    expect(String(secretsManagerError(original, live, facts).cause)).toBe(
+      'Error: ThrottlingException (HTTP 400) from @aws-sdk/client-secrets-manager'
+    );
     expect(secretsManagerError('CANARY_string', live, facts).message).toBe(
       'aws-sm: get "aws-sm:app/db": the Secrets Manager request failed (error). See the cause of this error for details'
     );
