@@ -81,7 +81,11 @@ const DEFAULT_DURATION_SECONDS = 900;
 
 /** @public */
 export function createAwsStsMinter(options: AwsStsMinterOptions): AwsStsMinter {
-  const cache = new MintCache<AwsSessionCredentials>(options.now === undefined ? {} : { now: options.now });
+  const cache = new MintCache<AwsSessionCredentials>({
+    ...(options.now === undefined ? {} : { now: options.now }),
+    backend: options.backend,
+    timeoutHint: 'Check that STS (auth.stsEndpoint) and the token source answer',
+  });
   // Everything that decides which credentials come out.
   const key = JSON.stringify([
     options.roleArn,

@@ -74,7 +74,12 @@ export function cacheAzureCredential(
   options: CacheAzureCredentialOptions
 ): CachedAzureCredential {
   const now = options.now ?? (() => Date.now());
-  const cache = new MintCache<Held>({ now, refreshWindowMs: FIVE_MINUTES });
+  const cache = new MintCache<Held>({
+    now,
+    refreshWindowMs: FIVE_MINUTES,
+    backend: 'azure-kv',
+    timeoutHint: 'Check that Entra (auth.authorityHost) and the token source answer',
+  });
   return {
     get mints() {
       return cache.mints;

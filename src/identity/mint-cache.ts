@@ -1,3 +1,5 @@
+import { BrokerError } from '../errors.js';
+
 /** @public A minted credential and when it stops being valid (undefined: it does not expire on its own). */
 export interface Minted<T> {
   readonly value: T;
@@ -10,11 +12,21 @@ export interface MintCacheOptions {
   readonly now?: () => number;
   /** Longest time before expiry at which a credential is re-minted. @default 5 minutes, as the AWS SDK does */
   readonly refreshWindowMs?: number;
+  /**
+   * How long one mint may take. Past it the waiting callers fail with a transient TIMEOUT, the mint's signal aborts,
+   * and the next call mints again: a hung exchange must not hold the key for the rest of the run. @default 30 s
+   */
+  readonly mintTimeoutMs?: number;
+  /** Named in the TIMEOUT error, e.g. `aws-sm`. */
+  readonly backend?: string;
+  /** The TIMEOUT error's hint. */
+  readonly timeoutHint?: string;
 }
 
 type Entry<T> = { readonly minted: Minted<T>; readonly mintedAt: number };
 
 const FIVE_MINUTES = 5 * 60_000;
+const MINT_TIMEOUT_MS = 30_000;
 
 /**
  * @public Minted credentials by key, each minted once and shared until it ages: a caller asking within the refresh
@@ -26,11 +38,13 @@ export class MintCache<T> {
   readonly #inflight = new Map<string, Promise<T>>();
   readonly #now: () => number;
   readonly #window: number;
+  readonly #options: MintCacheOptions;
   #mints = 0;
 
   constructor(options: MintCacheOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#window = options.refreshWindowMs ?? FIVE_MINUTES;
+    this.#options = options;
   }
 
   /** How many mints were started (tests and the bench count them). */
@@ -38,8 +52,11 @@ export class MintCache<T> {
     return this.#mints;
   }
 
-  /** The credential for `key`: the cached one while it is fresh, else the result of one shared `mint()`. */
-  get(key: string, mint: () => Promise<Minted<T>>): Promise<T> {
+  /**
+   * The credential for `key`: the cached one while it is fresh, else the result of one shared `mint()`. The mint's
+   * signal aborts when it runs past `mintTimeoutMs`.
+   */
+  get(key: string, mint: (signal: AbortSignal) => Promise<Minted<T>>): Promise<T> {
     const entry = this.#entries.get(key);
     if (entry !== undefined && this.#fresh(entry)) {
       return Promise.resolve(entry.minted.value);
@@ -50,7 +67,7 @@ export class MintCache<T> {
     }
     this.#mints += 1;
     const mintedAt = this.#now();
-    const flight = mint().then(
+    const flight = this.#withDeadline(mint).then(
       (minted) => {
         this.#inflight.delete(key);
         this.#entries.set(key, { minted, mintedAt });
@@ -78,6 +95,29 @@ export class MintCache<T> {
   /** Every credential still held, for revocation when the run ends. */
   values(): T[] {
     return [...this.#entries.values()].map((e) => e.minted.value);
+  }
+
+  #withDeadline(mint: (signal: AbortSignal) => Promise<Minted<T>>): Promise<Minted<T>> {
+    const { mintTimeoutMs = MINT_TIMEOUT_MS, backend, timeoutHint } = this.#options;
+    const controller = new AbortController();
+    return new Promise<Minted<T>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        controller.abort();
+        reject(
+          new BrokerError('TIMEOUT', `minting did not finish within ${mintTimeoutMs / 1000} s`, {
+            ...(backend === undefined ? {} : { backend }),
+            operation: 'mint',
+            hint: timeoutHint ?? 'Check that the token source and the token exchange answer',
+            transient: true,
+          })
+        );
+      }, mintTimeoutMs);
+      // A pending mint must not keep the process alive on its own.
+      timer.unref();
+      mint(controller.signal)
+        .then(resolve, reject)
+        .finally(() => clearTimeout(timer));
+    });
   }
 
   #fresh({ minted, mintedAt }: Entry<T>): boolean {

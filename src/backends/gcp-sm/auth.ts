@@ -70,15 +70,15 @@ export function createAccessTokens(
     ...(auth.tokenUrl === undefined ? {} : { tokenUrl: auth.tokenUrl }),
     ...(auth.impersonationUrl === undefined ? {} : { impersonationUrl: auth.impersonationUrl }),
   };
-  const cache = new MintCache<SecretValue>(options.now === undefined ? {} : { now: options.now });
+  const cache = new MintCache<SecretValue>({
+    ...(options.now === undefined ? {} : { now: options.now }),
+    mintTimeoutMs: options.mintTimeoutMs ?? MINT_TIMEOUT_MS,
+    backend: 'gcp-sm',
+    timeoutHint: 'Check that the STS (auth.tokenUrl) and the token source answer',
+  });
   const key = `${auth.audience} as ${auth.serviceAccount ?? 'federated principal'}`;
-  const timeoutMs = options.mintTimeoutMs ?? MINT_TIMEOUT_MS;
-  const mint = async () => {
-    const signal = AbortSignal.timeout(timeoutMs);
-    const minted = await withDeadline(
-      mintGcpAccessToken(library, config, { env: ctx.env, baseDir: ctx.baseDir, signal }),
-      signal
-    );
+  const mint = async (signal: AbortSignal) => {
+    const minted = await mintGcpAccessToken(library, config, { env: ctx.env, baseDir: ctx.baseDir, signal });
     ctx.log.debug(
       `gcp-sm: minted an access token for ${key}${minted.expiresAt === undefined ? '' : `, valid until ${minted.expiresAt.toISOString()}`}`
     );
@@ -94,22 +94,6 @@ export function createAccessTokens(
       return cache.mints;
     },
   };
-}
-
-function withDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () =>
-      reject(
-        new BrokerError('TIMEOUT', 'minting an access token took too long', {
-          backend: 'gcp-sm',
-          operation: 'mint access token',
-          hint: 'Check that the STS (auth.tokenUrl) and the token source answer',
-          transient: true,
-        })
-      );
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 function noDefaultCredentials(error: unknown): BrokerError {

@@ -60,7 +60,11 @@ export function createVaultBackend(
   const now = internals.now ?? Date.now;
   const auth = settings.auth ?? { method: 'token' };
   const mounts = new MountTable(settings.kvVersion ?? 'auto');
-  const logins = new MintCache<VaultLogin>({ now });
+  const logins = new MintCache<VaultLogin>({
+    now,
+    backend: 'vault',
+    timeoutHint: "Check that Vault's login path and the token source answer",
+  });
   const minted: VaultLogin[] = [];
   const leases = new Map<string, Lease>();
   let connection: Promise<Connection> | undefined;

@@ -225,7 +225,7 @@ describe(mintGcpAccessToken.name, () => {
     expect([timedOut.code, timedOut.transient, timedOut.message]).toEqual([
       'TIMEOUT',
       true,
-      'gcp-sm: mint access token: minting an access token took too long. Check that the STS (auth.tokenUrl) and the token source answer',
+      'gcp-sm: mint: minting did not finish within 0.2 s. Check that the STS (auth.tokenUrl) and the token source answer',
     ]);
     const controller = new AbortController();
     const aborted = failure(backend.fetch(db, context(fakes.dir, undefined, controller.signal)));

@@ -76,4 +76,22 @@ describe(MintCache.name, () => {
     cache.invalidate('k');
     expect(await cache.get('k', mint)).toBe('CANARY_minted_2');
   });
+
+  test('gives up on a hung mint: its waiters fail with TIMEOUT, its signal aborts, and the next call mints again', async () => {
+    const cache = new MintCache<string>({ mintTimeoutMs: 20, backend: 'aws-sm', timeoutHint: 'Check STS' });
+    let seen: AbortSignal | undefined;
+    const hung = (signal: AbortSignal) => {
+      seen = signal;
+      return new Promise<Minted<string>>(() => {});
+    };
+    const waiters = [cache.get('k', hung), cache.get('k', hung)];
+    for (const waiter of waiters) {
+      await expect(waiter).rejects.toThrow('aws-sm: mint: minting did not finish within 0.02 s. Check STS');
+    }
+    expect(seen?.aborted).toBe(true);
+    expect(await cache.get('k', () => Promise.resolve({ value: 'CANARY_fresh', expiresAt: undefined }))).toBe(
+      'CANARY_fresh'
+    );
+    expect(cache.mints).toBe(2);
+  });
 });
