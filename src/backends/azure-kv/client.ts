@@ -7,6 +7,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { ClientAssertionCredentialOptions } from '@azure/identity';
 import type { KeyVaultSecret, SecretClient } from '@azure/keyvault-secrets';
+import { importPeer } from '../../backend/import-peer.js';
 import type { FetchContext } from '../../backend/types.js';
 import { BrokerError } from '../../errors.js';
 import { type CachedAzureCredential, cacheAzureCredential } from '../../identity/azure-token-cache.js';
@@ -173,26 +174,8 @@ function workloadIdentity(
   return identity;
 }
 
-async function loadPackage<T>(importer: ModuleImporter, name: string): Promise<T> {
-  try {
-    return (await importer(name)) as T;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new BrokerError('MISSING_DEPENDENCY', `${name} is not installed`, {
-        backend: BACKEND,
-        operation: 'load client',
-        hint: `npm install -D ${name} to use azure-kv: references`,
-        cause: error,
-      });
-    }
-    throw new BrokerError('INTERNAL', `${name} failed to load (${error instanceof Error ? error.name : 'error'})`, {
-      backend: BACKEND,
-      operation: 'load client',
-      hint: `Reinstall ${name}`,
-      cause: error,
-    });
-  }
+function loadPackage<T>(importer: ModuleImporter, name: string): Promise<T> {
+  return importPeer(() => importer(name) as Promise<T>, { name, backend: BACKEND });
 }
 
 async function caAgent(caFile: string, baseDir: string): Promise<Agent> {

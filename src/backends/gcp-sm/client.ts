@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as SecretManager from '@google-cloud/secret-manager';
 import type * as Gax from 'google-gax';
+import { importPeer } from '../../backend/import-peer.js';
 import { BrokerError } from '../../errors.js';
 import type { GcpAuthLibrary } from '../../identity/gcp-wif.js';
 
@@ -25,17 +26,7 @@ const DEFAULT_HOST = 'secretmanager.googleapis.com';
  */
 export async function loadGcpSdk(resolveFrom: string = moduleFile()): Promise<GcpSdk> {
   const require = createRequire(resolveFrom);
-  let path: string;
-  try {
-    path = require.resolve(PACKAGE);
-  } catch (error) {
-    throw new BrokerError('MISSING_DEPENDENCY', `${PACKAGE} is not installed`, {
-      backend: 'gcp-sm',
-      operation: 'load client',
-      hint: `npm install -D ${PACKAGE} to use gcp-sm: references`,
-      cause: error,
-    });
-  }
+  const path = await importPeer(async () => require.resolve(PACKAGE), { name: PACKAGE, backend: 'gcp-sm' });
   const module = (await import(pathToFileURL(path).href)) as typeof SecretManager & { default?: typeof SecretManager };
   const gax = createRequire(path)('google-gax') as typeof Gax;
   return {

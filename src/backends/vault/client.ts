@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type NodeVault from 'node-vault';
+import { importPeer } from '../../backend/import-peer.js';
 import { opaqueCause } from '../../backend/opaque-cause.js';
 import { BrokerError } from '../../errors.js';
 import type { SecretValue } from '../../scrub/secret-value.js';
@@ -142,23 +143,7 @@ export async function createVaultClient(
 type AgentOptions = { readonly httpAgent: HttpAgent } | { readonly httpsAgent: HttpsAgent };
 
 async function loadFactory(importSdk: SdkImporter): Promise<typeof NodeVault> {
-  let mod: unknown;
-  try {
-    mod = await importSdk();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
-    throw new BrokerError(
-      missing ? 'MISSING_DEPENDENCY' : 'INTERNAL',
-      missing ? 'node-vault is not installed' : 'node-vault failed to load',
-      {
-        backend: 'vault',
-        operation: 'load client',
-        hint: missing ? 'npm install -D node-vault to use vault: references' : 'Reinstall node-vault',
-        cause: error,
-      }
-    );
-  }
+  const mod = await importPeer(importSdk, { name: 'node-vault', backend: 'vault' });
   const factory = (mod as { default?: unknown }).default ?? mod;
   if (typeof factory !== 'function') {
     throw new BrokerError('INTERNAL', 'node-vault exports no client factory', {

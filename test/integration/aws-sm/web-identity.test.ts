@@ -365,10 +365,14 @@ describe(createAwsSmBackend.name, () => {
   });
 
   test('a missing SDK package is MISSING_DEPENDENCY with the install command', async () => {
-    const { importOptional } = await import('../../../src/backends/aws-sm/client.js');
+    const { importPeer } = await import('../../../src/backend/import-peer.js');
     const absent = '@aws-sdk/not-installed-here';
     const missing = () =>
-      importOptional('@aws-sdk/client-sts', () => import(absent), 'aws-sm: references with web-identity auth');
+      importPeer(() => import(absent), {
+        name: '@aws-sdk/client-sts',
+        backend: 'aws-sm',
+        use: 'aws-sm: references with web-identity auth',
+      });
     const error = await failure(
       backend({}, { sdk: { sts: missing as never } }).fetch(ref('aws-sm://plain'), context(TOKEN_ENV))
     );
@@ -376,7 +380,7 @@ describe(createAwsSmBackend.name, () => {
       'MISSING_DEPENDENCY',
       'aws-sm: load client: @aws-sdk/client-sts is not installed. npm install -D @aws-sdk/client-sts to use aws-sm: references with web-identity auth',
     ]);
-    const sm = () => importOptional('@aws-sdk/client-secrets-manager', () => import(absent));
+    const sm = () => importPeer(() => import(absent), { name: '@aws-sdk/client-secrets-manager', backend: 'aws-sm' });
     const smError = await failure(
       createAwsSmBackend({ region: 'us-east-1' }, { sdk: { secretsManager: sm as never } }).fetch(
         ref('aws-sm://plain'),
