@@ -1,12 +1,11 @@
 // The only file that imports the Azure SDK, and only at the first fetch (G10).
-import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
-import { isAbsolute, resolve } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { ClientAssertionCredentialOptions } from '@azure/identity';
 import type { KeyVaultSecret, SecretClient } from '@azure/keyvault-secrets';
+import { readCaFile } from '../../backend/ca-file.js';
 import { importPeer } from '../../backend/import-peer.js';
 import type { FetchContext } from '../../backend/types.js';
 import { BrokerError } from '../../errors.js';
@@ -179,29 +178,7 @@ function loadPackage<T>(importer: ModuleImporter, name: string): Promise<T> {
 }
 
 async function caAgent(caFile: string, baseDir: string): Promise<Agent> {
-  const path = isAbsolute(caFile) ? caFile : resolve(baseDir, caFile);
-  let pem: string;
-  try {
-    pem = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new BrokerError(
-      'CONFIG_INVALID',
-      `cannot read caFile ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-      {
-        backend: BACKEND,
-        operation: 'configure TLS',
-        hint: 'Point caFile at a PEM file, relative to the config',
-        cause: error,
-      }
-    );
-  }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new BrokerError('CONFIG_INVALID', `caFile ${path} holds no PEM certificate`, {
-      backend: BACKEND,
-      operation: 'configure TLS',
-      hint: 'Point caFile at the CA certificate in PEM form',
-    });
-  }
+  const pem = await readCaFile(caFile, { baseDir }, { backend: BACKEND, operation: 'configure TLS' });
   // Added to the public roots, not instead of them: Entra ID may still be the public one.
   return new Agent({ ca: [...rootCertificates, pem], keepAlive: true });
 }

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { readCaFile } from '../../backend/ca-file.js';
 import type { Backend, FetchContext, SecretDocument } from '../../backend/types.js';
 import { untilAborted } from '../../backend/until-aborted.js';
 import { BrokerError } from '../../errors.js';
@@ -88,24 +87,13 @@ export function createGcpSmBackend(settings: GcpSmSettings = {}, deps: GcpSmBack
 
 async function open(settings: GcpSmSettings, deps: GcpSmBackendDeps, ctx: FetchContext): Promise<Connection> {
   const sdk = await (deps.loadSdk ?? loadGcpSdk)();
-  const ca = settings.caFile === undefined ? undefined : await readCa(settings.caFile, ctx.baseDir);
+  const ca =
+    settings.caFile === undefined
+      ? undefined
+      : Buffer.from(await readCaFile(settings.caFile, ctx, { backend: 'gcp-sm', operation: 'connect' }));
   const tokens = createAccessTokens(sdk, settings.auth, ctx, deps);
   const client = createGcpSmClient(sdk, { endpoint: settings.endpoint, ca, accessToken: () => tokens.token() });
   return { client, tokens };
-}
-
-async function readCa(caFile: string, baseDir: string): Promise<Buffer> {
-  const path = isAbsolute(caFile) ? caFile : resolve(baseDir, caFile);
-  try {
-    return await readFile(path);
-  } catch (error) {
-    throw new BrokerError('CONFIG_INVALID', `cannot read caFile ${path} (${(error as NodeJS.ErrnoException).code})`, {
-      backend: 'gcp-sm',
-      operation: 'connect',
-      hint: 'Point caFile at the PEM certificate of the CA that signs the endpoint, relative to the config',
-      cause: error,
-    });
-  }
 }
 
 function toDocument(accessed: AccessedVersion, ref: GcpSmRef, display: string): SecretDocument {

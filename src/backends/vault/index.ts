@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readCaFile } from '../../backend/ca-file.js';
 import type { Backend, FetchContext, Logger, SecretDocument } from '../../backend/types.js';
 import { untilAborted } from '../../backend/until-aborted.js';
 import { ENV_VAULT_ADDR } from '../../egress/endpoint.js';
@@ -9,7 +9,6 @@ import { readVaultToken } from '../../identity/vault-token.js';
 import { formatRef } from '../../ref/index.js';
 import type { VaultRef } from '../../ref/types.js';
 import type { SecretValue } from '../../scrub/secret-value.js';
-import { refPath } from '../secret-file.js';
 import { createVaultClient, type SdkImporter, VaultCallError, type VaultClient } from './client.js';
 import { readDocument } from './document.js';
 import { failureOf, vaultError } from './errors.js';
@@ -209,19 +208,7 @@ async function open(
   const namespace = settings.namespace ?? (ctx.env[ENV_VAULT_NAMESPACE] || undefined);
   let ca: string | undefined;
   if (settings.caFile !== undefined) {
-    const path = refPath(settings.caFile, ctx.baseDir);
-    try {
-      ca = await readFile(path, { encoding: 'utf8', signal: ctx.signal });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'error';
-      throw new BrokerError('CONFIG_INVALID', `cannot read the CA file ${path} (${code})`, {
-        backend: 'vault',
-        operation: 'connect for',
-        ref,
-        hint: 'backends.vault.caFile is a PEM file, relative to the config directory',
-        cause: error,
-      });
-    }
+    ca = await readCaFile(settings.caFile, ctx, { backend: 'vault', operation: 'connect for', ref });
   }
   const client = await createVaultClient(
     { address, ...(namespace === undefined ? {} : { namespace }), ...(ca === undefined ? {} : { ca }) },

@@ -237,7 +237,7 @@ describe(createVaultBackend.name, () => {
         )
       );
       expect(error.message).toBe(
-        `vault: connect for "vault:secret/app": cannot read the CA file ${join(configDir, 'missing.pem')} (ENOENT). backends.vault.caFile is a PEM file, relative to the config directory`
+        `vault: connect for "vault:secret/app": cannot read caFile ${join(configDir, 'missing.pem')} (ENOENT). Point caFile at the PEM certificate of the CA that signs the endpoint, relative to the config`
       );
     });
   });

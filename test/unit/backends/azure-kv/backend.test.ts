@@ -55,13 +55,13 @@ describe(createAzureKvBackend.name, () => {
     const missing = createAzureKvBackend({ caFile: 'absent.pem' });
     await expect(missing.fetch(DB, ctx)).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
-      message: `azure-kv: configure TLS "azure-kv:corp-kv/db-password": cannot read caFile ${join(dir, 'absent.pem')} (ENOENT). Point caFile at a PEM file, relative to the config`,
+      message: `azure-kv: configure TLS "azure-kv:corp-kv/db-password": cannot read caFile ${join(dir, 'absent.pem')} (ENOENT). Point caFile at the PEM certificate of the CA that signs the endpoint, relative to the config`,
     });
     writeFileSync(join(dir, 'junk.pem'), 'CANARY_NOT_A_CERT');
     const junk = createAzureKvBackend({ caFile: 'junk.pem' });
     await expect(junk.fetch(DB, ctx)).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
-      message: `azure-kv: configure TLS "azure-kv:corp-kv/db-password": caFile ${join(dir, 'junk.pem')} holds no PEM certificate. Point caFile at the CA certificate in PEM form`,
+      message: `azure-kv: configure TLS "azure-kv:corp-kv/db-password": caFile ${join(dir, 'junk.pem')} holds no PEM certificate. Point caFile at the PEM certificate of the CA that signs the endpoint, relative to the config`,
     });
   });
 });
