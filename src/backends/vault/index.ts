@@ -1,7 +1,7 @@
 import { readCaFile } from '../../backend/ca-file.js';
 import type { Backend, FetchContext, Logger, SecretDocument } from '../../backend/types.js';
 import { untilAborted } from '../../backend/until-aborted.js';
-import { ENV_VAULT_ADDR } from '../../egress/endpoint.js';
+import { ENV_VAULT_ADDR, VAULT_DEFAULT_ADDRESS } from '../../egress/endpoint.js';
 import { BrokerError, isBrokerError } from '../../errors.js';
 import { MintCache } from '../../identity/mint-cache.js';
 import { loginToVault, type VaultLogin, vaultLoginKey } from '../../identity/vault-login.js';
@@ -18,7 +18,6 @@ import type { VaultSettings } from './settings.js';
 /** @public Env var naming the Vault namespace when `backends.vault.namespace` is not set (as the CLI). */
 export const ENV_VAULT_NAMESPACE = 'VAULT_NAMESPACE';
 
-const DEFAULT_ADDRESS = 'https://127.0.0.1:8200';
 // close() must not hold a finished run open when Vault has gone away.
 const CLOSE_TIMEOUT_MS = 5_000;
 
@@ -204,7 +203,7 @@ async function open(
   ref: string,
   importSdk: SdkImporter | undefined
 ): Promise<Connection> {
-  const address = (settings.address ?? ctx.env[ENV_VAULT_ADDR] ?? DEFAULT_ADDRESS).replace(/\/+$/, '');
+  const address = (settings.address ?? ctx.env[ENV_VAULT_ADDR] ?? VAULT_DEFAULT_ADDRESS).replace(/\/+$/, '');
   const namespace = settings.namespace ?? (ctx.env[ENV_VAULT_NAMESPACE] || undefined);
   let ca: string | undefined;
   if (settings.caFile !== undefined) {
