@@ -7,9 +7,10 @@ import type { AwsSmSettings } from '../../../src/backends/aws-sm/settings.js';
 import { createResolver } from '../../../src/broker/resolver.js';
 import { selectValue } from '../../../src/broker/select.js';
 import { inlineCredential } from '../../../src/config/normalise.js';
-import { type BrokerError, isBrokerError } from '../../../src/errors.js';
+import type { BrokerError } from '../../../src/errors.js';
 import { parseRef } from '../../../src/ref/index.js';
 import type { AwsSmRef } from '../../../src/ref/types.js';
+import { brokerRejection } from '../../helpers/rejection.js';
 import { CANARY, CURRENT, context, isolateAwsEnv, PREVIOUS, STATIC_KEY, useAwsFake } from './harness.js';
 
 // Default chain: the SDK signs with the static key from (the isolated) process.env; the fake verifies SigV4.
@@ -28,13 +29,7 @@ function backend(settings: Partial<AwsSmSettings> = {}): Backend<'aws-sm'> {
 const ref = (text: string) => parseRef(text) as AwsSmRef;
 
 async function failure(promise: Promise<unknown>): Promise<BrokerError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e
-  );
-  if (!isBrokerError(error)) {
-    throw new Error(`expected a BrokerError, got ${inspect(error)}`);
-  }
+  const error = await brokerRejection(promise);
   expect(`${error.message} ${JSON.stringify(error)} ${inspect(error, { depth: 0 })}`).not.toContain(CANARY);
   return error;
 }

@@ -9,9 +9,10 @@ import { type AwsFake, startAwsFake } from '../../../fixtures/servers/aws/index.
 import type { Backend } from '../../../src/backend/types.js';
 import { type AwsSmBackendOptions, createAwsSmBackend } from '../../../src/backends/aws-sm/index.js';
 import type { AwsSmSettings, AwsWebIdentityAuth } from '../../../src/backends/aws-sm/settings.js';
-import { type BrokerError, isBrokerError } from '../../../src/errors.js';
+import type { BrokerError } from '../../../src/errors.js';
 import { parseRef } from '../../../src/ref/index.js';
 import type { AwsSmRef } from '../../../src/ref/types.js';
+import { brokerRejection } from '../../helpers/rejection.js';
 import { CANARY, context, fakeOptions, isolateAwsEnv, OTHER_ROLE, ROLE, useAwsFake, WEB_TOKEN } from './harness.js';
 
 isolateAwsEnv();
@@ -46,13 +47,7 @@ function backend(
 }
 
 async function failure(promise: Promise<unknown>): Promise<BrokerError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e
-  );
-  if (!isBrokerError(error)) {
-    throw new Error(`expected a BrokerError, got ${inspect(error)}`);
-  }
+  const error = await brokerRejection(promise);
   const shown = `${error.message} ${JSON.stringify(error)} ${inspect(error, { depth: 0 })}`;
   expect(shown).not.toContain(CANARY);
   return error;

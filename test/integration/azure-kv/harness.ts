@@ -12,6 +12,7 @@ import {
   type TestTls,
 } from '../../../fixtures/servers/azure/index.js';
 import type { FetchContext } from '../../../src/backend/types.js';
+import { brokerRejection } from '../../helpers/rejection.js';
 
 export const TENANT = '72f988bf-0000-4000-8000-00000000a11e';
 export const CLIENT = '0b5e1c2d-0000-4000-8000-0000000c11e7';
@@ -117,12 +118,7 @@ export function context(
 export async function failure(
   promise: Promise<unknown>
 ): Promise<{ code: string; message: string; transient: boolean }> {
-  const error = (await promise.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (e: unknown) => e
-  )) as { code: string; message: string; transient: boolean };
+  const error = await brokerRejection(promise);
   // The message, and the error as a log or a report would print it (cause chain included).
   const printed = [error.message, JSON.stringify(error), inspect(error, { depth: 8 })];
   for (const canary of CANARIES) {

@@ -3,8 +3,9 @@ import { status } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadGcpSdk } from '../../../src/backends/gcp-sm/client.js';
 import { createGcpSmBackend } from '../../../src/backends/gcp-sm/index.js';
-import { type BrokerError, isBrokerError } from '../../../src/errors.js';
+import type { BrokerError } from '../../../src/errors.js';
 import { selectKey } from '../../../src/ref/index.js';
+import { brokerRejection } from '../../helpers/rejection.js';
 import { CANARY, context, type GcpFakes, gcpRef, startGcpFakes, wifSettings } from './harness.js';
 
 let fakes: GcpFakes;
@@ -21,15 +22,7 @@ afterEach(() => {
 
 const errors: BrokerError[] = [];
 async function failure(promise: Promise<unknown>): Promise<BrokerError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the fetch to fail');
-    },
-    (e: unknown) => e
-  );
-  if (!isBrokerError(error)) {
-    throw error;
-  }
+  const error = await brokerRejection(promise);
   errors.push(error);
   return error;
 }

@@ -4,8 +4,9 @@ import { inspect } from 'node:util';
 import { status } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGcpSmBackend } from '../../../src/backends/gcp-sm/index.js';
-import { type BrokerError, isBrokerError } from '../../../src/errors.js';
+import type { BrokerError } from '../../../src/errors.js';
 import { mintGcpAccessToken } from '../../../src/identity/gcp-wif.js';
+import { brokerRejection } from '../../helpers/rejection.js';
 import {
   AUDIENCE,
   CANARY,
@@ -31,15 +32,7 @@ afterEach(() => {
 
 const errors: BrokerError[] = [];
 async function failure(promise: Promise<unknown>): Promise<BrokerError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the fetch to fail');
-    },
-    (e: unknown) => e
-  );
-  if (!isBrokerError(error)) {
-    throw error;
-  }
+  const error = await brokerRejection(promise);
   errors.push(error);
   return error;
 }
