@@ -26,7 +26,9 @@ export const ENCODERS: Readonly<Record<string, Encoder>> = {
     uEscape(jsonInner(s), /[\u0080-\uffff]/g),
     uEscape(jsonInner(s), /[<>&'\u0080-\uffff]/g),
     uEscape(s, /[\s\S]/g),
-    uEscape(s, /[\s\S]/g).toUpperCase().replace(/\\U/g, '\\u'),
+    uEscape(s, /[\s\S]/g)
+      .toUpperCase()
+      .replace(/\\U/g, '\\u'),
   ],
   // util.inspect / console.log of a string: it picks the quote, escapes it, `\`, and control characters.
   inspect: (s) => [inspect(s, { breakLength: Number.POSITIVE_INFINITY }).slice(1, -1)],

@@ -303,6 +303,11 @@ export class Scrubber {
     return found;
   }
 
+  /** The redaction label of a credential name (the `replacement` option applied). */
+  label(name: string): string {
+    return this.#render(name);
+  }
+
   /** Per credential: how many forms are registered, how many are too common to fail a file scan, and its parts. */
   report(): FormReport[] {
     const counts = this.#names.map(() => ({ forms: 0, commonForms: 0 }));
