@@ -38,6 +38,8 @@ export const ENCODERS: Readonly<Record<string, Encoder>> = {
   backtick: (s) => [s.replace(/`|\\|\$\{/g, '\\$&')],
   percent: (s) => percentForms(s),
   hex: (s) => [Buffer.from(s, 'utf8').toString('hex'), Buffer.from(s, 'utf8').toString('hex').toUpperCase()],
+  // Byte arrays in decimal: JSON.stringify(buffer) (`"data":[67,65,…]`), chai/loupe messages (`Buffer[ 67, 65, … ]`).
+  decimalBytes: (s) => [[...Buffer.from(s, 'utf8')].join(','), [...Buffer.from(s, 'utf8')].join(', ')],
   base64: (s) => base64Forms(Buffer.from(s, 'utf8')),
   // PEM, MIME and the `base64` CLI wrap at 64 or 76 columns, starting at the value's first byte: line by line.
   base64Wrapped: (s) => [...wrappedBase64(Buffer.from(s, 'utf8'), 64), ...wrappedBase64(Buffer.from(s, 'utf8'), 76)],
