@@ -77,10 +77,13 @@ export function normalForms(text: string): string[] {
  * encoder of {@link ENCODERS} applied to `text` and to its unicode normalisation forms. Escape sequences are stripped
  * from every form, because the matcher skips them in the text.
  */
-export function deriveForms(text: string, minLength: number): string[] {
+export function deriveForms(text: string, minLength: number, skip: readonly string[] = []): string[] {
   const forms = new Set<string>();
+  const encoders = Object.entries(ENCODERS)
+    .filter(([name]) => !skip.includes(name))
+    .map(([, encode]) => encode);
   for (const source of normalForms(text)) {
-    for (const encode of Object.values(ENCODERS)) {
+    for (const encode of encoders) {
       for (const form of encode(source)) {
         if (form === undefined) {
           continue;
@@ -139,17 +142,27 @@ function base64Forms(bytes: Buffer): string[] {
 // The lines of base64 wrapped at `width`: every full line, and the last one as printed and without its last
 // partial character (more data may follow the value).
 function wrappedBase64(bytes: Buffer, width: number): string[] {
+  return wrappedBase64Lines(bytes, width).map((line) => line.form);
+}
+
+/**
+ * @internal The lines of `bytes` in base64 wrapped at `width`, each with the text it encodes (a structured value
+ * registers only the lines that encode more than its furniture).
+ */
+export function wrappedBase64Lines(bytes: Buffer, width: number): { form: string; encodes: string }[] {
   const b64 = bytes.toString('base64');
   if (b64.length <= width) {
     return [];
   }
-  const out: string[] = [];
-  for (let i = 0; i < b64.length; i += width) {
-    out.push(b64.slice(i, i + width));
+  const perLine = (width / 4) * 3;
+  const out: { form: string; encodes: string }[] = [];
+  for (let i = 0, b = 0; i < b64.length; i += width, b += perLine) {
+    out.push({ form: b64.slice(i, i + width), encodes: bytes.subarray(b, b + perLine).toString('utf8') });
   }
   const last = out[out.length - 1]!;
-  const unpadded = last.replace(/=+$/, '');
-  out.push(unpadded, bytes.length % 3 === 0 ? unpadded : unpadded.slice(0, -1));
+  const unpadded = last.form.replace(/=+$/, '');
+  const trimmed = bytes.length % 3 === 0 ? unpadded : unpadded.slice(0, -1);
+  out.push({ form: unpadded, encodes: last.encodes }, { form: trimmed, encodes: last.encodes });
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { type Automaton, buildAutomaton, type Pattern } from './automaton.js';
-import { BUFFER_INSPECT_BYTES, bufferInspection, deriveForms, ENCODERS } from './forms.js';
+import { BUFFER_INSPECT_BYTES, bufferInspection, deriveForms, ENCODERS, wrappedBase64Lines } from './forms.js';
 import { splitValue } from './parts.js';
 import { type Ops, ScanSession } from './scan-session.js';
 import { isCommon } from './secret-like.js';
@@ -151,8 +151,19 @@ export class Scrubber {
         }
       }
     }
-    for (const form of deriveForms(plain, this.#minLength)) {
+    // Wrapped base64 of a structured value: only the lines that encode more than furniture (a line that encodes
+    // `-----END PRIVATE KEY-----` only would redact that armour in every base64 text).
+    for (const form of deriveForms(plain, this.#minLength, masked === undefined ? [] : ['base64Wrapped'])) {
       this.#register(form, nameIndex, valueCommon);
+    }
+    if (masked !== undefined) {
+      for (const width of [64, 76]) {
+        for (const line of wrappedBase64Lines(Buffer.from(plain, 'utf8'), width)) {
+          if (!masked.includes(line.encodes) && line.form.length >= this.#minLength) {
+            this.#register(line.form, nameIndex, valueCommon);
+          }
+        }
+      }
     }
     // `console.log(buffer)` shows the first 50 bytes in hex; registered when they are not furniture.
     const shown = Buffer.from(plain, 'utf8').subarray(0, BUFFER_INSPECT_BYTES).toString('utf8');

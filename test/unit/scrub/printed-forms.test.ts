@@ -84,7 +84,9 @@ const scrubber = scrubberWith(VALUES);
 
 describe('every printed form is redacted', () => {
   const cases = Object.entries(PRINTERS).flatMap(([printer, print]) =>
-    Object.entries(VALUES).map(([name, value]) => [printer, name, print(value), print('Q'.repeat(value.length))] as const)
+    Object.entries(VALUES).map(
+      ([name, value]) => [printer, name, print(value), print('Q'.repeat(value.length))] as const
+    )
   );
   it.each(cases)('%s of %s', (_printer, _name, printed, structure) => {
     const scrubbed = scrubber.scrub(`log: ${printed} :end`);
@@ -111,9 +113,13 @@ describe('the cases other maskers test themselves on', () => {
 
   it('keeps surrogate pairs around a value whole, and redacts a value made of them', () => {
     const s = scrubberWith({ EMOJI: '🔑🔒🗝️-CANARY-🔑🔒', CJK: '秘密の鍵-CANARY-SENTINEL' });
-    expect(s.scrub('😀🔑🔒🗝️-CANARY-🔑🔒😀 秘密の鍵-CANARY-SENTINEL👩‍👧')).toBe('😀[redacted:EMOJI]😀 [redacted:CJK]👩‍👧');
-    expect(s.scrub(JSON.stringify('🔑🔒🗝️-CANARY-🔑🔒').replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`))).toBe(
-      '"[redacted:EMOJI]"'
+    expect(s.scrub('😀🔑🔒🗝️-CANARY-🔑🔒😀 秘密の鍵-CANARY-SENTINEL👩‍👧')).toBe(
+      '😀[redacted:EMOJI]😀 [redacted:CJK]👩‍👧'
     );
+    expect(
+      s.scrub(
+        JSON.stringify('🔑🔒🗝️-CANARY-🔑🔒').replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`)
+      )
+    ).toBe('"[redacted:EMOJI]"');
   });
 });
