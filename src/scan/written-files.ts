@@ -78,7 +78,7 @@ export function scanWrittenFiles(
       continue;
     }
     const before = baseline.before(path);
-    if (before !== undefined && before.equals(after)) {
+    if (before?.equals(after)) {
       continue;
     }
     const created = before === undefined;

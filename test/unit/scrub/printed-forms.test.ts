@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { Scrubber } from '../../../src/scrub/index.js';
 
 const VALUES = {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${` is what template escaping must handle
   QUOTED: 'CANARY"quote\\back`tick${x}\'single-SENTINEL',
   UNICODE: 'CANARY-p@ss wörd/é-🔑-秘密-SENTINEL',
   COMBINING: 'CANARY-cafe\u0301-n\u0303o-SENTINEL',
