@@ -24,6 +24,7 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g
 // `key: value`, `key = value`, `export KEY=value`, `- key: value`; the key without quotes.
 const KEY_VALUE = /^(\s*(?:export\s+)?(?:-\s+)?)(["']?)([A-Za-z0-9_.\-/]+)\2(\s*[:=]\s*)(.*?)\s*$/;
 const URL_SHAPED = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/\S+$/;
+const FLOW_PAIR = /(?<=[{,]\s*)([A-Za-z0-9_.-]+)\s*:\s*([^,{}[\]\s]+)/g;
 // Query parameters whose value is a secret (`token=`, `key=`, `sig=`, AWS/Azure presigned URLs, …).
 const SECRET_QUERY =
   /^(access[-_]?token|token|id[-_]?token|refresh[-_]?token|key|api[-_]?key|apikey|sig|signature|x-amz-signature|x-amz-security-token|x-goog-signature|secret|client[-_]?secret|password|pass|pwd|code|auth|session)$/i;
@@ -137,7 +138,14 @@ function textParts(
       if (leaf === '' || leaf === '|' || leaf === '>') {
         continue;
       }
-      if (leafIsSecret(kv[3]!, leaf, add, minLength)) {
+      if (/^[{[]/.test(leaf)) {
+        // A YAML flow mapping (`user: { token: … }`): each `key: scalar` pair in it is a leaf.
+        maskedLines[i] = line.replace(FLOW_PAIR, (pair, k: string, v: string) =>
+          leafIsSecret(k, unquote(v), add, minLength) || maskWhenWhole(k, unquote(v))
+            ? pair.slice(0, pair.length - v.length) + mask
+            : pair
+        );
+      } else if (leafIsSecret(kv[3]!, leaf, add, minLength) || maskWhenWhole(kv[3]!, leaf)) {
         maskedLines[i] = `${kv[1]}${kv[2]}${kv[3]}${kv[2]}${kv[4]}${mask}`;
       }
     }
@@ -207,6 +215,12 @@ function leafIsSecret(
   return false;
 }
 
+// Printed whole, a structured value shows only what is clearly not secret: a leaf under a key that is neither
+// secret nor public is masked there unless it is common — though it is not registered on its own (it may recur).
+function maskWhenWhole(key: string, leaf: string): boolean {
+  return keyKind(key) === 'neutral' && !isCommon(leaf) && !URL_SHAPED.test(leaf);
+}
+
 function unquote(text: string): string {
   const m = /^(["'])(.*)\1$/.exec(text);
   return m === null ? text.replace(/\s+#.*$/, '') : m[2]!;
@@ -232,7 +246,7 @@ function jsonParts(
   const secrets = new Set<string>();
   const walk = (node: unknown, key: string): void => {
     if (typeof node === 'string') {
-      if (leafIsSecret(key, node, add, minLength)) {
+      if (leafIsSecret(key, node, add, minLength) || maskWhenWhole(key, node)) {
         secrets.add(node);
       }
     } else if (Array.isArray(node)) {

@@ -336,7 +336,10 @@ describe('a filtered run with egress on', () => {
     // Every selected test passed: the exit code is the audit's.
     expect(run.code).toBe(1);
     expect(stripAnsi(run.stderr)).toContain(
-      'credential-broker: 1 written file(s) held a credential value; the run fails'
+      'credential-broker: 1 file(s) written by this run hold a credential value; the run fails'
+    );
+    expect(stripAnsi(run.stderr)).toMatch(
+      /tests\/__snapshots__\/leaks\.test\.ts\.snap:\d+: CANARY_DB \(the file is new/
     );
     expect(listTree(project.runtimeDir)).toEqual([]);
   });
