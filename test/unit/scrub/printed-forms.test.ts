@@ -68,7 +68,7 @@ function scrubberWith(values: Record<string, string>): Scrubber {
 
 /**
  * 12-character windows of `printed` still in `scrubbed`, except the printer's own structure: windows that its output
- * for a placeholder also has (`{ config: { v: '`, `{"type":"Buffer","data":[`), and Node's `... N more bytes>`.
+ * for a placeholder of the same length also has (`{ config: { v: '`, `{"type":"Buffer","data":[`, `... 62 more bytes>`).
  */
 function survivors(printed: string, scrubbed: string, structure: string): string[] {
   const found: string[] = [];
