@@ -4,12 +4,12 @@
  * Jest reports as "Test suite failed to run" and no environment hook can reach — and attaches the skip reasons
  * for our reporter.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { JestEnvironment } from '@jest/environment';
 import type { TestResult } from '@jest/test-result';
 import type { Config } from '@jest/types';
 import type * as JestSnapshot from 'jest-snapshot';
 import { connectWorker } from '../src/runtime/index.js';
+import { RunBaseline, renderFindings, scanWrittenFiles } from '../src/scan/index.js';
 import { Scrubber, scrubDeep } from '../src/scrub/index.js';
 import { ENV_HANDLE, ENVIRONMENT_BROKER, RESULT_FIELD } from './constants.js';
 import type { FileBroker, SkippedTest } from './file-broker.js';
@@ -56,10 +56,14 @@ export default function credentialBrokerTestRunner(
             eventName,
             args.map((arg) => (mayCarryValues(arg) ? scrubbed(arg, scrubber()) : arg))
           );
-  return Promise.resolve()
-    .then(() => circus(globalConfig, config, environment, runtime, testPath, send))
-    .then(async (result) => {
-      await scrubWrittenSnapshots(config, testPath, result, scrubber());
+  let written: WrittenFiles | undefined;
+  return captureWrittenFiles(config, testPath)
+    .then((captured) => {
+      written = captured;
+      return circus(globalConfig, config, environment, runtime, testPath, send);
+    })
+    .then((result) => {
+      auditWrittenFiles(written!, result, scrubber(), config.rootDir);
       return result;
     })
     .then(
@@ -77,28 +81,52 @@ export default function credentialBrokerTestRunner(
     );
 }
 
+interface WrittenFiles {
+  readonly baseline: RunBaseline;
+  readonly paths: readonly string[];
+}
+
+// The files jest-snapshot may rewrite for this test file — its `.snap` and, for inline snapshots, the test file —
+// as they are before it runs: the audit looks only at what the run changes in them.
+async function captureWrittenFiles(config: Config.ProjectConfig, testPath: string): Promise<WrittenFiles> {
+  const paths = [testPath];
+  try {
+    const snapshot = requireFromJest<typeof JestSnapshot>('jest-snapshot', config.rootDir);
+    const resolver = await snapshot.buildSnapshotResolver(config);
+    paths.unshift(resolver.resolveSnapshotPath(testPath));
+  } catch {
+    // A snapshot resolver that fails here fails the file's own snapshot assertions too, with Jest's message; the
+    // test file is still captured.
+  }
+  return { baseline: new RunBaseline().capture(paths), paths };
+}
+
 /**
  * A backstop behind the serializer, which sees snapshot values but not their keys (a test name is scrubbed, but a
- * `toMatchSnapshot(hint)` is not): when this file wrote snapshots, the files written — the `.snap` file and, for
- * inline snapshots, the test file itself — are rewritten scrubbed if a value got into them anyway.
+ * `toMatchSnapshot(hint)` is not): a value in what this file's run wrote fails the file, naming file, line and
+ * credential. A new `.snap` is redacted in place; a file that existed (the test source) is never rewritten.
  */
-async function scrubWrittenSnapshots(
-  config: Config.ProjectConfig,
-  testPath: string,
-  result: TestResult,
-  scrubber: Scrubber
-): Promise<void> {
-  if (scrubber.size === 0 || result.snapshot.added + result.snapshot.updated === 0) {
+function auditWrittenFiles(written: WrittenFiles, result: TestResult, scrubber: Scrubber, rootDir: string): void {
+  if (scrubber.size === 0) {
     return;
   }
-  const snapshot = requireFromJest<typeof JestSnapshot>('jest-snapshot', config.rootDir);
-  const resolver = await snapshot.buildSnapshotResolver(config);
-  for (const path of [resolver.resolveSnapshotPath(testPath), testPath]) {
-    const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
-    if (text !== '' && scrubber.has(text)) {
-      writeFileSync(path, scrubber.scrub(text));
-    }
+  const findings = scanWrittenFiles(written.baseline, written.paths, scrubber);
+  if (findings.length === 0) {
+    return;
   }
+  const message = renderFindings(findings, rootDir);
+  result.numFailingTests += 1;
+  result.failureMessage = `${result.failureMessage ?? ''}\n${message}\n`;
+  result.testResults.push({
+    ancestorTitles: [],
+    duration: 0,
+    failureDetails: [],
+    failureMessages: [message],
+    fullName: 'credential-broker: files written by this test file',
+    numPassingAsserts: 0,
+    status: 'failed',
+    title: 'credential-broker: files written by this test file',
+  });
 }
 
 // Nothing delivered to this worker yet: nothing to look for.

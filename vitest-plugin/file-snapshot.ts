@@ -11,8 +11,9 @@ const REDACTING = Symbol.for('credential-broker.vitest.file-snapshot.v1');
 /**
  * @internal `toMatchFileSnapshot` writes a string as it is, past every snapshot serializer: a value in it would sit
  * in a file the user commits. The assertion sees the string redacted instead, so the file holds the redaction label
- * (and a later run compares against that). Installed once per worker: the setup file runs for every test file, and
- * chai is shared by them.
+ * (and a later run compares against that). Likewise the hint of `toMatchSnapshot(hint)`, which becomes part of the
+ * snapshot's key (`exports[\`name: hint 1\`]`) and no serializer sees. Installed once per worker: the setup file
+ * runs for every test file, and chai is shared by them.
  */
 export function redactFileSnapshots(chai: Chai, scrubber: () => Scrubber): void {
   const marked = chai.Assertion as Record<symbol, unknown>;
@@ -29,6 +30,16 @@ export function redactFileSnapshots(chai: Chai, scrubber: () => Scrubber): void 
           chai.util.flag(this, 'object', scrubber().scrub(received));
         }
         return original.apply(this, args);
+      }
+  );
+  chai.Assertion.overwriteMethod(
+    'toMatchSnapshot',
+    (original) =>
+      function redactedHint(this: object, ...args: unknown[]) {
+        return original.apply(
+          this,
+          args.map((arg) => (typeof arg === 'string' ? scrubber().scrub(arg) : arg))
+        );
       }
   );
 }

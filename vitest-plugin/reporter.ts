@@ -8,12 +8,13 @@ import type {
   TestSuite,
   Vitest,
 } from 'vitest/node';
+import { RunBaseline } from '../src/scan/index.js';
 import { type Scrubber, scrubDeep } from '../src/scrub/index.js';
 import type { BrokerSession } from '../src/session/index.js';
 import type { BrokerHost } from './host.js';
 import { scrubMainOutput } from './output-scrubbing.js';
 import { renderSkipSummary, type SkippedTest } from './skip-summary.js';
-import { auditWrittenFiles, renderLeaks } from './snapshot-audit.js';
+import { auditWrittenFiles, renderLeaks, type WrittenFile } from './snapshot-audit.js';
 
 type ConsoleLog = Parameters<NonNullable<Reporter['onUserConsoleLog']>>[0];
 type Annotation = Parameters<NonNullable<Reporter['onTestCaseAnnotate']>>[1];
@@ -35,6 +36,7 @@ function taskOf(entity: TestCase | TestSuite | TestModule): RunnerTask {
 export class CredentialBrokerReporter implements Reporter {
   readonly #host: BrokerHost;
   #session: BrokerSession | undefined;
+  #baseline = new RunBaseline();
 
   constructor(host: BrokerHost) {
     this.#host = host;
@@ -54,6 +56,10 @@ export class CredentialBrokerReporter implements Reporter {
     const session = await this.#host.session();
     this.#session = session;
     scrubMainOutput(session.scrubber);
+    // What the workers may rewrite, as it is before they run: the audit looks only at what the run changes.
+    this.#baseline = new RunBaseline().capture(
+      specifications.flatMap((spec) => this.#writtenFiles(spec.moduleId, spec.project).map((f) => f.path))
+    );
     session.plan([...new Set(specifications.map((spec) => spec.moduleId))]);
     if (this.#host.options.announce === false) {
       return;
@@ -135,18 +141,19 @@ export class CredentialBrokerReporter implements Reporter {
   }
 
   #auditSnapshots(modules: readonly TestModule[], scrubber: Scrubber): void {
-    const files = modules.flatMap((module) => [
-      {
-        path: this.#vitest.snapshot.resolvePath(module.moduleId, { config: module.project.serializedConfig }),
-        kind: 'snapshot' as const,
-      },
-      { path: module.moduleId, kind: 'test source' as const },
-    ]);
-    const leaked = auditWrittenFiles(files, scrubber);
-    if (leaked.length > 0) {
-      this.#vitest.logger.error(renderLeaks(leaked));
+    const files = modules.flatMap((module) => this.#writtenFiles(module.moduleId, module.project));
+    const findings = auditWrittenFiles(this.#baseline, files, scrubber);
+    if (findings.length > 0) {
+      this.#vitest.logger.error(renderLeaks(findings, this.#vitest.config.root));
       process.exitCode = 1;
     }
+  }
+
+  #writtenFiles(moduleId: string, project: TestModule['project']): WrittenFile[] {
+    return [
+      { path: this.#vitest.snapshot.resolvePath(moduleId, { config: project.serializedConfig }), kind: 'snapshot' },
+      { path: moduleId, kind: 'test source' },
+    ];
   }
 
   #scrub(value: unknown): void {

@@ -1,45 +1,28 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { type FileFinding, type RunBaseline, renderFindings, scanWrittenFiles } from '../src/scan/index.js';
 import type { Scrubber } from '../src/scrub/index.js';
 
-/** @internal A file of the run that still held a credential value after the run. */
-export interface LeakedFile {
+/** @internal A file the Vitest workers may rewrite during a run, past every main-process scrubber. */
+export interface WrittenFile {
   readonly path: string;
   readonly kind: 'snapshot' | 'test source';
 }
 
 /**
- * @internal Snapshot files are written by the workers, past every main-process scrubber, so the run checks them
- * afterwards and fails closed: a `.snap` or a test source (inline snapshots) holding a value is redacted in place —
- * it must not sit on disk waiting to be committed — and reported.
+ * @internal Snapshot files and inline snapshots are written by the workers, so the run checks them afterwards and
+ * fails closed — but only in what the run wrote: a `.snap` or test file that existed counts in the bytes the run
+ * changed (against `baseline`, captured at the run's start), a new `.snap` counts whole and is redacted in place.
+ * A test source is never rewritten. Test sources not captured at the start are not scanned.
  */
 export function auditWrittenFiles(
-  files: readonly { readonly path: string; readonly kind: LeakedFile['kind'] }[],
+  baseline: RunBaseline,
+  files: readonly WrittenFile[],
   scrubber: Scrubber
-): LeakedFile[] {
-  const leaked: LeakedFile[] = [];
-  for (const { path, kind } of files) {
-    if (!existsSync(path)) {
-      continue;
-    }
-    const text = readFileSync(path, 'utf8');
-    const scrubbed = scrubber.scrub(text);
-    if (scrubbed === text) {
-      continue;
-    }
-    writeFileSync(path, scrubbed);
-    leaked.push({ path, kind });
-  }
-  return leaked;
+): FileFinding[] {
+  const candidates = files.filter((f) => f.kind === 'snapshot' || baseline.has(f.path)).map((f) => f.path);
+  return scanWrittenFiles(baseline, candidates, scrubber);
 }
 
-/** @internal The error block printed for leaked files. */
-export function renderLeaks(leaked: readonly LeakedFile[]): string {
-  const lines = [`credential-broker: ${leaked.length} written file(s) held a credential value; the run fails`];
-  for (const { path, kind } of leaked) {
-    lines.push(`  ${path} (${kind}): the value was replaced by its redaction label in the file`);
-  }
-  lines.push(
-    '  A snapshot printed a credential value past the redacting serializer; snapshot what the code does with it.'
-  );
-  return lines.join('\n');
+/** @internal The error block printed for findings. */
+export function renderLeaks(findings: readonly FileFinding[], root: string): string {
+  return renderFindings(findings, root);
 }

@@ -1,4 +1,5 @@
 import { renderManifest } from '../egress/render.js';
+import type { FormReport } from '../scrub/index.js';
 import { startSession } from '../session/session.js';
 import { type CommonOptions, describeError, sessionOptions } from './options.js';
 
@@ -32,6 +33,7 @@ export async function checkCommand(options: CommonOptions): Promise<number> {
       try {
         const value = await session.resolve(spec);
         process.stdout.write(`✓ ${entry.name}: ok (${value.byteLength} bytes from ${entry.source.endpoint})\n`);
+        process.stdout.write(renderForms(session.scrubber.report().find((r) => r.name === entry.name)));
       } catch (error) {
         problems += 1;
         process.stdout.write(`✗ ${entry.name}: ${describeError(error)}\n`);
@@ -44,4 +46,24 @@ export async function checkCommand(options: CommonOptions): Promise<number> {
     await session.close();
   }
   return problems === 0 ? 0 : 1;
+}
+
+/**
+ * @internal What the scrubber registered for a credential (counts only, never a value), and a warning when a value is
+ * too common to scrub without false positives: it is still redacted from output, but never fails a file scan.
+ */
+export function renderForms(report: FormReport | undefined): string {
+  if (report === undefined) {
+    return '    scrub: nothing registered (shorter than the scrub minimum length)\n';
+  }
+  const parts = report.parts === 0 ? '' : ` (whole value and ${report.parts} secret-bearing part(s))`;
+  const lines = [`    scrub: ${report.forms} form(s) registered${parts}`];
+  if (report.common) {
+    lines.push(
+      `    ⚠ ${report.name}'s value is too common to scrub without false positives (a short word or number): every occurrence in output is redacted, but it never fails a file scan. Use a longer, random value.`
+    );
+  } else if (report.commonForms > 0) {
+    lines.push(`    ${report.commonForms} of them are too common to fail a file scan (redacted from output only)`);
+  }
+  return `${lines.join('\n')}\n`;
 }

@@ -73,6 +73,8 @@ export function gramIndex(b0: number, b1: number, b2: number): number {
 export interface Pattern {
   readonly bytes: Uint8Array;
   readonly name: number;
+  /** What a truncated prefix of the pattern redacts to (default: `name`). */
+  readonly truncatedName?: number;
 }
 
 /**
@@ -244,7 +246,8 @@ export function buildAutomaton(patterns: readonly Pattern[], truncatedMinLength:
       outLen[id] = outLen[fail[id]!]!;
       outName[id] = outName[fail[id]!]!;
     }
-    prefixName[id] = patterns[tRep[old]!]!.name;
+    const rep = patterns[tRep[old]!]!;
+    prefixName[id] = rep.truncatedName ?? rep.name;
   }
 
   return {

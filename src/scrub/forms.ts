@@ -1,58 +1,130 @@
 /**
- * The derived forms under which a value can show up in output (scrub-and-files.md A.1, A.5, A.6).
- * Every form is matched on its own, so the list favours recall: a duplicate costs nothing.
+ * The derived forms under which a value can show up in output (scrub-and-files.md A.1, A.5, A.6), from ONE table
+ * of encoders ({@link ENCODERS}): a new printed form is one line there. Every form is matched on its own, so the
+ * table favours recall: a duplicate costs nothing.
  */
+import { inspect } from 'node:util';
+
+/** @internal One way a runtime prints a string: text in, the printed forms out (`undefined` entries are skipped). */
+export type Encoder = (text: string) => readonly (string | undefined)[];
 
 // Base64 output characters that depend on the bytes before the value, for a prefix of 0, 1 or 2 bytes.
 const LEADING_MIXED = [0, 2, 3] as const;
 
 /**
- * @public Every form of `value` that the scrubber registers, at least `minLength` UTF-16 code units
- * long, without duplicates: the value itself; with CRLF line ends; each trimmed line of a multi-line
- * value; JSON-string escaped (also ASCII-only `\uXXXX`); `encodeURIComponent` and form encoding
- * (`+` for space), with upper- and lowercase hex digits, and percent-encoded twice; base64 in the standard and URL alphabets at all three byte offsets, each padded,
- * unpadded, and without its last partial character (so `base64(prefix + value + suffix)` is caught);
- * hex lower and upper; XML/HTML escaped; shell single-quote escaped (`'\''`). Escape sequences are
- * stripped from every form, because the matcher skips them in the text.
+ * @internal The printed forms of a string. Each entry: what prints it. Applied to the value, to each of its
+ * secret-bearing parts, and to each of their unicode normalisation forms.
  */
-export function deriveForms(value: string, minLength: number): string[] {
+export const ENCODERS: Readonly<Record<string, Encoder>> = {
+  identity: (s) => [s],
+  // Windows line ends, and a value read with them printed with LF.
+  lineEnds: (s) => (/[\r\n]/.test(s) ? [s.replace(/\r?\n/g, '\r\n'), s.replace(/\r\n/g, '\n')] : []),
+  // JSON.stringify, also of a string already JSON-encoded (a JSON document inside a JSON string).
+  json: (s) => [jsonInner(s), jsonInner(jsonInner(s)), jsonInner(jsonInner(jsonInner(s)))],
+  // \uXXXX for non-ASCII (Python's json.dumps), for <>&' too (Go's encoding/json), for every character.
+  jsonUnicode: (s) => [
+    uEscape(jsonInner(s), /[\u0080-\uffff]/g),
+    uEscape(jsonInner(s), /[<>&'\u0080-\uffff]/g),
+    uEscape(s, /[\s\S]/g),
+    uEscape(s, /[\s\S]/g)
+      .toUpperCase()
+      .replace(/\\U/g, '\\u'),
+  ],
+  // util.inspect / console.log of a string: it picks the quote, escapes it, `\`, and control characters.
+  inspect: (s) => [inspect(s, { breakLength: Number.POSITIVE_INFINITY }).slice(1, -1)],
+  // Backslash escaping for single and double quotes (pretty-format's escapeString, shells, source code).
+  backslash: (s) => [s.replace(/[\\']/g, '\\$&'), s.replace(/[\\"]/g, '\\$&'), s.replace(/[\\'"]/g, '\\$&')],
+  // Template literals and snapshot keys and values (`exports[\`…\`]`, printBacktickString): `, \ and ${.
+  backtick: (s) => [s.replace(/`|\\|\$\{/g, '\\$&')],
+  percent: (s) => percentForms(s),
+  hex: (s) => [Buffer.from(s, 'utf8').toString('hex'), Buffer.from(s, 'utf8').toString('hex').toUpperCase()],
+  // Byte arrays in decimal: JSON.stringify(buffer) (`"data":[67,65,…]`), chai/loupe messages (`Buffer[ 67, 65, … ]`).
+  decimalBytes: (s) => [[...Buffer.from(s, 'utf8')].join(','), [...Buffer.from(s, 'utf8')].join(', ')],
+  base64: (s) => base64Forms(Buffer.from(s, 'utf8')),
+  // PEM, MIME and the `base64` CLI wrap at 64 or 76 columns, starting at the value's first byte: line by line.
+  base64Wrapped: (s) => [...wrappedBase64(Buffer.from(s, 'utf8'), 64), ...wrappedBase64(Buffer.from(s, 'utf8'), 76)],
+  // UTF-16LE (Windows APIs, PowerShell -EncodedCommand) in base64 and hex.
+  utf16le: (s) => [...base64Forms(Buffer.from(s, 'utf16le')), Buffer.from(s, 'utf16le').toString('hex')],
+  xml: (s) => xmlForms(s),
+  // Shell single-quote escaping.
+  shell: (s) => [s.replace(/'/g, "'\\''")],
+};
+
+/** @internal Node's Buffer inspection prints the first 50 bytes as spaced hex (buffer.INSPECT_MAX_BYTES). */
+export const BUFFER_INSPECT_BYTES = 50;
+
+/** @internal `<Buffer 43 41 …>` of a value: the spaced hex of the bytes Node shows. */
+export function bufferInspection(value: string): string {
+  const hex = Buffer.from(value, 'utf8').subarray(0, BUFFER_INSPECT_BYTES).toString('hex');
+  return hex.replace(/(..)(?!$)/g, '$1 ');
+}
+
+/** @internal The unicode normalisation forms of `text` (itself first), without duplicates. */
+export function normalForms(text: string): string[] {
+  const forms = new Set([text]);
+  for (const form of ['NFC', 'NFD', 'NFKC', 'NFKD'] as const) {
+    try {
+      forms.add(text.normalize(form));
+    } catch {
+      // A lone surrogate: the text itself is still there.
+    }
+  }
+  return [...forms];
+}
+
+/**
+ * @public Every printed form of `text` at least `minLength` UTF-16 code units long, without duplicates: each
+ * encoder of {@link ENCODERS} applied to `text` and to its unicode normalisation forms. Escape sequences are stripped
+ * from every form, because the matcher skips them in the text.
+ */
+export function deriveForms(text: string, minLength: number, skip: readonly string[] = []): string[] {
   const forms = new Set<string>();
-  const add = (form: string | undefined): void => {
-    if (form === undefined) {
-      return;
-    }
-    const visible = form.includes('\x1b') ? stripEscapes(form) : form;
-    if (visible.length >= minLength && visible.length > 0) {
-      forms.add(visible);
-    }
-  };
-
-  add(value);
-  if (/[\r\n]/.test(value)) {
-    add(value.replace(/\r?\n/g, '\r\n'));
-    add(value.replace(/\r\n/g, '\n'));
-    for (const line of value.split(/\r\n|\r|\n/)) {
-      add(line.trim());
+  const encoders = Object.entries(ENCODERS)
+    .filter(([name]) => !skip.includes(name))
+    .map(([, encode]) => encode);
+  for (const source of normalForms(text)) {
+    for (const encode of encoders) {
+      for (const form of encode(source)) {
+        if (form === undefined) {
+          continue;
+        }
+        const visible = form.includes('\x1b') ? stripEscapes(form) : form;
+        if (visible.length >= Math.max(1, minLength)) {
+          forms.add(visible);
+        }
+      }
     }
   }
+  return [...forms];
+}
 
-  const json = JSON.stringify(value).slice(1, -1);
-  add(json);
-  // Python's json.dumps and others escape every non-ASCII character.
-  add(json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+function jsonInner(s: string): string {
+  return JSON.stringify(s).slice(1, -1);
+}
 
-  const percent = tryEncode(value);
-  for (const form of [percent, percent?.replace(/%20/g, '+'), new URLSearchParams([['', value]]).toString().slice(1)]) {
-    add(form);
-    // Some encoders write lowercase hex digits (RFC 3986 calls both forms equivalent).
-    add(form?.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()));
+function uEscape(s: string, which: RegExp): string {
+  return s.replace(which, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+// encodeURIComponent and form encoding (`+` for space), upper- and lowercase hex digits, and percent-encoded twice.
+function percentForms(s: string): (string | undefined)[] {
+  const percent = tryEncode(s);
+  const out: (string | undefined)[] = [];
+  for (const form of [percent, percent?.replace(/%20/g, '+'), new URLSearchParams([['', s]]).toString().slice(1)]) {
+    out.push(
+      form,
+      form?.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase())
+    );
   }
-  // Encoded twice (a URL inside a query parameter of another URL): each % becomes %25.
-  add(percent === undefined ? undefined : tryEncode(percent));
+  // A URL inside a query parameter of another URL: each % becomes %25.
+  out.push(percent === undefined ? undefined : tryEncode(percent));
+  return out;
+}
 
-  const bytes = Buffer.from(value, 'utf8');
-  add(bytes.toString('hex'));
-  add(bytes.toString('hex').toUpperCase());
+// Standard and URL alphabets at all three byte offsets, each padded, unpadded, and without its last partial
+// character (so `base64(prefix + value + suffix)` is caught).
+function base64Forms(bytes: Buffer): string[] {
+  const out: string[] = [];
   for (const prefix of [0, 1, 2] as const) {
     const padded = Buffer.concat([Buffer.alloc(prefix), bytes])
       .toString('base64')
@@ -61,17 +133,42 @@ export function deriveForms(value: string, minLength: number): string[] {
     // The last character mixes the value's final bits with whatever follows it.
     const trimmed = (prefix + bytes.length) % 3 === 0 ? unpadded : unpadded.slice(0, -1);
     for (const form of [padded, unpadded, trimmed]) {
-      add(form);
-      add(form.replace(/\+/g, '-').replace(/\//g, '_'));
+      out.push(form, form.replace(/\+/g, '-').replace(/\//g, '_'));
     }
   }
+  return out;
+}
 
-  const xml = value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-  add(xml.replace(/'/g, '&#39;'));
-  add(xml.replace(/'/g, '&apos;'));
-  add(xml.replace(/'/g, '&#x27;'));
-  add(value.replace(/'/g, "'\\''"));
-  return [...forms];
+// The lines of base64 wrapped at `width`: every full line, and the last one as printed and without its last
+// partial character (more data may follow the value).
+function wrappedBase64(bytes: Buffer, width: number): string[] {
+  return wrappedBase64Lines(bytes, width).map((line) => line.form);
+}
+
+/**
+ * @internal The lines of `bytes` in base64 wrapped at `width`, each with the text it encodes (a structured value
+ * registers only the lines that encode more than its furniture).
+ */
+export function wrappedBase64Lines(bytes: Buffer, width: number): { form: string; encodes: string }[] {
+  const b64 = bytes.toString('base64');
+  if (b64.length <= width) {
+    return [];
+  }
+  const perLine = (width / 4) * 3;
+  const out: { form: string; encodes: string }[] = [];
+  for (let i = 0, b = 0; i < b64.length; i += width, b += perLine) {
+    out.push({ form: b64.slice(i, i + width), encodes: bytes.subarray(b, b + perLine).toString('utf8') });
+  }
+  const last = out[out.length - 1]!;
+  const unpadded = last.form.replace(/=+$/, '');
+  const trimmed = bytes.length % 3 === 0 ? unpadded : unpadded.slice(0, -1);
+  out.push({ form: unpadded, encodes: last.encodes }, { form: trimmed, encodes: last.encodes });
+  return out;
+}
+
+function xmlForms(s: string): string[] {
+  const xml = s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return [xml.replace(/'/g, '&#39;'), xml.replace(/'/g, '&apos;'), xml.replace(/'/g, '&#x27;')];
 }
 
 function tryEncode(value: string): string | undefined {

@@ -10,6 +10,8 @@ export {
 export {
   DEFAULT_MIN_LENGTH,
   DEFAULT_TRUNCATED_MIN_LENGTH,
+  type Finding,
+  type FormReport,
   Scrubber,
   type ScrubberOptions,
   type ScrubWarning,

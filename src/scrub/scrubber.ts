@@ -1,7 +1,9 @@
 import { inspect } from 'node:util';
 import { type Automaton, buildAutomaton, type Pattern } from './automaton.js';
-import { deriveForms } from './forms.js';
+import { BUFFER_INSPECT_BYTES, bufferInspection, deriveForms, ENCODERS, wrappedBase64Lines } from './forms.js';
+import { splitValue } from './parts.js';
 import { type Ops, ScanSession } from './scan-session.js';
+import { isCommon } from './secret-like.js';
 import { SecretValue } from './secret-value.js';
 
 /**
@@ -47,6 +49,36 @@ export interface ScrubWarning {
   readonly message: string;
 }
 
+/** @public Where a registered form of a value was found by {@link Scrubber.findings}. Never holds the value. */
+export interface Finding {
+  /** The credential's name. */
+  readonly name: string;
+  /** Byte offsets of the match in the scanned bytes, `[start, end)`. */
+  readonly start: number;
+  readonly end: number;
+}
+
+/** @public What {@link Scrubber.report} says about one credential (counts only). */
+export interface FormReport {
+  readonly name: string;
+  /** Distinct forms registered for the credential's values. */
+  readonly forms: number;
+  /** Of those, the ones too common to fail a file scan (still scrubbed from output). */
+  readonly commonForms: number;
+  /** Secret-bearing parts registered besides the whole value (PEM body lines, secret fields, URL passwords). */
+  readonly parts: number;
+  /** Whether a value itself is too common to scrub without false positives. */
+  readonly common: boolean;
+}
+
+interface FormEntry {
+  /** The credential's name index. */
+  readonly name: number;
+  /** Index of the masked text of a structured value printed whole, or -1: the credential's label. */
+  readonly masked: number;
+  common: boolean;
+}
+
 /** @internal What a stream needs from the scrubber: the automaton of the moment and its replacements. */
 export interface Compiled {
   readonly automaton: Automaton;
@@ -67,10 +99,14 @@ export class Scrubber {
   readonly #truncatedMinLength: number;
   readonly #render: (name: string) => string;
   readonly #values = new Set<string>();
-  readonly #forms = new Map<string, number>();
+  readonly #forms = new Map<string, FormEntry>();
   readonly #names: string[] = [];
   readonly #nameIndex = new Map<string, number>();
+  /** Masked texts of structured values, replacing the value printed whole. */
+  readonly #masked: string[] = [];
+  readonly #report = new Map<number, { parts: number; common: boolean }>();
   #compiled: Compiled | undefined;
+  #strict: Compiled | undefined;
 
   constructor(options: ScrubberOptions = {}) {
     this.#minLength = Math.max(1, options.minLength ?? DEFAULT_MIN_LENGTH);
@@ -98,19 +134,72 @@ export class Scrubber {
       return undefined;
     }
     this.#values.add(plain);
+    const nameIndex = this.#nameFor(name);
+    const label = this.#render(name);
+    const { parts, masked, opaque } = splitValue(plain, this.#minLength, label);
+    const valueCommon = isCommon(plain);
+    const report = this.#report.get(nameIndex)!;
+    report.parts += parts.length;
+    report.common ||= valueCommon;
+    // Printed whole, a structured value keeps its furniture: the masked text replaces it.
+    if (masked !== undefined) {
+      for (const form of ENCODERS.identity!(plain).concat(ENCODERS.lineEnds!(plain))) {
+        if (form !== undefined && form.length >= this.#minLength) {
+          const text = form.includes('\r\n') ? masked.replace(/\r?\n/g, '\r\n') : masked.replace(/\r\n/g, '\n');
+          this.#masked.push(text);
+          this.#register(form, nameIndex, valueCommon, this.#masked.length - 1);
+        }
+      }
+    }
+    // Wrapped base64 of a structured value: only the lines that encode more than furniture (a line that encodes
+    // `-----END PRIVATE KEY-----` only would redact that armour in every base64 text).
+    for (const form of deriveForms(plain, this.#minLength, masked === undefined ? [] : ['base64Wrapped'])) {
+      this.#register(form, nameIndex, valueCommon);
+    }
+    if (masked !== undefined) {
+      for (const width of [64, 76]) {
+        for (const line of wrappedBase64Lines(Buffer.from(plain, 'utf8'), width)) {
+          if (!masked.includes(line.encodes) && line.form.length >= this.#minLength) {
+            this.#register(line.form, nameIndex, valueCommon);
+          }
+        }
+      }
+    }
+    // `console.log(buffer)` shows the first 50 bytes in hex; registered when they are not furniture.
+    const shown = Buffer.from(plain, 'utf8').subarray(0, BUFFER_INSPECT_BYTES).toString('utf8');
+    if (opaque && !isCommon(shown)) {
+      this.#register(bufferInspection(plain), nameIndex, false);
+    }
+    for (const part of parts) {
+      for (const form of deriveForms(part.text, this.#minLength)) {
+        this.#register(form, nameIndex, part.common);
+      }
+    }
+    return undefined;
+  }
+
+  #nameFor(name: string): number {
     let nameIndex = this.#nameIndex.get(name);
     if (nameIndex === undefined) {
       nameIndex = this.#names.length;
       this.#names.push(name);
       this.#nameIndex.set(name, nameIndex);
+      this.#report.set(nameIndex, { parts: 0, common: false });
     }
-    for (const form of deriveForms(plain, this.#minLength)) {
-      if (!this.#forms.has(form)) {
-        this.#forms.set(form, nameIndex);
-        this.#compiled = undefined;
-      }
+    return nameIndex;
+  }
+
+  // The first registration of a form decides its replacement; it is common only if every source says so.
+  #register(form: string, name: number, common: boolean, masked = -1): void {
+    const entry = this.#forms.get(form);
+    if (entry === undefined) {
+      this.#forms.set(form, { name, masked, common });
+      this.#compiled = undefined;
+      this.#strict = undefined;
+    } else if (entry.common && !common) {
+      entry.common = false;
+      this.#strict = undefined;
     }
-    return undefined;
   }
 
   /** Number of values registered (each with all its forms). */
@@ -168,21 +257,78 @@ export class Scrubber {
 
   /** @internal The automaton for the values registered so far, rebuilt only after an `add`. */
   compiled(): Compiled {
-    if (this.#compiled !== undefined) {
-      return this.#compiled;
-    }
+    this.#compiled ??= this.#compile(false);
+    return this.#compiled;
+  }
+
+  // Replacement index: the name's label (index = name index), or a masked text after all the labels. A truncated
+  // prefix always prints the label: the masked text would show furniture that was cut off.
+  #compile(strictOnly: boolean): Compiled {
+    const labels = this.#names.length;
     const patterns: Pattern[] = [];
-    for (const [form, name] of this.#forms) {
-      patterns.push({ bytes: Buffer.from(form, 'utf8'), name });
+    for (const [form, entry] of this.#forms) {
+      if (!strictOnly || !entry.common) {
+        const name = entry.masked < 0 || strictOnly ? entry.name : labels + entry.masked;
+        patterns.push({ bytes: Buffer.from(form, 'utf8'), name, truncatedName: entry.name });
+      }
     }
-    const replacementText = this.#names.map((name) => this.#render(name));
-    this.#compiled = {
+    const replacementText = [...this.#names.map((name) => this.#render(name)), ...this.#masked];
+    return {
       automaton: buildAutomaton(patterns, this.#truncatedMinLength),
       replacementText,
       replacements: replacementText.map((text) => Buffer.from(text, 'utf8')),
       truncatedMinLength: this.#truncatedMinLength,
     };
-    return this.#compiled;
+  }
+
+  /**
+   * Where `bytes` hold a form that cannot occur by accident — every registered form except the common ones
+   * ({@link FormReport.commonForms}) — for file scans. Overlapping matches are merged, named by the first.
+   */
+  findings(bytes: Uint8Array): Finding[] {
+    if (this.#forms.size === 0 || bytes.length === 0) {
+      return [];
+    }
+    this.#strict ??= this.#compile(true);
+    const ops = this.#session(this.#strict).once(bytes);
+    if (ops === undefined) {
+      return [];
+    }
+    const found: Finding[] = [];
+    let pos = 0;
+    for (let o = 0; o < ops.length; o += 2) {
+      if (ops[o] === -1) {
+        // The match ends where the text resumes (escape sequences inside it are copied after the label).
+        let end = bytes.length;
+        for (let n = o + 2; n < ops.length; n += 2) {
+          if (ops[n] !== -1) {
+            end = ops[n]!;
+            break;
+          }
+        }
+        found.push({ name: this.#names[ops[o + 1]!]!, start: pos, end: Math.max(pos, end) });
+      } else {
+        pos = ops[o + 1]!;
+      }
+    }
+    return found;
+  }
+
+  /** The redaction label of a credential name (the `replacement` option applied). */
+  label(name: string): string {
+    return this.#render(name);
+  }
+
+  /** Per credential: how many forms are registered, how many are too common to fail a file scan, and its parts. */
+  report(): FormReport[] {
+    const counts = this.#names.map(() => ({ forms: 0, commonForms: 0 }));
+    for (const entry of this.#forms.values()) {
+      counts[entry.name]!.forms++;
+      if (entry.common) {
+        counts[entry.name]!.commonForms++;
+      }
+    }
+    return this.#names.map((name, i) => ({ name, ...counts[i]!, ...this.#report.get(i)! }));
   }
 
   #session(compiled: Compiled): ScanSession {

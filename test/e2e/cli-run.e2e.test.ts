@@ -164,6 +164,7 @@ describe('credential-broker check, sweep, help', () => {
   it('check resolves local credentials, reports sizes only, and passes with network ones skipped', () => {
     const result = runCli(['check']);
     expect(result.stdout).toContain(`✓ API_TOKEN: ok (${Buffer.byteLength(CANARY_ENV)} bytes from env:SOURCE_TOKEN)`);
+    expect(result.stdout).toMatch(/bytes from env:SOURCE_TOKEN\)\n {4}scrub: \d+ form\(s\) registered/);
     expect(result.stdout).toContain('- DATABASE_URL: not checked (egress disabled)');
     expect(result.stdout).toContain('credential-broker: check passed');
     expect(result.stdout + result.stderr).not.toContain('9f8e/7d6c');

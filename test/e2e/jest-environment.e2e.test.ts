@@ -233,7 +233,9 @@ const VECTORS: readonly {
     shows: 'vector:encoded [redacted:CANARY_DB] {"DB":"[redacted:CANARY_DB]"}',
   },
   { vector: 'console.table', where: 'out', shows: "'[redacted:CANARY_DB]'" },
-  { vector: 'multi-line file content (kubeconfig)', where: 'out', shows: 'vector:kubeconfig [redacted:CANARY_KUBE]' },
+  // Printed whole, a kubeconfig keeps its structure; only the token is redacted (issue 12).
+  { vector: 'multi-line file content (kubeconfig)', where: 'out', shows: 'token: [redacted:CANARY_KUBE]' },
+  { vector: 'multi-line file content (kubeconfig structure)', where: 'out', shows: 'vector:kubeconfig apiVersion: v1' },
   { vector: 'raw process.stdout.write', where: 'out', shows: 'vector:stdout [redacted:CANARY_DB]' },
   { vector: 'raw process.stderr.write', where: 'out', shows: 'vector:stderr [redacted:CANARY_DB]' },
   { vector: 'stdout write split in two chunks', where: 'out', shows: 'vector:split [redacted:CANARY_DB]' },

@@ -50,11 +50,13 @@ describe(deriveForms.name, () => {
     expect(forms).not.toContain('FOQVJZ');
   });
 
-  it('splits a multi-line value into trimmed lines of at least the minimum length', () => {
+  it('leaves the lines of a multi-line value to the scrubber (which registers only the secret-bearing ones)', () => {
     const forms = deriveForms('  first-line-CANARY\r\n{\n   second-line-CANARY  \n', 6);
-    expect(forms).toContain('first-line-CANARY');
-    expect(forms).toContain('second-line-CANARY');
-    expect(forms).not.toContain('{');
+    expect(forms).not.toContain('first-line-CANARY');
+    const scrubber = scrubberFor('  first-line-CANARY\r\n{\n   second-line-CANARY  \n');
+    expect(scrubber.scrub('a first-line-CANARY b second-line-CANARY c {')).toBe(
+      'a [redacted:TOKEN] b [redacted:TOKEN] c {'
+    );
   });
 
   it('strips escape sequences from the forms, as the matcher skips them in text', () => {
@@ -111,12 +113,14 @@ describe('Scrubber derived forms', () => {
     }
   });
 
-  it('redacts each line of a multi-line value on its own, and the CRLF form', () => {
+  it('redacts each body line of a PEM key on its own, and keeps the armour when the key is printed whole', () => {
     const pem =
       '-----BEGIN CANARY KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n-----END CANARY KEY-----\n';
     const scrubber = scrubberFor(pem);
     expect(scrubber.scrub(`line: MIIEvQIBADANBgkqhkiG9w0BAQEFAASC`)).toBe('line: [redacted:TOKEN]');
-    expect(scrubber.scrub(pem.replace(/\n/g, '\r\n'))).toBe('[redacted:TOKEN]');
+    expect(scrubber.scrub(pem.replace(/\n/g, '\r\n'))).toBe(
+      '-----BEGIN CANARY KEY-----\r\n[redacted:TOKEN]\r\n-----END CANARY KEY-----\r\n'
+    );
     expect(scrubber.scrub(`{"key":${JSON.stringify(pem)}}`)).toBe('{"key":"[redacted:TOKEN]"}');
   });
 });

@@ -1,0 +1,150 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import type { Finding } from '../scrub/scrubber.js';
+import { changedRanges } from './changed-bytes.js';
+
+/**
+ * The post-run scan of what a run wrote (docs/security.md, "Files the run writes"): one definition for Vitest, Jest
+ * and `credential-broker run`. A file that existed before the run counts only in the bytes the run added or changed
+ * (compared with its content captured at the start); a file the run created counts whole. Only forms that cannot
+ * occur by accident count ({@link Scrubber.findings}); a finding fails the run, and is redacted in place only in a
+ * file the run created — a file the user wrote is never rewritten.
+ */
+
+/** @public What the scan needs from the scrubber (a {@link Scrubber}). */
+export interface FindingSource {
+  findings(bytes: Uint8Array): Finding[];
+  /** The redaction label of a credential, written over a finding in a created file. */
+  label(name: string): string;
+}
+
+/** @public A credential form found in a file the run wrote. Names the credential, never the value. */
+export interface FileFinding {
+  readonly path: string;
+  /** 1-based line of the first byte of the match. */
+  readonly line: number;
+  readonly name: string;
+  /** The file did not exist at the start of the run (it is redacted in place). */
+  readonly created: boolean;
+}
+
+/**
+ * @public Contents of candidate files at the start of a run. Capture the files the runners are known to rewrite
+ * (`.snap` files, test files with inline snapshots) before the run; a path captured while absent counts as created.
+ */
+export class RunBaseline {
+  readonly #before = new Map<string, Buffer | undefined>();
+
+  /** Records each path's content now (absent files as absent). A path already captured keeps its first capture. */
+  capture(paths: Iterable<string>): this {
+    for (const path of paths) {
+      if (!this.#before.has(path)) {
+        this.#before.set(path, readIfFile(path));
+      }
+    }
+    return this;
+  }
+
+  /** Whether `path` was captured; a path never captured is treated as created by the run. */
+  has(path: string): boolean {
+    return this.#before.has(path);
+  }
+
+  /** @internal Content at capture time; `undefined` when it did not exist then. */
+  before(path: string): Buffer | undefined {
+    return this.#before.get(path);
+  }
+
+  /** The captured paths. */
+  get paths(): readonly string[] {
+    return [...this.#before.keys()];
+  }
+}
+
+/**
+ * @public Scans `candidates` (files the run may have written) for credential forms in what the run wrote, and
+ * redacts findings in place in the files the run created. A candidate that is absent now, or unchanged since
+ * {@link RunBaseline.capture}, is skipped.
+ */
+export function scanWrittenFiles(
+  baseline: RunBaseline,
+  candidates: Iterable<string>,
+  source: FindingSource
+): FileFinding[] {
+  const found: FileFinding[] = [];
+  for (const path of new Set(candidates)) {
+    const after = readIfFile(path);
+    if (after === undefined) {
+      continue;
+    }
+    const before = baseline.before(path);
+    if (before?.equals(after)) {
+      continue;
+    }
+    const created = before === undefined;
+    const ranges = created ? [[0, after.length] as const] : changedRanges(before, after);
+    const hits = source
+      .findings(after)
+      .filter((hit) =>
+        ranges.some(([s, e]) => hit.start < e && (hit.end > s || (hit.end === hit.start && hit.start >= s)))
+      );
+    if (hits.length === 0) {
+      continue;
+    }
+    for (const hit of hits) {
+      found.push({ path, line: lineOf(after, hit.start), name: hit.name, created });
+    }
+    if (created) {
+      writeFileSync(path, redact(after, hits, source));
+    }
+  }
+  return found;
+}
+
+/** @public The error block for findings: file, line and credential of each, and what to do. */
+export function renderFindings(findings: readonly FileFinding[], root: string): string {
+  const files = new Set(findings.map((f) => f.path)).size;
+  const lines = [`credential-broker: ${files} file(s) written by this run hold a credential value; the run fails`];
+  for (const f of findings) {
+    const where = `${relative(root, f.path) || f.path}:${f.line}`;
+    lines.push(
+      f.created
+        ? `  ${where}: ${f.name} (the file is new: the value was replaced by its redaction label)`
+        : `  ${where}: ${f.name} (written into an existing file, which the broker does not rewrite: revert that change)`
+    );
+  }
+  lines.push('  A snapshot or report printed a credential value; assert on what the code does with it instead.');
+  return lines.join('\n');
+}
+
+function redact(bytes: Buffer, hits: readonly Finding[], source: FindingSource): Buffer {
+  const parts: Buffer[] = [];
+  let pos = 0;
+  for (const hit of [...hits].sort((x, y) => x.start - y.start)) {
+    if (hit.start < pos) {
+      continue;
+    }
+    parts.push(bytes.subarray(pos, hit.start), Buffer.from(source.label(hit.name), 'utf8'));
+    pos = hit.end;
+  }
+  parts.push(bytes.subarray(pos));
+  return Buffer.concat(parts);
+}
+
+function lineOf(bytes: Uint8Array, pos: number): number {
+  let line = 1;
+  for (let i = 0; i < pos; i++) {
+    if (bytes[i] === 0x0a) {
+      line++;
+    }
+  }
+  return line;
+}
+
+function readIfFile(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,314 @@
+import { isCommon, isHighEntropy, keyKind } from './secret-like.js';
+
+/** @internal A piece of a value registered on its own (with every encoding of {@link ENCODERS}). */
+export interface Part {
+  readonly text: string;
+  /** Too common to fail a file scan (still scrubbed from output). */
+  readonly common: boolean;
+}
+
+/** @internal What {@link splitValue} finds in a value. */
+export interface ValueParts {
+  /** The secret-bearing parts, the whole value not included. */
+  readonly parts: readonly Part[];
+  /**
+   * The value with its secret-bearing parts masked by `mask` and its furniture (PEM armour, keys, structure) kept,
+   * when the value has furniture; printed instead of one label when the whole value is printed.
+   */
+  readonly masked: string | undefined;
+  /** Whether the value is one opaque string (no furniture): its Buffer inspection is registered too. */
+  readonly opaque: boolean;
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g;
+// `key: value`, `key = value`, `export KEY=value`, `- key: value`; the key without quotes.
+const KEY_VALUE = /^(\s*(?:export\s+)?(?:-\s+)?)(["']?)([A-Za-z0-9_.\-/]+)\2(\s*[:=]\s*)(.*?)\s*$/;
+const URL_SHAPED = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/\S+$/;
+const FLOW_PAIR = /(?<=[{,]\s*)([A-Za-z0-9_.-]+)\s*:\s*([^,{}[\]\s]+)/g;
+// Query parameters whose value is a secret (`token=`, `key=`, `sig=`, AWS/Azure presigned URLs, …).
+const SECRET_QUERY =
+  /^(access[-_]?token|token|id[-_]?token|refresh[-_]?token|key|api[-_]?key|apikey|sig|signature|x-amz-signature|x-amz-security-token|x-goog-signature|secret|client[-_]?secret|password|pass|pwd|code|auth|session)$/i;
+
+/**
+ * @internal Splits a value into its secret-bearing parts (scrub-and-files.md; docs/security.md "What is
+ * registered"): PEM private-key body lines, leaf values of secret keys in JSON/YAML/INI/dotenv/kubeconfig, long
+ * high-entropy leaf values, URL passwords and secret query values, and the lines of a multi-line value that has no
+ * recognised structure. Armour, keys, certificates and short or low-entropy lines are never parts.
+ */
+export function splitValue(value: string, minLength: number, mask: string): ValueParts {
+  const found = findParts(value, minLength, mask);
+  if (found.masked === undefined) {
+    return found;
+  }
+  // Whatever the structure said, no registered part survives in the masked text.
+  let masked = found.masked;
+  for (const part of [...found.parts].sort((a, b) => b.text.length - a.text.length)) {
+    masked = masked.split(part.text).join(mask);
+  }
+  return { ...found, masked: masked === value ? undefined : masked };
+}
+
+function findParts(value: string, minLength: number, mask: string): ValueParts {
+  const parts = new Map<string, boolean>();
+  const add = (text: string, common = isCommon(text)): void => {
+    if (text.length >= minLength) {
+      parts.set(text, (parts.get(text) ?? true) && common);
+    }
+  };
+  const trimmed = value.trim();
+  if (URL_SHAPED.test(trimmed)) {
+    // A URL printed whole is replaced whole: its host and user name are not worth a second kind of label.
+    urlParts(trimmed, add);
+    return { parts: toParts(parts, value), masked: undefined, opaque: false };
+  }
+  if (/^[{[]/.test(trimmed)) {
+    const json = jsonParts(trimmed, value, add, minLength, mask);
+    if (json !== undefined) {
+      return { parts: toParts(parts, value), masked: json, opaque: false };
+    }
+  }
+  if (!/[\r\n]/.test(trimmed)) {
+    return { parts: [], masked: undefined, opaque: true };
+  }
+  const masked = textParts(value, add, minLength, mask);
+  return { parts: toParts(parts, value), masked, opaque: masked === undefined };
+}
+
+function toParts(parts: ReadonlyMap<string, boolean>, whole: string): Part[] {
+  return [...parts].filter(([text]) => text !== whole).map(([text, common]) => ({ text, common }));
+}
+
+// PEM blocks, then key/value lines; other lines of a structured value are furniture unless high-entropy. A value
+// without PEM blocks or key/value lines is unstructured: each line that is not common is a part.
+function textParts(
+  value: string,
+  add: (text: string, common?: boolean) => void,
+  minLength: number,
+  mask: string
+): string | undefined {
+  const lines = value.split(/(\r?\n)/);
+  const secretLine = new Array<boolean>(lines.length).fill(false);
+  const maskedLines = [...lines];
+  let structured = false;
+  // Line index of each character offset's line, for the PEM blocks.
+  const starts: number[] = [];
+  let offset = 0;
+  for (const line of lines) {
+    starts.push(offset);
+    offset += line.length;
+  }
+  const lineAt = (pos: number): number => {
+    let i = starts.length - 1;
+    while (starts[i]! > pos) {
+      i--;
+    }
+    return i;
+  };
+  const inPem = new Set<number>();
+  for (const block of value.matchAll(PEM_BLOCK)) {
+    structured = true;
+    const first = lineAt(block.index);
+    const last = lineAt(block.index + block[0].length - 1);
+    for (let i = first; i <= last; i++) {
+      inPem.add(i);
+    }
+    if (/CERTIFICATE|PUBLIC KEY/.test(block[1]!)) {
+      continue;
+    }
+    const body = block[2]!.split(/\r?\n/).filter((line) => /^[A-Za-z0-9+/=]+$/.test(line.trim()));
+    add(body.join(''), false);
+    for (let i = first + 1; i < last; i++) {
+      const line = lines[i]!.trim();
+      // Proc-Type/DEK-Info headers of legacy encrypted keys are armour.
+      if (line !== '' && !line.includes(':')) {
+        add(line, line.length < 16);
+        secretLine[i] = true;
+      }
+    }
+  }
+  for (let i = 0; i < lines.length; i += 2) {
+    if (inPem.has(i)) {
+      continue;
+    }
+    const line = lines[i]!;
+    const kv = KEY_VALUE.exec(line);
+    if (kv !== null) {
+      structured = true;
+      const leaf = unquote(kv[5]!);
+      if (leaf === '' || leaf === '|' || leaf === '>') {
+        continue;
+      }
+      if (/^[{[]/.test(leaf)) {
+        // A YAML flow mapping (`user: { token: … }`): each `key: scalar` pair in it is a leaf.
+        maskedLines[i] = line.replace(FLOW_PAIR, (pair, k: string, v: string) =>
+          leafIsSecret(k, unquote(v), add, minLength) || maskWhenWhole(k, unquote(v))
+            ? pair.slice(0, pair.length - v.length) + mask
+            : pair
+        );
+      } else if (leafIsSecret(kv[3]!, leaf, add, minLength) || maskWhenWhole(kv[3]!, leaf)) {
+        maskedLines[i] = `${kv[1]}${kv[2]}${kv[3]}${kv[2]}${kv[4]}${mask}`;
+      }
+    }
+  }
+  if (!structured) {
+    for (let i = 0; i < lines.length; i += 2) {
+      const line = lines[i]!.trim();
+      if (!isCommon(line) && !/^-{3,}|^[[\]{}(),]+$/.test(line)) {
+        add(line);
+      }
+    }
+    return undefined;
+  }
+  for (let i = 0; i < lines.length; i += 2) {
+    if (inPem.has(i) || KEY_VALUE.test(lines[i]!)) {
+      continue;
+    }
+    const line = lines[i]!.trim().replace(/^-\s+/, '');
+    if (isHighEntropy(line)) {
+      add(line, false);
+      secretLine[i] = true;
+    }
+  }
+  // Consecutive masked lines (a PEM body) print as one label.
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i += 2) {
+    if (secretLine[i]) {
+      const indent = /^\s*/.exec(lines[i]!)![0];
+      if (!(i >= 2 && secretLine[i - 2])) {
+        out.push(`${indent}${mask}`, lines[i + 1] ?? '');
+      }
+      continue;
+    }
+    out.push(maskedLines[i]!, lines[i + 1] ?? '');
+  }
+  return out.join('');
+}
+
+// Registers a leaf value when its key says it is secret, or it looks secret and its key does not say it is public;
+// URL-shaped and PEM-shaped leaves contribute their own parts. Returns whether the leaf is masked.
+function leafIsSecret(
+  key: string,
+  leaf: string,
+  add: (text: string, common?: boolean) => void,
+  minLength: number
+): boolean {
+  const kind = keyKind(key);
+  if (URL_SHAPED.test(leaf)) {
+    let found = false;
+    urlParts(leaf, (text, common) => {
+      found = true;
+      add(text, common);
+    });
+    return found && kind === 'secret';
+  }
+  if (leaf.includes('-----BEGIN ')) {
+    const inner = splitValue(leaf.replace(/\\n/g, '\n'), minLength, '');
+    for (const part of inner.parts) {
+      add(part.text, part.common);
+    }
+    return inner.parts.length > 0;
+  }
+  if (kind === 'secret' || (kind === 'neutral' && isHighEntropy(leaf))) {
+    add(leaf);
+    return true;
+  }
+  return false;
+}
+
+// Printed whole, a structured value shows only what is clearly not secret: a leaf under a key that is neither
+// secret nor public is masked there unless it is common — though it is not registered on its own (it may recur).
+function maskWhenWhole(key: string, leaf: string): boolean {
+  return keyKind(key) === 'neutral' && !isCommon(leaf) && !URL_SHAPED.test(leaf);
+}
+
+function unquote(text: string): string {
+  const m = /^(["'])(.*)\1$/.exec(text);
+  return m === null ? text.replace(/\s+#.*$/, '') : m[2]!;
+}
+
+// JSON values: each string leaf under its nearest key. Returns the masked text, or undefined when not JSON.
+function jsonParts(
+  trimmed: string,
+  value: string,
+  add: (text: string, common?: boolean) => void,
+  minLength: number,
+  mask: string
+): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(trimmed);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) {
+    return undefined;
+  }
+  const secrets = new Set<string>();
+  const walk = (node: unknown, key: string): void => {
+    if (typeof node === 'string') {
+      if (leafIsSecret(key, node, add, minLength) || maskWhenWhole(key, node)) {
+        secrets.add(node);
+      }
+    } else if (Array.isArray(node)) {
+      for (const item of node) {
+        walk(item, key);
+      }
+    } else if (typeof node === 'object' && node !== null) {
+      for (const [k, v] of Object.entries(node)) {
+        walk(v, k);
+      }
+    }
+  };
+  walk(parsed, '');
+  let masked = value;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+    masked = masked.split(`"${JSON.stringify(secret).slice(1, -1)}"`).join(`"${mask}"`);
+  }
+  return masked;
+}
+
+// The password (as written and decoded), `user:password` (its base64 is the HTTP Basic credential), and secret
+// query values (as written and decoded).
+function urlParts(text: string, add: (text: string, common?: boolean) => void): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return;
+  }
+  if (url.password !== '') {
+    const raw = rawPassword(text) ?? url.password;
+    const decoded = safeDecode(raw);
+    for (const form of new Set([raw, url.password, decoded])) {
+      add(form);
+    }
+    add(`${safeDecode(url.username)}:${decoded}`, isCommon(decoded));
+  }
+  for (const [key, v] of url.searchParams) {
+    if (SECRET_QUERY.test(key) && v !== '') {
+      add(v);
+      const raw = new RegExp(`[?&]${escapeRegExp(encodeURIComponent(key))}=([^&#]*)`).exec(text)?.[1];
+      if (raw !== undefined) {
+        add(raw, isCommon(v));
+      }
+    }
+  }
+}
+
+// The password exactly as written (WHATWG URL re-encodes some characters).
+function rawPassword(text: string): string | undefined {
+  const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@:]*:([^/?#]*)@/.exec(text);
+  return m?.[1];
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

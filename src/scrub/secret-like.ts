@@ -1,0 +1,66 @@
+/**
+ * The rule that decides which parts of a value carry the secret, and which are too common to fail a file scan.
+ * Documented in docs/security.md ("What is registered"); change both together.
+ */
+
+/** @internal Shortest text that is never "common": below it, words and numbers recur by accident. */
+export const COMMON_BELOW = 10;
+
+/** @internal Shortest high-entropy string registered on entropy alone (no key says it is secret). */
+const HIGH_ENTROPY_MIN = 20;
+
+/** @internal Shannon entropy of the text's own character distribution, in bits per character. */
+export function bitsPerChar(text: string): number {
+  const counts = new Map<string, number>();
+  for (const c of text) {
+    counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  const n = [...text].length;
+  let bits = 0;
+  for (const count of counts.values()) {
+    const p = count / n;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+
+/**
+ * @internal Too common to scrub without false positives: shorter than {@link COMMON_BELOW} characters, fewer than
+ * five distinct characters, or a single word or number under 16 characters (`postgres`, `localhost`,
+ * `administrator`, `12345678901`). Such text is still scrubbed from output, but never fails a file scan.
+ */
+export function isCommon(text: string): boolean {
+  const trimmed = text.trim();
+  if (trimmed.length < COMMON_BELOW || new Set(trimmed).size < 5) {
+    return true;
+  }
+  return trimmed.length < 16 && (/^[A-Za-z]+$/.test(trimmed) || /^\d+$/.test(trimmed));
+}
+
+/**
+ * @internal A string that is secret by its look alone: token characters only, at least 20 long, at least 3.5 bits
+ * of entropy per character and two of lowercase, uppercase and digits. Paths, host names, e-mail addresses and
+ * prose fail it.
+ */
+export function isHighEntropy(text: string): boolean {
+  if (text.length < HIGH_ENTROPY_MIN || !/^[A-Za-z0-9+/=_\-.~]+$/.test(text)) {
+    return false;
+  }
+  const classes = Number(/[a-z]/.test(text)) + Number(/[A-Z]/.test(text)) + Number(/\d/.test(text));
+  return classes >= 2 && bitsPerChar(text) >= 3.5;
+}
+
+// Keys whose value is public even when it looks random: certificates, identifiers, addresses, names.
+const PUBLIC_KEY =
+  /cert|certificate|public|pubkey|(^|[-_.])(ca|id|kid|url|uri|endpoint|host|hostname|server|type|name|email|user|username|issuer|audience|region|project|namespace|cluster|context|kind|version|apiversion|domain)$/i;
+// Keys whose value is secret whatever it looks like.
+const SECRET_KEY =
+  /pass(word|wd|phrase)?$|pwd$|secret|token|private|credential|auth$|authorization|signature|(^|[-_.])sig$|session|cookie|bearer|api[-_]?key|access[-_]?key|(^|[-_.])key$|key[-_]?data$|salt$/i;
+
+/** @internal How a key classifies its value: `'secret'`, `'public'`, or `'neutral'` (decided by the value's look). */
+export function keyKind(key: string): 'secret' | 'public' | 'neutral' {
+  if (PUBLIC_KEY.test(key)) {
+    return 'public';
+  }
+  return SECRET_KEY.test(key) ? 'secret' : 'neutral';
+}

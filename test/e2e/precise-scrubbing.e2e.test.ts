@@ -1,0 +1,170 @@
+/**
+ * Issue 12 under the real Vitest and Jest CLIs, one twin per runner on the same scenarios (fixtures/projects/
+ * vitest-precise, jest-precise): (a) a low-entropy credential whose value occurs in the test source — the run is
+ * green and the file byte-identical; (b) a PEM key and a kubeconfig — armour and structure print verbatim, body
+ * lines and the token do not; (c) a URL password in both forms and the Basic-auth header; (d) every printed form
+ * of item 4 in output, reports and snapshots; (e) a snapshot holding a value is written redacted, and a second run
+ * in CI mode passes against it. Values are generated here (TEST ONLY) and handed over through env: refs.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filesUnder, repoRoot, stripAnsi } from './harness.js';
+import { copyJestFixture, runJest } from './jest-harness.js';
+import { copyFixture, runVitest } from './vitest-harness.js';
+
+const core = randomBytes(20).toString('hex');
+const LONG_TOKEN = `CANARY-"q\\b\`t-é🔑-${core}-SENTINEL`;
+const TLS_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+  type: 'pkcs8',
+  format: 'pem',
+}) as string;
+const KUBE_TOKEN = `CANARYkube${randomBytes(24).toString('base64url')}SENTINEL`;
+const KUBECONFIG = [
+  'apiVersion: v1',
+  'kind: Config',
+  'clusters:',
+  '- cluster:',
+  '    server: https://127.0.0.1:6443',
+  '  name: kind',
+  'users:',
+  '- name: admin',
+  '  user:',
+  `    token: ${KUBE_TOKEN}`,
+  '',
+].join('\n');
+const PASSWORD = `CANARY@pw/${randomBytes(6).toString('hex')}-SENTINEL`;
+const DATABASE_URL = `postgres://app:${encodeURIComponent(PASSWORD)}@db.internal:5432/app`;
+
+const env = {
+  SRC_PGPASSWORD: 'postgres',
+  SRC_TLS_KEY: TLS_KEY,
+  SRC_KUBECONFIG: KUBECONFIG,
+  SRC_DATABASE_URL: DATABASE_URL,
+  SRC_LONG_TOKEN: LONG_TOKEN,
+};
+
+// What must appear nowhere after a run: every secret-bearing piece in every form the tests print.
+const b64 = Buffer.from(LONG_TOKEN).toString('base64');
+const FORBIDDEN: Record<string, string> = {
+  'token core': core,
+  'kube token': KUBE_TOKEN,
+  'password decoded': PASSWORD,
+  'password percent-encoded': encodeURIComponent(PASSWORD),
+  'Basic credential': Buffer.from(`app:${PASSWORD}`).toString('base64').slice(0, 24),
+  'JSON of the token': JSON.stringify(LONG_TOKEN).slice(1, -1),
+  'inspect of the token': inspect(LONG_TOKEN).slice(1, -1),
+  'spaced hex (Buffer inspection)': inspect(Buffer.from(LONG_TOKEN)).slice(20, 80),
+  'decimal bytes': [...Buffer.from(core)].join(','),
+  'UTF-16LE base64': Buffer.from(LONG_TOKEN, 'utf16le').toString('base64').slice(8, 60),
+  ...Object.fromEntries(b64.match(/.{64}/g)!.map((line, i) => [`base64 line ${i} at 64`, line])),
+  ...Object.fromEntries(b64.match(/.{76}/g)!.map((line, i) => [`base64 line ${i} at 76`, line])),
+  ...Object.fromEntries(
+    TLS_KEY.split('\n')
+      .filter((line) => line.length >= 16 && !line.startsWith('-----'))
+      .map((line, i) => [`PEM body line ${i}`, line])
+  ),
+};
+
+// Jest indents console output by four spaces per line: compare line starts without indentation.
+const flat = (text: string): string => text.replace(/^[ \t]+/gm, '');
+
+function leaks(places: Record<string, string>): string[] {
+  return Object.entries(places).flatMap(([place, text]) =>
+    Object.entries(FORBIDDEN).flatMap(([form, needle]) => (text.includes(needle) ? [`${form} in ${place}`] : []))
+  );
+}
+
+const RUNNERS = {
+  vitest: {
+    fixture: 'vitest-precise',
+    source: 'tests/precise.test.ts',
+    snap: 'tests/__snapshots__/precise.test.ts.snap',
+    copy: () => copyFixture('vitest-precise'),
+    run: (dir: ReturnType<typeof copyFixture>, ci: boolean) =>
+      runVitest(
+        dir,
+        ['--reporter=default', '--reporter=junit', `--outputFile.junit=${join(dir.outDir, 'junit.xml')}`],
+        {
+          env: { ...env, CI: ci ? 'true' : '' },
+          timeoutMs: 120_000,
+        }
+      ),
+  },
+  jest: {
+    fixture: 'jest-precise',
+    source: 'tests/precise.test.js',
+    snap: 'tests/__snapshots__/precise.test.js.snap',
+    copy: () => copyJestFixture('jest-precise'),
+    run: (dir: ReturnType<typeof copyJestFixture>, ci: boolean) =>
+      runJest(dir, ['--runInBand', ci ? '--ci' : '--ci=false'], { env, timeoutMs: 120_000 }),
+  },
+} as const;
+
+describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('precise scrubbing under the real %s CLI', (name) => {
+  const runner = RUNNERS[name];
+  const project = runner.copy();
+  let first: Awaited<ReturnType<typeof runner.run>>;
+  let second: Awaited<ReturnType<typeof runner.run>>;
+  let out: string;
+  let snapAfterFirst: string;
+
+  beforeAll(async () => {
+    first = await runner.run(project, false);
+    out = flat(stripAnsi(first.stdout + first.stderr));
+    snapAfterFirst = readFileSync(join(project.dir, runner.snap), 'utf8');
+    second = await runner.run(project, true);
+  }, 300_000);
+  afterAll(() => project.remove());
+
+  it('(a) runs green and leaves every test file byte-identical, with "postgres" in the source', () => {
+    expect({ code: first.code, tail: first.code === 0 ? '' : out.slice(-3000) }).toEqual({ code: 0, tail: '' });
+    const original = readFileSync(join(repoRoot, 'fixtures/projects', runner.fixture, runner.source));
+    expect(readFileSync(join(project.dir, runner.source)).equals(original)).toBe(true);
+    expect(original.toString()).toContain("toBe('postgres:')");
+    expect(out).not.toContain('hold a credential value');
+  });
+
+  it('(b) prints PEM armour and kubeconfig structure verbatim, and no body line or token', () => {
+    // Printed whole the key keeps its armour (Jest indents each line, so there each body line is its own match).
+    expect(out).toMatch(/-----BEGIN PRIVATE KEY-----\n(\[redacted:TLS_KEY\]\n)+-----END PRIVATE KEY-----/);
+    expect(out).toContain('key line: -----BEGIN PRIVATE KEY-----');
+    expect(out).toContain('key line: [redacted:TLS_KEY]');
+    expect(out).toContain('apiVersion: v1\nkind: Config\n');
+    expect(out).toContain('kube line: kind: Config');
+    expect(out).toContain(flat('kube line:     server: https://127.0.0.1:6443'));
+    expect(out).toContain(flat('kube line:     token: [redacted:KUBECONFIG_DATA]'));
+  });
+
+  it('(c) redacts the URL password in both forms and the Basic-auth header', () => {
+    expect(out).toContain('password: [redacted:DATABASE_URL] decoded: [redacted:DATABASE_URL]');
+    expect(out).toContain('Authorization: Basic [redacted:DATABASE_URL]');
+    expect(out).toContain("username: 'app'");
+  });
+
+  it('(d) redacts every printed form in output, the JUnit report and the snapshot', () => {
+    const places: Record<string, string> = {
+      stdout: first.stdout,
+      stderr: first.stderr,
+      'second run': second.stdout + second.stderr,
+      ...Object.fromEntries(filesUnder(project.dir).map((f) => [f.path, f.text])),
+      ...Object.fromEntries(filesUnder(project.outDir).map((f) => [f.path, f.text])),
+    };
+    expect(Object.keys(places).some((p) => p.endsWith('junit.xml'))).toBe(true);
+    expect(leaks(places)).toEqual([]);
+    expect(out).toContain('wrapped at 64:\n[redacted:LONG_TOKEN]\n[redacted:LONG_TOKEN]');
+    expect(out).toContain('<Buffer [redacted:LONG_TOKEN]');
+  });
+
+  it('(e) writes the snapshot redacted, and a second run in CI mode passes against it', () => {
+    expect(snapAfterFirst).toContain('"url": "[redacted:DATABASE_URL]"');
+    expect(snapAfterFirst).toContain('"token": "[redacted:LONG_TOKEN]"');
+    expect({
+      code: second.code,
+      tail: second.code === 0 ? '' : stripAnsi(second.stdout + second.stderr).slice(-3000),
+    }).toEqual({ code: 0, tail: '' });
+    expect(readFileSync(join(project.dir, runner.snap), 'utf8')).toBe(snapAfterFirst);
+  });
+});

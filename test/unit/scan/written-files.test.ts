@@ -1,0 +1,70 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { changedRanges, RunBaseline, scanWrittenFiles } from '../../../src/scan/index.js';
+import { Scrubber } from '../../../src/scrub/index.js';
+
+const SECRET = 'CANARY-scan-5d1e7b02c4-SENTINEL';
+let dir: string;
+let scrubber: Scrubber;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cb-scan-'));
+  scrubber = new Scrubber();
+  scrubber.add(SECRET, 'TOKEN');
+  scrubber.add('postgres', 'PGPASSWORD');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const text = (buf: string, ranges: ReturnType<typeof changedRanges>) =>
+  ranges.map(([s, e]) => Buffer.from(buf).subarray(s, e).toString());
+
+describe(changedRanges.name, () => {
+  it('is empty for identical content, and the whole file for new content', () => {
+    expect(changedRanges(Buffer.from('a\nb\n'), Buffer.from('a\nb\n'))).toEqual([]);
+    expect(changedRanges(Buffer.from(''), Buffer.from('a\nb\n'))).toEqual([[0, 4]]);
+  });
+
+  it('narrows a rewritten line to the bytes that differ (an inline snapshot written into a call)', () => {
+    const before = "const a = 'x';\nexpect(v).toMatchInlineSnapshot();\nconst b = 'y';\n";
+    const after = "const a = 'x';\nexpect(v).toMatchInlineSnapshot(`\"new\"`);\nconst b = 'y';\n";
+    expect(text(after, changedRanges(Buffer.from(before), Buffer.from(after)))).toEqual(['`"new"`']);
+  });
+
+  it('finds several inserted and changed hunks, and nothing for deleted lines', () => {
+    const before = 'one\ntwo\nthree\nfour\nfive\n';
+    const after = 'one\nINSERTED\ntwo\nfour\nFIVE\n';
+    expect(text(after, changedRanges(Buffer.from(before), Buffer.from(after)))).toEqual(['INSERTED\n', 'FIVE']);
+  });
+});
+
+describe(scanWrittenFiles.name, () => {
+  it('counts a created file whole and redacts it in place; names file, line and credential', () => {
+    const path = join(dir, 'new.snap');
+    const baseline = new RunBaseline().capture([path]);
+    writeFileSync(path, `// header\nexports[\`a 1\`] = \`${JSON.stringify(SECRET).slice(1, -1)}\`;\n`);
+    expect(scanWrittenFiles(baseline, [path], scrubber)).toEqual([{ path, line: 2, name: 'TOKEN', created: true }]);
+    expect(readFileSync(path, 'utf8')).toBe('// header\nexports[`a 1`] = `[redacted:TOKEN]`;\n');
+  });
+
+  it('counts only the changed bytes of a file that existed, and never rewrites it', () => {
+    const path = join(dir, 'a.test.ts');
+    const before = `const s = '${SECRET}';\ntest('x', () => {});\n`;
+    writeFileSync(path, before);
+    const baseline = new RunBaseline().capture([path]);
+    expect(scanWrittenFiles(baseline, [path], scrubber)).toEqual([]);
+    const after = `${before}// ${Buffer.from(SECRET).toString('base64')}\n`;
+    writeFileSync(path, after);
+    expect(scanWrittenFiles(baseline, [path], scrubber)).toEqual([{ path, line: 3, name: 'TOKEN', created: false }]);
+    expect(readFileSync(path, 'utf8')).toBe(after);
+  });
+
+  it('never fails on a common value, even in a created file', () => {
+    const path = join(dir, 'coverage.html');
+    const baseline = new RunBaseline().capture([path]);
+    writeFileSync(path, "<pre>expect(url.protocol).toBe('postgres:')</pre>\n");
+    expect(scanWrittenFiles(baseline, [path], scrubber)).toEqual([]);
+    expect(readFileSync(path, 'utf8')).toContain('postgres:');
+  });
+});
