@@ -70,6 +70,7 @@ export class Scrubber {
   readonly #forms = new Map<string, number>();
   readonly #names: string[] = [];
   readonly #nameIndex = new Map<string, number>();
+  readonly #formObservers: ((form: string, name: string) => void)[] = [];
   #compiled: Compiled | undefined;
 
   constructor(options: ScrubberOptions = {}) {
@@ -108,9 +109,23 @@ export class Scrubber {
       if (!this.#forms.has(form)) {
         this.#forms.set(form, nameIndex);
         this.#compiled = undefined;
+        for (const observe of this.#formObservers) {
+          observe(form, name);
+        }
       }
     }
     return undefined;
+  }
+
+  /**
+   * Calls `observer` synchronously with each form as it is registered (and with those registered already), before
+   * `add` returns: CI log maskers (GitHub's `::add-mask::`) must learn a form before any test can print it.
+   */
+  onForm(observer: (form: string, name: string) => void): void {
+    for (const [form, index] of this.#forms) {
+      observer(form, this.#names[index]!);
+    }
+    this.#formObservers.push(observer);
   }
 
   /** Number of values registered (each with all its forms). */
