@@ -7,8 +7,26 @@ import { finishRun } from './finish.js';
  * the working directory like any CLI path) and the step summary. A value found in a written file fails a run that
  * would otherwise have passed; the child's own failure code is kept.
  */
-export function finishRunCommand(session: BrokerSession, code: number, audit: string | undefined): number {
-  session.ci.setTests('run', []);
+export function finishRunCommand(
+  session: BrokerSession,
+  {
+    code,
+    command,
+    started,
+    audit,
+  }: { code: number; command: readonly string[]; started: number; audit: string | undefined }
+): number {
+  // The child is the one "test": it held every credential resolved for it, from its start to its exit.
+  session.ci.setTests('run', [
+    {
+      file: 'run',
+      test: command.join(' '),
+      status: code === 0 ? 'passed' : 'failed',
+      credentials: session.stats.resolved,
+      startedAt: started,
+      durationMs: Date.now() - started,
+    },
+  ]);
   const finished = finishRun(session, {
     root: session.configDir,
     ...(audit === undefined ? {} : { auditFile: resolve(audit) }),

@@ -21,6 +21,7 @@ export function renderStepSummary(audit: AuditRecord, scrub: (text: string) => s
     used.set(hold.credential, tests);
   }
   const lines = [
+    '',
     `### credential-broker (${audit.runner})`,
     '',
     `Egress ${audit.egress.enabled ? 'on' : 'off'} (${audit.egress.source}) · ${audit.credentials.length} credential(s) declared`,
@@ -66,9 +67,6 @@ export function renderStepSummary(audit: AuditRecord, scrub: (text: string) => s
       lines.push(
         `| ${cell(`${h.file} › ${h.test}`)} | ${h.credential} | ${h.delivery} | ${h.from ?? '—'} | ${h.to ?? '—'} |`
       );
-    }
-    for (const g of audit.runner === 'run' ? audit.grants : []) {
-      lines.push(`| ${cell(g.requester)} | ${g.credential} | ${g.delivery} | ${g.at} | ${audit.endedAt} |`);
     }
     for (const l of audit.logins) {
       lines.push('', `Login: ${cell(l.backend)} — ${cell(l.method)}`);

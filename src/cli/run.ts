@@ -65,8 +65,9 @@ export async function runCommand(
         vars[spec.delivery === 'file' ? spec.envName : `${spec.envName}${FILE_PATH_SUFFIX}`] = path;
       }
     }
+    const started = Date.now();
     const code = await runChild(file, args, vars, session.scrubber);
-    return finishRunCommand(session, code, options.audit);
+    return finishRunCommand(session, { code, command, started, audit: options.audit });
   } catch (error) {
     process.stderr.write(`credential-broker: ${describeError(error)}\n`);
     return 1;

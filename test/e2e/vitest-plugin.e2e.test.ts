@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordFigure } from '../helpers/figures.js';
 import { listTree, stripAnsi } from './harness.js';
 import { copyFixture, type FixtureCopy, type RunResult, runVitest } from './vitest-harness.js';
 
@@ -284,6 +285,7 @@ describe('a full run: forks, isolate, egress off, colours on, default + JSON + J
     expect(found).toEqual([]);
     expect(Object.keys(places)).toContain('tests/__snapshots__/leaks.test.ts.snap');
     expect(Object.keys(places)).toContain('tests/__snapshots__/leaks.file-snapshot.txt');
+    recordFigure('R1', 'vitest', { vectors: new Set(vectors.map(([vector]) => vector.slice(0, 2))).size });
   });
 });
 

@@ -62,7 +62,12 @@ describe('changedFilesSince', () => {
     writeFileSync(join(outside, 'report.json'), '{}');
     mkdirSync(join(outside, 'coverage'));
     writeFileSync(join(outside, 'coverage', 'index.html'), '<html>');
-    const { files } = changedFilesSince(start, [root, join(outside, 'report.json'), join(outside, 'coverage'), outside]);
+    const { files } = changedFilesSince(start, [
+      root,
+      join(outside, 'report.json'),
+      join(outside, 'coverage'),
+      outside,
+    ]);
     expect(files.map((f) => relative(outside, f.path)).sort()).toEqual(['coverage/index.html', 'report.json']);
   });
 
