@@ -14,7 +14,7 @@
 //   node scripts/prove.mjs                    run the matrices (needs `npm run build` first; `npm run prove` does it)
 //   node scripts/prove.mjs --results FILE     count from an existing Vitest JSON report (CI: the `npm test` run's)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -115,6 +115,8 @@ const parts = (id) =>
   existsSync(figuresDir)
     ? readdirSync(figuresDir)
         .filter((name) => name.startsWith(`${id}.`) && name.endsWith('.json'))
+        // Only figures written during the counted run: an older one proves nothing about this code.
+        .filter((name) => statSync(join(figuresDir, name)).mtimeMs >= (report.startTime ?? 0))
         .map((name) => [
           name.slice(id.length + 1, -'.json'.length),
           JSON.parse(readFileSync(join(figuresDir, name), 'utf8')),
