@@ -60,8 +60,10 @@ export function changedFilesSince(
       return;
     }
     seen.add(path);
-    // A zero birth time means the file system does not record it: treat the file as the user's (report, never edit).
-    files.push({ path, size: stats.size, created: stats.birthtimeMs > 0 && stats.birthtimeMs >= since });
+    // Born at or after the start itself, without the slack: a file written just before the run (a secret file the
+    // run reads) is the user's, and must never be rewritten. A zero birth time means the file system does not record
+    // it: the file counts as the user's too (reported, never edited).
+    files.push({ path, size: stats.size, created: stats.birthtimeMs > 0 && stats.birthtimeMs >= startMs });
   };
 
   const walk = (dir: string): void => {

@@ -1,4 +1,5 @@
 import { relative, resolve } from 'node:path';
+import { refPath } from '../backends/secret-file.js';
 import { scrubDeep } from '../scrub/scrub-deep.js';
 import type { BrokerSession } from '../session/session.js';
 import { buildAudit, writeAudit } from './audit.js';
@@ -43,12 +44,15 @@ export function finishRun(session: BrokerSession, options: FinishRunOptions): Fi
   const auditPath = auditFile === undefined ? undefined : resolve(session.configDir, auditFile);
 
   const walk = changedFilesSince(record.startedAt, [root, ...(options.extraRoots ?? []), ...record.extraRoots], {
-    exclude: [session.handle.scratchRoot, ...(auditPath === undefined ? [] : [auditPath])],
+    exclude: [session.handle.scratchRoot, ...(auditPath === undefined ? [] : [auditPath]), ...sourceFiles(session)],
   });
   const scan = scanFiles(walk.files, session.scrubber);
-  write(
-    `credential-broker: scanned ${scan.files} file(s) written during the run (${scan.bytes} bytes; ${walk.visited} files checked in ${Math.round(walk.elapsedMs)} ms)\n`
-  );
+  // Silent when the run wrote nothing: a clean run's output stays what the runner prints.
+  if (scan.files > 0) {
+    write(
+      `credential-broker: scanned ${scan.files} file(s) written during the run (${scan.bytes} bytes; ${walk.visited} files checked in ${Math.round(walk.elapsedMs)} ms)\n`
+    );
+  }
   if (scan.findings.length > 0) {
     write(`${renderFindings(scan, show)}\n`);
   }
@@ -63,4 +67,13 @@ export function finishRun(session: BrokerSession, options: FinishRunOptions): Fi
     appendStepSummary(env, renderStepSummary(audit, scrub));
   }
   return { failed: scan.findings.length > 0, scan };
+}
+
+// What the broker itself reads: the config, and the files `file:` credentials come from (they hold their values by
+// design). They are the user's, never findings.
+function sourceFiles(session: BrokerSession): string[] {
+  const sources = [...session.config.credentials.values()].flatMap((spec) =>
+    spec.ref.scheme === 'file' ? [refPath(spec.ref.path, session.configDir)] : []
+  );
+  return session.config.file === undefined ? sources : [session.config.file, ...sources];
 }

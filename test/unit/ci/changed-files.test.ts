@@ -25,10 +25,15 @@ function old(path: string, text = 'old\n'): void {
   utimesSync(path, past, past);
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 async function runBegins(): Promise<number> {
-  // Past the coarse-clock slack, so nothing written before counts as written during the run.
-  await new Promise((resolve) => setTimeout(resolve, 60));
-  return Date.now();
+  // Past the coarse-clock slack, so nothing written before counts as written during the run; and the run's files
+  // are written well after its start, as a test's are.
+  await sleep(60);
+  const start = Date.now();
+  await sleep(30);
+  return start;
 }
 
 const rel = (paths: readonly { path: string }[]) => paths.map((f) => relative(root, f.path)).sort();
@@ -46,6 +51,13 @@ describe('changedFilesSince', () => {
     expect(files.find((f) => f.path.endsWith('debug.log'))?.created).toBe(true);
     expect(files.find((f) => f.path.endsWith('todo.txt'))?.created).toBe(false);
     expect(visited).toBe(3);
+  });
+
+  it('never marks as created a file written just before the start (a secret file the run reads is the user’s)', () => {
+    writeFileSync(join(root, 'secret.txt'), 'value\n');
+    const start = Date.now();
+    const { files } = changedFilesSince(start, [root]);
+    expect(files.map((f) => [relative(root, f.path), f.created])).toEqual([['secret.txt', false]]);
   });
 
   it('skips node_modules and .git wherever they are, and excluded paths (the scratch root)', async () => {
