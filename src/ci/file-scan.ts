@@ -49,14 +49,23 @@ export function scanFiles(files: readonly ChangedFile[], scrubber: Scrubber): Fi
       continue;
     }
     findings.push(...found);
-    if (file.created) {
-      writeFileSync(file.path, scrubber.scrubBuffer(content));
+    if (file.created && rewrite(file.path, scrubber.scrubBuffer(content))) {
       redacted.push(file.path);
     } else {
       reported.push(file.path);
     }
   }
   return { findings, redacted, reported, files: scanned, bytes };
+}
+
+// A created file the run made read-only (or removed meanwhile) cannot be redacted: it is then reported like the user's.
+function rewrite(path: string, content: Uint8Array): boolean {
+  try {
+    writeFileSync(path, content);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Line and credential name of every match in `content` (what {@link Scrubber.scrubBuffer} would replace). */
