@@ -1,9 +1,12 @@
 /** `credential-broker/jest-global-teardown`: closes the run's session and wipes its scratch root. */
+import type { Config } from '@jest/types';
 import type { BrokerSession } from '../src/session/index.js';
+import { finishJestRun } from './ci.js';
 import { ENV_HANDLE, MAIN_SESSION } from './constants.js';
 
 /** @public Jest `globalTeardown`. Safe to call when global setup did not run or failed. */
-export default async function credentialBrokerGlobalTeardown(): Promise<void> {
+export default async function credentialBrokerGlobalTeardown(globalConfig?: Config.GlobalConfig): Promise<void> {
+  finishJestRun(globalConfig);
   const main = globalThis as unknown as Record<symbol, BrokerSession | undefined>;
   const session = main[MAIN_SESSION];
   main[MAIN_SESSION] = undefined;

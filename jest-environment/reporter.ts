@@ -9,6 +9,7 @@ import type { AggregatedResult, Test, TestCaseResult, TestResult } from '@jest/t
 import type { Circus, Config } from '@jest/types';
 import { Scrubber, scrubDeep } from '../src/scrub/index.js';
 import type { BrokerSession } from '../src/session/index.js';
+import { recordJestRun } from './ci.js';
 import { MAIN_SESSION, RESULT_FIELD } from './constants.js';
 import type { SkippedCredential } from './skip-marker.js';
 import { mayCarryValues } from './test-case-filter.js';
@@ -62,6 +63,7 @@ export default class CredentialBrokerReporter {
 
   onRunComplete(_contexts: Set<unknown>, results: AggregatedResult): void {
     this.#scrub(results);
+    recordJestRun(results, this.#rootDir);
     if (this.#skips.length > 0) {
       this.#write(`${summary(this.#skips)}\n`);
     }

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
 import type { Vitest } from 'vitest/node';
+import { finishVitestRun } from './ci.js';
 import { hostFor } from './host.js';
 import { type CredentialBrokerPluginOptions, validatePluginOptions } from './options.js';
 import { CredentialBrokerReporter } from './reporter.js';
@@ -37,6 +38,8 @@ export function credentialBroker(options?: CredentialBrokerPluginOptions): Plugi
         configured.add(vitest);
         // Reporters from `config()` are replaced by a CLI --reporter and would hide the default one; this is neither.
         vitest.config.reporters.unshift(new CredentialBrokerReporter(host));
+        // Before the session closes: the post-run file scan needs its scrubber (onClose handlers start in order).
+        vitest.onClose(() => finishVitestRun(host));
         vitest.onClose(() => host.close());
       }
       // First, so raw output is scrubbed before any user setup file writes, and hooks see credentials already set.

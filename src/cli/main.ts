@@ -51,8 +51,9 @@ program
   .description('run a command with credentials in its environment (and 0600 files), scrub its output, wipe after')
   .addOption(egressOption())
   .option('--only <names>', 'comma-separated credential names (default: all in the config)')
+  .option('--audit <file>', "write the run's audit record (JSON: who held what, when; never a value) to this file")
   .argument('<command...>', 'the command, after --')
-  .action(async (command: string[], opts: { egress?: boolean; only?: string }) => {
+  .action(async (command: string[], opts: { egress?: boolean; only?: string; audit?: string }) => {
     process.exitCode = await runCommand(command, { ...globals(), ...opts });
   });
 

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { finishRunCommand } from '../ci/run-hook.js';
 import { FILE_PATH_SUFFIX } from '../config/normalise.js';
 import { openTaskDir } from '../materialise/index.js';
 import { createScrubStream } from '../scrub/index.js';
@@ -14,7 +15,7 @@ const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  */
 export async function runCommand(
   command: readonly string[],
-  options: CommonOptions & { only?: string }
+  options: CommonOptions & { only?: string; audit?: string }
 ): Promise<number> {
   const [file, ...args] = command;
   if (file === undefined) {
@@ -64,7 +65,9 @@ export async function runCommand(
         vars[spec.delivery === 'file' ? spec.envName : `${spec.envName}${FILE_PATH_SUFFIX}`] = path;
       }
     }
-    return await runChild(file, args, vars, session.scrubber);
+    const started = Date.now();
+    const code = await runChild(file, args, vars, session.scrubber);
+    return finishRunCommand(session, { code, command, started, audit: options.audit });
   } catch (error) {
     process.stderr.write(`credential-broker: ${describeError(error)}\n`);
     return 1;

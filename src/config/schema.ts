@@ -80,6 +80,20 @@ export const configSchema = z.strictObject({
       retries: z.optional(z.int().check(z.minimum(0), z.maximum(10))),
     })
   ),
+  ci: z.optional(
+    z.strictObject({
+      /** Under GITHUB_ACTIONS=true, print `::add-mask::` for every form of every resolved value. @default true */
+      githubMask: z.optional(z.boolean()),
+      /** Under GITHUB_ACTIONS=true, append the run's summary to $GITHUB_STEP_SUMMARY. @default true */
+      githubSummary: z.optional(z.boolean()),
+    })
+  ),
+  audit: z.optional(
+    z.strictObject({
+      /** Where to write the run's audit record (JSON), relative to the config file. */
+      file: z.string().check(z.minLength(1)),
+    })
+  ),
   backends: z.optional(
     z.strictObject({
       vault: z.optional(vaultSettingsSchema),

@@ -105,6 +105,7 @@ export class Scrubber {
   /** Masked texts of structured values, replacing the value printed whole. */
   readonly #masked: string[] = [];
   readonly #report = new Map<number, { parts: number; common: boolean }>();
+  readonly #formObservers: ((form: string, name: string) => void)[] = [];
   #compiled: Compiled | undefined;
   #strict: Compiled | undefined;
 
@@ -196,10 +197,24 @@ export class Scrubber {
       this.#forms.set(form, { name, masked, common });
       this.#compiled = undefined;
       this.#strict = undefined;
+      for (const observe of this.#formObservers) {
+        observe(form, this.#names[name]!);
+      }
     } else if (entry.common && !common) {
       entry.common = false;
       this.#strict = undefined;
     }
+  }
+
+  /**
+   * Calls `observer` synchronously with each form as it is registered (and with those registered already), before
+   * `add` returns: CI log maskers (GitHub's `::add-mask::`) must learn a form before any test can print it.
+   */
+  onForm(observer: (form: string, name: string) => void): void {
+    for (const [form, index] of this.#forms) {
+      observer(form, this.#names[index.name]!);
+    }
+    this.#formObservers.push(observer);
   }
 
   /** Number of values registered (each with all its forms). */

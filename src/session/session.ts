@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from '../backend/types.js';
 import { createResolver, type Resolver, type ResolverOptions } from '../broker/resolver.js';
+import type { RunRecord } from '../ci/run-record.js';
+import { observeSession } from '../ci/session-hooks.js';
 import { loadConfig } from '../config/load.js';
 import type { CredentialSpec, LoadedConfig } from '../config/normalise.js';
 import { buildManifest, type Manifest, manifestEntry, skipReason } from '../egress/manifest.js';
@@ -31,6 +33,8 @@ export interface BrokerSession {
   readonly scrubber: Scrubber;
   readonly log: Logger;
   readonly stats: { readonly fetches: number; readonly resolved: readonly string[] };
+  /** When the run began and who was granted what (audit record, step summary, post-run file scan). */
+  readonly ci: RunRecord;
   plan(testFiles: readonly string[]): void;
   manifest(): Manifest;
   renderManifest(format: ManifestFormat): string;
@@ -68,6 +72,7 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
   const replacement = config.config.scrub?.replacement ?? DEFAULT_REPLACEMENT;
   const minScrubLength = config.config.scrub?.minLength ?? DEFAULT_MIN_SCRUB_LENGTH;
   const scrubber = new Scrubber({ minLength: minScrubLength, replacement });
+  const ci = observeSession(scrubber, config.config, env);
   const log = options.log ?? createLogger({ scrub: (text) => scrubber.scrub(text), debug: env[ENV_DEBUG] === '1' });
 
   sweep();
@@ -109,7 +114,7 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
 
   const grant = async (file: string | undefined, names: readonly string[]): Promise<readonly Grant[]> => {
     const specs = names.map((name) => declarations.lookup(file, name));
-    return Promise.all(
+    const grants = await Promise.all(
       specs.map(async (spec): Promise<Grant> => {
         // With egress on nothing is skipped, so the endpoint need not be classified.
         const entry = egress.enabled ? undefined : manifestEntry(spec, manifestInput);
@@ -136,6 +141,8 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
         }
       })
     );
+    ci.granted(file, grants);
+    return grants;
   };
 
   const token = randomBytes(32).toString('hex');
@@ -169,6 +176,7 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
     config,
     scrubber,
     log,
+    ci,
     stats: {
       get fetches() {
         return resolver.fetches;

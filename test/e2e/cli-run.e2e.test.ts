@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENCODINGS } from '../helpers/encodings.mjs';
+import { recordFigure } from '../helpers/figures.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const cli = join(root, 'dist', 'cli.js');
@@ -113,6 +114,8 @@ describe('credential-broker run', () => {
     // The broker process itself (the first pid recorded is the CLI) opened no socket and resolved no name.
     const cliPid = String(result.pid);
     expect(result.sockets.split('\n').filter((line) => line.startsWith(`${cliPid} `))).toEqual([]);
+    // The encodings, plus coloured characters, a split write, stderr and a multi-line file's content.
+    recordFigure('R1', 'run', { vectors: Object.keys(ENCODINGS).length + 4 });
   });
 
   it("returns the child's exit code", () => {

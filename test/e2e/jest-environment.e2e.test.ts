@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { recordFigure } from '../helpers/figures.js';
 import { filesUnder, findLeaks, listTree, stripAnsi } from './harness.js';
 import {
   copyJestFixture,
@@ -299,6 +300,7 @@ describe.each([
     ];
     expect(findLeaks(texts, sentinels(p))).toEqual([]);
     expect(listTree(p.runtimeDir)).toEqual([]);
+    recordFigure('R1', 'jest', { vectors: VECTORS.length });
   });
 
   test.each(VECTORS)('$vector: redacted in $where', ({ where, shows }) => {

@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordFigure } from '../helpers/figures.js';
 import { listTree, stripAnsi } from './harness.js';
 import { copyFixture, type FixtureCopy, type RunResult, runVitest } from './vitest-harness.js';
 
@@ -292,6 +293,7 @@ describe('a full run: forks, isolate, egress off, colours on, default + JSON + J
     // Vector 26's serializer wrote the value once into the source, on the line the audit names; nowhere else.
     expect(outputs().source.split(SECRET).length - 1).toBe(1);
     expect(Object.keys(places)).toContain('tests/__snapshots__/leaks.file-snapshot.txt');
+    recordFigure('R1', 'vitest', { vectors: new Set(vectors.map(([vector]) => vector.slice(0, 2))).size });
   });
 });
 

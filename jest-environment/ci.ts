@@ -1,0 +1,73 @@
+/**
+ * The Jest side of the CI features: the reporter hands the run's tests to the session's run record, and global
+ * teardown runs the post-run file scan, the audit record and the step summary before the session closes.
+ */
+import { relative, resolve } from 'node:path';
+import type { AggregatedResult, TestResult } from '@jest/test-result';
+import type { Config } from '@jest/types';
+import { finishRun } from '../src/ci/finish.js';
+import type { TestRecord } from '../src/ci/run-record.js';
+import type { BrokerSession } from '../src/session/index.js';
+import { MAIN_SESSION, RESULT_FIELD } from './constants.js';
+import type { ResultExtension } from './test-runner.js';
+
+function mainSession(): BrokerSession | undefined {
+  return (globalThis as unknown as Record<symbol, BrokerSession | undefined>)[MAIN_SESSION];
+}
+
+/**
+ * @internal From the reporter's `onRunComplete`. Jest's results do not say which credentials a test held, so a
+ * test that ran is counted for every credential its file was granted (file docblock plus per-test declarations).
+ */
+export function recordJestRun(results: AggregatedResult, rootDir: string): void {
+  const session = mainSession();
+  if (session === undefined) {
+    return;
+  }
+  const tests = results.testResults.flatMap((file: TestResult): TestRecord[] => {
+    const granted = session.ci.grantedTo(file.testFilePath);
+    const skipped = (file as TestResult & { [RESULT_FIELD]?: ResultExtension })[RESULT_FIELD]?.skipped ?? [];
+    return file.testResults.map((t): TestRecord => {
+      const skips = skipped.find((s) => s.test === t.fullName)?.credentials ?? [];
+      const ran = t.status === 'passed' || t.status === 'failed';
+      const status =
+        t.status === 'passed' || t.status === 'failed'
+          ? t.status
+          : t.status === 'pending' || t.status === 'skipped'
+            ? 'skipped'
+            : 'other';
+      return {
+        file: relative(rootDir, file.testFilePath),
+        test: t.fullName,
+        status,
+        credentials: ran ? granted : [],
+        ...(typeof t.startAt === 'number' ? { startedAt: t.startAt } : {}),
+        ...(typeof t.duration === 'number' ? { durationMs: t.duration } : {}),
+        ...(skips.length === 0 ? {} : { skipped: skips.map((c) => ({ name: c.name, reason: c.reason })) }),
+      };
+    });
+  });
+  session.ci.setTests('jest', tests);
+}
+
+/** @internal From global teardown, before the session closes. Fails the run when a written file held a value. */
+export function finishJestRun(globalConfig: Config.GlobalConfig | undefined): void {
+  const session = mainSession();
+  if (session === undefined) {
+    return;
+  }
+  const root = globalConfig?.rootDir ?? session.configDir;
+  const extra = [globalConfig?.outputFile, globalConfig?.collectCoverage ? globalConfig.coverageDirectory : undefined]
+    .filter((p): p is string => typeof p === 'string')
+    .map((p) => resolve(root, p));
+  if (session.ci.runner === undefined) {
+    session.ci.setTests('jest', []);
+  }
+  if (finishRun(session, { root, extraRoots: extra }).failed) {
+    process.exitCode = 1;
+    // `--forceExit` exits with Jest's own code; an exit listener has the last word.
+    process.once('exit', () => {
+      process.exitCode ||= 1;
+    });
+  }
+}

@@ -1,0 +1,117 @@
+import { type Dirent, lstatSync, readdirSync, type Stats } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+
+/**
+ * Directory names never descended into: dependencies and version-control stores are large, written by tools, not by
+ * tests, and would make the walk cost the size of the tree. Build and report directories (dist, coverage, logs) are
+ * NOT here even though they are usually git-ignored: they are exactly where a leaked value ends up.
+ */
+export const DEFAULT_SKIPPED_DIRS: readonly string[] = ['node_modules', '.git', '.hg', '.svn', '.yarn', '.pnpm-store'];
+
+/**
+ * File timestamps come from the kernel's coarse clock, which may lag `Date.now()` by a tick (up to 10 ms at HZ=100):
+ * a file written just after the run began could carry a time just before it. Looking that far back costs nothing.
+ */
+export const CLOCK_SLACK_MS = 20;
+
+/** A regular file written or changed since the run began. */
+export interface ChangedFile {
+  readonly path: string;
+  readonly size: number;
+  /** The file did not exist when the run began (its birth time is after the start). */
+  readonly created: boolean;
+}
+
+export interface ChangedFilesOptions {
+  /** Directory names skipped wherever they occur (replaces {@link DEFAULT_SKIPPED_DIRS}). */
+  readonly skipDirs?: readonly string[];
+  /** Absolute paths never reported nor descended into (the broker's own scratch root). */
+  readonly exclude?: readonly string[];
+}
+
+export interface ChangedFiles {
+  readonly files: readonly ChangedFile[];
+  /** Entries stat'ed by the walk, and how long it took. */
+  readonly visited: number;
+  readonly elapsedMs: number;
+}
+
+/**
+ * Every regular file under `roots` whose mtime or ctime is at or after `startMs`: one `readdir` per directory and
+ * one `lstat` per file, no content read. Symbolic links are not followed (a link to a file outside the roots is not
+ * the run's output); a root that does not exist is skipped; a file under two roots is listed once.
+ */
+export function changedFilesSince(
+  startMs: number,
+  roots: readonly string[],
+  options: ChangedFilesOptions = {}
+): ChangedFiles {
+  const began = performance.now();
+  const since = startMs - CLOCK_SLACK_MS;
+  const skip = new Set(options.skipDirs ?? DEFAULT_SKIPPED_DIRS);
+  const exclude = (options.exclude ?? []).map((p) => resolve(p));
+  const excluded = (path: string) => exclude.some((e) => path === e || path.startsWith(e + sep));
+  const seen = new Set<string>();
+  const files: ChangedFile[] = [];
+  let visited = 0;
+
+  const consider = (path: string, stats: Stats): void => {
+    if (seen.has(path) || Math.max(stats.mtimeMs, stats.ctimeMs) < since) {
+      return;
+    }
+    seen.add(path);
+    // Born at or after the start itself, without the slack: a file written just before the run (a secret file the
+    // run reads) is the user's, and must never be rewritten. A zero birth time means the file system does not record
+    // it: the file counts as the user's too (reported, never edited).
+    files.push({ path, size: stats.size, created: stats.birthtimeMs > 0 && stats.birthtimeMs >= startMs });
+  };
+
+  const walk = (dir: string): void => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // Removed during the walk, or unreadable: nothing the run could have left there for us to read.
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (excluded(path)) {
+        continue;
+      }
+      if (entry.isDirectory()) {
+        if (!skip.has(entry.name)) {
+          walk(path);
+        }
+      } else if (entry.isFile()) {
+        visited++;
+        const stats = statOrUndefined(path);
+        if (stats?.isFile()) {
+          consider(path, stats);
+        }
+      }
+    }
+  };
+
+  for (const root of roots) {
+    const absolute = resolve(root);
+    if (excluded(absolute)) {
+      continue;
+    }
+    const stats = statOrUndefined(absolute);
+    if (stats?.isDirectory()) {
+      walk(absolute);
+    } else if (stats?.isFile()) {
+      visited++;
+      consider(absolute, stats);
+    }
+  }
+  return { files, visited, elapsedMs: performance.now() - began };
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}

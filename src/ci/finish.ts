@@ -1,0 +1,79 @@
+import { relative, resolve } from 'node:path';
+import { refPath } from '../backends/secret-file.js';
+import { scrubDeep } from '../scrub/scrub-deep.js';
+import type { BrokerSession } from '../session/session.js';
+import { buildAudit, writeAudit } from './audit.js';
+import { changedFilesSince } from './changed-files.js';
+import { type FileScanResult, renderFindings, scanFiles } from './file-scan.js';
+import { appendStepSummary, onGitHubActions } from './github.js';
+import { renderStepSummary } from './step-summary.js';
+
+export interface FinishRunOptions {
+  /** The project root: walked for files changed during the run. */
+  readonly root: string;
+  /** Report files, coverage and snapshot directories the runner writes, also when outside the root. */
+  readonly extraRoots?: readonly string[];
+  /** `--audit FILE` of `run`; else the config's `audit.file`. Relative to the config's directory. */
+  readonly auditFile?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Where the broker's lines go (stderr). */
+  readonly write?: (text: string) => void;
+}
+
+/** @internal What {@link finishRun} found: whether the run must fail, and the scan's figures. */
+export interface FinishedRun {
+  readonly failed: boolean;
+  readonly scan: FileScanResult;
+}
+
+/**
+ * The end of every run, in the main process, while the session's scrubber still knows every value: scan the files
+ * written during the run (fail on a value, redact created files, report pre-existing ones), then write the audit
+ * record and the GitHub step summary. Synchronous, so it also works from an exit handler.
+ */
+export function finishRun(session: BrokerSession, options: FinishRunOptions): FinishedRun {
+  const env = options.env ?? process.env;
+  const write = options.write ?? ((text: string) => process.stderr.write(text));
+  const record = session.ci;
+  const root = resolve(options.root);
+  const show = (path: string) => {
+    const rel = relative(root, path);
+    return rel.startsWith('..') ? path : rel;
+  };
+  const auditFile = options.auditFile ?? session.config.config.audit?.file;
+  const auditPath = auditFile === undefined ? undefined : resolve(session.configDir, auditFile);
+
+  const walk = changedFilesSince(record.startedAt, [root, ...(options.extraRoots ?? []), ...record.extraRoots], {
+    exclude: [session.handle.scratchRoot, ...(auditPath === undefined ? [] : [auditPath]), ...sourceFiles(session)],
+  });
+  const scan = scanFiles(walk.files, session.scrubber);
+  // Silent when the run wrote nothing: a clean run's output stays what the runner prints.
+  if (scan.files > 0) {
+    write(
+      `credential-broker: scanned ${scan.files} file(s) written during the run (${scan.bytes} bytes; ${walk.visited} files checked in ${Math.round(walk.elapsedMs)} ms)\n`
+    );
+  }
+  if (scan.findings.length > 0) {
+    write(`${renderFindings(scan, show)}\n`);
+  }
+
+  const scrub = (text: string) => session.scrubber.scrub(text);
+  const audit = buildAudit(session.manifest(), record, scan, show);
+  if (auditPath !== undefined) {
+    // Built from names and times only; the scrub is the proof's second half (a test name could hold a value).
+    writeAudit(auditPath, scrubDeep(structuredClone(audit), session.scrubber));
+  }
+  if (onGitHubActions(env) && session.config.config.ci?.githubSummary !== false) {
+    appendStepSummary(env, renderStepSummary(audit, scrub));
+  }
+  return { failed: scan.findings.length > 0, scan };
+}
+
+// What the broker itself reads: the config, and the files `file:` credentials come from (they hold their values by
+// design). They are the user's, never findings.
+function sourceFiles(session: BrokerSession): string[] {
+  const sources = [...session.config.credentials.values()].flatMap((spec) =>
+    spec.ref.scheme === 'file' ? [refPath(spec.ref.path, session.configDir)] : []
+  );
+  return session.config.file === undefined ? sources : [session.config.file, ...sources];
+}

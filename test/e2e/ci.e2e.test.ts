@@ -1,0 +1,132 @@
+/**
+ * CI-native features end to end, under GITHUB_ACTIONS=true, with the real Vitest CLI, the real Jest CLI and
+ * `credential-broker run` on copies of fixtures/projects/ci-scan: every form masked before the first test output,
+ * the step summary and the audit record naming credentials without values, and the post-run scan failing the run on
+ * a value written into logs/debug.log (redacted there), reporting a pre-existing file without touching it.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deriveForms } from '../../src/scrub/forms.js';
+import { recordFigure } from '../helpers/figures.js';
+import { childEnv, filesUnder, findLeaks, type NodeRun, type ProjectCopy, repoRoot, runNode } from './harness.js';
+import { copyJestFixture, runJest } from './jest-harness.js';
+import { copyFixture, runVitest } from './vitest-harness.js';
+
+const SECRET = readFileSync(join(repoRoot, 'fixtures/projects/ci-scan/secrets/token.txt'), 'utf8');
+const cli = join(repoRoot, 'dist', 'cli.js');
+
+interface Runner {
+  readonly copy: () => ProjectCopy;
+  readonly run: (p: ProjectCopy, env: Record<string, string>) => Promise<NodeRun>;
+  readonly audit: string;
+}
+
+const RUNNERS: Record<'vitest' | 'jest' | 'run', Runner> = {
+  vitest: {
+    copy: () => copyFixture('ci-scan'),
+    run: (p, env) => runVitest(p, [], { env }),
+    audit: 'reports/credential-broker-audit.json',
+  },
+  jest: {
+    copy: () => copyJestFixture('ci-scan'),
+    run: (p, env) => runJest(p, [], { env }),
+    audit: 'reports/credential-broker-audit.json',
+  },
+  run: {
+    copy: () => copyFixture('ci-scan'),
+    run: (p, env) =>
+      runNode([cli, 'run', '--audit', 'reports/run-audit.json', '--', process.execPath, 'child.mjs'], {
+        cwd: p.dir,
+        env: childEnv(p, /^(VITEST|__VITEST|JEST_|NODE_OPTIONS$|CREDENTIAL_BROKER_)/, {}, env),
+      }),
+    audit: 'reports/run-audit.json',
+  },
+};
+
+describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('%s under GITHUB_ACTIONS=true', (name) => {
+  const runner = RUNNERS[name];
+  let p: ProjectCopy;
+  let run: NodeRun;
+  let summary: string;
+  let secretFile: { mtimeMs: number; text: string };
+
+  beforeAll(async () => {
+    p = runner.copy();
+    const secretPath = join(p.dir, 'secrets/token.txt');
+    secretFile = { mtimeMs: statSync(secretPath).mtimeMs, text: readFileSync(secretPath, 'utf8') };
+    const summaryFile = join(p.outDir, 'step-summary.md');
+    run = await runner.run(p, { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile, FORCE_COLOR: '0' });
+    summary = readFileSync(summaryFile, 'utf8');
+  }, 120_000);
+  afterAll(() => p.remove());
+
+  it('masks every form of the value on stdout before the first test output', () => {
+    const first = run.stdout.indexOf('first test output: ');
+    expect(first).toBeGreaterThan(0);
+    expect(run.stdout).toContain('first test output: [redacted:CI_TOKEN]');
+    const before = run.stdout.slice(0, first);
+    const forms = deriveForms(SECRET, 6);
+    expect(forms.length).toBeGreaterThanOrEqual(10);
+    const unmasked = forms.filter((form) => !before.includes(`::add-mask::${form.replace(/%/g, '%25')}\n`));
+    expect(unmasked.map((form) => forms.indexOf(form))).toEqual([]);
+  });
+
+  it('fails the run naming logs/debug.log:2 and the credential, and redacts the file the run created', () => {
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/credential-broker: scanned \d+ file\(s\) written during the run \(\d+ bytes; /);
+    expect(run.stderr).toContain('  logs/debug.log:2: CI_TOKEN\n');
+    expect(run.stderr).toContain('  logs/debug.log: created by the run, the value was replaced by its redaction label');
+    expect(readFileSync(join(p.dir, 'logs/debug.log'), 'utf8')).toBe('connecting\nwith token [redacted:CI_TOKEN]\n');
+  });
+
+  it('reports a pre-existing file that now holds the value without rewriting it, and leaves unrelated files alone', () => {
+    expect(run.stderr).toContain('  notes/settings.txt:2: CI_TOKEN\n');
+    expect(run.stderr).toContain('  notes/settings.txt: existed before the run, left as it is');
+    expect(readFileSync(join(p.dir, 'notes/settings.txt'), 'utf8')).toBe(`settings the user keeps\ntoken=${SECRET}\n`);
+    expect(readFileSync(join(p.dir, 'notes/todo.txt'), 'utf8')).toBe(
+      'notes kept by the user\none more line, no value\n'
+    );
+    const secretPath = join(p.dir, 'secrets/token.txt');
+    expect({ mtimeMs: statSync(secretPath).mtimeMs, text: readFileSync(secretPath, 'utf8') }).toEqual(secretFile);
+    expect(run.stderr).not.toContain('secrets/token.txt');
+  });
+
+  it('appends a step summary and writes an audit record that name the credentials, never a value', () => {
+    expect(summary).toContain(`### credential-broker (${name})`);
+    expect(summary).toMatch(/\| CI_TOKEN \| `file:secrets\/token\.txt` \| 🟢 local \| env \| — \| 1 \|/);
+    expect(summary).toMatch(/\| CI_VAULT_DB \| `vault:secret\/db#url` \| 🟡 self-hosted \|/);
+    expect(summary).toContain('`logs/debug.log:2`: CI_TOKEN');
+    const audit = JSON.parse(readFileSync(join(p.dir, runner.audit), 'utf8')) as {
+      runner: string;
+      holds: { credential: string; from?: string; to?: string }[];
+      scan: { findings: { path: string; line: number; credential: string }[] };
+    };
+    expect(audit.runner).toBe(name);
+    expect(audit.holds.map((h) => h.credential)).toEqual(['CI_TOKEN']);
+    expect(Date.parse(audit.holds[0]?.to ?? '')).toBeGreaterThanOrEqual(Date.parse(audit.holds[0]?.from ?? ''));
+    expect(audit.scan.findings).toContainEqual({ path: 'logs/debug.log', line: 2, credential: 'CI_TOKEN' });
+    if (name !== 'run') {
+      expect(summary).toContain('needs vault:secret/db#url');
+    }
+  });
+
+  it('leaves the value nowhere but the mask commands and the user-owned files', () => {
+    const stdout = run.stdout
+      .split('\n')
+      .filter((line) => !line.startsWith('::add-mask::'))
+      .join('\n');
+    const texts = [
+      { where: 'stdout (without mask commands)', text: stdout },
+      { where: 'stderr', text: run.stderr },
+      { where: 'step summary', text: summary },
+      // What the run wrote into the project (node_modules links to this repository: not the run's).
+      ...['logs', 'notes', 'reports', 'tests']
+        .flatMap((dir) => filesUnder(join(p.dir, dir)))
+        .filter((f) => !f.path.endsWith('notes/settings.txt'))
+        .map((f) => ({ where: f.path, text: f.text })),
+    ];
+    expect(findLeaks(texts, { CI_TOKEN: SECRET })).toEqual([]);
+    recordFigure('R1', `file-scan-${name}`, { vectors: 1 });
+  });
+});
