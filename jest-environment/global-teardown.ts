@@ -1,12 +1,11 @@
 /** `credential-broker/jest-global-teardown`: closes the run's session and wipes its scratch root. */
 import type { BrokerSession } from '../src/session/index.js';
-import { ENV_HANDLE, MAIN_SESSION } from './constants.js';
+import { MAIN_SESSION } from './constants.js';
 
 /** @public Jest `globalTeardown`. Safe to call when global setup did not run or failed. */
 export default async function credentialBrokerGlobalTeardown(): Promise<void> {
   const main = globalThis as unknown as Record<symbol, BrokerSession | undefined>;
   const session = main[MAIN_SESSION];
   main[MAIN_SESSION] = undefined;
-  delete process.env[ENV_HANDLE];
   await session?.close();
 }

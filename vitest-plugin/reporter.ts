@@ -54,7 +54,7 @@ export class CredentialBrokerReporter implements Reporter {
     const session = await this.#host.session();
     this.#session = session;
     scrubMainOutput(session.scrubber);
-    session.plan([...new Set(specifications.map((spec) => spec.moduleId))]);
+    await session.plan([...new Set(specifications.map((spec) => spec.moduleId))], [this.#vitest.config.root]);
     if (this.#host.options.announce === false) {
       return;
     }
