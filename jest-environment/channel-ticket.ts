@@ -13,6 +13,9 @@ import { GLOBAL_CONFIG_FIELD } from './constants.js';
 
 type Ticketed = SessionHandle & { readonly ticket: unknown };
 
+// jest-worker re-sends a file whose worker crashed; its new ticket may claim the file again, revoking the dead one's.
+const RETRY = { reclaim: true } as const;
+
 /**
  * @internal The field our runner adds to the global config it sends with one test file. Child-process workers get the
  * config as JSON, so the ticket is minted by `toJSON` while jest-worker serialises that one message (a worker crash
@@ -22,7 +25,7 @@ type Ticketed = SessionHandle & { readonly ticket: unknown };
 export function channelField(session: BrokerSession, threads: boolean): Ticketed {
   return {
     ...session.handle,
-    ticket: threads ? session.issueTicket() : { toJSON: () => session.issueTicket() },
+    ticket: threads ? session.issueTicket('', RETRY) : { toJSON: () => session.issueTicket('', RETRY) },
   };
 }
 

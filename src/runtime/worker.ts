@@ -65,7 +65,8 @@ const SHARES = Symbol.for('credential-broker.runtime.shares.v2');
 // On globalThis: a runner may load this module more than once in one process (Vite's runner and Node's loader).
 function shareFor(handle: SessionHandle): ProcessShare {
   const holder = globalThis as unknown as Record<symbol, Map<string, ProcessShare> | undefined>;
-  const shares = (holder[SHARES] ??= new Map());
+  holder[SHARES] ??= new Map();
+  const shares = holder[SHARES];
   let share = shares.get(handle.socketPath);
   if (share === undefined) {
     share = {

@@ -5,6 +5,8 @@ import { BrokerError } from '../errors.js';
 /** @internal Whoever presented a ticket: the scope it was minted for (a Vitest project; '' for Jest). */
 export interface TicketHolder {
   readonly scope: string;
+  /** May claim a file claimed before, revoking the earlier key (Jest re-runs a file after its worker crashed). */
+  readonly reclaim: boolean;
 }
 
 /** @internal What a worker's key stands for: the test files it claimed. */
@@ -27,10 +29,11 @@ const MAX_TICKETS = 10_000;
 export class Capabilities {
   readonly #tickets = new Map<string, { readonly holder: TicketHolder; readonly expires: number }>();
   readonly #keys = new Map<string, Claim>();
-  readonly #claimed = new Set<string>();
+  /** scope + file → the key that claimed it in this run. */
+  readonly #claimed = new Map<string, string>();
 
   /** A fresh one-time ticket. */
-  issue(scope = ''): string {
+  issue(scope = '', reclaim = false): string {
     const now = Date.now();
     for (const [ticket, entry] of this.#tickets) {
       if (entry.expires > now && this.#tickets.size < MAX_TICKETS) {
@@ -39,7 +42,7 @@ export class Capabilities {
       this.#tickets.delete(ticket);
     }
     const ticket = randomBytes(32).toString('hex');
-    this.#tickets.set(ticket, { holder: { scope }, expires: now + TICKET_TTL_MS });
+    this.#tickets.set(ticket, { holder: { scope, reclaim }, expires: now + TICKET_TTL_MS });
     return ticket;
   }
 
@@ -60,17 +63,21 @@ export class Capabilities {
           hint: 'Credentials are served only to the test files the runner selected',
         });
       }
-      if (this.#claimed.has(`${holder.scope}\u0000${path}`)) {
+      const earlier = this.#claimed.get(`${holder.scope}\u0000${path}`);
+      if (earlier !== undefined && holder.reclaim) {
+        // Only one holder at a time: the crashed worker's key dies with the retry's claim.
+        this.#keys.delete(earlier);
+      } else if (earlier !== undefined) {
         throw new BrokerError('DENIED', `${shown(path)} was already claimed by another worker in this run`, {
           operation: 'claim',
-          hint: 'Each test file gets its credentials once per run; a test file that reruns itself in another process, or a worker that crashed and was retried, is refused',
+          hint: 'Each test file gets its credentials once per run; a second claim means something other than its worker spent a ticket (a test file that starts another Vitest worker, a leaked ticket)',
         });
       }
     }
-    for (const path of paths) {
-      this.#claimed.add(`${holder.scope}\u0000${path}`);
-    }
     const claim: Claim = { key: randomBytes(32).toString('hex'), files: new Set(paths) };
+    for (const path of paths) {
+      this.#claimed.set(`${holder.scope}\u0000${path}`, claim.key);
+    }
     this.#keys.set(claim.key, claim);
     return claim;
   }

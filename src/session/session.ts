@@ -41,9 +41,11 @@ export interface BrokerSession {
   plan(testFiles: readonly string[], roots?: readonly string[]): Promise<void>;
   /**
    * A one-time ticket for one worker, to hand over inside the runner's own message to it. The worker spends it on
-   * its first request, which binds it to the test files it runs. `scope` separates projects that run the same file.
+   * its first request, which binds it to the test files it runs. `scope` separates projects that run the same file;
+   * `reclaim` lets the ticket claim a file claimed before and revoke that claim (a runner that re-runs a file after
+   * its worker crashed).
    */
-  issueTicket(scope?: string): string;
+  issueTicket(scope?: string, options?: { readonly reclaim?: boolean }): string;
   manifest(): Manifest;
   renderManifest(format: ManifestFormat): string;
   egressSummaryLine(): string | undefined;
@@ -233,7 +235,7 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
       capabilities.newRun();
       await sealEnvSources(await declarations.plan(files, roots));
     },
-    issueTicket: (scope) => capabilities.issue(scope),
+    issueTicket: (scope, options) => capabilities.issue(scope, options?.reclaim === true),
     manifest,
     renderManifest: (format) => renderManifest(manifest(), format),
     egressSummaryLine: () => {

@@ -225,7 +225,7 @@ describe(startSession.name, () => {
       'channel ticket or key rejected (each ticket is good for one claim)'
     );
     expect(await refused(claimWorker(session.handle, session.issueTicket(), [a]))).toBe(
-      `claim: "${a}" was already claimed by another worker in this run. Each test file gets its credentials once per run; a test file that reruns itself in another process, or a worker that crashed and was retried, is refused`
+      `claim: "${a}" was already claimed by another worker in this run. Each test file gets its credentials once per run; a second claim means something other than its worker spent a ticket (a test file that starts another Vitest worker, a leaked ticket)`
     );
     expect(await refused(claimWorker(session.handle, session.issueTicket(), [c]))).toBe(
       `claim: "${c}" is not a test file selected for this run. Credentials are served only to the test files the runner selected`
@@ -236,6 +236,14 @@ describe(startSession.name, () => {
     );
     expect((await worker.acquire({ file: a, taskId: 't', names: ['INLINE'], env: null })).values).toEqual({
       INLINE: `${CANARY}_inline`,
+    });
+    // A retry after a crash may claim the file again, and the crashed worker's key stops working.
+    const retried = await claimWorker(session.handle, session.issueTicket('', { reclaim: true }), [a]);
+    expect(await refused(worker.acquire({ file: a, taskId: 't', names: ['CERT'], env: null }))).toBe(
+      'channel ticket or key rejected (each ticket is good for one claim)'
+    );
+    expect((await retried.acquire({ file: a, taskId: 't', names: ['TOKEN'], env: null })).values).toEqual({
+      TOKEN: CANARY,
     });
     // A new run may claim its files again.
     await session.plan([a]);
