@@ -45,6 +45,7 @@ export default defineConfig([
       'jest-global-setup': 'jest-environment/global-setup.ts',
       'jest-global-teardown': 'jest-environment/global-teardown.ts',
       'jest-runner': 'jest-environment/test-runner.ts',
+      'jest-main-runner': 'jest-environment/main-runner.ts',
       'jest-reporter': 'jest-environment/reporter.ts',
       'jest-sequencer': 'jest-environment/sequencer.ts',
       'jest-preset': 'jest-environment/preset.ts',

@@ -1,14 +1,15 @@
 /**
  * Names shared by the Jest adapter's pieces. They run in different places — the main process (global setup,
- * sequencer, reporter), the worker (environment, test runner) and the test sandbox (the `credential-broker/jest`
- * module, the serializer) — so they meet through well-known symbols and one env var, never module state.
+ * sequencer, runner, reporter), the worker (environment, test runner) and the test sandbox (the
+ * `credential-broker/jest` module, the serializer) — so they meet through well-known symbols and the runner's own
+ * messages, never module state, files or environment variables.
  */
 
-/** @public Env var holding the path of the 0600 file with the session handle. A pointer, never a value. */
-export const ENV_HANDLE = 'CREDENTIAL_BROKER_HANDLE';
-
-/** @internal Name of the handle file inside the session's scratch root (dot: apart from task dir names). */
-export const HANDLE_FILE_NAME = '.jest-handle.json';
+/**
+ * @internal Field of the global config our runner sends each test file with: the session handle and a one-time
+ * ticket for that file (see channel-ticket.ts).
+ */
+export const GLOBAL_CONFIG_FIELD = 'credentialBrokerChannel';
 
 /** @internal The sandbox API the environment installs on each test file's global. */
 export const SANDBOX_API = Symbol.for('credential-broker.jest.sandbox-api.v1');

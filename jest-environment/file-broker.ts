@@ -24,7 +24,9 @@ export interface FileBrokerOptions {
   readonly env: Record<string, string | undefined>;
   /** Whether the file has a `@credentials` docblock (from Jest's `docblockPragmas`). */
   readonly hasDocblock: boolean;
-  /** The run's worker broker. Called only when a credential is needed; throws when there is no session. */
+  /** Settles once the file's channel ticket was spent (setup waits for it, so no test code runs before). */
+  readonly claimed?: Promise<unknown>;
+  /** The file's worker broker. Called only when a credential is needed; throws when the file has none. */
   readonly connect: () => WorkerBroker;
   /** The test whose code is running (concurrency-safe), or undefined in hooks outside tests. */
   readonly currentTest: () => Circus.TestEntry | undefined;
@@ -85,6 +87,7 @@ export class FileBroker {
   }
 
   async #setupOnce(): Promise<void> {
+    await this.#options.claimed;
     if (!this.#options.hasDocblock) {
       return;
     }

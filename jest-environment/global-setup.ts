@@ -1,12 +1,11 @@
 /**
  * `credential-broker/jest-global-setup`: starts the run's session in Jest's main process. Nothing is resolved
  * here: workers ask over the session's private channel when a test needs a credential, so a filtered run
- * resolves only what its tests use. Workers find the channel through a 0600 handle file named by an env var.
+ * resolves only what its tests use. Our runner hands each test file a one-time ticket for that channel.
  */
 import type { Config } from '@jest/types';
 import { type BrokerSession, startSession } from '../src/session/index.js';
-import { ENV_HANDLE, MAIN_PLAN, MAIN_SESSION } from './constants.js';
-import { writeHandleFile } from './handle-file.js';
+import { MAIN_PLAN, MAIN_SESSION } from './constants.js';
 
 type Main = Record<symbol, unknown>;
 
@@ -23,9 +22,11 @@ export default async function credentialBrokerGlobalSetup(
   const session: BrokerSession = await startSession({ cwd: projectConfig.rootDir ?? globalConfig.rootDir });
   try {
     const planned = main[MAIN_PLAN];
-    session.plan(Array.isArray(planned) ? (planned as string[]) : []);
+    // Before the workers fork: env: sources leave the environment they inherit.
+    await session.plan(Array.isArray(planned) ? (planned as string[]) : [], [
+      projectConfig.rootDir ?? globalConfig.rootDir,
+    ]);
     report(session, globalConfig);
-    process.env[ENV_HANDLE] = writeHandleFile(session.handle);
   } catch (error) {
     await session.close();
     throw error;

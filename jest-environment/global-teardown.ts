@@ -2,7 +2,7 @@
 import type { Config } from '@jest/types';
 import type { BrokerSession } from '../src/session/index.js';
 import { finishJestRun } from './ci.js';
-import { ENV_HANDLE, MAIN_SESSION } from './constants.js';
+import { MAIN_SESSION } from './constants.js';
 
 /** @public Jest `globalTeardown`. Safe to call when global setup did not run or failed. */
 export default async function credentialBrokerGlobalTeardown(globalConfig?: Config.GlobalConfig): Promise<void> {
@@ -10,6 +10,5 @@ export default async function credentialBrokerGlobalTeardown(globalConfig?: Conf
   const main = globalThis as unknown as Record<symbol, BrokerSession | undefined>;
   const session = main[MAIN_SESSION];
   main[MAIN_SESSION] = undefined;
-  delete process.env[ENV_HANDLE];
   await session?.close();
 }

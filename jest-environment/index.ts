@@ -11,7 +11,6 @@ const CredentialBrokerEnvironment = withCredentialBroker(NodeEnvironment);
 export default CredentialBrokerEnvironment;
 /** @public Same class, under the name Jest also looks for. */
 export const TestEnvironment = CredentialBrokerEnvironment;
-export { ENV_HANDLE } from './constants.js';
 export type { SkippedTest } from './file-broker.js';
 export { CREDENTIALS_PRAGMA, type EnvironmentClass, withCredentialBroker } from './mixin.js';
 export type { SkippedCredential } from './skip-marker.js';

@@ -2,13 +2,13 @@ import { basename } from 'node:path';
 import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus, Config } from '@jest/types';
 import { installCleanupHandlers } from '../src/materialise/index.js';
-import { connectWorker } from '../src/runtime/index.js';
+import type { WorkerBroker } from '../src/runtime/index.js';
 import { scrubDeep } from '../src/scrub/index.js';
 import { testFunctions } from './api.js';
+import { claimFromConfig } from './channel-ticket.js';
 import { CircusEvents } from './circus-events.js';
 import { ENVIRONMENT_BROKER, SANDBOX_API } from './constants.js';
 import { FileBroker } from './file-broker.js';
-import { readHandleFile } from './handle-file.js';
 import type { SandboxApi } from './sandbox-api.js';
 import { flushProcessStdio, scrubProcessStdio } from './stdio.js';
 
@@ -47,14 +47,28 @@ export function withCredentialBroker<T extends EnvironmentClass>(Base: T): T {
       this.#globals = config.projectConfig.injectGlobals !== false;
       const sandbox = this.global as unknown as Sandbox;
       const ownReporter = hasOwnReporter(config.globalConfig);
+      // The file's one-time ticket is spent now, before any test code runs; setup() waits for the answer.
+      let claimed: WorkerBroker | undefined;
+      let refused: unknown;
+      const claim = claimFromConfig(config.globalConfig, context.testPath).then(
+        (worker) => {
+          claimed = worker;
+          scrubProcessStdio(worker.scrubber);
+        },
+        (error: unknown) => {
+          refused = error;
+        }
+      );
       this.#broker = new FileBroker({
         testPath: context.testPath,
         env: sandbox.process?.env ?? {},
         hasDocblock: context.docblockPragmas[CREDENTIALS_PRAGMA] !== undefined,
+        claimed: claim,
         connect: () => {
-          const worker = connectWorker(readHandleFile());
-          scrubProcessStdio(worker.scrubber);
-          return worker;
+          if (claimed === undefined) {
+            throw refused;
+          }
+          return claimed;
         },
         currentTest: () => currentTest(this.global as unknown as Sandbox),
         // Without our reporter: straight to stderr, since Jest prints no console block for a fully skipped file.

@@ -13,6 +13,8 @@ const preset = {
   globalTeardown: at('jest-global-teardown.cjs'),
   testEnvironment: at('jest-environment.cjs'),
   testRunner: at('jest-runner.cjs'),
+  // Jest's own runner, which also plans the run and hands each test file its one-time channel ticket.
+  runner: at('jest-main-runner.cjs'),
   testSequencer: at('jest-sequencer.cjs'),
   // First, so that `default` and every later reporter receive scrubbed results.
   reporters: [at('jest-reporter.cjs'), 'default'],

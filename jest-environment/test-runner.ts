@@ -8,12 +8,11 @@ import type { JestEnvironment } from '@jest/environment';
 import type { TestResult } from '@jest/test-result';
 import type { Config } from '@jest/types';
 import type * as JestSnapshot from 'jest-snapshot';
-import { connectWorker } from '../src/runtime/index.js';
 import { RunBaseline, renderFindings, scanWrittenFiles } from '../src/scan/index.js';
 import { Scrubber, scrubDeep } from '../src/scrub/index.js';
-import { ENV_HANDLE, ENVIRONMENT_BROKER, RESULT_FIELD } from './constants.js';
+import { workerScrubber } from './channel-ticket.js';
+import { ENVIRONMENT_BROKER, RESULT_FIELD } from './constants.js';
 import type { FileBroker, SkippedTest } from './file-broker.js';
-import { readHandleFile } from './handle-file.js';
 import { requireFromJest } from './resolve-jest.js';
 import { mayCarryValues } from './test-case-filter.js';
 
@@ -137,13 +136,6 @@ function scrubbed<T>(value: T, scrubber: Scrubber): T {
 let none: Scrubber | undefined;
 
 function fallbackScrubber(): Scrubber {
-  if (process.env[ENV_HANDLE] !== undefined) {
-    try {
-      return connectWorker(readHandleFile()).scrubber;
-    } catch {
-      // No session to ask: nothing was delivered to this worker either.
-    }
-  }
   none ??= new Scrubber();
-  return none;
+  return workerScrubber() ?? none;
 }

@@ -53,7 +53,7 @@ export {
   tryParseRef,
 } from './ref/index.js';
 export type { AcquireRequest, Lease, WorkerBroker } from './runtime/index.js';
-export { connectWorker } from './runtime/index.js';
+export { claimWorker } from './runtime/index.js';
 export type { ScrubberOptions, ScrubWarning } from './scrub/index.js';
 export { createScrubStream, Scrubber, ScrubbingWriter, scrubDeep } from './scrub/index.js';
 export { isSecretValue, SecretValue } from './scrub/secret-value.js';

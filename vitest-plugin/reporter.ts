@@ -60,7 +60,7 @@ export class CredentialBrokerReporter implements Reporter {
     this.#baseline = new RunBaseline().capture(
       specifications.flatMap((spec) => this.#writtenFiles(spec.moduleId, spec.project).map((f) => f.path))
     );
-    session.plan([...new Set(specifications.map((spec) => spec.moduleId))]);
+    await session.plan([...new Set(specifications.map((spec) => spec.moduleId))], [this.#vitest.config.root]);
     if (this.#host.options.announce === false) {
       return;
     }

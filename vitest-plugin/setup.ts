@@ -1,14 +1,17 @@
 /**
  * The broker's setup file, placed before the user's so that its stream wrappers and hooks come first. Vitest
- * imports it again for every test file, in the worker.
+ * imports it again for every test file, in the worker. Its first import in a worker run claims the run's files with
+ * the one-time ticket the main process put in that run's message (see global-setup.ts).
  */
 import { afterAll, beforeEach, chai } from 'vitest';
 import { BrokerError } from '../src/errors.js';
 import { redactFileSnapshots } from './file-snapshot.js';
 import { scrubWorkerOutput } from './output-scrubbing.js';
-import { currentBroker, leaseId, skipForMissing, TaskLeases } from './worker.js';
+import { claimCurrent, leaseId, requireBroker, skipForMissing, TaskLeases } from './worker.js';
 
-const broker = currentBroker();
+// The ticket is spent here, before the test file (or any code it imports) runs.
+// A refused claim (a spent ticket, a file claimed twice) fails the file loudly rather than run it without its plan.
+const broker = (await claimCurrent()) ?? failIfRefused();
 
 if (broker !== undefined) {
   const flushOutput = scrubWorkerOutput(broker.scrubber);
@@ -46,4 +49,16 @@ function concurrentEnvError(test: string, names: readonly string[]): BrokerError
       hint: "Take the values from the fixture instead (const { NAME } = await credentials('NAME')), which works in concurrent tests, or run this test sequentially",
     }
   );
+}
+
+function failIfRefused(): undefined {
+  try {
+    requireBroker('claim');
+  } catch (error) {
+    // Not active in this project: nothing to fail. A refused claim carries its own code.
+    if (!(error instanceof BrokerError) || error.code !== 'CONFIG_INVALID') {
+      throw error;
+    }
+  }
+  return undefined;
 }

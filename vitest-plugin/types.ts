@@ -44,10 +44,13 @@ export interface CredentialTestOptions<K extends CredentialName = CredentialName
 /** @internal The key under which the session handle is provided to workers. */
 export const PROVIDE_KEY = 'credentialBroker';
 
+/** @internal The provided handle: how workers reach the session, and a one-time ticket minted for each worker run. */
+export type ProvidedHandle = SessionHandle & { readonly ticket: string };
+
 declare module 'vitest' {
   interface ProvidedContext {
-    /** Set by credential-broker's global setup: how workers reach the session (no values). */
-    credentialBroker: SessionHandle;
+    /** Set by credential-broker's global setup: how workers reach the session (no values; a spent ticket). */
+    credentialBroker: ProvidedHandle;
   }
   interface TaskMeta {
     /** Credentials this test (or suite) declares; materialised as env vars and files for each test. */

@@ -1,6 +1,6 @@
 import { inject } from 'vitest';
 import { BrokerError } from '../src/errors.js';
-import { type AcquireRequest, connectWorker, type Lease, type WorkerBroker } from '../src/runtime/index.js';
+import { type AcquireRequest, claimWorker, type Lease, type WorkerBroker } from '../src/runtime/index.js';
 import { skipNote } from './skip-summary.js';
 import { type MissingCredential, PROVIDE_KEY } from './types.js';
 
@@ -13,39 +13,79 @@ export interface TaskContext {
   readonly annotate: (message: string, type?: string) => Promise<unknown>;
 }
 
-const BROKERS = Symbol.for('credential-broker.vitest.brokers');
+const CLAIMS = Symbol.for('credential-broker.vitest.claims.v2');
 
-/**
- * @internal This worker's broker, or undefined when the plugin is not active in this project. One per process and
- * session: the setup file, the snapshot serializer and the fixture can be separate module instances (Vite's runner
- * and Node's loader), and they must share one scrubber, so the broker is kept on `globalThis`.
- */
-export function currentBroker(): WorkerBroker | undefined {
-  const handle = inject(PROVIDE_KEY);
-  if (handle === undefined) {
-    return undefined;
-  }
-  const store = globalThis as { [BROKERS]?: Map<string, WorkerBroker> };
-  store[BROKERS] ??= new Map();
-  let broker = store[BROKERS].get(handle.token);
-  if (broker === undefined) {
-    broker = connectWorker(handle);
-    store[BROKERS].set(handle.token, broker);
-  }
-  return broker;
+type ClaimState = { broker?: WorkerBroker; error?: unknown; readonly claiming: Promise<WorkerBroker | undefined> };
+
+// One per worker run (ticket), on globalThis: the setup file, the snapshot serializer and the fixture can be separate
+// module instances (Vite's runner and Node's loader), and they must share one claim and one scrubber.
+function claims(): Map<string, ClaimState> {
+  const store = globalThis as { [CLAIMS]?: Map<string, ClaimState> };
+  store[CLAIMS] ??= new Map();
+  return store[CLAIMS];
 }
 
-/** @internal This worker's broker; throws a clear error when the plugin is not active. */
-export function requireBroker(operation: string): WorkerBroker {
-  const broker = currentBroker();
-  if (broker === undefined) {
-    throw new BrokerError('CONFIG_INVALID', 'the credential-broker plugin is not active in this Vitest project', {
-      backend: 'vitest',
-      operation,
-      hint: "Add credentialBroker() from 'credential-broker/vitest' to plugins in vitest.config.ts",
-    });
+/**
+ * @internal Spends this worker run's ticket on the files Vitest gave it, once; called by our setup file, which runs
+ * before any test code. Undefined when the plugin is not active in this project.
+ */
+export function claimCurrent(): Promise<WorkerBroker | undefined> {
+  const handle = inject(PROVIDE_KEY);
+  if (handle === undefined) {
+    return Promise.resolve(undefined);
   }
-  return broker;
+  const existing = claims().get(handle.ticket);
+  if (existing !== undefined) {
+    return existing.claiming;
+  }
+  const state: ClaimState = {
+    claiming: claimWorker(handle, handle.ticket, workerFiles()).then(
+      (broker) => {
+        state.broker = broker;
+        return broker;
+      },
+      (error: unknown) => {
+        state.error = error;
+        return undefined;
+      }
+    ),
+  };
+  claims().set(handle.ticket, state);
+  return state.claiming;
+}
+
+/** The test files of this worker run, as Vitest sent them (read before any test code ran). */
+function workerFiles(): string[] {
+  const state = (globalThis as { __vitest_worker__?: { ctx?: { files?: readonly unknown[] }; filepath?: string } })
+    .__vitest_worker__;
+  const files = (state?.ctx?.files ?? []).map((f) =>
+    typeof f === 'string' ? f : (f as { filepath?: unknown }).filepath
+  );
+  const paths = files.filter((f): f is string => typeof f === 'string');
+  return paths.length > 0 ? paths : state?.filepath === undefined ? [] : [state.filepath];
+}
+
+/** @internal This worker run's broker once claimed, or undefined (plugin not active, claim pending or failed). */
+export function currentBroker(): WorkerBroker | undefined {
+  const handle = inject(PROVIDE_KEY);
+  return handle === undefined ? undefined : claims().get(handle.ticket)?.broker;
+}
+
+/** @internal This worker's broker; throws a clear error when the plugin is not active or the claim failed. */
+export function requireBroker(operation: string): WorkerBroker {
+  const handle = inject(PROVIDE_KEY);
+  const state = handle === undefined ? undefined : claims().get(handle.ticket);
+  if (state?.broker !== undefined) {
+    return state.broker;
+  }
+  if (state?.error !== undefined) {
+    throw state.error;
+  }
+  throw new BrokerError('CONFIG_INVALID', 'the credential-broker plugin is not active in this Vitest project', {
+    backend: 'vitest',
+    operation,
+    hint: "Add credentialBroker() from 'credential-broker/vitest' to plugins in vitest.config.ts",
+  });
 }
 
 let sequence = 0;

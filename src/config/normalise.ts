@@ -22,6 +22,8 @@ export interface CredentialSpec {
   readonly destination?: Destination;
   /** `config` or the test file that declared it inline. */
   readonly origin: string;
+  /** `env:` refs: leave the source variable in the environment the workers and tests inherit (config `keepSource`). */
+  readonly keepSource?: boolean;
 }
 
 /** @public The validated config plus where it came from. */
@@ -56,6 +58,7 @@ export function normaliseCredentials(config: BrokerConfig): Map<string, Credenti
       fileName: spec.file ?? name,
       ...(destination === undefined ? {} : { destination }),
       origin: 'config',
+      ...(spec.keepSource === true ? { keepSource: true } : {}),
     });
   }
   return specs;

@@ -43,15 +43,34 @@ const destinationSchema = z.union([
 
 const credentialEntrySchema = z.union([
   refSchema,
-  z.strictObject({
-    ref: refSchema,
-    as: z.optional(z.enum(['env', 'file', 'both'])),
-    env: z.optional(z.string().check(z.regex(ENV_NAME, 'expected an environment variable name'))),
-    file: z.optional(
-      z.string().check(z.regex(FILE_NAME, 'expected a plain file name (letters, digits, ".", "_", "-")'))
+  z
+    .strictObject({
+      ref: refSchema,
+      as: z.optional(z.enum(['env', 'file', 'both'])),
+      env: z.optional(z.string().check(z.regex(ENV_NAME, 'expected an environment variable name'))),
+      file: z.optional(
+        z.string().check(z.regex(FILE_NAME, 'expected a plain file name (letters, digits, ".", "_", "-")'))
+      ),
+      destination: z.optional(destinationSchema),
+      /**
+       * `env:` refs only: leave the source variable in the environment of the workers, the tests and their children
+       * (for code of yours that reads it directly). By default it is removed before the workers start, so that only a
+       * test that declares the credential sees the value.
+       * @default false
+       */
+      keepSource: z.optional(z.boolean()),
+    })
+    .check(
+      z.superRefine((entry, ctx) => {
+        if (entry.keepSource !== undefined && !entry.ref.trimStart().startsWith('env:')) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['keepSource'],
+            message: 'keepSource applies to env: refs only (it keeps their source variable in the environment)',
+          });
+        }
+      })
     ),
-    destination: z.optional(destinationSchema),
-  }),
 ]);
 
 /** @public The schema of `credential-broker.config.*`. */

@@ -3,3 +3,4 @@
  */
 export type { DocblockDeclaration } from './credentials.js';
 export { readCredentialPragmas, readCredentialPragmasFromFile } from './credentials.js';
+export { DOCBLOCK_HEAD_BYTES, readCredentialPragmasFromTestFile } from './read-file.js';

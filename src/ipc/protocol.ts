@@ -2,25 +2,56 @@ import { BROKER_ERROR_CODES, BrokerError, type BrokerErrorCode } from '../errors
 import type { Grant } from '../session/types.js';
 
 /**
- * The private channel between a run's main process and its workers: newline-delimited JSON over a Unix socket
- * that lives inside the 0700 scratch root, plus a random token. Only this user's processes can reach the socket,
- * and only those that were handed the token may ask.
+ * The private channel between a run's main process and its workers: newline-delimited JSON over a Unix socket in
+ * the run's 0700 scratch root. The socket is reachable by every process of the user, so it proves nothing; what a
+ * connection may ask is decided by what it presents first (its `hello`):
+ * - a one-time *ticket*, which the main process handed to one worker inside the runner's own message to it (never a
+ *   file, never an environment variable). The worker spends it at once on a `claim` that binds the test files it
+ *   runs; the answer is a *key* for those files only;
+ * - a *key*, for every later request of that worker.
+ * Each request line gets one answer line; a `hello` is answered only when it is refused (then the connection ends).
  */
+export const PROTOCOL_VERSION = 2;
+
+export interface HelloFrame {
+  readonly v: typeof PROTOCOL_VERSION;
+  readonly op: 'hello';
+  readonly ticket?: string;
+  readonly key?: string;
+}
+
+export interface ClaimRequest {
+  readonly v: typeof PROTOCOL_VERSION;
+  readonly op: 'claim';
+  /** Absolute paths of the test files the worker was given to run. */
+  readonly files: readonly string[];
+}
+
 export interface AcquireRequest {
-  readonly v: 1;
-  readonly token: string;
+  readonly v: typeof PROTOCOL_VERSION;
   readonly op: 'acquire';
-  /** Absolute path of the test file asking (its docblock is part of what it may ask for). */
-  readonly file: string | undefined;
+  /** Absolute path of the test file asking: one of the claimed files. */
+  readonly file: string;
   readonly names: readonly string[];
+}
+
+/** What a file's docblock declares, as the main process read it: names, and which of them are inline `NAME=ref`. */
+export interface FileDeclarations {
+  readonly names: readonly string[];
+  readonly inline: readonly string[];
 }
 
 export type Response =
   | { readonly ok: true; readonly grants: readonly Grant[] }
+  | {
+      readonly ok: true;
+      readonly key: string;
+      readonly declared: Readonly<Record<string, FileDeclarations>>;
+    }
   | { readonly ok: false; readonly code: string; readonly message: string };
 
-/** Upper bound of one message in UTF-8 bytes; a value larger than this is not a credential. */
-export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+/** Upper bound of one answer in UTF-8 bytes (values up to the file backend's limits, several per answer). */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 /**
  * @internal Splits the channel's byte stream into messages, one JSON text per line. Works on bytes, so the cap is
@@ -28,11 +59,21 @@ export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
  * sequence never contains the newline byte).
  */
 export class LineReader {
-  readonly #max: number;
+  #max: number;
   #pending: Buffer[] = [];
   #size = 0;
 
   constructor(max = MAX_MESSAGE_BYTES) {
+    this.#max = max;
+  }
+
+  /** Bytes held for an unfinished line. */
+  get buffered(): number {
+    return this.#size;
+  }
+
+  /** Changes the cap for the lines still to come (the server raises it once a connection has authenticated). */
+  set max(max: number) {
     this.#max = max;
   }
 
@@ -56,7 +97,7 @@ export class LineReader {
       return undefined;
     }
     if (rest.length > 0) {
-      this.#pending.push(rest);
+      this.#pending.push(Buffer.from(rest));
     }
     return lines;
   }

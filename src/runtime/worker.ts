@@ -1,9 +1,8 @@
 import { resolve } from 'node:path';
 import { FILE_PATH_SUFFIX } from '../config/normalise.js';
-import { readCredentialPragmasFromFile } from '../docblock/index.js';
 import { BrokerError } from '../errors.js';
-import { requestGrants } from '../ipc/client.js';
-import { errorFromWire } from '../ipc/protocol.js';
+import { claimChannel, requestGrants } from '../ipc/client.js';
+import { errorFromWire, type FileDeclarations } from '../ipc/protocol.js';
 import { applyEnv, openTaskDir, type TaskDir } from '../materialise/index.js';
 import { Scrubber } from '../scrub/index.js';
 import type { Grant, SessionHandle } from '../session/types.js';
@@ -33,12 +32,12 @@ export interface AcquireRequest {
   readonly env: Record<string, string | undefined> | null;
 }
 
-/** @public The worker side of a run's broker. */
+/** @public The worker side of a run's broker, for the test files it claimed. */
 export interface WorkerBroker {
   readonly handle: SessionHandle;
-  /** Every value this worker has received; scrub worker-side output with it. */
+  /** Every value this process has received from the session; scrub worker-side output with it. */
   readonly scrubber: Scrubber;
-  /** Names declared by the test file's `@credentials` docblock. */
+  /** Names declared by a claimed test file's `@credentials` docblock, as the main process read it. */
   declaredIn(file: string): readonly string[];
   acquire(request: AcquireRequest): Promise<Lease>;
   /**
@@ -48,50 +47,78 @@ export interface WorkerBroker {
   acquireNow(request: AcquireRequest): Lease | undefined;
 }
 
-const workers = new Map<string, WorkerBroker>();
-
-/** @public The worker's broker for a session handle (one per process and session). */
-export function connectWorker(handle: SessionHandle): WorkerBroker {
-  const key = `${handle.socketPath}\u0000${handle.token}`;
-  let worker = workers.get(key);
-  if (worker === undefined) {
-    worker = createWorker(handle);
-    workers.set(key, worker);
-  }
-  return worker;
+/** What one process shares over its claims of one session: the values it received, and the grants. */
+interface ProcessShare {
+  readonly scrubber: Scrubber;
+  /**
+   * Grants already received. The session's answer never changes within a run: for a name the config declares it is
+   * the same for every file, for a file's inline NAME=ref it is that file's. So later tests, and later files asking
+   * for config names, cost no round trip. Errors are not kept (a retry may cure them).
+   */
+  readonly granted: Map<string, Grant>;
+  /** Env vars held by leases still active, per env object: concurrent tests must not share them. */
+  readonly held: WeakMap<object, Map<string, string>>;
 }
 
-function createWorker(handle: SessionHandle): WorkerBroker {
-  const scrubber = new Scrubber({ minLength: handle.minScrubLength, replacement: handle.replacement });
-  // Each test file's docblock, read once: its names, and which of them it declares inline (NAME=ref).
-  const docblocks = new Map<string, { readonly names: readonly string[]; readonly inline: ReadonlySet<string> }>();
-  const docblockOf = (path: string) => {
-    let docblock = docblocks.get(path);
-    if (docblock === undefined) {
-      const declarations = readCredentialPragmasFromFile(path);
-      docblock = {
-        names: declarations.map((d) => d.name),
-        inline: new Set(declarations.filter((d) => d.ref !== undefined).map((d) => d.name)),
-      };
-      docblocks.set(path, docblock);
-    }
-    return docblock;
-  };
-  // Env vars held by leases still active, per env object: concurrent tests must not share them.
-  const held = new WeakMap<object, Map<string, string>>();
-  // Grants this worker already received. The session's answer never changes within a run: for a name the config
-  // declares it is the same for every file, for a file's inline NAME=ref it is that file's. So later tests, and
-  // later files asking for config names, cost no round trip. Errors are not kept (a retry may cure them).
-  const granted = new Map<string, Grant>();
+const SHARES = Symbol.for('credential-broker.runtime.shares.v2');
+
+// On globalThis: a runner may load this module more than once in one process (Vite's runner and Node's loader).
+function shareFor(handle: SessionHandle): ProcessShare {
+  const holder = globalThis as unknown as Record<symbol, Map<string, ProcessShare> | undefined>;
+  holder[SHARES] ??= new Map();
+  const shares = holder[SHARES];
+  let share = shares.get(handle.socketPath);
+  if (share === undefined) {
+    share = {
+      scrubber: new Scrubber({ minLength: handle.minScrubLength, replacement: handle.replacement }),
+      granted: new Map(),
+      held: new WeakMap(),
+    };
+    shares.set(handle.socketPath, share);
+  }
+  return share;
+}
+
+/** @internal The scrubber of every value this process received from any session so far, if any. */
+export function processScrubbers(): readonly Scrubber[] {
+  const shares = (globalThis as unknown as Record<symbol, Map<string, ProcessShare> | undefined>)[SHARES];
+  return [...(shares?.values() ?? [])].map((share) => share.scrubber);
+}
+
+/**
+ * @public Spends a one-time ticket on the test files this worker runs and returns the worker's broker for them.
+ * Call it before any test code of those files runs: whoever spends a ticket first holds what it grants.
+ * @throws `BrokerError('DENIED')` when the ticket was spent, or a file is not selected or already claimed.
+ */
+export async function claimWorker(
+  handle: SessionHandle,
+  ticket: string,
+  files: readonly string[]
+): Promise<WorkerBroker> {
+  const { key, declared } = await claimChannel(
+    handle.socketPath,
+    ticket,
+    files.map((f) => resolve(f))
+  );
+  return createWorker(handle, key, declared);
+}
+
+function createWorker(
+  handle: SessionHandle,
+  key: string,
+  declared: Readonly<Record<string, FileDeclarations>>
+): WorkerBroker {
+  const { scrubber, granted, held } = shareFor(handle);
+  const docblockOf = (path: string) => declared[path] ?? { names: [], inline: [] };
   const keyOf = (file: string) => {
-    const { inline } = docblockOf(file);
+    const inline = new Set(docblockOf(file).inline);
     return (name: string) => (inline.has(name) ? `${file}\u0000${name}` : name);
   };
   const cachedGrants = (file: string, names: readonly string[]): readonly Grant[] | undefined => {
-    const key = keyOf(file);
+    const cacheKey = keyOf(file);
     const grants: Grant[] = [];
     for (const name of names) {
-      const grant = granted.get(key(name));
+      const grant = granted.get(cacheKey(name));
       if (grant === undefined) {
         return undefined;
       }
@@ -100,20 +127,20 @@ function createWorker(handle: SessionHandle): WorkerBroker {
     return grants;
   };
   const fetchGrants = async (file: string, names: readonly string[]): Promise<readonly Grant[]> => {
-    const key = keyOf(file);
-    const missing = names.filter((name) => !granted.has(key(name)));
-    for (const g of await requestGrants(handle.socketPath, handle.token, file, missing)) {
+    const cacheKey = keyOf(file);
+    const missing = names.filter((name) => !granted.has(cacheKey(name)));
+    for (const g of await requestGrants(handle.socketPath, key, file, missing)) {
       if (g.status === 'ok') {
         scrubber.add(g.value, g.name);
       }
       if (g.status !== 'error') {
-        granted.set(key(g.name), g);
+        granted.set(cacheKey(g.name), g);
       } else {
-        granted.delete(key(g.name));
+        granted.delete(cacheKey(g.name));
         throw errorFromWire(g.code, g.message);
       }
     }
-    return names.map((name) => granted.get(key(name)) as Grant);
+    return names.map((name) => granted.get(cacheKey(name)) as Grant);
   };
   const lease = (grants: readonly Grant[], { file, taskId, env }: AcquireRequest): Lease => {
     const skipped = grants.flatMap((g) => (g.status === 'skipped' ? [{ name: g.name, reason: g.reason }] : []));

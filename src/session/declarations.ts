@@ -1,77 +1,109 @@
 import { resolve } from 'node:path';
 import { type CredentialSpec, inlineCredential } from '../config/normalise.js';
-import { readCredentialPragmasFromFile } from '../docblock/index.js';
+import { readCredentialPragmasFromTestFile } from '../docblock/index.js';
 import { BrokerError, isBrokerError } from '../errors.js';
+import type { FileDeclarations } from '../ipc/protocol.js';
 import { formatRef } from '../ref/index.js';
 
 /**
- * @internal Who declared what: the config's credentials (usable by any test through the fixture) and each test
- * file's `@credentials` docblock (names from config, or inline `NAME=ref`).
+ * @internal Who declared what: the config's credentials (usable by any test through the fixture) and each selected
+ * test file's `@credentials` docblock (names from config, or inline `NAME=ref`). Docblocks are read only by the main
+ * process, only from the files the runner selected (the plan), never from a path a worker names.
  */
 export class Declarations {
   readonly #config: ReadonlyMap<string, CredentialSpec>;
+  readonly #roots: readonly string[];
   readonly #files = new Map<string, ReadonlyMap<string, CredentialSpec>>();
 
-  constructor(config: ReadonlyMap<string, CredentialSpec>) {
+  constructor(config: ReadonlyMap<string, CredentialSpec>, roots: readonly string[]) {
     this.#config = config;
+    this.#roots = roots;
   }
 
-  /** Read the docblocks of these files; one error lists every bad file. */
-  plan(files: readonly string[]): void {
+  /**
+   * Read the docblocks of these files (again: a watch run sees edits); one error lists every bad file.
+   * @returns every spec a file of this plan declares, config ones included.
+   */
+  async plan(files: readonly string[], roots: readonly string[] = []): Promise<CredentialSpec[]> {
     const problems: string[] = [];
-    for (const file of files) {
-      try {
-        this.forFile(file);
-      } catch (error) {
-        problems.push(isBrokerError(error) ? error.message : `${file}: cannot be read`);
-      }
+    const read = new Map<string, ReadonlyMap<string, CredentialSpec>>();
+    const all = [...new Set(files.map((f) => resolve(f)))];
+    // A few at a time: a plan may hold thousands of files.
+    for (let i = 0; i < all.length; i += 32) {
+      await Promise.all(
+        all.slice(i, i + 32).map(async (path) => {
+          try {
+            read.set(path, await this.#read(path, [...this.#roots, ...roots]));
+          } catch (error) {
+            problems.push(isBrokerError(error) ? error.message : `${path}: cannot be read`);
+          }
+        })
+      );
     }
     if (problems.length > 0) {
       throw new BrokerError(
         'CONFIG_INVALID',
-        `bad @credentials docblocks:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-        {
-          operation: 'plan',
-        }
+        `bad @credentials docblocks:\n${problems
+          .sort()
+          .map((p) => `  - ${p}`)
+          .join('\n')}`,
+        { operation: 'plan' }
       );
     }
-  }
-
-  /** The credentials a file's docblock declares, by name (read once, then cached). */
-  forFile(file: string): ReadonlyMap<string, CredentialSpec> {
-    const path = resolve(file);
-    let specs = this.#files.get(path);
-    if (specs === undefined) {
-      const declared = new Map<string, CredentialSpec>();
-      for (const { name, ref } of readCredentialPragmasFromFile(path)) {
-        const spec = ref === undefined ? this.#config.get(name) : inlineCredential(name, ref, path);
-        if (spec === undefined) {
-          throw new BrokerError('UNKNOWN_CREDENTIAL', `@credentials names ${name}, which the config does not declare`, {
-            operation: 'plan',
-            ref: path,
-            hint: `Add ${name} to "credentials" in credential-broker.config, or declare it inline as ${name}=<ref>`,
-          });
-        }
-        declared.set(name, spec);
-      }
-      specs = declared;
+    for (const [path, specs] of read) {
       this.#files.set(path, specs);
     }
-    return specs;
+    return [...this.#config.values(), ...[...read.values()].flatMap((specs) => [...specs.values()])];
   }
 
-  /** The spec a test in `file` gets for `name`: its docblock's first, then the config's. */
+  async #read(path: string, roots: readonly string[]): Promise<ReadonlyMap<string, CredentialSpec>> {
+    const declared = new Map<string, CredentialSpec>();
+    for (const { name, ref } of await readCredentialPragmasFromTestFile(path, roots)) {
+      const spec = ref === undefined ? this.#config.get(name) : inlineCredential(name, ref, path);
+      if (spec === undefined) {
+        throw new BrokerError('UNKNOWN_CREDENTIAL', `@credentials names ${name}, which the config does not declare`, {
+          operation: 'plan',
+          ref: path,
+          hint: `Add ${name} to "credentials" in credential-broker.config, or declare it inline as ${name}=<ref>`,
+        });
+      }
+      declared.set(name, spec);
+    }
+    return declared;
+  }
+
+  /** Whether the plan holds this file. */
+  has(file: string): boolean {
+    return this.#files.has(resolve(file));
+  }
+
+  /** A planned file's docblock names, and which are inline, as a worker learns them. */
+  declared(file: string): FileDeclarations {
+    const specs = [...(this.#files.get(resolve(file))?.values() ?? [])];
+    return { names: specs.map((s) => s.name), inline: specs.filter((s) => s.origin !== 'config').map((s) => s.name) };
+  }
+
+  /**
+   * The spec a test in `file` gets for `name`: its docblock's first, then the config's. `file` undefined: config only
+   * (the CLI). A file outside the plan gets nothing, whatever it declares.
+   */
   lookup(file: string | undefined, name: string): CredentialSpec {
-    const spec = (file === undefined ? undefined : this.forFile(file).get(name)) ?? this.#config.get(name);
+    const specs = file === undefined ? undefined : this.#files.get(resolve(file));
+    if (file !== undefined && specs === undefined) {
+      throw new BrokerError('DENIED', `${file} is not a test file selected for this run`, {
+        operation: 'acquire',
+        hint: 'Credentials are served only to the test files the runner selected',
+      });
+    }
+    const spec = specs?.get(name) ?? this.#config.get(name);
     if (spec === undefined) {
-      const known = [...this.#config.keys()];
       throw new BrokerError(
         'UNKNOWN_CREDENTIAL',
         `${name} is declared neither in the config nor in the file's @credentials docblock`,
         {
           operation: 'acquire',
           ...(file === undefined ? {} : { ref: file }),
-          hint: known.length === 0 ? 'The config declares no credentials' : `The config declares: ${known.join(', ')}`,
+          hint: `Declare ${name} in the file's @credentials docblock or under "credentials" in credential-broker.config`,
         }
       );
     }

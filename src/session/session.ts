@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Logger } from '../backend/types.js';
 import { createResolver, type Resolver, type ResolverOptions } from '../broker/resolver.js';
 import type { RunRecord } from '../ci/run-record.js';
@@ -8,13 +7,15 @@ import { loadConfig } from '../config/load.js';
 import type { CredentialSpec, LoadedConfig } from '../config/normalise.js';
 import { buildManifest, type Manifest, manifestEntry, skipReason } from '../egress/manifest.js';
 import { type ManifestFormat, renderManifest } from '../egress/render.js';
-import { isBrokerError } from '../errors.js';
+import { BrokerError, isBrokerError } from '../errors.js';
+import type { ChannelLimits } from '../ipc/limits.js';
 import { type ChannelServer, listenChannel } from '../ipc/server.js';
 import { createLogger, ENV_DEBUG } from '../log.js';
 import { createScratchRoot, installCleanupHandlers, type ScratchRoot, sweep } from '../materialise/index.js';
 import { formatRef } from '../ref/index.js';
 import { Scrubber } from '../scrub/index.js';
 import type { SecretValue } from '../scrub/secret-value.js';
+import { Capabilities } from './capabilities.js';
 import { Declarations } from './declarations.js';
 import { decideEgress } from './egress.js';
 import type { Grant, SessionHandle, SessionOptions } from './types.js';
@@ -35,7 +36,20 @@ export interface BrokerSession {
   readonly stats: { readonly fetches: number; readonly resolved: readonly string[] };
   /** When the run began and who was granted what (audit record, step summary, post-run file scan). */
   readonly ci: RunRecord;
-  plan(testFiles: readonly string[]): void;
+  /**
+   * Plan a run: read the `@credentials` docblocks of the selected test files (asynchronously, regular files inside
+   * the project only), resolve every planned `env:` credential and remove its source variable from the environment
+   * the workers will inherit, and let each file be claimed once more. Call it before the workers start.
+   * @param roots directories besides the config's where test files may live (the runner's root).
+   */
+  plan(testFiles: readonly string[], roots?: readonly string[]): Promise<void>;
+  /**
+   * A one-time ticket for one worker, to hand over inside the runner's own message to it. The worker spends it on
+   * its first request, which binds it to the test files it runs. `scope` separates projects that run the same file;
+   * `reclaim` lets the ticket claim a file claimed before and revoke that claim (a runner that re-runs a file after
+   * its worker crashed).
+   */
+  issueTicket(scope?: string, options?: { readonly reclaim?: boolean }): string;
   manifest(): Manifest;
   renderManifest(format: ManifestFormat): string;
   egressSummaryLine(): string | undefined;
@@ -55,6 +69,8 @@ export interface StartSessionOptions extends SessionOptions {
   readonly factories?: ResolverOptions['factories'];
   /** Forwarded to the resolver. */
   readonly retryDelayMs?: number;
+  /** The channel's bounds (the fuzz suite narrows them). */
+  readonly channelLimits?: ChannelLimits;
 }
 
 /**
@@ -79,7 +95,8 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
   const scratch: ScratchRoot = createScratchRoot({ projectDir: config.dir, env });
   const resolved = new Set<string>();
   const registered = new Set<string>();
-  const declarations = new Declarations(config.credentials);
+  const declarations = new Declarations(config.credentials, [config.dir]);
+  const capabilities = new Capabilities();
   const resolver: Resolver = createResolver({
     backends: config.config.backends,
     baseDir: config.dir,
@@ -145,10 +162,48 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
     return grants;
   };
 
-  const token = randomBytes(32).toString('hex');
+  // What a worker may ask is decided here, from memory: its ticket, the files it claimed, the plan.
+  const authority = {
+    takeTicket: (ticket: string) => capabilities.take(ticket),
+    claim: (holder: Parameters<Capabilities['claim']>[0], files: readonly string[]) => {
+      const claim = capabilities.claim(holder, files, (file) => declarations.has(file));
+      return {
+        key: claim.key,
+        declared: Object.fromEntries([...claim.files].map((file) => [file, declarations.declared(file)])),
+      };
+    },
+    byKey: (key: string) => capabilities.byKey(key),
+    acquire: (claim: { readonly files: ReadonlySet<string> }, file: string, names: readonly string[]) => {
+      const path = resolve(file);
+      if (!claim.files.has(path)) {
+        throw new BrokerError('DENIED', `${JSON.stringify(file).slice(0, 240)} is not a file this worker claimed`, {
+          operation: 'acquire',
+        });
+      }
+      return grant(path, names);
+    },
+  };
+
+  // Resolved now, and their source variables removed: a test sees an env: value only by declaring it.
+  const sealEnvSources = async (specs: readonly CredentialSpec[]) => {
+    const sources = specs.filter((s) => s.ref.scheme === 'env');
+    const kept = new Set(sources.filter((s) => s.keepSource === true).map((s) => (s.ref as { name: string }).name));
+    await Promise.all(sources.map((spec) => resolveSpec(spec).catch(() => undefined)));
+    for (const spec of sources) {
+      const source = (spec.ref as { name: string }).name;
+      if (!kept.has(source) && resolved.has(spec.name)) {
+        try {
+          delete (env as Record<string, string | undefined>)[source];
+        } catch {
+          // A frozen env object (a caller's own): nothing inherits from it anyway.
+        }
+      }
+    }
+  };
+
   const socketPath = join(scratch.path, 'broker.sock');
   const server: ChannelServer | undefined =
-    options.serve === false ? undefined : await listenChannel(socketPath, token, grant);
+    options.serve === false ? undefined : await listenChannel(socketPath, authority, options.channelLimits);
 
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -165,7 +220,6 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
   return {
     handle: {
       socketPath,
-      token,
       scratchRoot: scratch.path,
       egressEnabled: egress.enabled,
       replacement,
@@ -185,7 +239,11 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
         return [...resolved];
       },
     },
-    plan: (files) => declarations.plan(files),
+    async plan(files, roots) {
+      capabilities.newRun();
+      await sealEnvSources(await declarations.plan(files, roots));
+    },
+    issueTicket: (scope, options) => capabilities.issue(scope, options?.reclaim === true),
     manifest,
     renderManifest: (format) => renderManifest(manifest(), format),
     egressSummaryLine: () => {

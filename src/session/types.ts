@@ -21,13 +21,12 @@ export interface SessionOptions {
 }
 
 /**
- * @public The small, serialisable handle a worker needs to reach the session: a Unix socket inside the 0700
- * scratch root and a random token. It carries no secret values; give it to workers through `provide` (Vitest) or a
- * 0600 state file (Jest), never argv.
+ * @public The small, serialisable handle a worker needs to reach the session: where its Unix socket is and how to
+ * scrub. It carries no secret and no credential: a worker proves itself with a one-time ticket the runner hands it
+ * in its own message to that worker (see {@link BrokerSession.issueTicket}), never through a file or the environment.
  */
 export interface SessionHandle {
   readonly socketPath: string;
-  readonly token: string;
   readonly scratchRoot: string;
   readonly egressEnabled: boolean;
   /** Replacement template for scrubbed values, e.g. `[redacted:{name}]`. */

@@ -140,7 +140,7 @@ describe('a full run: forks, isolate, egress off, colours on, default + JSON + J
       `BrokerError: vitest: materialise: "refuses env credentials in a concurrent test" runs concurrently and declares CANARY_DB (docblock or meta.credentials), which are set as env vars; concurrent tests share one process.env, so one test's values would reach the others. Take the values from the fixture instead (const { NAME } = await credentials('NAME')), which works in concurrent tests, or run this test sequentially`
     );
     expect(failures.get('rejects a name the config does not declare')?.failureMessages?.[0]?.split('\n')[0]).toBe(
-      `BrokerError: acquire "${project.dir}/tests/failures.test.ts": NOT_DECLARED is declared neither in the config nor in the file's @credentials docblock. The config declares: CANARY_DB, CANARY_TOKEN, CANARY_KUBE, VAULT_DB`
+      `BrokerError: acquire "${project.dir}/tests/failures.test.ts": NOT_DECLARED is declared neither in the config nor in the file's @credentials docblock. Declare NOT_DECLARED in the file's @credentials docblock or under "credentials" in credential-broker.config`
     );
   });
 

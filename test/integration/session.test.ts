@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Backend, BackendFactory } from '../../src/backend/types.js';
 import { isBrokerError } from '../../src/errors.js';
-import { connectWorker } from '../../src/runtime/index.js';
+import { claimWorker, type WorkerBroker } from '../../src/runtime/index.js';
 import { SecretValue } from '../../src/scrub/secret-value.js';
 import { type BrokerSession, startSession } from '../../src/session/index.js';
 
@@ -42,11 +42,17 @@ function project(): { dir: string; scratch: string; env: Record<string, string |
   };
 }
 
+/** A worker as a runner makes one: the files planned by the main process, claimed with a fresh ticket. */
+async function claimed(s: BrokerSession, ...files: string[]): Promise<WorkerBroker> {
+  await s.plan(files);
+  return claimWorker(s.handle, s.issueTicket(), files);
+}
+
 describe(startSession.name, () => {
   it('serves declared credentials to a worker over the private channel, per task, and wipes after', async () => {
     const { dir, scratch, env } = project();
     session = await startSession({ cwd: dir, env });
-    session.plan([join(dir, 'a.test.ts'), join(dir, 'b.test.ts')]);
+    await session.plan([join(dir, 'a.test.ts'), join(dir, 'b.test.ts')]);
     expect(session.manifest().credentials.map((c) => [c.name, c.status, c.declaredIn.length])).toEqual([
       ['TOKEN', 'resolve', 2],
       ['CERT', 'resolve', 1],
@@ -55,10 +61,21 @@ describe(startSession.name, () => {
     ]);
     expect(statSync(session.handle.scratchRoot).mode & 0o777).toBe(0o700);
     expect(session.handle.scratchRoot.startsWith(scratch)).toBe(true);
-    // The handle carries no value.
+    // The handle carries no value and no credential for the channel.
     expect(JSON.stringify(session.handle)).not.toContain(CANARY);
+    expect(Object.keys(session.handle).sort()).toEqual([
+      'egressEnabled',
+      'minScrubLength',
+      'replacement',
+      'scratchRoot',
+      'socketPath',
+    ]);
+    // env: sources were resolved when the run was planned, registered with the scrubber, and left the environment.
+    expect(session.scrubber.scrub(`x ${CANARY}_inline y`)).toBe('x [redacted:INLINE] y');
+    expect(env['SOURCE_TOKEN']).toBeUndefined();
+    expect(env['INLINE_SOURCE']).toBeUndefined();
 
-    const worker = connectWorker(session.handle);
+    const worker = await claimWorker(session.handle, session.issueTicket(), [join(dir, 'a.test.ts')]);
     const target: Record<string, string | undefined> = { TOKEN: 'previous' };
     const lease = await worker.acquire({
       file: join(dir, 'a.test.ts'),
@@ -90,7 +107,7 @@ describe(startSession.name, () => {
   it('skips network credentials with egress off, with the reason, and resolves nothing for them', async () => {
     const { dir, env } = project();
     session = await startSession({ cwd: dir, env });
-    const lease = await connectWorker(session.handle).acquire({
+    const lease = await (await claimed(session, join(dir, 'b.test.ts'))).acquire({
       file: join(dir, 'b.test.ts'),
       taskId: 't',
       names: ['DATABASE_URL', 'TOKEN'],
@@ -113,11 +130,15 @@ describe(startSession.name, () => {
   it('refuses names a file did not declare and the config does not know', async () => {
     const { dir, env } = project();
     session = await startSession({ cwd: dir, env });
-    const error = await connectWorker(session.handle)
+    const error = await (await claimed(session, join(dir, 'b.test.ts')))
       .acquire({ file: join(dir, 'b.test.ts'), taskId: 't', names: ['INLINE'], env: null })
       .catch((e: unknown) => e);
-    expect(isBrokerError(error) && error.code).toBe('UNKNOWN_CREDENTIAL');
-    expect(() => session?.plan([join(dir, 'c.test.ts')])).toThrow(
+    expect(isBrokerError(error) && [error.code, error.message]).toEqual([
+      'UNKNOWN_CREDENTIAL',
+      // Names the ref asked for, never the names the config declares.
+      `acquire "${join(dir, 'b.test.ts')}": INLINE is declared neither in the config nor in the file's @credentials docblock. Declare INLINE in the file's @credentials docblock or under "credentials" in credential-broker.config`,
+    ]);
+    await expect(session.plan([join(dir, 'c.test.ts')])).rejects.toThrow(
       `bad @credentials docblocks:\n  - plan "${join(dir, 'c.test.ts')}": @credentials names NOT_DECLARED, which the config does not declare. Add NOT_DECLARED to "credentials" in credential-broker.config, or declare it inline as NOT_DECLARED=<ref>`
     );
   });
@@ -125,7 +146,7 @@ describe(startSession.name, () => {
   it('refuses a concurrent test that would overwrite an env var another running test holds', async () => {
     const { dir, env } = project();
     session = await startSession({ cwd: dir, env });
-    const worker = connectWorker(session.handle);
+    const worker = await claimed(session, join(dir, 'a.test.ts'));
     const target: Record<string, string | undefined> = {};
     const first = await worker.acquire({ file: join(dir, 'a.test.ts'), taskId: 'one', names: ['TOKEN'], env: target });
     const error = await worker
@@ -146,7 +167,7 @@ describe(startSession.name, () => {
     writeFileSync(join(dir, 'plain.test.ts'), 'export {};\n');
     const config = { credentials: { BINARY: { ref: 'env:BINARY_SOURCE', as: 'both', file: 'binary.bin' } } };
     session = await startSession({ cwd: dir, config, env: { ...env, BINARY_SOURCE: `${CANARY}\u0000tail` } });
-    const worker = connectWorker(session.handle);
+    const worker = await claimed(session, join(dir, 'plain.test.ts'));
     const target: Record<string, string | undefined> = {};
     const acquire = (taskId: string) =>
       worker
@@ -184,28 +205,81 @@ describe(startSession.name, () => {
     expect(closes).toBe(1);
   });
 
-  it('rejects a request with the wrong token', async () => {
+  it('spends each ticket once, claims each selected file once per run, and serves only claimed files', async () => {
     const { dir, env } = project();
     session = await startSession({ cwd: dir, env });
-    const forged = connectWorker({ ...session.handle, token: 'f'.repeat(64) });
-    await expect(
-      forged.acquire({ file: join(dir, 'a.test.ts'), taskId: 't', names: ['TOKEN'], env: null })
-    ).rejects.toThrow('channel token rejected');
+    const [a, b, c] = ['a.test.ts', 'b.test.ts', 'c.test.ts'].map((f) => join(dir, f)) as [string, string, string];
+    await session.plan([a, b]);
+    const ticket = session.issueTicket();
+    const worker = await claimWorker(session.handle, ticket, [a]);
+    const refused = (promise: Promise<unknown>) =>
+      promise.then(
+        () => 'granted',
+        (e: Error) => e.message
+      );
+    // The same ticket again, a made-up one, a file claimed already, a file not in the plan.
+    expect(await refused(claimWorker(session.handle, ticket, [b]))).toBe(
+      'channel ticket or key rejected (each ticket is good for one claim)'
+    );
+    expect(await refused(claimWorker(session.handle, 'f'.repeat(64), [b]))).toBe(
+      'channel ticket or key rejected (each ticket is good for one claim)'
+    );
+    expect(await refused(claimWorker(session.handle, session.issueTicket(), [a]))).toBe(
+      `claim: "${a}" was already claimed by another worker in this run. Each test file gets its credentials once per run; a second claim means something other than its worker spent a ticket (a test file that starts another Vitest worker, a leaked ticket)`
+    );
+    expect(await refused(claimWorker(session.handle, session.issueTicket(), [c]))).toBe(
+      `claim: "${c}" is not a test file selected for this run. Credentials are served only to the test files the runner selected`
+    );
+    // A worker asks only for the files it claimed.
+    expect(await refused(worker.acquire({ file: b, taskId: 't', names: ['TOKEN'], env: null }))).toBe(
+      `acquire: "${b}" is not a file this worker claimed`
+    );
+    expect((await worker.acquire({ file: a, taskId: 't', names: ['INLINE'], env: null })).values).toEqual({
+      INLINE: `${CANARY}_inline`,
+    });
+    // A retry after a crash may claim the file again, and the crashed worker's key stops working.
+    const retried = await claimWorker(session.handle, session.issueTicket('', { reclaim: true }), [a]);
+    expect(await refused(worker.acquire({ file: a, taskId: 't', names: ['CERT'], env: null }))).toBe(
+      'channel ticket or key rejected (each ticket is good for one claim)'
+    );
+    expect((await retried.acquire({ file: a, taskId: 't', names: ['TOKEN'], env: null })).values).toEqual({
+      TOKEN: CANARY,
+    });
+    // A new run may claim its files again.
+    await session.plan([a]);
+    await claimWorker(session.handle, session.issueTicket(), [a]);
+  });
+
+  it('keeps the source variable of a credential that opts out with keepSource', async () => {
+    const { dir, env } = project();
+    const config = {
+      credentials: { KEPT: { ref: 'env:KEPT_SOURCE', keepSource: true }, GONE: 'env:GONE_SOURCE' },
+    };
+    const own = { ...env, KEPT_SOURCE: `${CANARY}_kept`, GONE_SOURCE: `${CANARY}_gone` };
+    session = await startSession({ cwd: dir, config, env: own });
+    writeFileSync(join(dir, 'plain.test.ts'), 'export {};\n');
+    await session.plan([join(dir, 'plain.test.ts')]);
+    expect(own['KEPT_SOURCE']).toBe(`${CANARY}_kept`);
+    expect(own['GONE_SOURCE']).toBeUndefined();
+    // Both are known to the scrubber from the start.
+    expect(session.scrubber.scrub(`${CANARY}_kept ${CANARY}_gone`)).toBe('[redacted:KEPT] [redacted:GONE]');
   });
 
   it("answers a file's later tests from the worker's grant cache, without a round trip", async () => {
     const { dir, env } = project();
     session = await startSession({ cwd: dir, env });
-    const worker = connectWorker(session.handle);
     const file = join(dir, 'a.test.ts');
+    await session.plan([file, join(dir, 'b.test.ts')]);
+    const worker = await claimWorker(session.handle, session.issueTicket(), [file]);
+    const otherFile = await claimWorker(session.handle, session.issueTicket(), [join(dir, 'b.test.ts')]);
     const first = await worker.acquire({ file, taskId: 'one', names: ['TOKEN'], env: null });
     first.release();
     // The channel is gone; the second test of the same file still gets its credential.
     await session.close();
     const second = await worker.acquire({ file, taskId: 'two', names: ['TOKEN'], env: null });
     expect(second.values['TOKEN']).toBe(CANARY);
-    // A config credential is the same for every file: another file's test is answered from the cache too.
-    const other = await worker.acquire({ file: join(dir, 'b.test.ts'), taskId: 'b', names: ['TOKEN'], env: null });
+    // A config credential is the same for every file: another file's test in this process is answered from the cache too.
+    const other = await otherFile.acquire({ file: join(dir, 'b.test.ts'), taskId: 'b', names: ['TOKEN'], env: null });
     expect(other.values['TOKEN']).toBe(CANARY);
     // A name this file never asked for still needs the channel.
     await expect(worker.acquire({ file, taskId: 'three', names: ['INLINE'], env: null })).rejects.toThrow();
@@ -214,8 +288,8 @@ describe(startSession.name, () => {
   it('acquires synchronously once every grant is cached, and only then', async () => {
     const { dir, env } = project();
     session = await startSession({ cwd: dir, env });
-    const worker = connectWorker(session.handle);
     const file = join(dir, 'a.test.ts');
+    const worker = await claimed(session, file);
     expect(worker.acquireNow({ file, taskId: 'early', names: ['TOKEN', 'CERT'], env: null })).toBeUndefined();
     (await worker.acquire({ file, taskId: 'first', names: ['TOKEN'], env: null })).release();
     // CERT was never granted to this worker: nothing is done, not even TOKEN's part.
@@ -233,9 +307,11 @@ describe(startSession.name, () => {
     writeFileSync(join(dir, 'x.test.ts'), '/** @credentials SHARED=env:SHARED_X */\nexport {};\n');
     writeFileSync(join(dir, 'y.test.ts'), '/** @credentials SHARED=env:SHARED_Y */\nexport {};\n');
     session = await startSession({ cwd: dir, env: { ...env, SHARED_X: `${CANARY}_x`, SHARED_Y: `${CANARY}_y` } });
-    const worker = connectWorker(session.handle);
-    for (const file of ['x.test.ts', 'y.test.ts']) {
-      (await worker.acquire({ file: join(dir, file), taskId: file, names: ['SHARED'], env: null })).release();
+    const files = ['x.test.ts', 'y.test.ts'].map((f) => join(dir, f));
+    await session.plan(files);
+    for (const file of files) {
+      const worker = await claimWorker(session.handle, session.issueTicket(), [file]);
+      (await worker.acquire({ file, taskId: file, names: ['SHARED'], env: null })).release();
     }
     expect(session.scrubber.scrub(`${CANARY}_x ${CANARY}_y`)).toBe('[redacted:SHARED] [redacted:SHARED]');
   });

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectWorker } from '../../../src/runtime/index.js';
 import { type BrokerSession, startSession } from '../../../src/session/index.js';
 import { type SessionProject, sessionProject } from '../../helpers/session-project.js';
+import { workerFor } from '../../helpers/worker-for.js';
 import { CANARY, isolateAwsEnv, ROLE, useAwsFake, WEB_TOKEN } from './harness.js';
 
 isolateAwsEnv();
@@ -48,7 +48,7 @@ describe(startSession.name, () => {
     const { dir, env, cleanup } = project();
     const start = fake().requests.length;
     session = await startSession({ cwd: dir, env, egress: true });
-    const lease = await connectWorker(session.handle).acquire({
+    const lease = await workerFor(session).acquire({
       file: join(dir, 'db.test.ts'),
       taskId: 't',
       names: ['DATABASE_URL', 'PREVIOUS_URL'],
@@ -81,7 +81,7 @@ describe(startSession.name, () => {
     const { dir, env, cleanup } = project();
     const start = fake().requests.length;
     session = await startSession({ cwd: dir, env, egress: false });
-    const lease = await connectWorker(session.handle).acquire({
+    const lease = await workerFor(session).acquire({
       file: join(dir, 'db.test.ts'),
       taskId: 't',
       names: ['DATABASE_URL'],

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectWorker } from '../../../src/runtime/index.js';
 import { type BrokerSession, startSession } from '../../../src/session/index.js';
 import { type SessionProject, sessionProject } from '../../helpers/session-project.js';
+import { workerFor } from '../../helpers/worker-for.js';
 import { type Azure, CANARIES, CANARY, CANARY_JSON, settingsFor, startAzure } from './harness.js';
 
 let azure: Azure;
@@ -38,7 +38,7 @@ describe(startSession.name, () => {
     const { dir, file, env } = project();
     session = await startSession({ cwd: dir, env, egress: true });
     const target: Record<string, string | undefined> = {};
-    const lease = await connectWorker(session.handle).acquire({
+    const lease = await workerFor(session).acquire({
       file,
       taskId: 'db > reads',
       names: ['DB_PASSWORD', 'APP_DB'],
@@ -55,7 +55,7 @@ describe(startSession.name, () => {
   it('skips them with egress off, with the reason, and sends nothing', async () => {
     const { dir, file, env } = project();
     session = await startSession({ cwd: dir, env });
-    const lease = await connectWorker(session.handle).acquire({
+    const lease = await workerFor(session).acquire({
       file,
       taskId: 'db > reads',
       names: ['DB_PASSWORD'],

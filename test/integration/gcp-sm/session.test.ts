@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectWorker } from '../../../src/runtime/index.js';
 import { type BrokerSession, startSession } from '../../../src/session/index.js';
 import { type SessionProject, sessionProject } from '../../helpers/session-project.js';
+import { workerFor } from '../../helpers/worker-for.js';
 import { AUDIENCE, CANARY, type GcpFakes, OIDC_TOKEN, startGcpFakes } from './harness.js';
 
 let fakes: GcpFakes;
@@ -42,7 +42,7 @@ describe(startSession.name, () => {
   it('delivers gcp-sm credentials to a worker with egress on, minting one access token for both', async () => {
     const { dir, env, cleanup } = project();
     session = await startSession({ cwd: dir, env, egress: true });
-    const lease = await connectWorker(session.handle).acquire({
+    const lease = await workerFor(session).acquire({
       file: join(dir, 'db.test.ts'),
       taskId: 't',
       names: ['DATABASE_URL', 'DB_V1'],
@@ -61,7 +61,7 @@ describe(startSession.name, () => {
     fakes.auth.requests.length = 0;
     const { dir, env, cleanup } = project();
     session = await startSession({ cwd: dir, env, egress: false });
-    const lease = await connectWorker(session.handle).acquire({
+    const lease = await workerFor(session).acquire({
       file: join(dir, 'db.test.ts'),
       taskId: 't',
       names: ['DATABASE_URL'],

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeVault, startFakeVault } from '../../../fixtures/servers/vault/index.js';
-import { connectWorker } from '../../../src/runtime/index.js';
 import { type BrokerSession, startSession } from '../../../src/session/index.js';
 import { type SessionProject, sessionProject } from '../../helpers/session-project.js';
+import { workerFor } from '../../helpers/worker-for.js';
 import './harness.js';
 
 const TOKEN = 'hvs.TEST_ONLY_session';
@@ -53,7 +53,7 @@ describe(startSession.name, () => {
     const { dir, env } = project();
     session = await startSession({ cwd: dir, env, egress: true });
     const target: Record<string, string | undefined> = {};
-    const lease = await connectWorker(session.handle).acquire({
+    const lease = await workerFor(session).acquire({
       file: join(dir, 'db.test.ts'),
       taskId: 't',
       names: ['DATABASE_URL', 'DB_PASSWORD'],
@@ -71,7 +71,7 @@ describe(startSession.name, () => {
     const { dir, env } = project();
     const before = vault.requests.length;
     session = await startSession({ cwd: dir, env, egress: false });
-    const lease = await connectWorker(session.handle).acquire({
+    const lease = await workerFor(session).acquire({
       file: join(dir, 'db.test.ts'),
       taskId: 't',
       names: ['DATABASE_URL'],

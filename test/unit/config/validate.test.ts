@@ -19,6 +19,7 @@ const bad: [name: string, config: unknown][] = [
   ['a bad env name', { credentials: { A: { ref: 'env:X', env: 'not valid' } } }],
   ['a file name with a path', { credentials: { A: { ref: 'env:X', as: 'file', file: '../etc/passwd' } } }],
   ['a value next to the ref', { credentials: { A: { ref: 'env:X', value: 'CANARY_inline' } } }],
+  ['keepSource on a ref that is not env:', { credentials: { A: { ref: 'file:CANARY_x.txt', keepSource: true } } }],
   ['egress.enabled not a boolean', { egress: { enabled: 'yes' } }],
   ['a misspelt egress key', { egress: { enable: true } }],
   ['an unknown top-level key', { secrets: { A: 'CANARY_top' } }],

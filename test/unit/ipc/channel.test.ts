@@ -6,8 +6,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isBrokerError } from '../../../src/errors.js';
 import { requestGrants } from '../../../src/ipc/client.js';
 import { type ChannelServer, listenChannel } from '../../../src/ipc/server.js';
+import type { Grant } from '../../../src/session/types.js';
 
 const TOKEN = 'a'.repeat(64);
+const KEY = 'b'.repeat(64);
 const CANARY = 'CANARY_CHANNEL_4e1b9f';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -23,11 +25,26 @@ function socketPath(): string {
   return join(dir, 'broker.sock');
 }
 
-async function channel(grant: Parameters<typeof listenChannel>[2]): Promise<ChannelServer> {
-  const server = await listenChannel(socketPath(), TOKEN, grant);
+type Acquire = (file: string, names: readonly string[]) => Promise<readonly Grant[]>;
+
+/** A channel whose only ticket is TOKEN, claiming any file; its key is KEY. */
+async function channel(acquire: Acquire): Promise<ChannelServer> {
+  let spent = false;
+  const server = await listenChannel(socketPath(), {
+    takeTicket: (ticket) => {
+      const ok = ticket === TOKEN && !spent;
+      spent = true;
+      return ok ? {} : undefined;
+    },
+    claim: () => ({ key: KEY, declared: {} }),
+    byKey: (key) => (key === KEY ? {} : undefined),
+    acquire: (_claim, file, names) => acquire(file, names),
+  });
   cleanups.push(() => server.close());
   return server;
 }
+
+const hello = `${JSON.stringify({ v: 2, op: 'hello', key: KEY })}\n`;
 
 /** A server that does whatever `onSocket` does instead of answering like the broker. */
 async function rawServer(onSocket: (socket: Socket) => void): Promise<string> {
@@ -70,22 +87,45 @@ function exchange(path: string, text: string, count: number): Promise<unknown[]>
 }
 
 describe(listenChannel.name, () => {
-  it('answers a request that is valid JSON but not an object, and keeps serving', async () => {
+  it('answers an acquire after a hello with the key, in order', async () => {
     const server = await channel(async (_file, names) =>
       names.map((name) => ({ name, status: 'skipped', reason: 'r' }))
     );
-    const request = JSON.stringify({ v: 1, token: TOKEN, op: 'acquire', file: undefined, names: ['A'] });
-    expect(await exchange(server.socketPath, `null\n${request}\n`, 2)).toEqual([
-      { ok: false, code: 'INTERNAL', message: 'credential-broker: malformed channel request' },
+    const request = (names: string[]) => `${JSON.stringify({ v: 2, op: 'acquire', file: '/a.test.ts', names })}\n`;
+    expect(await exchange(server.socketPath, `${hello}${request(['A'])}${request(['B'])}`, 2)).toEqual([
       { ok: true, grants: [{ name: 'A', status: 'skipped', reason: 'r' }] },
+      { ok: true, grants: [{ name: 'B', status: 'skipped', reason: 'r' }] },
     ]);
   });
 
-  it('refuses names that are not strings', async () => {
+  it('answers a wrong first frame once and ends the connection', async () => {
     const server = await channel(async () => []);
-    const request = JSON.stringify({ v: 1, token: TOKEN, op: 'acquire', names: [{}] });
-    expect(await exchange(server.socketPath, `${request}\n`, 1)).toEqual([
-      { ok: false, code: 'INTERNAL', message: 'credential-broker: unknown channel operation' },
+    for (const [frame, message] of [
+      ['null', 'credential-broker: malformed hello on the private channel'],
+      [
+        JSON.stringify({ v: 1, op: 'hello', key: KEY }),
+        'credential-broker: channel protocol version 1 is not 2: the worker and the main process run different credential-broker versions',
+      ],
+      [
+        JSON.stringify({ v: 2, op: 'acquire', file: '/a', names: ['A'] }),
+        'credential-broker: the first frame on the private channel must be a hello with a ticket or a key',
+      ],
+      [
+        JSON.stringify({ v: 2, op: 'hello', key: 'c'.repeat(64) }),
+        'credential-broker: channel ticket or key rejected (each ticket is good for one claim)',
+      ],
+    ] as const) {
+      expect(await exchange(server.socketPath, `${frame}\n${frame}\n`, 1)).toEqual([
+        { ok: false, code: expect.any(String), message },
+      ]);
+    }
+  });
+
+  it('refuses names that are not names', async () => {
+    const server = await channel(async () => []);
+    const request = JSON.stringify({ v: 2, op: 'acquire', file: '/a', names: [{}] });
+    expect(await exchange(server.socketPath, `${hello}${request}\n`, 1)).toEqual([
+      { ok: false, code: 'DENIED', message: 'credential-broker: an acquire names one test file and credential names' },
     ]);
   });
 
@@ -93,9 +133,9 @@ describe(listenChannel.name, () => {
     const server = await channel(async () => {
       throw new TypeError(`cannot read ${CANARY}`);
     });
-    const request = JSON.stringify({ v: 1, token: TOKEN, op: 'acquire', names: ['A'] });
-    expect(await exchange(server.socketPath, `${request}\n`, 1)).toEqual([
-      { ok: false, code: 'INTERNAL', message: 'credential-broker: acquire failed (TypeError)' },
+    const request = JSON.stringify({ v: 2, op: 'acquire', file: '/a', names: ['A'] });
+    expect(await exchange(server.socketPath, `${hello}${request}\n`, 1)).toEqual([
+      { ok: false, code: 'INTERNAL', message: 'credential-broker: request failed (TypeError)' },
     ]);
   });
 });
@@ -103,7 +143,7 @@ describe(listenChannel.name, () => {
 describe(requestGrants.name, () => {
   it('rejects when the server ends the connection without an answer', async () => {
     const path = await rawServer((socket) => socket.end());
-    const error = await requestGrants(path, TOKEN, undefined, ['A']).catch((e: unknown) => e);
+    const error = await requestGrants(path, KEY, '/a.test.ts', ['A']).catch((e: unknown) => e);
     expect(isBrokerError(error) && error.message).toBe(
       'acquire: the run’s broker closed the channel without an answer. The main process of the test run ended or was not started with the credential-broker plugin/preset'
     );
@@ -111,7 +151,7 @@ describe(requestGrants.name, () => {
 
   it('rejects an answer that is not JSON instead of throwing from the socket listener', async () => {
     const path = await rawServer((socket) => socket.end(`${CANARY}\n`));
-    const error = await requestGrants(path, TOKEN, undefined, ['A']).catch((e: unknown) => e);
+    const error = await requestGrants(path, KEY, '/a.test.ts', ['A']).catch((e: unknown) => e);
     expect(isBrokerError(error) && error.message).toBe('acquire: malformed answer on the private channel');
   });
 
@@ -119,7 +159,7 @@ describe(requestGrants.name, () => {
     const path = await rawServer((socket) =>
       socket.end(`${JSON.stringify({ ok: false, code: 'NOPE', message: 'credential-broker: nope' })}\n`)
     );
-    const error = await requestGrants(path, TOKEN, undefined, ['A']).catch((e: unknown) => e);
+    const error = await requestGrants(path, KEY, '/a.test.ts', ['A']).catch((e: unknown) => e);
     expect(isBrokerError(error) && [error.code, error.message]).toEqual(['INTERNAL', 'nope']);
   });
 });

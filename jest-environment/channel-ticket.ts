@@ -1,0 +1,63 @@
+/**
+ * How a Jest worker gets to the session without a shared secret on disk or in the environment. Our runner (main
+ * process) sends each test file with a copy of the global config that carries the session handle and a one-time
+ * ticket; jest-worker delivers it inside its own message to the worker that runs that file (in band: a plain call).
+ * The environment spends the ticket in its constructor, claiming that file, before any test code runs.
+ */
+import type { Config } from '@jest/types';
+import { BrokerError } from '../src/errors.js';
+import { claimWorker, processScrubbers, type WorkerBroker } from '../src/runtime/index.js';
+import type { Scrubber } from '../src/scrub/index.js';
+import type { BrokerSession, SessionHandle } from '../src/session/index.js';
+import { GLOBAL_CONFIG_FIELD } from './constants.js';
+
+type Ticketed = SessionHandle & { readonly ticket: unknown };
+
+// jest-worker re-sends a file whose worker crashed; its new ticket may claim the file again, revoking the dead one's.
+const RETRY = { reclaim: true } as const;
+
+/**
+ * @internal The field our runner adds to the global config it sends with one test file. Child-process workers get the
+ * config as JSON, so the ticket is minted by `toJSON` while jest-worker serialises that one message (a worker crash
+ * retried by jest-worker re-serialises it: the retry gets a fresh ticket). Worker threads clone instead, so there the
+ * ticket is minted when the runner reads the config for that file.
+ */
+export function channelField(session: BrokerSession, threads: boolean): Ticketed {
+  return {
+    ...session.handle,
+    ticket: threads ? session.issueTicket('', RETRY) : { toJSON: () => session.issueTicket('', RETRY) },
+  };
+}
+
+/** @internal Spends the ticket this test file was sent with on that file; rejects naming the fix when there is none. */
+export function claimFromConfig(
+  globalConfig: Config.GlobalConfig | undefined,
+  testPath: string
+): Promise<WorkerBroker> {
+  const field = (globalConfig as unknown as Record<string, Ticketed | undefined> | undefined)?.[GLOBAL_CONFIG_FIELD];
+  const carried = field?.ticket;
+  // In band the carrier object arrives as is, unserialised: mint through it.
+  const ticket =
+    typeof carried === 'string'
+      ? carried
+      : typeof (carried as { toJSON?: unknown } | undefined)?.toJSON === 'function'
+        ? (carried as { toJSON: () => unknown }).toJSON()
+        : undefined;
+  if (field === undefined || typeof ticket !== 'string') {
+    return Promise.reject(
+      new BrokerError('CONFIG_INVALID', 'no credential-broker session reached this test file', {
+        backend: 'jest',
+        operation: 'connect',
+        ref: testPath,
+        hint: "Use preset: 'credential-broker', or set globalSetup: 'credential-broker/jest-global-setup', globalTeardown: 'credential-broker/jest-global-teardown' and runner: 'credential-broker/jest-main-runner' (wrap a runner of your own with its withCredentialBrokerRunner)",
+      })
+    );
+  }
+  const { ticket: _spent, ...handle } = field;
+  return claimWorker(handle, ticket, [testPath]);
+}
+
+/** @internal The scrubber of the values this process received, when another environment ran the file. */
+export function workerScrubber(): Scrubber | undefined {
+  return processScrubbers()[0];
+}
