@@ -4,7 +4,7 @@
  * asks for its credentials every 100 ms from this process, which also hosts the session. Each case asserts: the
  * legitimate worker is answered within LEGIT_BOUND_MS; this process's heap and RSS grow less than the bounds; its
  * descriptors return to the baseline; nothing unplanned is granted; no canary reaches the hostile client's output.
- * The figures go to .tmp/r9-channel-fuzz.json for `npm run prove` (R9).
+ * The per-case figures go to .tmp/r9-channel-fuzz.json; the cases that held are summed into R9 for `npm run prove`.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordFigure } from '../helpers/figures.js';
 import { claimChannel, requestGrants } from '../../src/ipc/client.js';
 import { type ChannelLimits, DEFAULT_CHANNEL_LIMITS } from '../../src/ipc/limits.js';
 import { type BrokerSession, startSession } from '../../src/session/index.js';
@@ -40,6 +41,8 @@ interface Figures {
   readonly fdsAfter: number;
   readonly granted: readonly string[];
   readonly refusals: number;
+  /** Set once every bound of {@link expectBounded} held for this case. */
+  proved?: boolean;
 }
 
 const figures: Figures[] = [];
@@ -78,6 +81,7 @@ afterAll(async () => {
   await session?.close();
   rmSync(dir, { recursive: true, force: true });
   rmSync(scratch, { recursive: true, force: true });
+  // The whole record, for whoever wants the per-case numbers.
   mkdirSync('.tmp', { recursive: true });
   writeFileSync(
     join('.tmp', 'r9-channel-fuzz.json'),
@@ -92,6 +96,22 @@ afterAll(async () => {
       2
     )}\n`
   );
+  // R9 in `npm run prove`: only a case whose assertions all held is counted (see `expectBounded`).
+  const proved = figures.filter((f) => f.proved);
+  if (proved.length > 0) {
+    recordFigure('R9', 'channel', {
+      cases: proved.length,
+      connections: proved.reduce((sum, f) => sum + f.abuserConnections, 0),
+      megabytes: Math.round(proved.reduce((sum, f) => sum + f.abuserBytes, 0) / 2 ** 20),
+      legitRequests: proved.reduce((sum, f) => sum + f.legitRequests, 0),
+      legitMaxMs: Math.max(...proved.map((f) => f.legitMaxMs)),
+      legitBoundMs: LEGIT_BOUND_MS,
+      heapMaxMb: Math.max(...proved.map((f) => f.heapDeltaMb)),
+      heapBoundMb: HEAP_BOUND_MB,
+      rssMaxMb: Math.max(...proved.map((f) => f.rssDeltaMb)),
+      rssBoundMb: RSS_BOUND_MB,
+    });
+  }
 });
 
 function descriptors(): number {
@@ -175,6 +195,10 @@ function expectBounded(result: Figures & { output: string }): void {
   expect(result.fdsAfter).toBeLessThanOrEqual(result.fdsBefore);
   expect(result.output).not.toContain(CANARY_FILE);
   expect(result.output).not.toContain(CANARY_ENV);
+  const recorded = figures.find((f) => f.case === result.case);
+  if (recorded) {
+    recorded.proved = true;
+  }
 }
 
 describe('the session channel under abuse', () => {
