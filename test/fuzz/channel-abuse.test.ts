@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordFigure } from '../helpers/figures.js';
 import { claimChannel, requestGrants } from '../../src/ipc/client.js';
 import { type ChannelLimits, DEFAULT_CHANNEL_LIMITS } from '../../src/ipc/limits.js';
 import { type BrokerSession, startSession } from '../../src/session/index.js';
+import { recordFigure } from '../helpers/figures.js';
 
 const CANARY_FILE = 'CANARY-FUZZ-FILE-SENTINEL-91c3';
 const CANARY_ENV = 'CANARY-FUZZ-ENV-SENTINEL-4d7a';
