@@ -27,6 +27,32 @@ export interface Logger {
   warn(message: string): void;
 }
 
+/**
+ * @public Where backends report the short-lived credentials they mint and the leases and tokens they revoke, for the
+ * run's audit record. Identities, roles and times only — never a token or a value.
+ */
+export interface AuditSink {
+  minted(event: MintEvent): void;
+  revoked(event: RevokeEvent): void;
+}
+
+/** @public One mint: which backend, as which identity (role, service account, login method), valid until when. */
+export interface MintEvent {
+  readonly backend: string;
+  readonly identity: string;
+  readonly expiresAt: Date | undefined;
+}
+
+/** @public One revocation when the run ends: a Vault lease (by the ref it was read for) or a token the broker minted. */
+export interface RevokeEvent {
+  readonly backend: string;
+  readonly what: 'lease' | 'token';
+  /** The ref a lease was read for, or the login a token came from. */
+  readonly of: string;
+  /** False when the backend refused or did not answer (the lease or token then lapses at its expiry). */
+  readonly ok: boolean;
+}
+
 /** @public Passed to every fetch. Backends read the environment from here, never from `process.env`. */
 export interface FetchContext {
   /** Aborted when the per-fetch timeout fires or the run is interrupted. */
@@ -36,6 +62,8 @@ export interface FetchContext {
   /** Directory that relative paths in refs (`sops:`, `age:`, `file:`) are resolved against. */
   readonly baseDir: string;
   readonly log: Logger;
+  /** The run's audit record, when there is one. */
+  readonly audit?: AuditSink;
 }
 
 /** @public A backend instance: one required method (G2). */

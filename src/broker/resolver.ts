@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { loadBackendFactory } from '../backend/registry.js';
-import type { Backend, BackendFactory, Logger, SecretDocument } from '../backend/types.js';
+import type { AuditSink, Backend, BackendFactory, Logger, SecretDocument } from '../backend/types.js';
 import type { CredentialSpec } from '../config/normalise.js';
 import type { BrokerConfig } from '../config/schema.js';
 import { endpointOf } from '../egress/endpoint.js';
@@ -19,6 +19,8 @@ export interface ResolverOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly egressEnabled: boolean;
   readonly log: Logger;
+  /** The run's audit record: told what the backends mint and revoke. */
+  readonly audit?: AuditSink;
   /** Fetches in flight at once. @default 64 */
   readonly concurrency?: number;
   /** Per-fetch timeout. @default 15000 */
@@ -151,7 +153,13 @@ async function withTimeout(
     }, timeoutMs);
   });
   try {
-    const ctx = { signal: controller.signal, env: options.env, baseDir: options.baseDir, log: options.log };
+    const ctx = {
+      signal: controller.signal,
+      env: options.env,
+      baseDir: options.baseDir,
+      log: options.log,
+      ...(options.audit === undefined ? {} : { audit: options.audit }),
+    };
     // biome-ignore lint/suspicious/noExplicitAny: the registry pairs each scheme with its own backend.
     return await Promise.race([(backend as Backend<any>).fetch(spec.ref, ctx), timeout]);
   } catch (error) {

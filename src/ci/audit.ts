@@ -38,6 +38,24 @@ export interface AuditRecord {
   }[];
   /** The logins the run performs to mint short-lived credentials: backend and identity (method, role). */
   readonly logins: readonly { readonly backend: string; readonly method: string; readonly token?: string }[];
+  /** Each short-lived credential the backends minted: as which identity, when, valid until when. Never the token. */
+  readonly mints: readonly {
+    readonly backend: string;
+    readonly identity: string;
+    readonly at: string;
+    readonly expiresAt?: string;
+  }[];
+  /**
+   * Leases and tokens revoked when the run ended (`ok: false`: the backend refused or did not answer; they lapse at
+   * their expiry). Filled in after the backends close, so the file is written a second time when there are any.
+   */
+  readonly revoked: readonly {
+    readonly backend: string;
+    readonly what: 'lease' | 'token';
+    readonly of: string;
+    readonly ok: boolean;
+    readonly at: string;
+  }[];
   readonly skipped: readonly {
     readonly file: string;
     readonly test: string;
@@ -100,6 +118,13 @@ export function buildAudit(
       method: l.method,
       ...(l.token === undefined ? {} : { token: l.token }),
     })),
+    mints: record.mints.map((m) => ({
+      backend: m.backend,
+      identity: m.identity,
+      at: iso(m.at),
+      ...(m.expiresAt === undefined ? {} : { expiresAt: m.expiresAt.toISOString() }),
+    })),
+    revoked: record.revocations.map((r) => ({ backend: r.backend, what: r.what, of: r.of, ok: r.ok, at: iso(r.at) })),
     skipped: record.tests.flatMap((t) =>
       (t.skipped ?? []).map((s) => ({ file: t.file, test: t.test, credential: s.name, reason: s.reason }))
     ),

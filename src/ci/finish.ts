@@ -2,11 +2,11 @@ import { relative, resolve } from 'node:path';
 import { refPath } from '../backends/secret-file.js';
 import { scrubDeep } from '../scrub/scrub-deep.js';
 import type { BrokerSession } from '../session/session.js';
-import { buildAudit, writeAudit } from './audit.js';
+import { type AuditRecord, buildAudit, writeAudit } from './audit.js';
 import { changedFilesSince } from './changed-files.js';
 import { type FileScanResult, renderFindings, scanFiles } from './file-scan.js';
 import { appendStepSummary, onGitHubActions } from './github.js';
-import { renderStepSummary } from './step-summary.js';
+import { renderRevocations, renderStepSummary } from './step-summary.js';
 
 export interface FinishRunOptions {
   /** The project root: walked for files changed during the run. */
@@ -59,13 +59,28 @@ export function finishRun(session: BrokerSession, options: FinishRunOptions): Fi
 
   const scrub = (text: string) => session.scrubber.scrub(text);
   const audit = buildAudit(session.manifest(), record, scan, show);
-  if (auditPath !== undefined) {
-    // Built from names and times only; the scrub is the proof's second half (a test name could hold a value).
-    writeAudit(auditPath, scrubDeep(structuredClone(audit), session.scrubber));
-  }
-  if (onGitHubActions(env) && session.config.config.ci?.githubSummary !== false) {
+  // Built from names and times only; the scrub is the proof's second half (a test name could hold a value).
+  const writeFile = (record: AuditRecord) => {
+    if (auditPath !== undefined) {
+      writeAudit(auditPath, scrubDeep(structuredClone(record), session.scrubber));
+    }
+  };
+  writeFile(audit);
+  const summary = onGitHubActions(env) && session.config.config.ci?.githubSummary !== false;
+  if (summary) {
     appendStepSummary(env, renderStepSummary(audit, scrub));
   }
+  // Leases and minted tokens are revoked when the session closes, after the runner's end: complete the record then.
+  record.afterClose.push(() => {
+    if (record.revocations.length === 0) {
+      return;
+    }
+    const revoked = buildAudit(session.manifest(), record, scan, show).revoked;
+    writeFile({ ...audit, revoked });
+    if (summary) {
+      appendStepSummary(env, renderRevocations(revoked, scrub));
+    }
+  });
   return { failed: scan.findings.length > 0, scan };
 }
 

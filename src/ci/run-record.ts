@@ -1,3 +1,4 @@
+import type { AuditSink, MintEvent, RevokeEvent } from '../backend/types.js';
 import type { Delivery, Grant } from '../session/types.js';
 
 /** One credential handed to a requester (a test file, or `run`'s child) by the main process. */
@@ -29,15 +30,20 @@ export interface TestRecord {
 /**
  * What one run did with credentials, gathered in the main process for the audit record and the CI step summary:
  * when it began (the post-run file scan looks for files changed since), each grant, and — handed over by the runner
- * adapter at the end — each test. Holds names, refs and times only, never a value.
+ * adapter at the end — each test — and, from the backends, what they minted and revoked. Holds names, refs, identities
+ * and times only, never a value.
  */
-export class RunRecord {
+export class RunRecord implements AuditSink {
   readonly startedAt: number;
   readonly grants: GrantRecord[] = [];
+  readonly mints: (MintEvent & { readonly at: number })[] = [];
+  readonly revocations: (RevokeEvent & { readonly at: number })[] = [];
   #tests: TestRecord[] = [];
   runner: 'vitest' | 'jest' | 'run' | undefined;
   /** Extra files and directories the post-run scan must visit (reports, coverage, snapshots outside the root). */
   readonly extraRoots = new Set<string>();
+  /** Run once the backends have closed (leases revoked): the audit record's last word. */
+  readonly afterClose: (() => void)[] = [];
 
   constructor(startedAt = Date.now()) {
     this.startedAt = startedAt;
@@ -50,6 +56,14 @@ export class RunRecord {
         this.grants.push({ requester, name: grant.name, delivery: grant.delivery, at });
       }
     }
+  }
+
+  minted(event: MintEvent): void {
+    this.mints.push({ ...event, at: Date.now() });
+  }
+
+  revoked(event: RevokeEvent): void {
+    this.revocations.push({ ...event, at: Date.now() });
   }
 
   /** Names granted to a requester over the run. */

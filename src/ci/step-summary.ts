@@ -1,3 +1,5 @@
+import type { Badge } from '../backends/labels.js';
+import { BADGE_GLYPHS } from '../egress/classify.js';
 import type { AuditRecord } from './audit.js';
 
 /** Tests listed per skip reason before "… and N more": a summary is read on one screen. */
@@ -60,7 +62,7 @@ export function renderStepSummary(audit: AuditRecord, scrub: (text: string) => s
       lines.push('', ...findings.map((f) => `- \`${cell(f.path)}:${f.line}\`: ${f.credential}`));
     }
   }
-  if (audit.holds.length > 0 || audit.grants.length > 0) {
+  if (audit.holds.length > 0 || audit.grants.length > 0 || audit.mints.length > 0) {
     lines.push('', '<details><summary>Audit: who held which credential</summary>', '');
     lines.push('| Test | Credential | Delivery | From | To |', '| --- | --- | --- | --- | --- |');
     for (const h of audit.holds) {
@@ -71,11 +73,32 @@ export function renderStepSummary(audit: AuditRecord, scrub: (text: string) => s
     for (const l of audit.logins) {
       lines.push('', `Login: ${cell(l.backend)} — ${cell(l.method)}`);
     }
+    if (audit.mints.length > 0) {
+      lines.push('', '| Minted by | Identity | At | Expires |', '| --- | --- | --- | --- |');
+      for (const m of audit.mints) {
+        lines.push(`| ${cell(m.backend)} | ${cell(m.identity)} | ${m.at} | ${m.expiresAt ?? 'no expiry'} |`);
+      }
+    }
     lines.push('', '</details>');
   }
   return `${scrub(lines.join('\n'))}\n`;
 }
 
+/** What the session revoked once the backends closed, appended after the summary (the run had ended by then). */
+export function renderRevocations(revoked: AuditRecord['revoked'], scrub: (text: string) => string): string {
+  const lines = [
+    '',
+    `Revoked when the run ended: ${revoked.filter((r) => r.ok).length} of ${revoked.length} lease(s) and token(s)`,
+    '',
+    ...revoked.map(
+      (r) => `- ${cell(r.backend)} ${r.what} of \`${cell(r.of)}\`${r.ok ? '' : ' — not revoked, lapses at its expiry'}`
+    ),
+  ];
+  return `${scrub(lines.join('\n'))}\n`;
+}
+
+// The same glyphs as the manifest, so a reader matches the two at a glance.
 function badge(name: string): string {
-  return name === 'local' ? '🟢 local' : name === 'self-hosted' ? '🟡 self-hosted' : `🔵 ${name}`;
+  const glyphs = BADGE_GLYPHS[name as Badge];
+  return glyphs === undefined ? name : `${glyphs.emoji} ${name}`;
 }

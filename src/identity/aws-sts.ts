@@ -53,6 +53,8 @@ export interface AwsStsMinterOptions {
   /** Custom STS endpoint. @default AWS's regional endpoint */
   readonly endpoint?: string;
   readonly loadSts: () => Promise<StsSdk>;
+  /** Told of each mint (the audit record): when the credentials expire, never the credentials. */
+  readonly onMint?: (expiresAt: Date | undefined) => void;
   /** Clock of the cache (tests). @default Date.now */
   readonly now?: () => number;
 }
@@ -85,6 +87,7 @@ export function createAwsStsMinter(options: AwsStsMinterOptions): AwsStsMinter {
     ...(options.now === undefined ? {} : { now: options.now }),
     backend: options.backend,
     timeoutHint: 'Check that STS (auth.stsEndpoint) and the token source answer',
+    ...(options.onMint === undefined ? {} : { onMint: (_key, expiresAt) => options.onMint?.(expiresAt) }),
   });
   // Everything that decides which credentials come out.
   const key = JSON.stringify([

@@ -58,6 +58,8 @@ export interface CacheAzureCredentialOptions {
   readonly tenantId?: string;
   /** Turns an SDK failure into an {@link AzureMintFailure}. */
   readonly classify: (error: unknown) => unknown;
+  /** Told of each mint (the audit record): the scopes and when the token expires, never the token. */
+  readonly onMint?: (scopes: string, expiresAt: Date | undefined) => void;
 }
 
 type Held = { readonly token: AzureAccessToken; readonly mintedAt: number };
@@ -79,6 +81,12 @@ export function cacheAzureCredential(
     refreshWindowMs: FIVE_MINUTES,
     backend: 'azure-kv',
     timeoutHint: 'Check that Entra (auth.authorityHost) and the token source answer',
+    ...(options.onMint === undefined
+      ? {}
+      : {
+          onMint: (key: string, expiresAt: Date | undefined) =>
+            options.onMint?.(key.split('\u0000')[0] ?? '', expiresAt),
+        }),
   });
   return {
     get mints() {

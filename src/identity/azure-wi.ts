@@ -117,6 +117,8 @@ export interface AzureWorkloadIdentityOptions {
   readonly signal?: AbortSignal;
   /** Backend named in token-source errors. @default 'azure-kv' */
   readonly backend?: string;
+  /** Told of each mint (the audit record). */
+  readonly onMint?: (scopes: string, expiresAt: Date | undefined) => void;
 }
 
 /**
@@ -161,7 +163,12 @@ export function createAzureWorkloadIdentityCredential(options: AzureWorkloadIden
         throw assertionError ?? error;
       }
     },
-    { tenantId: identity.tenantId, classify: (error) => classifyEntraError(error, identity), ...nowOption(options.now) }
+    {
+      tenantId: identity.tenantId,
+      classify: (error) => classifyEntraError(error, identity),
+      ...nowOption(options.now),
+      ...(options.onMint === undefined ? {} : { onMint: options.onMint }),
+    }
   );
 }
 

@@ -21,6 +21,8 @@ export interface MintCacheOptions {
   readonly backend?: string;
   /** The TIMEOUT error's hint. */
   readonly timeoutHint?: string;
+  /** Told of each successful mint (the audit record): the key and when the credential expires, never the value. */
+  readonly onMint?: (key: string, expiresAt: Date | undefined) => void;
 }
 
 type Entry<T> = { readonly minted: Minted<T>; readonly mintedAt: number };
@@ -71,6 +73,7 @@ export class MintCache<T> {
       (minted) => {
         this.#inflight.delete(key);
         this.#entries.set(key, { minted, mintedAt });
+        this.#options.onMint?.(key, minted.expiresAt);
         return minted.value;
       },
       (error: unknown) => {

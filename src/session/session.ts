@@ -103,6 +103,7 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
     env,
     egressEnabled: egress.enabled,
     log,
+    audit: ci,
     ...(config.config.resolve?.concurrency === undefined ? {} : { concurrency: config.config.resolve.concurrency }),
     ...(config.config.resolve?.timeoutMs === undefined ? {} : { timeoutMs: config.config.resolve.timeoutMs }),
     ...(config.config.resolve?.retries === undefined ? {} : { retries: config.config.resolve.retries }),
@@ -263,6 +264,13 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
       closing ??= closed
         ? Promise.resolve()
         : resolver.close().then(() => {
+            for (const done of ci.afterClose.splice(0)) {
+              try {
+                done();
+              } catch (error) {
+                log.warn(`credential-broker: could not complete the audit record: ${(error as Error).message}`);
+              }
+            }
             closeSync();
             uninstall();
           });

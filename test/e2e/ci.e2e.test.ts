@@ -94,8 +94,8 @@ describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('%s under GITHUB
 
   it('appends a step summary and writes an audit record that name the credentials, never a value', () => {
     expect(summary).toContain(`### credential-broker (${name})`);
-    expect(summary).toMatch(/\| CI_TOKEN \| `file:secrets\/token\.txt` \| 🟢 local \| env \| — \| 1 \|/);
-    expect(summary).toMatch(/\| CI_VAULT_DB \| `vault:secret\/db#url` \| 🟡 self-hosted \|/);
+    expect(summary).toMatch(/\| CI_TOKEN \| `file:secrets\/token\.txt` \| 🔒 local \| env \| — \| 1 \|/);
+    expect(summary).toMatch(/\| CI_VAULT_DB \| `vault:secret\/db#url` \| 🏠 self-hosted \|/);
     expect(summary).toContain('`logs/debug.log:2`: CI_TOKEN');
     const audit = JSON.parse(readFileSync(join(p.dir, runner.audit), 'utf8')) as {
       runner: string;

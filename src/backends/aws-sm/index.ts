@@ -3,7 +3,7 @@
  * official SDK, with credentials minted by STS AssumeRoleWithWebIdentity or found by the SDK's default chain.
  */
 import type { GetSecretValueCommandOutput, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Backend, FetchContext, SecretDocument } from '../../backend/types.js';
+import type { AuditSink, Backend, FetchContext, SecretDocument } from '../../backend/types.js';
 import { abortError, untilAborted } from '../../backend/until-aborted.js';
 import { BrokerError } from '../../errors.js';
 import {
@@ -60,9 +60,13 @@ export function createAwsSmBackend(settings: AwsSmSettings = {}, options: AwsSmB
   // A mint is shared by concurrent fetches, so it answers to the backend's lifetime, not to one fetch's signal.
   const mintContext = (): MintContext => ({ ...mintPlace, signal: closing.signal });
 
+  // The audit record of the run (from the latest fetch): a mint is shared by fetches, so it is told from here.
+  let audit: AuditSink | undefined;
   const identityFor = (ctx: FetchContext): Identity => {
     if (identity === undefined) {
-      identity = chooseIdentity(settings, ctx.env, sdk, options.now);
+      const minted = (description: string) => (expiresAt: Date | undefined) =>
+        audit?.minted({ backend: 'aws-sm', identity: description, expiresAt });
+      identity = chooseIdentity(settings, ctx.env, sdk, options.now, minted);
       ctx.log.debug(`aws-sm: credentials from ${identity.description}`);
     }
     return identity;
@@ -105,6 +109,7 @@ export function createAwsSmBackend(settings: AwsSmSettings = {}, options: AwsSmB
     async fetch(ref, ctx): Promise<SecretDocument> {
       const display = formatRef(ref);
       const region = regionOf(ref, settings, ctx.env);
+      audit = ctx.audit;
       const { minter, description } = identityFor(ctx);
       mintPlace = { env: ctx.env, baseDir: ctx.baseDir };
       const facts = { ref: display, region, identity: description, minted: minter !== undefined };
@@ -155,7 +160,8 @@ function chooseIdentity(
   settings: AwsSmSettings,
   env: Env,
   sdk: AwsSdkLoaders,
-  now: (() => number) | undefined
+  now: (() => number) | undefined,
+  minted: (description: string) => (expiresAt: Date | undefined) => void
 ): Identity {
   const stsRegion = (explicit: string | undefined) => explicit ?? regionOf({}, settings, env) ?? 'us-east-1';
   const common = { backend: 'aws-sm', loadSts: sdk.sts, ...(now === undefined ? {} : { now }) };
@@ -163,6 +169,7 @@ function chooseIdentity(
   if (auth?.method === 'web-identity') {
     const minter = createAwsStsMinter({
       ...common,
+      onMint: minted(`role ${auth.roleArn}`),
       roleArn: auth.roleArn,
       token: auth.token,
       sessionName: auth.sessionName ?? defaultSessionName(),
@@ -179,6 +186,7 @@ function chooseIdentity(
   if (auth === undefined && roleArn && tokenFile) {
     const minter = createAwsStsMinter({
       ...common,
+      onMint: minted(`role ${roleArn}`),
       roleArn,
       token: { file: tokenFile },
       sessionName: env[ENV_AWS_ROLE_SESSION_NAME] || defaultSessionName(),

@@ -46,7 +46,7 @@ export interface ReadMeta {
 /** @internal Options of {@link openKeyVault}. */
 export interface OpenKeyVaultOptions {
   readonly settings: AzureKvSettings;
-  readonly ctx: Pick<FetchContext, 'env' | 'baseDir'>;
+  readonly ctx: Pick<FetchContext, 'env' | 'baseDir' | 'audit'>;
   readonly importer?: ModuleImporter;
   readonly now?: () => number;
 }
@@ -77,6 +77,12 @@ export async function openKeyVault(options: OpenKeyVaultOptions): Promise<KeyVau
     credential = createAzureWorkloadIdentityCredential({
       identity,
       ctx,
+      onMint: (scopes, expiresAt) =>
+        ctx.audit?.minted({
+          backend: BACKEND,
+          identity: `client ${identity.clientId} in tenant ${identity.tenantId} for ${scopes}`,
+          expiresAt,
+        }),
       signal: closing.signal,
       ...now,
       newCredential: (id, getAssertion) => {
@@ -103,7 +109,12 @@ export async function openKeyVault(options: OpenKeyVaultOptions): Promise<KeyVau
         });
         return token;
       },
-      { classify: (error) => classifyEntraError(error, undefined), ...now }
+      {
+        classify: (error) => classifyEntraError(error, undefined),
+        onMint: (scopes, expiresAt) =>
+          ctx.audit?.minted({ backend: BACKEND, identity: `DefaultAzureCredential for ${scopes}`, expiresAt }),
+        ...now,
+      }
     );
   }
 

@@ -34,7 +34,7 @@ const ADC_PROJECT_PLACEHOLDER = 'project-named-by-each-ref';
 export function createAccessTokens(
   sdk: GcpSdk,
   auth: GcpSmSettings['auth'],
-  ctx: Pick<FetchContext, 'env' | 'baseDir' | 'log'>,
+  ctx: Pick<FetchContext, 'env' | 'baseDir' | 'log' | 'audit'>,
   options: AccessTokensOptions = {}
 ): AccessTokens {
   const library = authLibraryOf(sdk);
@@ -75,6 +75,7 @@ export function createAccessTokens(
     mintTimeoutMs: options.mintTimeoutMs ?? MINT_TIMEOUT_MS,
     backend: 'gcp-sm',
     timeoutHint: 'Check that the STS (auth.tokenUrl) and the token source answer',
+    onMint: (identity, expiresAt) => ctx.audit?.minted({ backend: 'gcp-sm', identity, expiresAt }),
   });
   const key = `${auth.audience} as ${auth.serviceAccount ?? 'federated principal'}`;
   const mint = async (signal: AbortSignal) => {

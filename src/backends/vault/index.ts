@@ -1,5 +1,5 @@
 import { readCaFile } from '../../backend/ca-file.js';
-import type { Backend, FetchContext, Logger, SecretDocument } from '../../backend/types.js';
+import type { AuditSink, Backend, FetchContext, Logger, SecretDocument } from '../../backend/types.js';
 import { untilAborted } from '../../backend/until-aborted.js';
 import { ENV_VAULT_ADDR, VAULT_DEFAULT_ADDRESS } from '../../egress/endpoint.js';
 import { BrokerError, isBrokerError } from '../../errors.js';
@@ -58,15 +58,21 @@ export function createVaultBackend(
   const now = internals.now ?? Date.now;
   const auth = settings.auth ?? { method: 'token' };
   const mounts = new MountTable(settings.kvVersion ?? 'auto');
+  const loginName =
+    auth.method === 'token'
+      ? 'token'
+      : `${auth.method} login at auth/${auth.mount ?? auth.method}${auth.method === 'jwt' ? `, role ${auth.role}` : ''}`;
   const logins = new MintCache<VaultLogin>({
     now,
     backend: 'vault',
     timeoutHint: "Check that Vault's login path and the token source answer",
+    onMint: (_key, expiresAt) => audit?.minted({ backend: 'vault', identity: loginName, expiresAt }),
   });
   const minted: VaultLogin[] = [];
   const leases = new Map<string, Lease>();
   let connection: Promise<Connection> | undefined;
   let log: Logger | undefined;
+  let audit: AuditSink | undefined;
   let closed: Promise<void> | undefined;
   // A login is shared by concurrent fetches, so it answers to the backend's lifetime, not to one fetch's signal.
   const closing = new AbortController();
@@ -144,6 +150,7 @@ export function createVaultBackend(
     scheme: 'vault',
     async fetch(ref, ctx) {
       log = ctx.log;
+      audit = ctx.audit;
       const display = formatRef(ref);
       const conn = await connect(ctx, display);
       const cred = await credential(conn, display, ctx);
@@ -181,17 +188,25 @@ export function createVaultBackend(
     leases.clear();
     await Promise.all(
       owned.map(([id, lease]) =>
-        conn.client
-          .revokeLease(id, lease.token, signal)
-          .catch((e: unknown) => warn(e, 'revoke the lease of', lease.ref))
+        conn.client.revokeLease(id, lease.token, signal).then(
+          () => audit?.revoked({ backend: 'vault', what: 'lease', of: lease.ref, ok: true }),
+          (e: unknown) => {
+            audit?.revoked({ backend: 'vault', what: 'lease', of: lease.ref, ok: false });
+            warn(e, 'revoke the lease of', lease.ref);
+          }
+        )
       )
     );
     const live = minted.splice(0).filter((l) => l.expiresAt === undefined || l.expiresAt.getTime() > now());
     await Promise.all(
       live.map((l) =>
-        conn.client
-          .revokeSelf(l.token, signal)
-          .catch((e: unknown) => warn(e, 'revoke the token of', `${auth.method} login`))
+        conn.client.revokeSelf(l.token, signal).then(
+          () => audit?.revoked({ backend: 'vault', what: 'token', of: loginName, ok: true }),
+          (e: unknown) => {
+            audit?.revoked({ backend: 'vault', what: 'token', of: loginName, ok: false });
+            warn(e, 'revoke the token of', `${auth.method} login`);
+          }
+        )
       )
     );
   }

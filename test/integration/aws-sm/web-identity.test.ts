@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
 import { type AwsFake, startAwsFake } from '../../../fixtures/servers/aws/index.js';
-import type { Backend } from '../../../src/backend/types.js';
+import type { Backend, MintEvent } from '../../../src/backend/types.js';
 import { type AwsSmBackendOptions, createAwsSmBackend } from '../../../src/backends/aws-sm/index.js';
 import type { AwsSmSettings, AwsWebIdentityAuth } from '../../../src/backends/aws-sm/settings.js';
 import type { BrokerError } from '../../../src/errors.js';
@@ -62,7 +62,8 @@ describe(createAwsSmBackend.name, () => {
     const f = fake();
     const start = f.requests.length;
     const issuedBefore = f.issued.length;
-    const ctx = context(TOKEN_ENV);
+    const mints: MintEvent[] = [];
+    const ctx = { ...context(TOKEN_ENV), audit: { minted: (e: MintEvent) => mints.push(e), revoked: () => {} } };
     const b = backend();
     const docs = await Promise.all([
       b.fetch(ref('aws-sm://app/db'), ctx),
@@ -89,6 +90,8 @@ describe(createAwsSmBackend.name, () => {
       DurationSeconds: '900',
     });
     expect(ctx.lines).toEqual([`aws-sm: credentials from role ${ROLE}`]);
+    // The audit record hears of the one mint: the role and the expiry STS gave, never the keys.
+    expect(mints).toEqual([{ backend: 'aws-sm', identity: `role ${ROLE}`, expiresAt: f.issued.at(-1)?.expiration }]);
   });
 
   test('passes the session name, duration and a scoping session policy through to STS, which narrows access', async () => {

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeVault, startFakeVault } from '../../../fixtures/servers/vault/index.js';
+import { finishRun } from '../../../src/ci/finish.js';
 import { type BrokerSession, startSession } from '../../../src/session/index.js';
 import { type SessionProject, sessionProject } from '../../helpers/session-project.js';
 import { workerFor } from '../../helpers/worker-for.js';
@@ -15,6 +17,7 @@ const cleanups: (() => void)[] = [];
 beforeAll(async () => {
   vault = await startFakeVault({
     tokens: { [TOKEN]: {} },
+    jwt: { role: 'ci', jwt: 'TEST_ONLY_session_jwt' },
     mounts: {
       secret: { type: 'kv', version: 2, secrets: { db: [{ data: { url: CANARY } }] } },
       database: {
@@ -86,5 +89,48 @@ describe(startSession.name, () => {
     ]);
     await session.close();
     expect(vault.requests.length).toBe(before);
+  });
+
+  it('writes what it minted and revoked into the audit record — identities and times, never a value', async () => {
+    const created = sessionProject({
+      config: {
+        backends: { vault: { address: vault.url, auth: { method: 'jwt', role: 'ci', token: { env: 'CI_JWT' } } } },
+        credentials: { DB_PASSWORD: 'vault:database/creds/ci#password' },
+        audit: { file: 'audit/credential-broker-audit.json' },
+      },
+      declared: ['DB_PASSWORD'],
+      env: { CI_JWT: 'TEST_ONLY_session_jwt' },
+    });
+    cleanups.push(created.cleanup);
+    const { dir, env } = created;
+    session = await startSession({ cwd: dir, env, egress: true });
+    const lease = await workerFor(session).acquire({
+      file: join(dir, 'db.test.ts'),
+      taskId: 't',
+      names: ['DB_PASSWORD'],
+      env: {},
+    });
+    lease.release();
+    finishRun(session, { root: dir, env: {}, write: () => {} });
+    const path = join(dir, 'audit', 'credential-broker-audit.json');
+    expect(JSON.parse(readFileSync(path, 'utf8')).revoked).toEqual([]);
+    await session.close();
+    const text = readFileSync(path, 'utf8');
+    const audit = JSON.parse(text);
+    expect(audit.mints).toEqual([
+      {
+        backend: 'vault',
+        identity: 'jwt login at auth/jwt, role ci',
+        at: expect.any(String),
+        expiresAt: expect.any(String),
+      },
+    ]);
+    expect(audit.revoked).toEqual([
+      { backend: 'vault', what: 'lease', of: 'vault:database/creds/ci#password', ok: true, at: expect.any(String) },
+      { backend: 'vault', what: 'token', of: 'jwt login at auth/jwt, role ci', ok: true, at: expect.any(String) },
+    ]);
+    expect(vault.leases.at(-1)?.revoked).toBe(true);
+    expect(text).not.toContain(CANARY);
+    expect(text).not.toContain(vault.issued.at(-1)?.token ?? 'no token was minted');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildAudit } from '../../../src/ci/audit.js';
 import { RunRecord } from '../../../src/ci/run-record.js';
-import { renderStepSummary } from '../../../src/ci/step-summary.js';
+import { renderRevocations, renderStepSummary } from '../../../src/ci/step-summary.js';
 import type { Manifest } from '../../../src/egress/manifest.js';
 import { Scrubber } from '../../../src/scrub/index.js';
 
@@ -64,9 +64,9 @@ describe('renderStepSummary', () => {
     };
     const audit = buildAudit(manifest, record, scan, (p) => p.replace('/p/', ''));
     const md = renderStepSummary(audit, (t) => scrubber.scrub(t));
-    expect(md).toContain('| API_TOKEN | `env:SOURCE` | 🟢 local | env | — | 2 |');
+    expect(md).toContain('| API_TOKEN | `env:SOURCE` | 🔒 local | env | — | 2 |');
     expect(md).toContain(
-      '| DB_URL | `vault:secret/db#url` | 🟡 self-hosted | file | postgres://db.internal:5432 | skipped |'
+      '| DB_URL | `vault:secret/db#url` | 🏠 self-hosted | file | postgres://db.internal:5432 | skipped |'
     );
     expect(md).toContain('**DB_URL needs vault** — 1 test(s)');
     expect(md).toContain('- b.test.ts › three');
@@ -75,5 +75,28 @@ describe('renderStepSummary', () => {
     expect(md).toContain('| a.test.ts › one | API_TOKEN | env | 2026-01-01T00:00:01.000Z | 2026-01-01T00:00:01.005Z |');
     expect(md).toContain('two [redacted:API_TOKEN]');
     expect(md).not.toContain(VALUE);
+  });
+
+  it('lists what was minted (identity, expiry) and, once the backends closed, what was revoked', () => {
+    const record = new RunRecord(Date.UTC(2026, 0, 1));
+    record.setTests('vitest', []);
+    record.minted({
+      backend: 'aws-sm',
+      identity: 'role arn:aws:iam::1:role/ci',
+      expiresAt: new Date(Date.UTC(2026, 0, 1, 1)),
+    });
+    record.minted({ backend: 'vault', identity: 'jwt login at auth/jwt, role ci', expiresAt: undefined });
+    const md = renderStepSummary(
+      buildAudit(manifest, record, undefined, (p) => p),
+      (t) => t
+    );
+    expect(md).toMatch(/\| aws-sm \| role arn:aws:iam::1:role\/ci \| \S+ \| 2026-01-01T01:00:00.000Z \|/);
+    expect(md).toMatch(/\| vault \| jwt login at auth\/jwt, role ci \| \S+ \| no expiry \|/);
+    record.revoked({ backend: 'vault', what: 'lease', of: 'vault:database/creds/ci', ok: true });
+    record.revoked({ backend: 'vault', what: 'token', of: 'jwt login at auth/jwt, role ci', ok: false });
+    const revoked = renderRevocations(buildAudit(manifest, record, undefined, (p) => p).revoked, (t) => t);
+    expect(revoked).toContain('Revoked when the run ended: 1 of 2 lease(s) and token(s)');
+    expect(revoked).toContain('- vault lease of `vault:database/creds/ci`\n');
+    expect(revoked).toContain('- vault token of `jwt login at auth/jwt, role ci` — not revoked, lapses at its expiry');
   });
 });
