@@ -64,7 +64,7 @@ const FIGURES = [
   },
   {
     id: 'R6',
-    files: /^test\/unit\/(materialise|ci)\/.*\.test\.ts$/,
+    files: /^test\/unit\/(materialise|ci|scan)\/.*\.test\.ts$/,
     name: /./,
     line: (n) =>
       `R6 file safety: ${n} checks (0600 files in 0700 dirs, no link followed, zeroed before unlink, swept, written files scanned), 0 failures`,

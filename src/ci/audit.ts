@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Manifest } from '../egress/manifest.js';
-import type { FileScanResult } from './file-scan.js';
+import type { ChangedFilesScan } from '../scan/index.js';
 import type { RunRecord } from './run-record.js';
 
 /** @public The audit record of one run (`audit.file`). Names, refs, times and places only — never a value. */
@@ -74,7 +74,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export function buildAudit(
   manifest: Manifest,
   record: RunRecord,
-  scan: FileScanResult | undefined,
+  scan: ChangedFilesScan | undefined,
   relativeTo: (path: string) => string,
   endedAt = Date.now()
 ): AuditRecord {

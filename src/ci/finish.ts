@@ -1,10 +1,9 @@
 import { relative, resolve } from 'node:path';
 import { refPath } from '../backends/secret-file.js';
+import { type ChangedFilesScan, changedFilesSince, renderFindings, scanChangedFiles } from '../scan/index.js';
 import { scrubDeep } from '../scrub/scrub-deep.js';
 import type { BrokerSession } from '../session/session.js';
 import { type AuditRecord, buildAudit, writeAudit } from './audit.js';
-import { changedFilesSince } from './changed-files.js';
-import { type FileScanResult, renderFindings, scanFiles } from './file-scan.js';
 import { appendStepSummary, onGitHubActions } from './github.js';
 import { renderRevocations, renderStepSummary } from './step-summary.js';
 
@@ -23,7 +22,7 @@ export interface FinishRunOptions {
 /** @internal What {@link finishRun} found: whether the run must fail, and the scan's figures. */
 export interface FinishedRun {
   readonly failed: boolean;
-  readonly scan: FileScanResult;
+  readonly scan: ChangedFilesScan;
 }
 
 /**
@@ -46,7 +45,7 @@ export function finishRun(session: BrokerSession, options: FinishRunOptions): Fi
   const walk = changedFilesSince(record.startedAt, [root, ...(options.extraRoots ?? []), ...record.extraRoots], {
     exclude: [session.handle.scratchRoot, ...(auditPath === undefined ? [] : [auditPath]), ...sourceFiles(session)],
   });
-  const scan = scanFiles(walk.files, session.scrubber);
+  const scan = scanChangedFiles(walk.files, session.scrubber);
   // Silent when the run wrote nothing: a clean run's output stays what the runner prints.
   if (scan.files > 0) {
     write(
@@ -54,7 +53,7 @@ export function finishRun(session: BrokerSession, options: FinishRunOptions): Fi
     );
   }
   if (scan.findings.length > 0) {
-    write(`${renderFindings(scan, show)}\n`);
+    write(`${renderFindings(scan.findings, root)}\n`);
   }
 
   const scrub = (text: string) => session.scrubber.scrub(text);

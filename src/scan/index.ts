@@ -1,8 +1,17 @@
 export { changedRanges, type Ranges } from './changed-bytes.js';
 export {
+  type ChangedFile,
+  type ChangedFiles,
+  type ChangedFilesOptions,
+  changedFilesSince,
+  DEFAULT_SKIPPED_DIRS,
+} from './changed-files.js';
+export {
+  type ChangedFilesScan,
   type FileFinding,
   type FindingSource,
   RunBaseline,
   renderFindings,
+  scanChangedFiles,
   scanWrittenFiles,
 } from './written-files.js';

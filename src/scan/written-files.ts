@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Finding } from '../scrub/scrubber.js';
 import { changedRanges } from './changed-bytes.js';
+import type { ChangedFile } from './changed-files.js';
 
 /**
  * The post-run scan of what a run wrote (docs/security.md, "Files the run writes"): one definition for Vitest, Jest
@@ -74,31 +75,83 @@ export function scanWrittenFiles(
   const found: FileFinding[] = [];
   for (const path of new Set(candidates)) {
     const after = readIfFile(path);
-    if (after === undefined) {
-      continue;
-    }
-    const before = baseline.before(path);
-    if (before?.equals(after)) {
-      continue;
-    }
-    const created = before === undefined;
-    const ranges = created ? [[0, after.length] as const] : changedRanges(before, after);
-    const hits = source
-      .findings(after)
-      .filter((hit) =>
-        ranges.some(([s, e]) => hit.start < e && (hit.end > s || (hit.end === hit.start && hit.start >= s)))
-      );
-    if (hits.length === 0) {
-      continue;
-    }
-    for (const hit of hits) {
-      found.push({ path, line: lineOf(after, hit.start), name: hit.name, created });
-    }
-    if (created) {
-      writeFileSync(path, redact(after, hits, source));
+    if (after !== undefined) {
+      found.push(...scanOne(path, after, baseline.before(path), source));
     }
   }
   return found;
+}
+
+/** @public What {@link scanChangedFiles} read and found. */
+export interface ChangedFilesScan {
+  readonly findings: readonly FileFinding[];
+  /** Files read, and their bytes: the scan costs what the run wrote, not the size of the tree. */
+  readonly files: number;
+  readonly bytes: number;
+}
+
+/**
+ * @public The end-of-run scan of every file the walk found changed ({@link changedFilesSince}). A file captured in
+ * `baseline` counts in the bytes that changed since; any other file counts whole — redacted in place when the run
+ * created it, only reported when it existed before (its old content is unknown, and it is the user's).
+ */
+export function scanChangedFiles(
+  files: readonly ChangedFile[],
+  source: FindingSource,
+  baseline: RunBaseline = new RunBaseline()
+): ChangedFilesScan {
+  const findings: FileFinding[] = [];
+  let count = 0;
+  let bytes = 0;
+  for (const file of files) {
+    const after = readIfFile(file.path);
+    if (after === undefined) {
+      continue; // Gone or unreadable since the walk.
+    }
+    count++;
+    bytes += after.length;
+    const before = baseline.has(file.path) ? baseline.before(file.path) : file.created ? undefined : UNKNOWN;
+    findings.push(...scanOne(file.path, after, before, source));
+  }
+  return { findings, files: count, bytes };
+}
+
+// A pre-existing file whose old content was not captured: scanned whole, never rewritten.
+const UNKNOWN = Symbol('content before the run unknown');
+
+function scanOne(
+  path: string,
+  after: Buffer,
+  before: Buffer | undefined | typeof UNKNOWN,
+  source: FindingSource
+): FileFinding[] {
+  if (Buffer.isBuffer(before) && before.equals(after)) {
+    return [];
+  }
+  const created = before === undefined;
+  const ranges = Buffer.isBuffer(before) ? changedRanges(before, after) : [[0, after.length] as const];
+  const hits = source
+    .findings(after)
+    .filter((hit) =>
+      ranges.some(([s, e]) => hit.start < e && (hit.end > s || (hit.end === hit.start && hit.start >= s)))
+    );
+  if (hits.length === 0) {
+    return [];
+  }
+  if (created && !rewrite(path, redact(after, hits, source))) {
+    // Made read-only (or removed) by the run: reported like a file of the user's.
+    return hits.map((hit) => ({ path, line: lineOf(after, hit.start), name: hit.name, created: false }));
+  }
+  return hits.map((hit) => ({ path, line: lineOf(after, hit.start), name: hit.name, created }));
+}
+
+function rewrite(path: string, content: Uint8Array): boolean {
+  try {
+    writeFileSync(path, content);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** @public The error block for findings: file, line and credential of each, and what to do. */

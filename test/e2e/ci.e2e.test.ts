@@ -75,14 +75,16 @@ describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('%s under GITHUB
   it('fails the run naming logs/debug.log:2 and the credential, and redacts the file the run created', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/credential-broker: scanned \d+ file\(s\) written during the run \(\d+ bytes; /);
-    expect(run.stderr).toContain('  logs/debug.log:2: CI_TOKEN\n');
-    expect(run.stderr).toContain('  logs/debug.log: created by the run, the value was replaced by its redaction label');
+    expect(run.stderr).toContain(
+      '  logs/debug.log:2: CI_TOKEN (the file is new: the value was replaced by its redaction label)\n'
+    );
     expect(readFileSync(join(p.dir, 'logs/debug.log'), 'utf8')).toBe('connecting\nwith token [redacted:CI_TOKEN]\n');
   });
 
   it('reports a pre-existing file that now holds the value without rewriting it, and leaves unrelated files alone', () => {
-    expect(run.stderr).toContain('  notes/settings.txt:2: CI_TOKEN\n');
-    expect(run.stderr).toContain('  notes/settings.txt: existed before the run, left as it is');
+    expect(run.stderr).toContain(
+      '  notes/settings.txt:2: CI_TOKEN (written into an existing file, which the broker does not rewrite: revert that change)\n'
+    );
     expect(readFileSync(join(p.dir, 'notes/settings.txt'), 'utf8')).toBe(`settings the user keeps\ntoken=${SECRET}\n`);
     expect(readFileSync(join(p.dir, 'notes/todo.txt'), 'utf8')).toBe(
       'notes kept by the user\none more line, no value\n'

@@ -56,9 +56,7 @@ describe('renderStepSummary', () => {
     const scrubber = new Scrubber();
     scrubber.add(VALUE, 'API_TOKEN');
     const scan = {
-      findings: [{ path: '/p/logs/debug.log', line: 2, name: 'API_TOKEN' }],
-      redacted: [],
-      reported: [],
+      findings: [{ path: '/p/logs/debug.log', line: 2, name: 'API_TOKEN', created: true }],
       files: 3,
       bytes: 120,
     };

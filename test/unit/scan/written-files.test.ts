@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { changedRanges, RunBaseline, scanWrittenFiles } from '../../../src/scan/index.js';
+import { changedRanges, RunBaseline, scanChangedFiles, scanWrittenFiles } from '../../../src/scan/index.js';
 import { Scrubber } from '../../../src/scrub/index.js';
 
 const SECRET = 'CANARY-scan-5d1e7b02c4-SENTINEL';
@@ -66,5 +66,57 @@ describe(scanWrittenFiles.name, () => {
     writeFileSync(path, "<pre>expect(url.protocol).toBe('postgres:')</pre>\n");
     expect(scanWrittenFiles(baseline, [path], scrubber)).toEqual([]);
     expect(readFileSync(path, 'utf8')).toContain('postgres:');
+  });
+});
+
+describe(scanChangedFiles.name, () => {
+  it('redacts a created file, only reports a pre-existing one, skips common values, and counts files and bytes', () => {
+    const created = join(dir, 'debug.log');
+    const existing = join(dir, 'notes.txt');
+    const common = join(dir, 'coverage.html');
+    writeFileSync(created, `token ${SECRET}\n`);
+    writeFileSync(existing, `user kept\n${SECRET} here\n`);
+    writeFileSync(common, "toBe('postgres:')\n");
+    const result = scanChangedFiles(
+      [
+        { path: created, size: 0, created: true },
+        { path: existing, size: 0, created: false },
+        { path: common, size: 0, created: true },
+        { path: join(dir, 'gone.txt'), size: 0, created: true },
+      ],
+      scrubber
+    );
+    expect(result.findings).toEqual([
+      { path: created, line: 1, name: 'TOKEN', created: true },
+      { path: existing, line: 2, name: 'TOKEN', created: false },
+    ]);
+    expect(readFileSync(created, 'utf8')).toBe('token [redacted:TOKEN]\n');
+    expect(readFileSync(existing, 'utf8')).toBe(`user kept\n${SECRET} here\n`);
+    expect(readFileSync(common, 'utf8')).toBe("toBe('postgres:')\n");
+    expect({ files: result.files, bytes: result.bytes }).toEqual({
+      files: 3,
+      bytes: Buffer.byteLength(`token ${SECRET}\nuser kept\n${SECRET} here\ntoBe('postgres:')\n`),
+    });
+  });
+
+  it('counts only the changed bytes of a captured file, and reports a created file it cannot rewrite', () => {
+    const captured = join(dir, 'a.test.ts');
+    writeFileSync(captured, `const s = '${SECRET}';\n`);
+    const baseline = new RunBaseline().capture([captured]);
+    writeFileSync(captured, `const s = '${SECRET}';\n// more\n`);
+    const locked = join(dir, 'locked.log');
+    writeFileSync(locked, `${SECRET}\n`);
+    chmodSync(locked, 0o444);
+    const result = scanChangedFiles(
+      [
+        { path: captured, size: 0, created: false },
+        { path: locked, size: 0, created: true },
+      ],
+      scrubber,
+      baseline
+    );
+    // Root may write a 0444 file: then it is redacted like any created file.
+    const rewritten = readFileSync(locked, 'utf8') !== `${SECRET}\n`;
+    expect(result.findings).toEqual([{ path: locked, line: 1, name: 'TOKEN', created: rewritten }]);
   });
 });

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { changedFilesSince } from '../../../src/ci/changed-files.js';
+import { changedFilesSince } from '../../../src/scan/changed-files.js';
 
 let root: string;
 let outside: string;
