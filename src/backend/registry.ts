@@ -16,6 +16,7 @@ const LOADERS: Readonly<Record<Scheme, Loader>> = {
   'aws-sm': async () => (await import('../backends/aws-sm/index.js')).createAwsSmBackend as BackendFactory,
   'gcp-sm': async () => (await import('../backends/gcp-sm/index.js')).createGcpSmBackend as BackendFactory,
   'azure-kv': async () => (await import('../backends/azure-kv/index.js')).createAzureKvBackend as BackendFactory,
+  'aws-sts': async () => (await import('../backends/aws-sts/index.js')).createAwsStsBackend as BackendFactory,
 };
 
 /** @internal Load the factory of one scheme. */

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { ageSettingsSchema } from '../backends/age/settings.js';
 import { awsSmSettingsSchema } from '../backends/aws-sm/settings.js';
+import { awsStsSettingsSchema } from '../backends/aws-sts/settings.js';
 import { azureKvSettingsSchema } from '../backends/azure-kv/settings.js';
 import { envSettingsSchema } from '../backends/env/settings.js';
 import { fileSettingsSchema } from '../backends/file/settings.js';
@@ -46,7 +47,8 @@ const credentialEntrySchema = z.union([
   z
     .strictObject({
       ref: refSchema,
-      as: z.optional(z.enum(['env', 'file', 'both'])),
+      /** `endpoint`: minted refs only (`aws-sts:`), a per-test loopback credentials endpoint; their default. */
+      as: z.optional(z.enum(['env', 'file', 'both', 'endpoint'])),
       env: z.optional(z.string().check(z.regex(ENV_NAME, 'expected an environment variable name'))),
       file: z.optional(
         z.string().check(z.regex(FILE_NAME, 'expected a plain file name (letters, digits, ".", "_", "-")'))
@@ -59,9 +61,39 @@ const credentialEntrySchema = z.union([
        * @default false
        */
       keepSource: z.optional(z.boolean()),
+      /** Minted refs: the lifetime asked of STS, in seconds (STS allows 900 up to the role's maximum). @default 900 */
+      duration: z.optional(z.int().check(z.minimum(900), z.maximum(43_200))),
+      /** `aws-sts:` refs: a session policy (IAM policy JSON as an object) narrowing what the minted session may do. */
+      sessionPolicy: z.optional(
+        z.record(z.string(), z.unknown()).check(
+          z.refine((policy) => JSON.stringify(policy).length <= 2048, {
+            message: 'expected a session policy of at most 2048 characters as JSON',
+          })
+        )
+      ),
     })
     .check(
       z.superRefine((entry, ctx) => {
+        const minted = entry.ref.trimStart().startsWith('aws-sts:');
+        if (minted && (entry.as === 'file' || entry.as === 'both')) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['as'],
+            message: 'minted credentials are delivered as "endpoint" (the default) or "env"',
+          });
+        }
+        if (!minted && entry.as === 'endpoint') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['as'],
+            message: '"endpoint" applies to minted refs only (aws-sts:)',
+          });
+        }
+        for (const field of ['duration', 'sessionPolicy'] as const) {
+          if (!minted && entry[field] !== undefined) {
+            ctx.addIssue({ code: 'custom', path: [field], message: `${field} applies to minted refs only (aws-sts:)` });
+          }
+        }
         if (entry.keepSource !== undefined && !entry.ref.trimStart().startsWith('env:')) {
           ctx.addIssue({
             code: 'custom',
@@ -123,6 +155,7 @@ export const configSchema = z.strictObject({
       age: z.optional(ageSettingsSchema),
       env: z.optional(envSettingsSchema),
       file: z.optional(fileSettingsSchema),
+      'aws-sts': z.optional(awsStsSettingsSchema),
     })
   ),
   credentials: z.optional(

@@ -53,6 +53,7 @@ export const PARAMS: Readonly<Record<Scheme, readonly ParamSpec[]>> = {
   age: [],
   env: [],
   file: [],
+  'aws-sts': [],
 };
 
 /** @internal "…" or "…", in words, for error messages. */

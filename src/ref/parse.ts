@@ -221,6 +221,7 @@ function assemble(
     case 'file':
       return { ...base, ...loc, scheme: loc.scheme };
     case 'env':
+    case 'aws-sts':
       return { ...base, ...loc };
   }
 }
