@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsFake, startAwsFake } from '../../fixtures/servers/aws/index.js';
 import { findLeaks, repoRoot, stripAnsi } from './harness.js';
+import { copyJestFixture, type JestProject, runJest } from './jest-harness.js';
 import { copyFixture, type FixtureCopy, runVitest } from './vitest-harness.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/ci-tests';
@@ -126,4 +127,36 @@ describe('aws-sts: under Vitest', () => {
     expect(output).toContain('egress is disabled');
     expect(fake.requests.length).toBe(before);
   }, 180_000);
+});
+
+describe('aws-sts: under Jest', () => {
+  let fake: AwsFake;
+  let project: JestProject;
+  beforeAll(async () => {
+    fake = await startFake();
+    project = copyJestFixture('minted-jest');
+    symlinkSync(join(repoRoot, 'node_modules', '@aws-sdk'), join(project.dir, 'node_modules', '@aws-sdk'), 'dir');
+  });
+  afterAll(async () => {
+    project?.remove();
+    await fake?.close();
+  });
+
+  it('mints for the declaring file and test, serves the SDK default chain, refuses after, refreshes', async () => {
+    const run = await runJest(project, ['--verbose'], { env: runEnv(fake, project.outDir, true), timeoutMs: 180_000 });
+    const output = stripAnsi(run.stdout + run.stderr);
+    expect(run.code, output.slice(-4000)).toBe(0);
+    for (const title of [
+      'an SDK client with no credentials in code reads Secrets Manager',
+      'the SDK refreshes a short-lived credential by itself within one test',
+      'credentials() gives this test its own endpoint',
+      "the first test's endpoint refuses once it has ended",
+      'a file that did not declare the credential gets a credentials error',
+    ]) {
+      expect(output).toMatch(new RegExp(`✓ .*${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    }
+    expectMintedPath(fake);
+    expect(output).toContain('endpoint token [redacted:AWS_CI]');
+    expect(findLeaks([{ where: 'output', text: run.stdout + run.stderr }], SENTINELS)).toEqual([]);
+  }, 240_000);
 });
