@@ -33,6 +33,10 @@ export interface MintRequest {
   readonly durationSeconds?: number;
   /** A session policy, as JSON text. */
   readonly policy?: string;
+  /** `vault-token:` child token policies, TTL and uses. */
+  readonly policies?: readonly string[];
+  readonly ttl?: string;
+  readonly numUses?: number;
 }
 
 /** @public The validated config plus where it came from. */
@@ -65,12 +69,15 @@ export function normaliseCredentials(config: BrokerConfig): Map<string, Credenti
       ...(typeof entry === 'string' || entry.sessionPolicy === undefined
         ? {}
         : { policy: JSON.stringify(entry.sessionPolicy) }),
+      ...(typeof entry === 'string' || entry.policies === undefined ? {} : { policies: entry.policies }),
+      ...(typeof entry === 'string' || entry.ttl === undefined ? {} : { ttl: entry.ttl }),
+      ...(typeof entry === 'string' || entry.numUses === undefined ? {} : { numUses: entry.numUses }),
     };
     specs.set(name, {
       name,
       ref,
       // Minted credentials default to the endpoint the SDKs' default chains refresh from.
-      delivery: spec.as ?? (isMintedRef(ref) ? 'endpoint' : 'env'),
+      delivery: spec.as ?? (ref.scheme === 'aws-sts' ? 'endpoint' : 'env'),
       envName: spec.env ?? name,
       fileName: spec.file ?? name,
       ...(destination === undefined ? {} : { destination }),
@@ -85,7 +92,8 @@ export function normaliseCredentials(config: BrokerConfig): Map<string, Credenti
 /** @internal A docblock's inline `NAME=ref`: delivered as an env var named NAME. */
 export function inlineCredential(name: string, ref: SecretRef, origin: string): CredentialSpec {
   if (isMintedRef(ref)) {
-    return { name, ref, delivery: 'endpoint', envName: name, fileName: name, origin, mint: {} };
+    const delivery = ref.scheme === 'aws-sts' ? 'endpoint' : 'env';
+    return { name, ref, delivery, envName: name, fileName: name, origin, mint: {} };
   }
   return { name, ref, delivery: 'env', envName: name, fileName: name, origin };
 }

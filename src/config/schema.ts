@@ -63,6 +63,12 @@ const credentialEntrySchema = z.union([
       keepSource: z.optional(z.boolean()),
       /** Minted refs: the lifetime asked of STS, in seconds (STS allows 900 up to the role's maximum). @default 900 */
       duration: z.optional(z.int().check(z.minimum(900), z.maximum(43_200))),
+      /** `vault-token:` refs: policies of the child token (within the token role's allowed policies). */
+      policies: z.optional(z.array(z.string().check(z.minLength(1)))),
+      /** `vault-token:` refs: the child token's TTL, as Vault takes it (`15m`, `1h`). @default the role's */
+      ttl: z.optional(z.string().check(z.regex(/^\d+[smh]?$/, 'expected a duration such as "15m"'))),
+      /** `vault-token:` refs: how many requests the child token may make. @default unlimited */
+      numUses: z.optional(z.int().check(z.minimum(1))),
       /** `aws-sts:` refs: a session policy (IAM policy JSON as an object) narrowing what the minted session may do. */
       sessionPolicy: z.optional(
         z.record(z.string(), z.unknown()).check(
@@ -74,24 +80,34 @@ const credentialEntrySchema = z.union([
     })
     .check(
       z.superRefine((entry, ctx) => {
-        const minted = entry.ref.trimStart().startsWith('aws-sts:');
-        if (minted && (entry.as === 'file' || entry.as === 'both')) {
+        const ref = entry.ref.trimStart();
+        const aws = ref.startsWith('aws-sts:');
+        const vault = ref.startsWith('vault-token:');
+        if (aws && (entry.as === 'file' || entry.as === 'both')) {
           ctx.addIssue({
             code: 'custom',
             path: ['as'],
-            message: 'minted credentials are delivered as "endpoint" (the default) or "env"',
+            message: 'aws-sts: credentials are delivered as "endpoint" (the default) or "env"',
           });
         }
-        if (!minted && entry.as === 'endpoint') {
+        if (vault && entry.as !== undefined && entry.as !== 'env') {
           ctx.addIssue({
             code: 'custom',
             path: ['as'],
-            message: '"endpoint" applies to minted refs only (aws-sts:)',
+            message: 'vault-token: credentials are delivered as "env" (VAULT_TOKEN and VAULT_ADDR)',
           });
+        }
+        if (!aws && entry.as === 'endpoint') {
+          ctx.addIssue({ code: 'custom', path: ['as'], message: '"endpoint" applies to aws-sts: refs only' });
         }
         for (const field of ['duration', 'sessionPolicy'] as const) {
-          if (!minted && entry[field] !== undefined) {
-            ctx.addIssue({ code: 'custom', path: [field], message: `${field} applies to minted refs only (aws-sts:)` });
+          if (!aws && entry[field] !== undefined) {
+            ctx.addIssue({ code: 'custom', path: [field], message: `${field} applies to aws-sts: refs only` });
+          }
+        }
+        for (const field of ['policies', 'ttl', 'numUses'] as const) {
+          if (!vault && entry[field] !== undefined) {
+            ctx.addIssue({ code: 'custom', path: [field], message: `${field} applies to vault-token: refs only` });
           }
         }
         if (entry.keepSource !== undefined && !entry.ref.trimStart().startsWith('env:')) {

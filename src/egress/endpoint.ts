@@ -31,7 +31,8 @@ export function endpointOf(
     case 'sops':
     case 'age':
       return { kind: 'file', display: isAbsolute(ref.path) ? ref.path : resolve(baseDir, ref.path) };
-    case 'vault': {
+    case 'vault':
+    case 'vault-token': {
       const configured = backends?.vault?.address ?? env[ENV_VAULT_ADDR];
       return url(configured ?? VAULT_DEFAULT_ADDRESS, configured !== undefined);
     }

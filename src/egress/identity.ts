@@ -44,6 +44,7 @@ export function identityPlans(schemes: Iterable<Scheme>, backends: BrokerConfig[
 function planOf(scheme: Scheme, backends: BrokerConfig['backends'], env: Env): IdentityPlan | undefined {
   switch (scheme) {
     case 'vault':
+    case 'vault-token':
       return vaultPlan(backends?.vault, env);
     case 'aws-sm':
       return awsPlan(backends?.['aws-sm'], env);

@@ -1,3 +1,4 @@
+import { settingsScheme } from '../backend/registry.js';
 import type { Badge } from '../backends/labels.js';
 import type { CredentialSpec } from '../config/normalise.js';
 import { FILE_PATH_SUFFIX } from '../config/normalise.js';
@@ -145,7 +146,7 @@ export function manifestEntry(
   const endpoint = endpointOf(spec.ref, input.backends, input.env, input.baseDir);
   const network = endpoint.kind === 'url';
   const minted = mintedOf(spec, input.backends);
-  const settings = input.backends?.[spec.ref.scheme] as { label?: Badge } | undefined;
+  const settings = input.backends?.[settingsScheme(spec.ref.scheme)] as { label?: Badge } | undefined;
   const source = place(endpoint.display, endpoint.host, settings?.label);
   const destination =
     spec.destination === undefined
@@ -195,6 +196,17 @@ function delivery(spec: CredentialSpec): ManifestEntry['delivery'] {
 }
 
 function mintedOf(spec: CredentialSpec, backends: BrokerConfig['backends']): ManifestEntry['minted'] {
+  if (spec.ref.scheme === 'vault-token') {
+    const auth = backends?.vault?.auth;
+    return {
+      what: `a Vault child token (auth/token/create/${spec.ref.role})`,
+      identity:
+        auth === undefined || auth.method === 'token' ? 'the Vault token of the run' : `a Vault ${auth.method} login`,
+      lifetime: spec.mint?.ttl === undefined ? "the token role's TTL" : `TTL ${spec.mint.ttl}`,
+      scope: `${spec.mint?.policies === undefined ? "the role's policies" : `policies ${spec.mint.policies.join(', ')}`}${spec.mint?.numUses === undefined ? '' : `, ${spec.mint.numUses} uses`}`,
+      ends: 'revoked when the test ends',
+    };
+  }
   if (spec.ref.scheme !== 'aws-sts') {
     return undefined;
   }

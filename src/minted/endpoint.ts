@@ -23,8 +23,14 @@ export interface CredentialsEndpoint {
 /** @public What the endpoint serves: a fresh JSON body per request (the cache decides whether that means a mint). */
 export type CredentialsBody = () => Promise<Record<string, string>>;
 
-/** @public Listen on 127.0.0.1, a fresh port and token per call. */
-export async function openCredentialsEndpoint(body: CredentialsBody): Promise<CredentialsEndpoint> {
+/**
+ * @public Listen on 127.0.0.1, a fresh port and token per call. Without `body` the endpoint only takes the release
+ * (a Vault child token's end); `onClose` runs once when it closes (revocation).
+ */
+export async function openCredentialsEndpoint(
+  body: CredentialsBody | undefined,
+  onClose?: () => Promise<void>
+): Promise<CredentialsEndpoint> {
   const token = randomBytes(32).toString('base64url');
   const expected = Buffer.from(token);
   let done: () => void = () => {};
@@ -36,7 +42,10 @@ export async function openCredentialsEndpoint(body: CredentialsBody): Promise<Cr
     closing ??= new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
-    }).then(done);
+    })
+      .then(() => onClose?.())
+      .catch(() => {})
+      .then(done);
     return closing;
   };
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
@@ -49,7 +58,7 @@ export async function openCredentialsEndpoint(body: CredentialsBody): Promise<Cr
       await close();
       return;
     }
-    if (request.method !== 'GET') {
+    if (request.method !== 'GET' || body === undefined) {
       return send(response, 405, { message: 'GET the credentials' });
     }
     try {

@@ -9,12 +9,13 @@ import type { Logger } from '../backend/types.js';
 import type { CredentialSpec } from '../config/normalise.js';
 import type { BrokerConfig } from '../config/schema.js';
 import type { AwsSessionCredentials } from '../identity/aws-sts.js';
-import type { AwsStsRef } from '../ref/types.js';
+import type { AwsStsRef, VaultTokenRef } from '../ref/types.js';
 import type { Scrubber } from '../scrub/index.js';
 import type { Grant } from '../session/types.js';
 import { awsEndpointVars, awsEnvVars, type EmptyAwsFiles } from './aws-env.js';
 import { type AwsStsMints, createAwsStsMints } from './aws-sts.js';
 import { type CredentialsEndpoint, openCredentialsEndpoint } from './endpoint.js';
+import { createVaultTokenMints, type VaultTokenMints } from './vault-token.js';
 
 /** @public Options of {@link createMintedCredentials}. */
 export interface MintedOptions {
@@ -32,7 +33,7 @@ export interface MintedOptions {
 /** @public The minted credentials of one run. */
 export interface MintedCredentials {
   /** One test's grant: the credential minted (or taken from the cache) and, for `endpoint`, its own endpoint. */
-  grant(spec: CredentialSpec & { readonly ref: AwsStsRef }): Promise<Extract<Grant, { status: 'ok' }>>;
+  grant(spec: CredentialSpec & { readonly ref: AwsStsRef | VaultTokenRef }): Promise<Extract<Grant, { status: 'ok' }>>;
   /** Mints started so far (the bench counts them). */
   readonly mints: number;
   /** Endpoints still answering. */
@@ -43,6 +44,7 @@ export interface MintedCredentials {
 /** @public */
 export function createMintedCredentials(options: MintedOptions): MintedCredentials {
   const aws: AwsStsMints = createAwsStsMints(options.backends?.['aws-sts'], options.env);
+  let vault: VaultTokenMints | undefined;
   const endpoints = new Set<CredentialsEndpoint>();
   const registered = new WeakSet<AwsSessionCredentials>();
   let empty: EmptyAwsFiles | undefined;
@@ -74,10 +76,47 @@ export function createMintedCredentials(options: MintedOptions): MintedCredentia
     return creds;
   };
 
+  const track = (endpoint: CredentialsEndpoint) => {
+    endpoints.add(endpoint);
+    void endpoint.closed.then(() => endpoints.delete(endpoint));
+  };
+
+  // A child token per test, registered at creation, revoked when the test releases it (or the run ends).
+  const vaultGrant = async (spec: CredentialSpec & { readonly ref: VaultTokenRef }) => {
+    vault ??= createVaultTokenMints(options.backends?.vault, options.env);
+    const mints = vault;
+    const ctx = { env: options.env, baseDir: options.baseDir, signal: options.signal };
+    const child = await mints.create(spec.ref, spec.mint ?? {}, ctx);
+    const token = child.token.reveal();
+    options.scrubber.add(token, spec.name);
+    const release = await openCredentialsEndpoint(undefined, () => mints.revoke(child));
+    track(release);
+    return {
+      name: spec.name,
+      status: 'ok' as const,
+      delivery: spec.delivery,
+      envName: spec.envName,
+      fileName: spec.fileName,
+      perTest: true,
+      value: mints.address,
+      vars: {
+        VAULT_TOKEN: token,
+        VAULT_ADDR: mints.address,
+        ...(mints.namespace === undefined ? {} : { VAULT_NAMESPACE: mints.namespace }),
+      },
+      secrets: [token, release.token],
+      close: { url: release.url, authorization: release.token },
+    };
+  };
+
   return {
     async grant(spec) {
+      if (spec.ref.scheme === 'vault-token') {
+        return vaultGrant(spec as CredentialSpec & { readonly ref: VaultTokenRef });
+      }
+      const awsSpec = spec as CredentialSpec & { readonly ref: AwsStsRef };
       // Minted now even for an endpoint: a broken identity fails the test's acquire with our error, not the SDK's.
-      const creds = await mint(spec);
+      const creds = await mint(awsSpec);
       const plain = {
         accessKeyId: creds.accessKeyId,
         secretAccessKey: creds.secretAccessKey.reveal(),
@@ -100,7 +139,7 @@ export function createMintedCredentials(options: MintedOptions): MintedCredentia
         };
       }
       const endpoint = await openCredentialsEndpoint(async () => {
-        const fresh = await mint(spec);
+        const fresh = await mint(awsSpec);
         return {
           AccessKeyId: fresh.accessKeyId,
           SecretAccessKey: fresh.secretAccessKey.reveal(),
@@ -108,8 +147,7 @@ export function createMintedCredentials(options: MintedOptions): MintedCredentia
           Expiration: fresh.expiration.toISOString(),
         };
       });
-      endpoints.add(endpoint);
-      void endpoint.closed.then(() => endpoints.delete(endpoint));
+      track(endpoint);
       options.scrubber.add(endpoint.token, spec.name);
       return {
         ...base,
@@ -120,7 +158,7 @@ export function createMintedCredentials(options: MintedOptions): MintedCredentia
       };
     },
     get mints() {
-      return aws.mints;
+      return aws.mints + (vault?.mints ?? 0);
     },
     get openEndpoints() {
       return endpoints.size;

@@ -1,6 +1,6 @@
 import type { RefReader } from './errors.js';
 import { addressHint } from './sensitive.js';
-import type { AwsSmRef, AwsStsRef, AzureKvRef, EnvRef, GcpSmRef, Scheme, VaultRef } from './types.js';
+import type { AwsSmRef, AwsStsRef, AzureKvRef, EnvRef, GcpSmRef, Scheme, VaultRef, VaultTokenRef } from './types.js';
 
 /** A piece of the input and where it starts (0-based index into the whole ref). */
 interface Span {
@@ -18,7 +18,8 @@ export type LocatorFields =
   | ({ readonly scheme: 'azure-kv' } & Fields<AzureKvRef>)
   | { readonly scheme: 'sops' | 'age' | 'file'; readonly path: string }
   | ({ readonly scheme: 'env' } & Fields<EnvRef>)
-  | ({ readonly scheme: 'aws-sts' } & Fields<AwsStsRef>);
+  | ({ readonly scheme: 'aws-sts' } & Fields<AwsStsRef>)
+  | ({ readonly scheme: 'vault-token' } & Fields<VaultTokenRef>);
 
 /** @internal Validate the locator of `scheme` (the text between `scheme:`/`scheme://` and `#`/`?`/end). */
 export function parseLocator(scheme: Scheme, loc: Span, r: RefReader): LocatorFields {
@@ -47,6 +48,9 @@ export function parseLocator(scheme: Scheme, loc: Span, r: RefReader): LocatorFi
       return { scheme, name: loc.text };
     case 'aws-sts':
       return parseAwsSts(loc, r);
+    case 'vault-token':
+      checkChars(loc, /[A-Za-z0-9_.-]/, 'a token role name character (A-Z a-z 0-9 _ . -)', r);
+      return { scheme, role: loc.text };
   }
 }
 
@@ -59,6 +63,7 @@ const LOCATOR_EXPECTED: Readonly<Record<Scheme, string>> = {
   age: 'a file path',
   file: 'a file path',
   env: 'an environment variable name',
+  'vault-token': 'a token role name (auth/token/roles/<name>)',
   'aws-sts': 'an IAM role ARN such as "arn:aws:iam::123456789012:role/ci"',
 };
 

@@ -54,6 +54,7 @@ export const PARAMS: Readonly<Record<Scheme, readonly ParamSpec[]>> = {
   env: [],
   file: [],
   'aws-sts': [],
+  'vault-token': [],
 };
 
 /** @internal "…" or "…", in words, for error messages. */

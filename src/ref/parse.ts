@@ -222,6 +222,7 @@ function assemble(
       return { ...base, ...loc, scheme: loc.scheme };
     case 'env':
     case 'aws-sts':
+    case 'vault-token':
       return { ...base, ...loc };
   }
 }

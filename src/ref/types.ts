@@ -4,10 +4,21 @@
  */
 
 /** @public Every scheme the grammar knows. */
-export const SCHEMES = ['vault', 'aws-sm', 'gcp-sm', 'azure-kv', 'sops', 'age', 'env', 'file', 'aws-sts'] as const;
+export const SCHEMES = [
+  'vault',
+  'aws-sm',
+  'gcp-sm',
+  'azure-kv',
+  'sops',
+  'age',
+  'env',
+  'file',
+  'aws-sts',
+  'vault-token',
+] as const;
 
 /** @public Schemes whose refs name a credential the broker mints per test rather than a stored secret. */
-export const MINTED_SCHEMES = ['aws-sts'] as const;
+export const MINTED_SCHEMES = ['aws-sts', 'vault-token'] as const;
 
 /** @public */
 export type MintedScheme = (typeof MINTED_SCHEMES)[number];
@@ -105,11 +116,30 @@ export interface AwsStsRef extends RefBase {
   readonly roleArn: string;
 }
 
+/**
+ * @public `vault-token:<role>`: a child token of the Vault identity (`backends.vault`), created per test with
+ * `auth/token/create/<role>` and revoked when the test ends.
+ */
+export interface VaultTokenRef extends RefBase {
+  readonly scheme: 'vault-token';
+  readonly role: string;
+}
+
 /** @public */
-export type SecretRef = VaultRef | AwsSmRef | GcpSmRef | AzureKvRef | SopsRef | AgeRef | EnvRef | FileRef | AwsStsRef;
+export type SecretRef =
+  | VaultRef
+  | AwsSmRef
+  | GcpSmRef
+  | AzureKvRef
+  | SopsRef
+  | AgeRef
+  | EnvRef
+  | FileRef
+  | AwsStsRef
+  | VaultTokenRef;
 
 /** @public Whether a ref names a minted credential. */
-export function isMintedRef(ref: SecretRef): ref is AwsStsRef {
+export function isMintedRef(ref: SecretRef): ref is AwsStsRef | VaultTokenRef {
   return (MINTED_SCHEMES as readonly string[]).includes(ref.scheme);
 }
 

@@ -14,7 +14,7 @@ import { createLogger, ENV_DEBUG } from '../log.js';
 import { createScratchRoot, installCleanupHandlers, type ScratchRoot, sweep } from '../materialise/index.js';
 import { createMintedCredentials, type MintedCredentials } from '../minted/index.js';
 import { formatRef } from '../ref/index.js';
-import { type AwsStsRef, isMintedRef } from '../ref/types.js';
+import { type AwsStsRef, isMintedRef, type VaultTokenRef } from '../ref/types.js';
 import { Scrubber } from '../scrub/index.js';
 import type { SecretValue } from '../scrub/secret-value.js';
 import { Capabilities } from './capabilities.js';
@@ -159,7 +159,9 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
         try {
           if (isMintedRef(spec.ref)) {
             resolved.add(spec.name);
-            return await mintedCredentials().grant(spec as CredentialSpec & { readonly ref: AwsStsRef });
+            return await mintedCredentials().grant(
+              spec as CredentialSpec & { readonly ref: AwsStsRef | VaultTokenRef }
+            );
           }
           const value = await resolveSpec(spec);
           return {

@@ -9,6 +9,7 @@ import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsFake, startAwsFake } from '../../fixtures/servers/aws/index.js';
+import { type FakeVault, startFakeVault } from '../../fixtures/servers/vault/index.js';
 import { findLeaks, repoRoot, stripAnsi } from './harness.js';
 import { copyJestFixture, type JestProject, runJest } from './jest-harness.js';
 import { copyFixture, type FixtureCopy, runVitest } from './vitest-harness.js';
@@ -19,6 +20,7 @@ const SENTINELS = {
   'demo secret': 'SENTINEL-MINTED-DEMO-4f8a1c0d93',
   'refresh secret': 'SENTINEL-MINTED-REFRESH-b52e7d61aa',
   'web identity token': OIDC_TOKEN,
+  'vault secret': 'SENTINEL-MINTED-VAULT-e03b5c77f1',
 };
 // Long enough to sign under load, short enough to expire inside one test (which sleeps past it).
 const LIFETIME_SECONDS = 8;
@@ -37,13 +39,35 @@ async function startFake(): Promise<AwsFake> {
   });
 }
 
-function runEnv(fake: AwsFake, outDir: string, egress: boolean): Record<string, string | undefined> {
+/** Vault: the JWT login accepts the run's OIDC token; its token may create `ci-reader` children, which may read. */
+function startVault(): Promise<FakeVault> {
+  return startFakeVault({
+    mounts: { secret: { type: 'kv', version: 2, secrets: { demo: [{ data: { value: SENTINELS['vault secret'] } }] } } },
+    jwt: { role: 'ci', jwt: OIDC_TOKEN, allow: ['auth/token/create/ci-reader'] },
+    tokenRoles: {
+      'ci-reader': { allow: ['secret/data/demo', 'sys/internal/ui/mounts/'], allowedPolicies: ['reader'] },
+    },
+  });
+}
+
+/** Every child token was created with the entry's policies and TTL, and is revoked by the end of the run. */
+function expectChildTokens(vault: FakeVault, atLeast: number): void {
+  expect(vault.children.length).toBeGreaterThanOrEqual(atLeast);
+  expect(vault.children.every((c) => c.role === 'ci-reader' && c.policies.join() === 'reader')).toBe(true);
+  expect(vault.children.every((c) => c.ttlSeconds === 600)).toBe(true);
+  expect(vault.children.filter((c) => !c.revoked).length).toBe(0);
+}
+
+function runEnv(fake: AwsFake, outDir: string, egress: boolean, vault?: FakeVault): Record<string, string | undefined> {
   const tokenFile = join(outDir, 'oidc-token');
   writeFileSync(tokenFile, OIDC_TOKEN, { mode: 0o600 });
   return {
     MINT_TOKEN_FILE: tokenFile,
     MINT_STS_URL: fake.url,
     MINT_SM_URL: fake.url,
+    MINT_VAULT_URL: vault?.url,
+    VAULT_TOKEN: undefined,
+    VAULT_ADDR: undefined,
     CREDENTIAL_BROKER_EGRESS: egress ? '1' : undefined,
     // No credential of the machine may stand in for the minted one; IMDS would only slow the undeclared file down.
     AWS_ACCESS_KEY_ID: undefined,
@@ -80,23 +104,28 @@ function expectMintedPath(fake: AwsFake): void {
   expect(new Set(refresh.keys).size).toBeGreaterThanOrEqual(2);
 }
 
-describe('aws-sts: under Vitest', () => {
+describe('minted credentials under Vitest', () => {
   let fake: AwsFake;
+  let vault: FakeVault;
   let copy: FixtureCopy;
   beforeAll(async () => {
     fake = await startFake();
+    vault = await startVault();
     copy = copyFixture('minted-vitest');
-    // The SDK the tests import, as a user's project has it.
-    symlinkSync(join(repoRoot, 'node_modules', '@aws-sdk'), join(copy.dir, 'node_modules', '@aws-sdk'), 'dir');
+    // The SDKs the tests import, as a user's project has them.
+    for (const sdk of ['@aws-sdk', 'node-vault']) {
+      symlinkSync(join(repoRoot, 'node_modules', sdk), join(copy.dir, 'node_modules', sdk), 'dir');
+    }
   });
   afterAll(async () => {
     copy?.remove();
     await fake?.close();
+    await vault?.close();
   });
 
   it('mints per test, serves the SDK default chain, refuses after the test, refreshes, scrubs', async () => {
     const run = await runVitest(copy, ['--reporter=verbose'], {
-      env: runEnv(fake, copy.outDir, true),
+      env: runEnv(fake, copy.outDir, true, vault),
       timeoutMs: 180_000,
     });
     const output = stripAnsi(run.stdout + run.stderr);
@@ -107,10 +136,13 @@ describe('aws-sts: under Vitest', () => {
       'the SDK refreshes a short-lived credential by itself within one test',
       "as: 'env' sets the SDK's standard variables",
       'a file that did not declare the credential gets a credentials error',
+      'a Vault client with no token in code reads with a child token',
+      "the first test's token is revoked once it has ended; this test has its own",
     ]) {
       expect(output).toMatch(new RegExp(`✓ .*${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     }
     expectMintedPath(fake);
+    expectChildTokens(vault, 2);
     expect(output).toContain('endpoint token [redacted:AWS_CI]');
     expect(findLeaks([{ where: 'output', text: run.stdout + run.stderr }], SENTINELS)).toEqual([]);
   }, 240_000);
@@ -129,21 +161,29 @@ describe('aws-sts: under Vitest', () => {
   }, 180_000);
 });
 
-describe('aws-sts: under Jest', () => {
+describe('minted credentials under Jest', () => {
   let fake: AwsFake;
+  let vault: FakeVault;
   let project: JestProject;
   beforeAll(async () => {
     fake = await startFake();
+    vault = await startVault();
     project = copyJestFixture('minted-jest');
-    symlinkSync(join(repoRoot, 'node_modules', '@aws-sdk'), join(project.dir, 'node_modules', '@aws-sdk'), 'dir');
+    for (const sdk of ['@aws-sdk', 'node-vault']) {
+      symlinkSync(join(repoRoot, 'node_modules', sdk), join(project.dir, 'node_modules', sdk), 'dir');
+    }
   });
   afterAll(async () => {
     project?.remove();
     await fake?.close();
+    await vault?.close();
   });
 
   it('mints for the declaring file and test, serves the SDK default chain, refuses after, refreshes', async () => {
-    const run = await runJest(project, ['--verbose'], { env: runEnv(fake, project.outDir, true), timeoutMs: 180_000 });
+    const run = await runJest(project, ['--verbose'], {
+      env: runEnv(fake, project.outDir, true, vault),
+      timeoutMs: 180_000,
+    });
     const output = stripAnsi(run.stdout + run.stderr);
     expect(run.code, output.slice(-4000)).toBe(0);
     for (const title of [
@@ -152,10 +192,14 @@ describe('aws-sts: under Jest', () => {
       'credentials() gives this test its own endpoint',
       "the first test's endpoint refuses once it has ended",
       'a file that did not declare the credential gets a credentials error',
+      'a Vault client with no token in code reads with a child token',
+      'credentials() gives this test its own child token',
+      "the first test's token is revoked once it has ended",
     ]) {
       expect(output).toMatch(new RegExp(`✓ .*${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     }
     expectMintedPath(fake);
+    expectChildTokens(vault, 2);
     expect(output).toContain('endpoint token [redacted:AWS_CI]');
     expect(findLeaks([{ where: 'output', text: run.stdout + run.stderr }], SENTINELS)).toEqual([]);
   }, 240_000);
