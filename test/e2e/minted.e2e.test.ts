@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsFake, startAwsFake } from '../../fixtures/servers/aws/index.js';
 import { type FakeVault, startFakeVault } from '../../fixtures/servers/vault/index.js';
-import { findLeaks, repoRoot, stripAnsi } from './harness.js';
+import { findLeaks, listTree, repoRoot, stripAnsi } from './harness.js';
 import { copyJestFixture, type JestProject, runJest } from './jest-harness.js';
 import { copyFixture, type FixtureCopy, runVitest } from './vitest-harness.js';
 
@@ -144,6 +144,8 @@ describe('minted credentials under Vitest', () => {
     expectMintedPath(fake);
     expectChildTokens(vault, 2);
     expect(output).toContain('endpoint token [redacted:AWS_CI]');
+    // The run's scratch root, the empty AWS config files in it included, is gone.
+    expect(listTree(copy.runtimeDir)).toEqual([]);
     expect(findLeaks([{ where: 'output', text: run.stdout + run.stderr }], SENTINELS)).toEqual([]);
   }, 240_000);
 
@@ -201,6 +203,8 @@ describe('minted credentials under Jest', () => {
     expectMintedPath(fake);
     expectChildTokens(vault, 2);
     expect(output).toContain('endpoint token [redacted:AWS_CI]');
+    // The run's scratch root, the empty AWS config files in it included, is gone.
+    expect(listTree(project.runtimeDir)).toEqual([]);
     expect(findLeaks([{ where: 'output', text: run.stdout + run.stderr }], SENTINELS)).toEqual([]);
   }, 240_000);
 });
