@@ -13,6 +13,7 @@ const benches: [id: string, load: () => Promise<Bench>][] = [
   ['P3', async () => p3],
   ['P4', async () => (await import('./p4-scrub.js')).p4],
   ['P5', async () => (await import('./p5-worker.js')).p5],
+  ['P6', async () => (await import('./p6-mint.js')).p6],
 ];
 
 const figures: Figure[] = [];

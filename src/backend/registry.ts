@@ -16,7 +16,15 @@ const LOADERS: Readonly<Record<Scheme, Loader>> = {
   'aws-sm': async () => (await import('../backends/aws-sm/index.js')).createAwsSmBackend as BackendFactory,
   'gcp-sm': async () => (await import('../backends/gcp-sm/index.js')).createGcpSmBackend as BackendFactory,
   'azure-kv': async () => (await import('../backends/azure-kv/index.js')).createAzureKvBackend as BackendFactory,
+  'aws-sts': async () => (await import('../backends/aws-sts/index.js')).createAwsStsBackend as BackendFactory,
+  'vault-token': async () =>
+    (await import('../minted/vault-token-backend.js')).createVaultTokenBackend as BackendFactory,
 };
+
+/** @internal The `backends` section whose settings a scheme uses: minted Vault tokens come from Vault's identity. */
+export function settingsScheme(scheme: Scheme): Exclude<Scheme, 'vault-token'> {
+  return scheme === 'vault-token' ? 'vault' : scheme;
+}
 
 /** @internal Load the factory of one scheme. */
 export function loadBackendFactory(scheme: Scheme): Promise<BackendFactory> {

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
-import { loadBackendFactory } from '../backend/registry.js';
+import { loadBackendFactory, settingsScheme } from '../backend/registry.js';
 import type { AuditSink, Backend, BackendFactory, Logger, SecretDocument } from '../backend/types.js';
 import type { CredentialSpec } from '../config/normalise.js';
 import type { BrokerConfig } from '../config/schema.js';
@@ -61,7 +61,7 @@ export function createResolver(options: ResolverOptions): Resolver {
     if (backend === undefined) {
       const factory = options.factories?.[scheme];
       backend = (factory === undefined ? loadBackendFactory(scheme) : Promise.resolve(factory)).then((f) =>
-        f(options.backends?.[scheme] ?? {})
+        f(options.backends?.[settingsScheme(scheme)] ?? {})
       );
       // A failed load is not cached: the next credential gets a fresh attempt and the same clear error.
       backend.catch(() => backends.delete(scheme));

@@ -1,6 +1,6 @@
 import type { Badge } from '../backends/labels.js';
 import { parseRef } from '../ref/index.js';
-import type { SecretRef } from '../ref/types.js';
+import { isMintedRef, type SecretRef } from '../ref/types.js';
 import type { Delivery } from '../session/types.js';
 import type { BrokerConfig } from './schema.js';
 
@@ -24,6 +24,19 @@ export interface CredentialSpec {
   readonly origin: string;
   /** `env:` refs: leave the source variable in the environment the workers and tests inherit (config `keepSource`). */
   readonly keepSource?: boolean;
+  /** Minted refs: what to ask of the token exchange. */
+  readonly mint?: MintRequest;
+}
+
+/** @public What a minted credential asks for beyond its role: lifetime and scope. */
+export interface MintRequest {
+  readonly durationSeconds?: number;
+  /** A session policy, as JSON text. */
+  readonly policy?: string;
+  /** `vault-token:` child token policies, TTL and uses. */
+  readonly policies?: readonly string[];
+  readonly ttl?: string;
+  readonly numUses?: number;
 }
 
 /** @public The validated config plus where it came from. */
@@ -50,15 +63,27 @@ export function normaliseCredentials(config: BrokerConfig): Map<string, Credenti
         : typeof spec.destination === 'string'
           ? { url: spec.destination }
           : spec.destination;
+    const ref = parseRef(spec.ref);
+    const mint = {
+      ...(typeof entry === 'string' || entry.duration === undefined ? {} : { durationSeconds: entry.duration }),
+      ...(typeof entry === 'string' || entry.sessionPolicy === undefined
+        ? {}
+        : { policy: JSON.stringify(entry.sessionPolicy) }),
+      ...(typeof entry === 'string' || entry.policies === undefined ? {} : { policies: entry.policies }),
+      ...(typeof entry === 'string' || entry.ttl === undefined ? {} : { ttl: entry.ttl }),
+      ...(typeof entry === 'string' || entry.numUses === undefined ? {} : { numUses: entry.numUses }),
+    };
     specs.set(name, {
       name,
-      ref: parseRef(spec.ref),
-      delivery: spec.as ?? 'env',
+      ref,
+      // Minted credentials default to the endpoint the SDKs' default chains refresh from.
+      delivery: spec.as ?? (ref.scheme === 'aws-sts' ? 'endpoint' : 'env'),
       envName: spec.env ?? name,
       fileName: spec.file ?? name,
       ...(destination === undefined ? {} : { destination }),
       origin: 'config',
       ...(spec.keepSource === true ? { keepSource: true } : {}),
+      ...(isMintedRef(ref) ? { mint } : {}),
     });
   }
   return specs;
@@ -66,5 +91,9 @@ export function normaliseCredentials(config: BrokerConfig): Map<string, Credenti
 
 /** @internal A docblock's inline `NAME=ref`: delivered as an env var named NAME. */
 export function inlineCredential(name: string, ref: SecretRef, origin: string): CredentialSpec {
+  if (isMintedRef(ref)) {
+    const delivery = ref.scheme === 'aws-sts' ? 'endpoint' : 'env';
+    return { name, ref, delivery, envName: name, fileName: name, origin, mint: {} };
+  }
   return { name, ref, delivery: 'env', envName: name, fileName: name, origin };
 }

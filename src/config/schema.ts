@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { ageSettingsSchema } from '../backends/age/settings.js';
 import { awsSmSettingsSchema } from '../backends/aws-sm/settings.js';
+import { awsStsSettingsSchema } from '../backends/aws-sts/settings.js';
 import { azureKvSettingsSchema } from '../backends/azure-kv/settings.js';
 import { envSettingsSchema } from '../backends/env/settings.js';
 import { fileSettingsSchema } from '../backends/file/settings.js';
@@ -46,7 +47,8 @@ const credentialEntrySchema = z.union([
   z
     .strictObject({
       ref: refSchema,
-      as: z.optional(z.enum(['env', 'file', 'both'])),
+      /** `endpoint`: minted refs only (`aws-sts:`), a per-test loopback credentials endpoint; their default. */
+      as: z.optional(z.enum(['env', 'file', 'both', 'endpoint'])),
       env: z.optional(z.string().check(z.regex(ENV_NAME, 'expected an environment variable name'))),
       file: z.optional(
         z.string().check(z.regex(FILE_NAME, 'expected a plain file name (letters, digits, ".", "_", "-")'))
@@ -59,9 +61,55 @@ const credentialEntrySchema = z.union([
        * @default false
        */
       keepSource: z.optional(z.boolean()),
+      /** Minted refs: the lifetime asked of STS, in seconds (STS allows 900 up to the role's maximum). @default 900 */
+      duration: z.optional(z.int().check(z.minimum(900), z.maximum(43_200))),
+      /** `vault-token:` refs: policies of the child token (within the token role's allowed policies). */
+      policies: z.optional(z.array(z.string().check(z.minLength(1)))),
+      /** `vault-token:` refs: the child token's TTL, as Vault takes it (`15m`, `1h`). @default the role's */
+      ttl: z.optional(z.string().check(z.regex(/^\d+[smh]?$/, 'expected a duration such as "15m"'))),
+      /** `vault-token:` refs: how many requests the child token may make. @default unlimited */
+      numUses: z.optional(z.int().check(z.minimum(1))),
+      /** `aws-sts:` refs: a session policy (IAM policy JSON as an object) narrowing what the minted session may do. */
+      sessionPolicy: z.optional(
+        z.record(z.string(), z.unknown()).check(
+          z.refine((policy) => JSON.stringify(policy).length <= 2048, {
+            message: 'expected a session policy of at most 2048 characters as JSON',
+          })
+        )
+      ),
     })
     .check(
       z.superRefine((entry, ctx) => {
+        const ref = entry.ref.trimStart();
+        const aws = ref.startsWith('aws-sts:');
+        const vault = ref.startsWith('vault-token:');
+        if (aws && (entry.as === 'file' || entry.as === 'both')) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['as'],
+            message: 'aws-sts: credentials are delivered as "endpoint" (the default) or "env"',
+          });
+        }
+        if (vault && entry.as !== undefined && entry.as !== 'env') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['as'],
+            message: 'vault-token: credentials are delivered as "env" (VAULT_TOKEN and VAULT_ADDR)',
+          });
+        }
+        if (!aws && entry.as === 'endpoint') {
+          ctx.addIssue({ code: 'custom', path: ['as'], message: '"endpoint" applies to aws-sts: refs only' });
+        }
+        for (const field of ['duration', 'sessionPolicy'] as const) {
+          if (!aws && entry[field] !== undefined) {
+            ctx.addIssue({ code: 'custom', path: [field], message: `${field} applies to aws-sts: refs only` });
+          }
+        }
+        for (const field of ['policies', 'ttl', 'numUses'] as const) {
+          if (!vault && entry[field] !== undefined) {
+            ctx.addIssue({ code: 'custom', path: [field], message: `${field} applies to vault-token: refs only` });
+          }
+        }
         if (entry.keepSource !== undefined && !entry.ref.trimStart().startsWith('env:')) {
           ctx.addIssue({
             code: 'custom',
@@ -123,6 +171,7 @@ export const configSchema = z.strictObject({
       age: z.optional(ageSettingsSchema),
       env: z.optional(envSettingsSchema),
       file: z.optional(fileSettingsSchema),
+      'aws-sts': z.optional(awsStsSettingsSchema),
     })
   ),
   credentials: z.optional(

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Endpoint } from '../backend/types.js';
+import type { AwsStsSettings } from '../backends/aws-sts/settings.js';
 import type { BrokerConfig } from '../config/schema.js';
 import type { SecretRef } from '../ref/types.js';
 import { hostOf } from './classify.js';
@@ -30,7 +31,8 @@ export function endpointOf(
     case 'sops':
     case 'age':
       return { kind: 'file', display: isAbsolute(ref.path) ? ref.path : resolve(baseDir, ref.path) };
-    case 'vault': {
+    case 'vault':
+    case 'vault-token': {
       const configured = backends?.vault?.address ?? env[ENV_VAULT_ADDR];
       return url(configured ?? VAULT_DEFAULT_ADDRESS, configured !== undefined);
     }
@@ -63,7 +65,24 @@ export function endpointOf(
       }
       return url(`https://${ref.vault}.${AZURE_SUFFIX[settings?.cloud ?? 'public']}`, false);
     }
+    case 'aws-sts': {
+      // Where the credential is minted; where the test sends it is its destination (*.amazonaws.com by default).
+      const sts = stsEndpointOf(backends?.['aws-sts'], env);
+      return url(sts.url, sts.custom);
+    }
   }
+}
+/** @public Where STS lives for `backends['aws-sts']`, as the manifest and the minter use it. */
+export function stsEndpointOf(
+  settings: AwsStsSettings | undefined,
+  env: Readonly<Record<string, string | undefined>>
+): { readonly url: string; readonly custom: boolean; readonly region: string } {
+  const region = settings?.stsRegion ?? env[ENV_AWS_REGION] ?? env[ENV_AWS_DEFAULT_REGION] ?? 'us-east-1';
+  if (settings?.stsEndpoint !== undefined) {
+    return { url: settings.stsEndpoint, custom: true, region };
+  }
+  const domain = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return { url: `https://sts.${region}.${domain}`, custom: false, region };
 }
 
 function url(address: string, custom: boolean): Endpoint {

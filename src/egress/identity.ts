@@ -4,7 +4,13 @@ import { AZURE_AUTHORITY_HOSTS, azureWorkloadIdentity } from '../identity/azure-
 import { GCP_STS_TOKEN_URL, gcpImpersonationUrl } from '../identity/gcp-wif.js';
 import { describeTokenSource, GITHUB_TOKEN_URL_ENV, type TokenSource } from '../identity/token-source.js';
 import type { Scheme } from '../ref/types.js';
-import { ENV_AWS_DEFAULT_REGION, ENV_AWS_REGION, ENV_VAULT_ADDR, VAULT_DEFAULT_ADDRESS } from './endpoint.js';
+import {
+  ENV_AWS_DEFAULT_REGION,
+  ENV_AWS_REGION,
+  ENV_VAULT_ADDR,
+  stsEndpointOf,
+  VAULT_DEFAULT_ADDRESS,
+} from './endpoint.js';
 
 /** @public How a network backend logs in, and every place that login sends a token to. */
 export interface IdentityPlan {
@@ -38,6 +44,7 @@ export function identityPlans(schemes: Iterable<Scheme>, backends: BrokerConfig[
 function planOf(scheme: Scheme, backends: BrokerConfig['backends'], env: Env): IdentityPlan | undefined {
   switch (scheme) {
     case 'vault':
+    case 'vault-token':
       return vaultPlan(backends?.vault, env);
     case 'aws-sm':
       return awsPlan(backends?.['aws-sm'], env);
@@ -45,6 +52,15 @@ function planOf(scheme: Scheme, backends: BrokerConfig['backends'], env: Env): I
       return gcpPlan(backends?.['gcp-sm'], env);
     case 'azure-kv':
       return azurePlan(backends?.['azure-kv'], env);
+    case 'aws-sts': {
+      const settings = backends?.['aws-sts'];
+      if (settings === undefined) {
+        return undefined;
+      }
+      return withToken('aws-sts', 'web-identity (mints per test)', settings.token, env, [
+        stsEndpointOf(settings, env).url,
+      ]);
+    }
     default:
       return undefined;
   }

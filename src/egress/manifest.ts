@@ -1,7 +1,9 @@
+import { settingsScheme } from '../backend/registry.js';
 import type { Badge } from '../backends/labels.js';
 import type { CredentialSpec } from '../config/normalise.js';
 import { FILE_PATH_SUFFIX } from '../config/normalise.js';
 import type { BrokerConfig } from '../config/schema.js';
+import { describeTokenSource } from '../identity/token-source.js';
 import { formatRef } from '../ref/index.js';
 import type { Scheme } from '../ref/types.js';
 import type { Delivery } from '../session/types.js';
@@ -52,6 +54,14 @@ export interface ManifestEntry {
   readonly reason?: string;
   /** `config` and/or the test files whose docblocks declare it. */
   readonly declaredIn: readonly string[];
+  /** Minted credentials (`aws-sts:`): what is minted, from which identity, for how long, and its end. */
+  readonly minted?: {
+    readonly what: string;
+    readonly identity: string;
+    readonly lifetime: string;
+    readonly scope: string;
+    readonly ends: string;
+  };
 }
 
 /**
@@ -135,11 +145,15 @@ export function manifestEntry(
 ): ManifestEntry {
   const endpoint = endpointOf(spec.ref, input.backends, input.env, input.baseDir);
   const network = endpoint.kind === 'url';
-  const settings = input.backends?.[spec.ref.scheme] as { label?: Badge } | undefined;
+  const minted = mintedOf(spec, input.backends);
+  const settings = input.backends?.[settingsScheme(spec.ref.scheme)] as { label?: Badge } | undefined;
   const source = place(endpoint.display, endpoint.host, settings?.label);
   const destination =
     spec.destination === undefined
-      ? undefined
+      ? minted === undefined
+        ? undefined
+        : // A minted AWS session is sent to AWS's service endpoints unless the entry says where.
+          place('https://*.amazonaws.com', 'amazonaws.com', undefined)
       : place(spec.destination.url, hostOf(spec.destination.url), spec.destination.label);
   const status: ManifestStatus = network && !input.egress.enabled ? 'skipped-egress-disabled' : 'resolve';
   const base = {
@@ -153,6 +167,7 @@ export function manifestEntry(
     ...(destination === undefined ? {} : { destination }),
     status,
     declaredIn: spec.declaredIn ?? [spec.origin],
+    ...(minted === undefined ? {} : { minted }),
   };
   return status === 'resolve' ? base : { ...base, reason: skipReason(base) };
 }
@@ -175,5 +190,32 @@ function delivery(spec: CredentialSpec): ManifestEntry['delivery'] {
       return { as: 'file', fileEnv: spec.envName, file: spec.fileName };
     case 'both':
       return { as: 'both', env: spec.envName, fileEnv: `${spec.envName}${FILE_PATH_SUFFIX}`, file: spec.fileName };
+    case 'endpoint':
+      return { as: 'endpoint', env: 'AWS_CONTAINER_CREDENTIALS_FULL_URI' };
   }
+}
+
+function mintedOf(spec: CredentialSpec, backends: BrokerConfig['backends']): ManifestEntry['minted'] {
+  if (spec.ref.scheme === 'vault-token') {
+    const auth = backends?.vault?.auth;
+    return {
+      what: `a Vault child token (auth/token/create/${spec.ref.role})`,
+      identity:
+        auth === undefined || auth.method === 'token' ? 'the Vault token of the run' : `a Vault ${auth.method} login`,
+      lifetime: spec.mint?.ttl === undefined ? "the token role's TTL" : `TTL ${spec.mint.ttl}`,
+      scope: `${spec.mint?.policies === undefined ? "the role's policies" : `policies ${spec.mint.policies.join(', ')}`}${spec.mint?.numUses === undefined ? '' : `, ${spec.mint.numUses} uses`}`,
+      ends: 'revoked when the test ends',
+    };
+  }
+  if (spec.ref.scheme !== 'aws-sts') {
+    return undefined;
+  }
+  const identity = backends?.['aws-sts'];
+  return {
+    what: `AWS session credentials for ${spec.ref.roleArn} (AssumeRoleWithWebIdentity)`,
+    identity: identity === undefined ? "none: define backends['aws-sts']" : describeTokenSource(identity.token),
+    lifetime: `${spec.mint?.durationSeconds ?? 900} s, re-minted before the SDK's 5-minute refresh window`,
+    scope: spec.mint?.policy === undefined ? "the role's policies" : 'narrowed by a session policy',
+    ends: 'expires (STS sessions cannot be revoked); the test endpoint closes when the test ends',
+  };
 }

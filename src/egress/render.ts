@@ -53,6 +53,8 @@ function deliveryText({ delivery }: ManifestEntry): string {
       return `file ${delivery.file} (path in ${delivery.fileEnv})`;
     case 'both':
       return `env ${delivery.env} + file ${delivery.file} (path in ${delivery.fileEnv})`;
+    case 'endpoint':
+      return `per-test endpoint (${delivery.env})`;
   }
 }
 
@@ -67,6 +69,19 @@ function loginLines(logins: readonly ManifestLogin[], badge: (p: ManifestPlace) 
     return `${login.backend} logs in with ${login.method}${token}${to === '' ? '' : ` → ${to}`}`;
   });
   return ['', 'logins:', ...lines.map((line) => `  ${line}`)];
+}
+
+// "AWS_CI mints AWS session credentials for … from token file …; 900 s, …; scope …; expires …"
+function mintedLines(manifest: Manifest): string[] {
+  const minted = manifest.credentials.filter((c) => c.minted !== undefined);
+  if (minted.length === 0) {
+    return [];
+  }
+  const lines = minted.map(({ name, minted: m }) => {
+    const { what, identity, lifetime, scope, ends } = m as NonNullable<ManifestEntry['minted']>;
+    return `${name}: ${what}, from ${identity}; ${lifetime}; scope: ${scope}; ${ends}`;
+  });
+  return ['', 'minted per test:', ...lines.map((line) => `  ${line}`)];
 }
 
 function header(manifest: Manifest): string {
@@ -106,7 +121,7 @@ function renderTerminal(manifest: Manifest, unicode: boolean): string {
       .trimEnd();
   const rule = widths.map((w) => (unicode ? '─' : '-').repeat(w)).join('  ');
   const body = manifest.credentials.length === 0 ? ['(no credentials declared)'] : rows.slice(1).map(line);
-  const logins = loginLines(manifest.logins, badge);
+  const logins = [...loginLines(manifest.logins, badge), ...mintedLines(manifest)];
   const text = `${[header(manifest), '', line(HEADERS), rule, ...body, ...logins, '', ...footer(manifest, glyph)].join('\n')}\n`;
   // Refs and paths are the user's own text; only our punctuation needs an ASCII form.
   return unicode ? text : text.replaceAll('—', '-').replaceAll('·', '|');
@@ -123,7 +138,9 @@ function renderMarkdown(manifest: Manifest): string {
     `| ${HEADERS.join(' | ')} |`,
     `|${HEADERS.map(() => ' --- ').join('|')}|`,
     ...rows,
-    ...loginLines(manifest.logins, badge).map((l) => (l.startsWith('  ') ? `- ${esc(l.trim())}` : l)),
+    ...[...loginLines(manifest.logins, badge), ...mintedLines(manifest)].map((l) =>
+      l.startsWith('  ') ? `- ${esc(l.trim())}` : l
+    ),
     '',
     ...footer(manifest, (b) => BADGE_GLYPHS[b].emoji),
   ].join('\n')}\n`;

@@ -22,7 +22,14 @@ export function documentKey(ref: SecretRef): string {
   return `${documentHead(ref)}${query === '' ? '' : `?${query}`}`;
 }
 
-const NETWORK_SCHEMES: ReadonlySet<Scheme> = new Set(['vault', 'aws-sm', 'gcp-sm', 'azure-kv']);
+const NETWORK_SCHEMES: ReadonlySet<Scheme> = new Set([
+  'vault',
+  'aws-sm',
+  'gcp-sm',
+  'azure-kv',
+  'aws-sts',
+  'vault-token',
+]);
 
 /** @public Whether resolving a ref of this scheme needs the network (and so egress enabled). */
 export function isNetworkScheme(scheme: Scheme): boolean {
@@ -46,6 +53,10 @@ function documentHead(ref: SecretRef): string {
       return `${ref.scheme}:${ref.path.startsWith('//') ? '//' : ''}${ref.path}`;
     case 'env':
       return `env:${ref.name}`;
+    case 'aws-sts':
+      return `aws-sts:${ref.roleArn}`;
+    case 'vault-token':
+      return `vault-token:${ref.role}`;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { RefReader } from './errors.js';
 import { addressHint } from './sensitive.js';
-import type { AwsSmRef, AzureKvRef, EnvRef, GcpSmRef, Scheme, VaultRef } from './types.js';
+import type { AwsSmRef, AwsStsRef, AzureKvRef, EnvRef, GcpSmRef, Scheme, VaultRef, VaultTokenRef } from './types.js';
 
 /** A piece of the input and where it starts (0-based index into the whole ref). */
 interface Span {
@@ -17,7 +17,9 @@ export type LocatorFields =
   | ({ readonly scheme: 'gcp-sm'; readonly version?: string } & Pick<GcpSmRef, 'project' | 'secret'>)
   | ({ readonly scheme: 'azure-kv' } & Fields<AzureKvRef>)
   | { readonly scheme: 'sops' | 'age' | 'file'; readonly path: string }
-  | ({ readonly scheme: 'env' } & Fields<EnvRef>);
+  | ({ readonly scheme: 'env' } & Fields<EnvRef>)
+  | ({ readonly scheme: 'aws-sts' } & Fields<AwsStsRef>)
+  | ({ readonly scheme: 'vault-token' } & Fields<VaultTokenRef>);
 
 /** @internal Validate the locator of `scheme` (the text between `scheme:`/`scheme://` and `#`/`?`/end). */
 export function parseLocator(scheme: Scheme, loc: Span, r: RefReader): LocatorFields {
@@ -44,6 +46,11 @@ export function parseLocator(scheme: Scheme, loc: Span, r: RefReader): LocatorFi
         r.unexpected(loc.start, 'a letter or "_" to start the variable name');
       }
       return { scheme, name: loc.text };
+    case 'aws-sts':
+      return parseAwsSts(loc, r);
+    case 'vault-token':
+      checkChars(loc, /[A-Za-z0-9_.-]/, 'a token role name character (A-Z a-z 0-9 _ . -)', r);
+      return { scheme, role: loc.text };
   }
 }
 
@@ -56,6 +63,8 @@ const LOCATOR_EXPECTED: Readonly<Record<Scheme, string>> = {
   age: 'a file path',
   file: 'a file path',
   env: 'an environment variable name',
+  'vault-token': 'a token role name (auth/token/roles/<name>)',
+  'aws-sts': 'an IAM role ARN such as "arn:aws:iam::123456789012:role/ci"',
 };
 
 const ENV_CHARS = 'an environment variable name character (A-Z a-z 0-9 _)';
@@ -308,4 +317,16 @@ function expectShape(span: Span, shape: RegExp, expected: string, what: string, 
     }
     r.fail(span.start, expected, `invalid ARN ${what} ${JSON.stringify(span.text)}`);
   }
+}
+
+// -------------------------------------------------------------------------------------------- aws-sts
+
+// arn:<partition>:iam::<account>:role/<path/name>, as IAM spells role ARNs.
+const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/;
+
+function parseAwsSts(loc: Span, r: RefReader): LocatorFields {
+  if (!ROLE_ARN.test(loc.text)) {
+    r.fail(loc.start, LOCATOR_EXPECTED['aws-sts'], 'not an IAM role ARN', 'An aws-sts ref names the role to assume');
+  }
+  return { scheme: 'aws-sts', roleArn: loc.text };
 }

@@ -53,6 +53,8 @@ export const PARAMS: Readonly<Record<Scheme, readonly ParamSpec[]>> = {
   age: [],
   env: [],
   file: [],
+  'aws-sts': [],
+  'vault-token': [],
 };
 
 /** @internal "…" or "…", in words, for error messages. */

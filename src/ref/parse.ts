@@ -221,6 +221,8 @@ function assemble(
     case 'file':
       return { ...base, ...loc, scheme: loc.scheme };
     case 'env':
+    case 'aws-sts':
+    case 'vault-token':
       return { ...base, ...loc };
   }
 }

@@ -4,7 +4,24 @@
  */
 
 /** @public Every scheme the grammar knows. */
-export const SCHEMES = ['vault', 'aws-sm', 'gcp-sm', 'azure-kv', 'sops', 'age', 'env', 'file'] as const;
+export const SCHEMES = [
+  'vault',
+  'aws-sm',
+  'gcp-sm',
+  'azure-kv',
+  'sops',
+  'age',
+  'env',
+  'file',
+  'aws-sts',
+  'vault-token',
+] as const;
+
+/** @public Schemes whose refs name a credential the broker mints per test rather than a stored secret. */
+export const MINTED_SCHEMES = ['aws-sts', 'vault-token'] as const;
+
+/** @public */
+export type MintedScheme = (typeof MINTED_SCHEMES)[number];
 
 /** @public */
 export type Scheme = (typeof SCHEMES)[number];
@@ -90,8 +107,41 @@ export interface FileRef extends RefBase {
   readonly path: string;
 }
 
+/**
+ * @public `aws-sts:arn:aws:iam::<account>:role/<name>`: session credentials for that role, minted per test with STS
+ * AssumeRoleWithWebIdentity by the identity of `backends['aws-sts']`.
+ */
+export interface AwsStsRef extends RefBase {
+  readonly scheme: 'aws-sts';
+  readonly roleArn: string;
+}
+
+/**
+ * @public `vault-token:<role>`: a child token of the Vault identity (`backends.vault`), created per test with
+ * `auth/token/create/<role>` and revoked when the test ends.
+ */
+export interface VaultTokenRef extends RefBase {
+  readonly scheme: 'vault-token';
+  readonly role: string;
+}
+
 /** @public */
-export type SecretRef = VaultRef | AwsSmRef | GcpSmRef | AzureKvRef | SopsRef | AgeRef | EnvRef | FileRef;
+export type SecretRef =
+  | VaultRef
+  | AwsSmRef
+  | GcpSmRef
+  | AzureKvRef
+  | SopsRef
+  | AgeRef
+  | EnvRef
+  | FileRef
+  | AwsStsRef
+  | VaultTokenRef;
+
+/** @public Whether a ref names a minted credential. */
+export function isMintedRef(ref: SecretRef): ref is AwsStsRef | VaultTokenRef {
+  return (MINTED_SCHEMES as readonly string[]).includes(ref.scheme);
+}
 
 /** @public Narrow a ref by scheme. */
 export type RefOf<S extends Scheme> = Extract<SecretRef, { scheme: S }>;

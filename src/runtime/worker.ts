@@ -129,18 +129,25 @@ function createWorker(
   const fetchGrants = async (file: string, names: readonly string[]): Promise<readonly Grant[]> => {
     const cacheKey = keyOf(file);
     const missing = names.filter((name) => !granted.has(cacheKey(name)));
+    const fresh = new Map<string, Grant>();
     for (const g of await requestGrants(handle.socketPath, key, file, missing)) {
       if (g.status === 'ok') {
-        scrubber.add(g.value, g.name);
+        // A minted grant names its secret parts; its value (an endpoint URL, an access key id) is not one.
+        for (const secret of g.secrets ?? [g.value]) {
+          scrubber.add(secret, g.name);
+        }
       }
-      if (g.status !== 'error') {
+      if (g.status === 'ok' && g.perTest === true) {
+        // Minted per test (its own endpoint, a fresh session): never handed to another test.
+        fresh.set(g.name, g);
+      } else if (g.status !== 'error') {
         granted.set(cacheKey(g.name), g);
       } else {
         granted.delete(cacheKey(g.name));
         throw errorFromWire(g.code, g.message);
       }
     }
-    return names.map((name) => granted.get(cacheKey(name)) as Grant);
+    return names.map((name) => fresh.get(name) ?? (granted.get(cacheKey(name)) as Grant));
   };
   const lease = (grants: readonly Grant[], { file, taskId, env }: AcquireRequest): Lease => {
     const skipped = grants.flatMap((g) => (g.status === 'skipped' ? [{ name: g.name, reason: g.reason }] : []));
@@ -148,7 +155,9 @@ function createWorker(
       return emptyLease(skipped);
     }
     const ok = grants.filter((g): g is Extract<Grant, { status: 'ok' }> => g.status === 'ok');
-    const dir = ok.some((g) => g.delivery !== 'env') ? openTaskDir(handle.scratchRoot, taskId) : undefined;
+    const dir = ok.some((g) => g.delivery === 'file' || g.delivery === 'both')
+      ? openTaskDir(handle.scratchRoot, taskId)
+      : undefined;
     let delivered: ReturnType<typeof deliver>;
     let restoreEnv = () => {};
     try {
@@ -173,6 +182,7 @@ function createWorker(
           restoreEnv();
         } finally {
           dir?.wipeSync();
+          closeEndpoints(ok);
         }
       },
     };
@@ -213,11 +223,14 @@ function deliver(
   const env: Record<string, string> = {};
   for (const g of grants) {
     values[g.name] = g.value;
-    const path = g.delivery !== 'env' && dir !== undefined ? dir.writeFile(g.fileName, g.value) : undefined;
+    const path =
+      (g.delivery === 'file' || g.delivery === 'both') && dir !== undefined
+        ? dir.writeFile(g.fileName, g.value)
+        : undefined;
     if (path !== undefined) {
       files[g.name] = path;
     }
-    if (g.delivery === 'env' || g.delivery === 'both') {
+    if ((g.delivery === 'env' || g.delivery === 'both') && g.vars === undefined) {
       env[g.envName] = g.value;
     }
     if (g.delivery === 'file') {
@@ -225,6 +238,9 @@ function deliver(
     }
     if (g.delivery === 'both') {
       env[`${g.envName}${FILE_PATH_SUFFIX}`] = path ?? '';
+    }
+    if (g.vars !== undefined) {
+      Object.assign(env, g.vars);
     }
   }
   return { values, files, env };
@@ -267,4 +283,16 @@ function hold(
 
 function emptyLease(skipped: Lease['skipped']): Lease {
   return { values: {}, files: {}, env: {}, skipped, release() {} };
+}
+
+/**
+ * Tells each per-test endpoint of these grants that its test is over. Fire and forget (a release is synchronous):
+ * the main process closes the endpoint on receipt, and at the end of the run in any case.
+ */
+function closeEndpoints(grants: readonly Extract<Grant, { status: 'ok' }>[]): void {
+  for (const g of grants) {
+    if (g.close !== undefined) {
+      fetch(g.close.url, { method: 'DELETE', headers: { authorization: g.close.authorization } }).catch(() => {});
+    }
+  }
 }

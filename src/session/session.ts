@@ -12,7 +12,9 @@ import type { ChannelLimits } from '../ipc/limits.js';
 import { type ChannelServer, listenChannel } from '../ipc/server.js';
 import { createLogger, ENV_DEBUG } from '../log.js';
 import { createScratchRoot, installCleanupHandlers, type ScratchRoot, sweep } from '../materialise/index.js';
+import { createMintedCredentials, type MintedCredentials } from '../minted/index.js';
 import { formatRef } from '../ref/index.js';
+import { type AwsStsRef, isMintedRef, type VaultTokenRef } from '../ref/types.js';
 import { Scrubber } from '../scrub/index.js';
 import type { SecretValue } from '../scrub/secret-value.js';
 import { Capabilities } from './capabilities.js';
@@ -33,7 +35,7 @@ export interface BrokerSession {
   readonly config: LoadedConfig;
   readonly scrubber: Scrubber;
   readonly log: Logger;
-  readonly stats: { readonly fetches: number; readonly resolved: readonly string[] };
+  readonly stats: { readonly fetches: number; readonly resolved: readonly string[]; readonly mints: number };
   /** When the run began and who was granted what (audit record, step summary, post-run file scan). */
   readonly ci: RunRecord;
   /**
@@ -111,6 +113,23 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
     ...(options.factories === undefined ? {} : { factories: options.factories }),
   });
 
+  // Minted per test, outside the resolver: its documents live for the run, minted credentials age.
+  const mintedClosing = new AbortController();
+  let minted: MintedCredentials | undefined;
+  const mintedCredentials = () => {
+    minted ??= createMintedCredentials({
+      backends: config.config.backends,
+      env,
+      baseDir: config.dir,
+      scrubber,
+      log,
+      scratchDir: scratch.path,
+      signal: mintedClosing.signal,
+      audit: ci,
+    });
+    return minted;
+  };
+
   const manifestInput = { backends: config.config.backends, egress, env, baseDir: config.dir };
   const manifest = () => buildManifest({ ...manifestInput, credentials: declarations.all() });
 
@@ -140,6 +159,12 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
           return { name: spec.name, status: 'skipped', reason: skipReason(entry) };
         }
         try {
+          if (isMintedRef(spec.ref)) {
+            resolved.add(spec.name);
+            return await mintedCredentials().grant(
+              spec as CredentialSpec & { readonly ref: AwsStsRef | VaultTokenRef }
+            );
+          }
           const value = await resolveSpec(spec);
           return {
             name: spec.name,
@@ -214,6 +239,8 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
     }
     closed = true;
     server?.closeSync();
+    mintedClosing.abort();
+    void minted?.close();
     scratch.wipeSync();
   };
   const uninstall = installCleanupHandlers(closeSync);
@@ -239,6 +266,9 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
       get resolved() {
         return [...resolved];
       },
+      get mints() {
+        return minted?.mints ?? 0;
+      },
     },
     async plan(files, roots) {
       capabilities.newRun();
@@ -263,7 +293,7 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
       // One closing for every caller: backends (Vault leases, clients) must be closed once.
       closing ??= closed
         ? Promise.resolve()
-        : resolver.close().then(() => {
+        : Promise.all([resolver.close(), minted?.close()]).then(() => {
             for (const done of ci.afterClose.splice(0)) {
               try {
                 done();

@@ -5,7 +5,7 @@ import type { Manifest } from '../egress/manifest.js';
  * @public How a credential reaches a test. `env`: the value in env var `envName`. `file`: a 0600 file whose path
  * is in env var `envName`. `both`: the value in `envName` and the file's path in `${envName}_FILE`.
  */
-export type Delivery = 'env' | 'file' | 'both';
+export type Delivery = 'env' | 'file' | 'both' | 'endpoint';
 
 /** @public Options to start a broker session in the main process of a run. */
 export interface SessionOptions {
@@ -43,6 +43,17 @@ export type Grant =
       readonly delivery: Delivery;
       readonly envName: string;
       readonly fileName: string;
+      /**
+       * Minted credentials: the variables the test gets (an SDK's standard ones, or its credentials endpoint), empty
+       * strings hiding competing sources. Replaces `envName`/`value` delivery.
+       */
+      readonly vars?: Readonly<Record<string, string>>;
+      /** Minted credentials: the secret parts to scrub in the worker (`value` is then not a secret). */
+      readonly secrets?: readonly string[];
+      /** Minted credentials: asked for again by every test, never cached in the worker. */
+      readonly perTest?: boolean;
+      /** An endpoint to close when the test releases the credential: DELETE `url` with header `authorization`. */
+      readonly close?: { readonly url: string; readonly authorization: string };
     }
   | { readonly name: string; readonly status: 'skipped'; readonly reason: string }
   | { readonly name: string; readonly status: 'error'; readonly code: string; readonly message: string };

@@ -50,6 +50,8 @@ describe(isNetworkScheme.name, () => {
       age: false,
       env: false,
       file: false,
+      'aws-sts': true,
+      'vault-token': true,
     });
   });
 });
