@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { startAwsFake } from '../../../fixtures/servers/aws/index.js';
-import { sessionPolicyAllows } from '../../../fixtures/servers/aws/session-policy.js';
+import { startAwsFake } from '../../../src/testing/aws/index.js';
+import { sessionPolicyAllows } from '../../../src/testing/aws/session-policy.js';
 import { STATIC_KEY, useAwsFake } from './harness.js';
 
 const fake = useAwsFake();

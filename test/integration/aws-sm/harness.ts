@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { type AwsFake, type AwsFakeOptions, startAwsFake } from '../../../fixtures/servers/aws/index.js';
 import type { FetchContext } from '../../../src/backend/types.js';
+import { type AwsFake, type AwsFakeOptions, startAwsFake } from '../../../src/testing/aws/index.js';
 
 export const CANARY = 'CANARY_aws_sm_value_4b1f09';
 export const WEB_TOKEN = 'CANARY_web_identity_token_77c2ea';

@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startKeyVault } from '../../../fixtures/servers/azure/index.js';
 import type { Backend } from '../../../src/backend/types.js';
 import { createAzureKvBackend } from '../../../src/backends/azure-kv/index.js';
 import { createAzureWorkloadIdentityCredential } from '../../../src/identity/azure-wi.js';
 import { parseRef } from '../../../src/ref/index.js';
 import type { AzureKvRef } from '../../../src/ref/types.js';
+import { startKeyVault } from '../../../src/testing/azure/index.js';
 import { type Azure, CANARY, CLIENT, context, failure, SECRETS, settingsFor, startAzure, TENANT } from './harness.js';
 
 const DB = parseRef('azure-kv://corp-kv/db-password') as AzureKvRef;

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeVault, startFakeVault } from '../../../fixtures/servers/vault/index.js';
 import { createVaultBackend } from '../../../src/backends/vault/index.js';
+import { type FakeVault, startFakeVault } from '../../../src/testing/vault/index.js';
 import { failure, fetchContext, vaultRef } from './harness.js';
 
 const JWT = 'eyJ.TEST_ONLY_CANARY_JWT.sig';

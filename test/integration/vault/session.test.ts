@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeVault, startFakeVault } from '../../../fixtures/servers/vault/index.js';
 import { type BrokerSession, startSession } from '../../../src/session/index.js';
+import { type FakeVault, startFakeVault } from '../../../src/testing/vault/index.js';
 import { type SessionProject, sessionProject } from '../../helpers/session-project.js';
 import { workerFor } from '../../helpers/worker-for.js';
 import './harness.js';
