@@ -179,12 +179,25 @@ export function createVaultBackend(
     // Leases first: revoking a token revokes its leases, after which revoking them one by one would be refused.
     const owned = [...leases];
     leases.clear();
+    const mintedTokens = new Set(minted.map((l) => l.token.reveal()));
     await Promise.all(
-      owned.map(([id, lease]) =>
-        conn.client
-          .revokeLease(id, lease.token, signal)
-          .catch((e: unknown) => warn(e, 'revoke the lease of', lease.ref))
-      )
+      [...groupByToken(owned)].map(async ([token, group]) => {
+        // The `default` policy does not grant sys/leases/revoke (policy_store.go): ask before trying, so an ordinary
+        // role revokes through its own login token (revoke-self takes the child leases along) instead of failing.
+        if (!(await mayRevokeLeases(conn.client, token, signal))) {
+          if (!mintedTokens.has(token.reveal())) {
+            log?.warn(leaseWarning(group.map(([, lease]) => lease.ref)));
+          }
+          return;
+        }
+        await Promise.all(
+          group.map(([id, lease]) =>
+            conn.client
+              .revokeLease(id, lease.token, signal)
+              .catch((e: unknown) => warn(e, 'revoke the lease of', lease.ref))
+          )
+        );
+      })
     );
     const live = minted.splice(0).filter((l) => l.expiresAt === undefined || l.expiresAt.getTime() > now());
     await Promise.all(
@@ -195,6 +208,36 @@ export function createVaultBackend(
       )
     );
   }
+}
+
+// By the token's text: each fetch with a static token holds its own SecretValue of the same token. The map never
+// leaves this function's caller.
+function groupByToken(owned: readonly [string, Lease][]): Map<SecretValue, [string, Lease][]> {
+  const byText = new Map<string, [string, Lease][]>();
+  for (const entry of owned) {
+    const text = entry[1].token.reveal();
+    byText.set(text, [...(byText.get(text) ?? []), entry]);
+  }
+  return new Map([...byText.values()].map((group) => [group[0]![1].token, group]));
+}
+
+/** Whether the token may `update` sys/leases/revoke; a failed probe counts as yes (the revoke then says why). */
+async function mayRevokeLeases(client: VaultClient, token: SecretValue, signal: AbortSignal): Promise<boolean> {
+  try {
+    const caps = (await client.capabilities([LEASE_REVOKE_PATH], token, signal))[LEASE_REVOKE_PATH] ?? [];
+    return caps.some((c) => c === 'update' || c === 'sudo' || c === 'root');
+  } catch {
+    return true;
+  }
+}
+
+/** @internal The policy line that lets a token revoke its dynamic-secret leases. */
+export const LEASE_REVOKE_POLICY = 'path "sys/leases/revoke" { capabilities = ["update"] }';
+const LEASE_REVOKE_PATH = 'sys/leases/revoke';
+
+function leaseWarning(refs: readonly string[]): string {
+  const names = [...new Set(refs)].map((ref) => `"${ref}"`).join(', ');
+  return `vault: the lease(s) of ${names} live on until their TTL ends: the token may not revoke them. Grant its policy ${LEASE_REVOKE_POLICY}, or log in with backends.vault.auth (jwt, kubernetes, approle) so the broker revokes its own token and its leases`;
 }
 
 async function open(
