@@ -20,6 +20,8 @@ export const PREVIOUS = '00000000-2222-3333-4444-555555555555';
 /** Every secret shape the tests read. */
 export function fakeOptions(extra: Partial<AwsFakeOptions> = {}): AwsFakeOptions {
   return {
+    // One endpoint standing for the us-east-1 and eu-west-1 endpoints (the region tests); other regions are refused.
+    regions: ['us-east-1', 'eu-west-1'],
     accessKeys: [STATIC_KEY],
     webIdentity: { tokens: [WEB_TOKEN], expiredTokens: ['CANARY_expired_token'], roles: [ROLE, OTHER_ROLE] },
     secrets: [
