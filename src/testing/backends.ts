@@ -225,7 +225,7 @@ async function startAll(
           [{ value: textOf(stored), ...('fields' in stored ? { contentType: 'application/json' } : {}) }],
         ])
       ),
-      acceptToken: (token) => entra.isValid(token),
+      acceptToken: (token, resource) => entra.isValid(token, resource),
     });
     closers.push(() => keyVault.close());
     servers['entra'] = entra;

@@ -70,7 +70,7 @@ export async function startAzure(): Promise<Azure> {
     tenantId: TENANT,
     secrets: SECRETS,
     forbidden: ['ops-only'],
-    acceptToken: (token) => entra.isValid(token),
+    acceptToken: (token, resource) => entra.isValid(token, resource),
   });
   const dir = mkdtempSync(join(tmpdir(), 'cb-azure-kv-'));
   const tokenFile = join(dir, 'token.jwt');
