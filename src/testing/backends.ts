@@ -186,7 +186,11 @@ async function startAll(
     });
     closers.push(() => auth.close());
     const secrets = Object.fromEntries([...seeds.gcpSm].map(([name, stored]) => [name, [{ data: textOf(stored) }]]));
-    const sm = await startGcpSecretManager({ tls, secrets, isValidToken: (token) => auth.isValid(token) });
+    const sm = await startGcpSecretManager({
+      tls,
+      secrets,
+      isValidToken: (token, scope) => auth.isValid(token, scope),
+    });
     closers.push(() => sm.close());
     servers['gcpAuth'] = auth;
     servers['gcpSecretManager'] = sm;

@@ -35,7 +35,7 @@ export async function startGcpFakes(): Promise<GcpFakes> {
   const sm = await startGcpSecretManager({
     tls: cert,
     projectNumbers: { 'my-proj': '123456789012' },
-    isValidToken: (token) => auth.isValid(token),
+    isValidToken: (token, scope) => auth.isValid(token, scope),
     denied: ['my-proj/forbidden'],
     secrets: {
       'my-proj/db': [
