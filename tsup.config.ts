@@ -28,9 +28,13 @@ export default defineConfig([
       'vitest-global-setup': 'vitest-plugin/global-setup.ts',
       'vitest-setup': 'vitest-plugin/setup.ts',
       'vitest-snapshot-serializer': 'vitest-plugin/snapshot-serializer.ts',
+      // --- the local servers, shipped for users' offline tests (ESM only: gRPC loads lazily) ---
+      testing: 'src/testing/index.ts',
     },
     format: ['esm'],
-    dts: withTypes({ entry: { index: 'src/index.ts', vitest: 'vitest-plugin/index.ts' } }),
+    dts: withTypes({
+      entry: { index: 'src/index.ts', vitest: 'vitest-plugin/index.ts', testing: 'src/testing/index.ts' },
+    }),
     splitting: true,
     clean: true,
   },

@@ -1,6 +1,6 @@
 /**
  * P6: mints per run for `aws-sts:` credentials. A session in this process grants the same minted credential to many
- * tests against the local STS (fixtures/servers/aws), counting the AssumeRoleWithWebIdentity requests it receives:
+ * tests against the local STS (src/testing/aws), counting the AssumeRoleWithWebIdentity requests it receives:
  * 100 concurrent tests → 1 mint (single flight); over a run, ⌈run / refresh interval⌉ mints (the local STS issues
  * short sessions, so the refresh interval — half their lifetime — is seconds, not minutes).
  */
@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { startAwsFake } from '../fixtures/servers/aws/index.js';
 import { startSession } from '../src/session/index.js';
+import { startAwsFake } from '../src/testing/aws/index.js';
 import type { Figure } from './figure.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/bench';

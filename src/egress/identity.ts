@@ -77,6 +77,9 @@ function vaultPlan(settings: NonNullable<BrokerConfig['backends']>['vault'], env
   if (auth.method === 'approle') {
     return { backend: 'vault', method: 'approle login', endpoints: [login] };
   }
+  if (auth.method === 'kubernetes') {
+    return withToken('vault', `kubernetes login, role ${auth.role}`, auth.token ?? 'kubernetes', env, [login]);
+  }
   return withToken('vault', `jwt login, role ${auth.role}`, auth.token, env, [login]);
 }
 

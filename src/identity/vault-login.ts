@@ -33,6 +33,9 @@ export interface VaultLoginRequest {
 
 /** @public The cache key of a login: what determines the token. */
 export function vaultLoginKey(auth: VaultLoginAuth): string {
+  if (auth.method === 'kubernetes') {
+    return `kubernetes\u0000${auth.mount ?? 'kubernetes'}\u0000${auth.role}`;
+  }
   return auth.method === 'jwt'
     ? `jwt\u0000${auth.mount ?? 'jwt'}\u0000${auth.role}`
     : `approle\u0000${auth.mount ?? 'approle'}\u0000${auth.roleIdEnv}`;
@@ -55,6 +58,10 @@ export async function loginToVault(auth: VaultLoginAuth, request: VaultLoginRequ
       ctx,
     });
     body = { role: auth.role, jwt };
+  } else if (auth.method === 'kubernetes') {
+    // The service-account token carries its own audience; `audience` only matters to GitHub's token service.
+    const jwt = await readOidcToken(auth.token ?? 'kubernetes', { backend: 'vault', audience: 'vault', ctx });
+    body = { role: auth.role, jwt };
   } else {
     body = {
       role_id: fromEnv(ctx.env, auth.roleIdEnv, 'role id', ref),
@@ -72,9 +79,11 @@ export async function loginToVault(auth: VaultLoginAuth, request: VaultLoginRequ
       address: request.address,
       login: true,
       rejectedHint:
-        auth.method === 'jwt'
-          ? `Check that auth/${mount} has role "${auth.role}" and that its bound audiences and claims accept the token from ${describeTokenSource(auth.token)}`
-          : `Check that auth/${mount} is an AppRole mount and that ${auth.roleIdEnv} and ${auth.secretIdEnv} hold a valid role id and secret id`,
+        auth.method === 'kubernetes'
+          ? `Check that auth/${mount} is a Kubernetes auth mount with role "${auth.role}" bound to this service account and namespace`
+          : auth.method === 'jwt'
+            ? `Check that auth/${mount} has role "${auth.role}" and that its bound audiences and claims accept the token from ${describeTokenSource(auth.token)}`
+            : `Check that auth/${mount} is an AppRole mount and that ${auth.roleIdEnv} and ${auth.secretIdEnv} hold a valid role id and secret id`,
     });
   }
   const token = envelope.auth?.client_token;
@@ -83,7 +92,7 @@ export async function loginToVault(auth: VaultLoginAuth, request: VaultLoginRequ
       backend: 'vault',
       operation,
       ref,
-      hint: `Check that auth/${mount} is a ${auth.method === 'jwt' ? 'JWT/OIDC' : 'AppRole'} auth mount`,
+      hint: `Check that auth/${mount} is a ${{ jwt: 'JWT/OIDC', kubernetes: 'Kubernetes', approle: 'AppRole' }[auth.method]} auth mount`,
     });
   }
   const ttl = envelope.auth?.lease_duration ?? 0;

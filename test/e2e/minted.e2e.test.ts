@@ -1,5 +1,5 @@
 /**
- * Minted credentials (`aws-sts:`) under the real Vitest and Jest CLIs, against the local AWS (fixtures/servers/aws):
+ * Minted credentials (`aws-sts:`) under the real Vitest and Jest CLIs, against the local AWS (src/testing/aws):
  * its STS mints only for the token file written here, its Secrets Manager accepts only what that STS minted (no
  * long-term keys are configured). A test declaring the credential builds an SDK client with no credentials in code
  * and reads a secret through the default chain; an undeclared file gets a credentials error; a finished test's
@@ -8,8 +8,8 @@
 import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AwsFake, startAwsFake } from '../../fixtures/servers/aws/index.js';
-import { type FakeVault, startFakeVault } from '../../fixtures/servers/vault/index.js';
+import { type AwsFake, startAwsFake } from '../../src/testing/aws/index.js';
+import { type FakeVault, startFakeVault } from '../../src/testing/vault/index.js';
 import { findLeaks, listTree, repoRoot, stripAnsi } from './harness.js';
 import { copyJestFixture, type JestProject, runJest } from './jest-harness.js';
 import { copyFixture, type FixtureCopy, runVitest } from './vitest-harness.js';

@@ -123,8 +123,9 @@ export async function openKeyVault(options: OpenKeyVaultOptions): Promise<KeyVau
     let client = clients.get(vaultUrl);
     if (client === undefined) {
       client = new secrets.SecretClient(vaultUrl, credential as TokenCredential, {
-        // A custom endpoint is never *.vault.azure.net, which the challenge's resource is checked against.
-        disableChallengeResourceVerification: settings.endpoint !== undefined,
+        // The SDK checks that the challenge's resource matches the vault's host: kept on for every Key Vault host
+        // (a private endpoint keeps its *.vault.azure.net name), off only for a host that cannot pass it.
+        disableChallengeResourceVerification: !isKeyVaultHost(new URL(vaultUrl).hostname),
         allowInsecureConnection: vaultUrl.startsWith('http:'),
         // The resolver's timeout and retries are the ones the user configured.
         retryOptions: { maxRetries: 0 },
@@ -204,4 +205,17 @@ function agentPolicy(agent: Agent): PipelinePolicy {
       return next(request);
     },
   };
+}
+
+/** Key Vault's hosts in the public and sovereign clouds: the challenge's resource is checked against them. */
+const KEY_VAULT_SUFFIXES = [
+  '.vault.azure.net',
+  '.vault.azure.cn',
+  '.vault.usgovcloudapi.net',
+  '.vault.microsoftazure.de',
+];
+
+function isKeyVaultHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return KEY_VAULT_SUFFIXES.some((suffix) => host.endsWith(suffix));
 }

@@ -27,8 +27,8 @@ export const azureKvSettingsSchema = z.strictObject({
   /** Which Azure cloud the vault names live in. @default 'public' */
   cloud: z.optional(z.enum(['public', 'china', 'usgov'])),
   /**
-   * Custom endpoint replacing `https://<vault>.vault.azure.net` for every vault name (a local fake; the challenge's
-   * resource is then not checked against the host).
+   * Custom endpoint replacing `https://<vault>.vault.azure.net` for every vault name (a private endpoint, a local
+   * server). On a Key Vault host the challenge's resource is still checked against it; on any other it cannot be.
    */
   endpoint: z.optional(httpUrlSchema),
   /**

@@ -44,10 +44,15 @@ export class VaultCallError extends Error {
 /** @internal The Vault operations the backend uses. Tokens go in as `SecretValue`s and are revealed only here. */
 export interface VaultClient {
   read(path: string, token: SecretValue, signal: AbortSignal): Promise<VaultEnvelope>;
-  login(method: 'jwt' | 'approle', mount: string, body: LoginBody, signal: AbortSignal): Promise<VaultEnvelope>;
+  login(method: VaultLoginMethod, mount: string, body: LoginBody, signal: AbortSignal): Promise<VaultEnvelope>;
+  /** `sys/capabilities-self`: what the token may do on each path (the `default` policy allows asking). */
+  capabilities(paths: readonly string[], token: SecretValue, signal: AbortSignal): Promise<Record<string, string[]>>;
   revokeLease(leaseId: string, token: SecretValue, signal: AbortSignal): Promise<void>;
   revokeSelf(token: SecretValue, signal: AbortSignal): Promise<void>;
 }
+
+/** @internal The login methods the client speaks. */
+export type VaultLoginMethod = 'jwt' | 'kubernetes' | 'approle';
 
 /** @internal */
 export type LoginBody =
@@ -122,13 +127,26 @@ export async function createVaultClient(
           ? { role: body.role, jwt: body.jwt.reveal() }
           : { role_id: body.role_id.reveal(), secret_id: body.secret_id.reveal() };
       const envelope = await call(signal, (agents) => {
-        const login = method === 'jwt' ? sdk.jwtLogin : sdk.approleLogin;
+        const login =
+          method === 'jwt' ? sdk.jwtLogin : method === 'kubernetes' ? sdk.kubernetesLogin : sdk.approleLogin;
         // `mount_point` always: node-vault renders an empty mount as `auth//login` for some methods (§1.6).
         return login({ ...args, mount_point: mount, requestOptions: agents });
       });
       // The SDK keeps the last login's token for later calls; the broker passes a token on each call instead.
       (sdk as { token: string | undefined }).token = undefined;
       return envelope as VaultEnvelope;
+    },
+    capabilities: async (paths, token, signal) => {
+      const envelope = (await call(signal, (agents) =>
+        sdk.write('sys/capabilities-self', { paths }, withToken(token, agents))
+      )) as { data?: Record<string, unknown> } & Record<string, unknown>;
+      const source = envelope.data ?? envelope;
+      const answer: Record<string, string[]> = {};
+      for (const path of paths) {
+        const list = source[path];
+        answer[path] = Array.isArray(list) ? list.filter((c): c is string => typeof c === 'string') : [];
+      }
+      return answer;
     },
     revokeLease: async (leaseId, token, signal) => {
       await call(signal, (agents) => sdk.revoke({ lease_id: leaseId, requestOptions: withToken(token, agents) }));

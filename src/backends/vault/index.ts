@@ -186,23 +186,52 @@ export function createVaultBackend(
     // Leases first: revoking a token revokes its leases, after which revoking them one by one would be refused.
     const owned = [...leases];
     leases.clear();
+    const mintedTokens = new Set(minted.map((l) => l.token.reveal()));
+    // Leases that go with their minted login token (revoke-self), by the token's text: audited with the token.
+    const viaToken = new Map<string, string[]>();
     await Promise.all(
-      owned.map(([id, lease]) =>
-        conn.client.revokeLease(id, lease.token, signal).then(
-          () => audit?.revoked({ backend: 'vault', what: 'lease', of: lease.ref, ok: true }),
-          (e: unknown) => {
-            audit?.revoked({ backend: 'vault', what: 'lease', of: lease.ref, ok: false });
-            warn(e, 'revoke the lease of', lease.ref);
+      [...groupByToken(owned)].map(async ([token, group]) => {
+        // The `default` policy does not grant sys/leases/revoke (policy_store.go): ask before trying, so an ordinary
+        // role revokes through its own login token (revoke-self takes the child leases along) instead of failing.
+        if (!(await mayRevokeLeases(conn.client, token, signal))) {
+          const refs = group.map(([, lease]) => lease.ref);
+          if (mintedTokens.has(token.reveal())) {
+            viaToken.set(token.reveal(), refs);
+          } else {
+            log?.warn(leaseWarning(refs));
+            for (const ref of refs) {
+              audit?.revoked({ backend: 'vault', what: 'lease', of: ref, ok: false });
+            }
           }
-        )
-      )
+          return;
+        }
+        await Promise.all(
+          group.map(([id, lease]) =>
+            conn.client.revokeLease(id, lease.token, signal).then(
+              () => audit?.revoked({ backend: 'vault', what: 'lease', of: lease.ref, ok: true }),
+              (e: unknown) => {
+                audit?.revoked({ backend: 'vault', what: 'lease', of: lease.ref, ok: false });
+                warn(e, 'revoke the lease of', lease.ref);
+              }
+            )
+          )
+        );
+      })
     );
     const live = minted.splice(0).filter((l) => l.expiresAt === undefined || l.expiresAt.getTime() > now());
     await Promise.all(
       live.map((l) =>
         conn.client.revokeSelf(l.token, signal).then(
-          () => audit?.revoked({ backend: 'vault', what: 'token', of: loginName, ok: true }),
+          () => {
+            for (const ref of viaToken.get(l.token.reveal()) ?? []) {
+              audit?.revoked({ backend: 'vault', what: 'lease', of: ref, ok: true });
+            }
+            audit?.revoked({ backend: 'vault', what: 'token', of: loginName, ok: true });
+          },
           (e: unknown) => {
+            for (const ref of viaToken.get(l.token.reveal()) ?? []) {
+              audit?.revoked({ backend: 'vault', what: 'lease', of: ref, ok: false });
+            }
             audit?.revoked({ backend: 'vault', what: 'token', of: loginName, ok: false });
             warn(e, 'revoke the token of', `${auth.method} login`);
           }
@@ -210,6 +239,36 @@ export function createVaultBackend(
       )
     );
   }
+}
+
+// By the token's text: each fetch with a static token holds its own SecretValue of the same token. The map never
+// leaves this function's caller.
+function groupByToken(owned: readonly [string, Lease][]): Map<SecretValue, [string, Lease][]> {
+  const byText = new Map<string, [string, Lease][]>();
+  for (const entry of owned) {
+    const text = entry[1].token.reveal();
+    byText.set(text, [...(byText.get(text) ?? []), entry]);
+  }
+  return new Map([...byText.values()].map((group) => [group[0]![1].token, group]));
+}
+
+/** Whether the token may `update` sys/leases/revoke; a failed probe counts as yes (the revoke then says why). */
+async function mayRevokeLeases(client: VaultClient, token: SecretValue, signal: AbortSignal): Promise<boolean> {
+  try {
+    const caps = (await client.capabilities([LEASE_REVOKE_PATH], token, signal))[LEASE_REVOKE_PATH] ?? [];
+    return caps.some((c) => c === 'update' || c === 'sudo' || c === 'root');
+  } catch {
+    return true;
+  }
+}
+
+/** @internal The policy line that lets a token revoke its dynamic-secret leases. */
+export const LEASE_REVOKE_POLICY = 'path "sys/leases/revoke" { capabilities = ["update"] }';
+const LEASE_REVOKE_PATH = 'sys/leases/revoke';
+
+function leaseWarning(refs: readonly string[]): string {
+  const names = [...new Set(refs)].map((ref) => `"${ref}"`).join(', ');
+  return `vault: the lease(s) of ${names} live on until their TTL ends: the token may not revoke them. Grant its policy ${LEASE_REVOKE_POLICY}, or log in with backends.vault.auth (jwt, kubernetes, approle) so the broker revokes its own token and its leases`;
 }
 
 async function open(

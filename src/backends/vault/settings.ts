@@ -21,6 +21,8 @@ const nonEmpty = z.string().check(z.minLength(1));
  *   Never revoked: it is yours.
  * - `jwt`: logs in at `auth/<mount>/login` with an OIDC token from `token` (GitHub Actions, Kubernetes, a file, an
  *   env var). The Vault token is cached until it ages, then minted again, and revoked when the run ends.
+ * - `kubernetes`: logs in at `auth/<mount>/login` with the pod's service-account token (or `token`). Cached and
+ *   revoked like `jwt`.
  * - `approle`: logs in at `auth/<mount>/login` with a role id and secret id read from env vars. Cached and revoked
  *   like `jwt`.
  */
@@ -44,6 +46,15 @@ export const vaultAuthSchema = z.discriminatedUnion(
       audience: z.optional(nonEmpty),
     }),
     z.strictObject({
+      method: z.literal('kubernetes'),
+      /** The Kubernetes auth role to log in as. */
+      role: nonEmpty,
+      /** Where the service-account JWT comes from. @default 'kubernetes' (the pod's token file) */
+      token: z.optional(tokenSourceSchema),
+      /** Path the Kubernetes auth method is mounted at. @default 'kubernetes' */
+      mount: z.optional(authMount),
+    }),
+    z.strictObject({
       method: z.literal('approle'),
       /** Env var holding the role id. */
       roleIdEnv: envName,
@@ -53,7 +64,7 @@ export const vaultAuthSchema = z.discriminatedUnion(
       mount: z.optional(authMount),
     }),
   ],
-  { error: 'expected method "token", "jwt" or "approle"' }
+  { error: 'expected method "token", "jwt", "kubernetes" or "approle"' }
 );
 
 /** @public */

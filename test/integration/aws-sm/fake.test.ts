@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { startAwsFake } from '../../../fixtures/servers/aws/index.js';
-import { sessionPolicyAllows } from '../../../fixtures/servers/aws/session-policy.js';
+import { startAwsFake } from '../../../src/testing/aws/index.js';
+import { sessionPolicyAllows } from '../../../src/testing/aws/session-policy.js';
 import { STATIC_KEY, useAwsFake } from './harness.js';
 
 const fake = useAwsFake();
@@ -24,20 +24,20 @@ describe(startAwsFake.name, () => {
       await post({ ...SM, ...date, authorization: auth('AKIAUNKNOWN000000000') }, body),
       await post({ ...SM, ...date, authorization: auth(STATIC_KEY.accessKeyId) }, body),
     ]).toEqual([
-      [400, { __type: 'MissingAuthenticationTokenException', Message: 'Missing Authentication Token' }],
+      [400, { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' }],
       [
         400,
-        { __type: 'IncompleteSignatureException', Message: 'Authorization header requires a valid SigV4 signature.' },
+        { __type: 'IncompleteSignatureException', message: 'Authorization header requires a valid SigV4 signature.' },
       ],
       [
         400,
-        { __type: 'UnrecognizedClientException', Message: 'The security token included in the request is invalid.' },
+        { __type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' },
       ],
       [
         400,
         {
           __type: 'InvalidSignatureException',
-          Message:
+          message:
             'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
         },
       ],

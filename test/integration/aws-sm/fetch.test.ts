@@ -1,6 +1,5 @@
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
-import type { AwsFake } from '../../../fixtures/servers/aws/index.js';
 import type { Backend } from '../../../src/backend/types.js';
 import { createAwsSmBackend } from '../../../src/backends/aws-sm/index.js';
 import type { AwsSmSettings } from '../../../src/backends/aws-sm/settings.js';
@@ -10,6 +9,7 @@ import { inlineCredential } from '../../../src/config/normalise.js';
 import type { BrokerError } from '../../../src/errors.js';
 import { parseRef } from '../../../src/ref/index.js';
 import type { AwsSmRef } from '../../../src/ref/types.js';
+import type { AwsFake } from '../../../src/testing/aws/index.js';
 import { brokerRejection } from '../../helpers/rejection.js';
 import { CANARY, CURRENT, context, isolateAwsEnv, PREVIOUS, STATIC_KEY, useAwsFake } from './harness.js';
 

@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { type AwsFake, type AwsFakeOptions, startAwsFake } from '../../../fixtures/servers/aws/index.js';
 import type { FetchContext } from '../../../src/backend/types.js';
+import { type AwsFake, type AwsFakeOptions, startAwsFake } from '../../../src/testing/aws/index.js';
 
 export const CANARY = 'CANARY_aws_sm_value_4b1f09';
 export const WEB_TOKEN = 'CANARY_web_identity_token_77c2ea';
@@ -20,6 +20,8 @@ export const PREVIOUS = '00000000-2222-3333-4444-555555555555';
 /** Every secret shape the tests read. */
 export function fakeOptions(extra: Partial<AwsFakeOptions> = {}): AwsFakeOptions {
   return {
+    // One endpoint standing for the us-east-1 and eu-west-1 endpoints (the region tests); other regions are refused.
+    regions: ['us-east-1', 'eu-west-1'],
     accessKeys: [STATIC_KEY],
     webIdentity: { tokens: [WEB_TOKEN], expiredTokens: ['CANARY_expired_token'], roles: [ROLE, OTHER_ROLE] },
     secrets: [

@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
-import { type AwsFake, startAwsFake } from '../../../fixtures/servers/aws/index.js';
 import type { Backend, MintEvent } from '../../../src/backend/types.js';
 import { type AwsSmBackendOptions, createAwsSmBackend } from '../../../src/backends/aws-sm/index.js';
 import type { AwsSmSettings, AwsWebIdentityAuth } from '../../../src/backends/aws-sm/settings.js';
 import type { BrokerError } from '../../../src/errors.js';
 import { parseRef } from '../../../src/ref/index.js';
 import type { AwsSmRef } from '../../../src/ref/types.js';
+import { type AwsFake, startAwsFake } from '../../../src/testing/aws/index.js';
 import { brokerRejection } from '../../helpers/rejection.js';
 import { CANARY, context, fakeOptions, isolateAwsEnv, OTHER_ROLE, ROLE, useAwsFake, WEB_TOKEN } from './harness.js';
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
+import type { FetchContext } from '../../../src/backend/types.js';
 import {
   createTestTls,
   type SecretVersionSeed,
@@ -10,8 +11,7 @@ import {
   startEntra,
   startKeyVault,
   type TestTls,
-} from '../../../fixtures/servers/azure/index.js';
-import type { FetchContext } from '../../../src/backend/types.js';
+} from '../../../src/testing/azure/index.js';
 import { brokerRejection } from '../../helpers/rejection.js';
 
 export const TENANT = '72f988bf-0000-4000-8000-00000000a11e';
@@ -70,7 +70,7 @@ export async function startAzure(): Promise<Azure> {
     tenantId: TENANT,
     secrets: SECRETS,
     forbidden: ['ops-only'],
-    acceptToken: (token) => entra.isValid(token),
+    acceptToken: (token, resource) => entra.isValid(token, resource),
   });
   const dir = mkdtempSync(join(tmpdir(), 'cb-azure-kv-'));
   const tokenFile = join(dir, 'token.jwt');

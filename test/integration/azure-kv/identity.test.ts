@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startKeyVault } from '../../../fixtures/servers/azure/index.js';
 import type { Backend } from '../../../src/backend/types.js';
 import { createAzureKvBackend } from '../../../src/backends/azure-kv/index.js';
 import { createAzureWorkloadIdentityCredential } from '../../../src/identity/azure-wi.js';
 import { parseRef } from '../../../src/ref/index.js';
 import type { AzureKvRef } from '../../../src/ref/types.js';
+import { startKeyVault } from '../../../src/testing/azure/index.js';
 import { type Azure, CANARY, CLIENT, context, failure, SECRETS, settingsFor, startAzure, TENANT } from './harness.js';
 
 const DB = parseRef('azure-kv://corp-kv/db-password') as AzureKvRef;
@@ -151,7 +151,17 @@ describe(createAzureWorkloadIdentityCredential.name, () => {
     });
 
     const other = join(azure.dir, 'other.jwt');
-    writeFileSync(other, 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJvdGhlciJ9.CANARY_OIDC_OTHER_SIGNATURE');
+    const jwtWith = (claims: object) =>
+      `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.CANARY_OIDC_OTHER_SIGNATURE`;
+    // An assertion for another audience is refused before any federated credential is matched (AADSTS700212).
+    writeFileSync(other, jwtWith({ sub: 'other', aud: 'https://example.test' }));
+    const wrongAudience = await failure(
+      open({ ...settings, auth: { ...settings.auth, token: { file: other } } }).fetch(DB, context(azure.dir))
+    );
+    expect(wrongAudience.code).toBe('NO_IDENTITY');
+    expect(wrongAudience.message).toContain('(AADSTS700212)');
+
+    writeFileSync(other, jwtWith({ sub: 'other', aud: 'api://AzureADTokenExchange' }));
     const unmatched = await failure(
       open({ ...settings, auth: { ...settings.auth, token: { file: other } } }).fetch(DB, context(azure.dir))
     );

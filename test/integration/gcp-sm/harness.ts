@@ -1,6 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FetchContext } from '../../../src/backend/types.js';
+import { parseRef } from '../../../src/ref/index.js';
+import type { GcpSmRef } from '../../../src/ref/types.js';
 import {
   createTestTls,
   type GcpAuthServer,
@@ -8,10 +11,7 @@ import {
   startGcpAuth,
   startGcpSecretManager,
   type TestTls,
-} from '../../../fixtures/servers/gcp/index.js';
-import type { FetchContext } from '../../../src/backend/types.js';
-import { parseRef } from '../../../src/ref/index.js';
-import type { GcpSmRef } from '../../../src/ref/types.js';
+} from '../../../src/testing/gcp/index.js';
 
 export const CANARY = 'CANARY_GCP_SM_5e1f0a';
 export const OIDC_TOKEN = 'CANARY_OIDC_eyJhbGciOiJSUzI1NiJ9.test';
@@ -35,7 +35,7 @@ export async function startGcpFakes(): Promise<GcpFakes> {
   const sm = await startGcpSecretManager({
     tls: cert,
     projectNumbers: { 'my-proj': '123456789012' },
-    isValidToken: (token) => auth.isValid(token),
+    isValidToken: (token, scope) => auth.isValid(token, scope),
     denied: ['my-proj/forbidden'],
     secrets: {
       'my-proj/db': [

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeVault, startFakeVault } from '../../../fixtures/servers/vault/index.js';
 import { createVaultBackend } from '../../../src/backends/vault/index.js';
+import { type FakeVault, startFakeVault } from '../../../src/testing/vault/index.js';
 import { failure, fetchContext, vaultRef } from './harness.js';
 
 const JWT = 'eyJ.TEST_ONLY_CANARY_JWT.sig';
@@ -215,7 +215,7 @@ describe(createVaultBackend.name, () => {
       ]);
     });
 
-    it('answers a login at an auth mount that does not exist with MINT_FAILED', async () => {
+    it('answers a login at an auth mount that does not exist with MINT_FAILED (Vault: 403, not a login)', async () => {
       const error = await failure(
         createVaultBackend({ address: vault.url, auth: { ...jwtAuth, mount: 'jwt' } }).fetch(
           ref,
@@ -223,7 +223,7 @@ describe(createVaultBackend.name, () => {
         )
       );
       expect(error.message).toBe(
-        'vault: jwt login for "vault:secret/app#password": Vault refused the login (HTTP 404). Check that auth/jwt has role "ci" and that its bound audiences and claims accept the token from env:CI_JWT'
+        'vault: jwt login for "vault:secret/app#password": Vault refused the login (HTTP 403). Check that auth/jwt has role "ci" and that its bound audiences and claims accept the token from env:CI_JWT'
       );
     });
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeVault, startFakeVault } from '../../../fixtures/servers/vault/index.js';
 import { createVaultBackend } from '../../../src/backends/vault/index.js';
+import { type FakeVault, startFakeVault } from '../../../src/testing/vault/index.js';
 import { delivered, failure, fetchContext, vaultRef } from './harness.js';
 
 const TOKEN = 'hvs.TEST_ONLY_dynamic';
@@ -44,9 +44,15 @@ describe(createVaultBackend.name, () => {
     await Promise.all([backend.close?.(), backend.close?.()]);
     await backend.close?.();
     const revokes = vault.requests.slice(start);
-    expect(revokes.map((r) => `${r.method} ${r.path}`)).toEqual(['PUT sys/leases/revoke', 'PUT sys/leases/revoke']);
-    expect(revokes.map((r) => r.body)).toEqual(vault.leases.map((l) => ({ lease_id: l.id })));
-    expect(revokes.map((r) => r.token)).toEqual([TOKEN, TOKEN]);
+    // One capability probe for the token, then each lease.
+    expect(revokes.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST sys/capabilities-self',
+      'PUT sys/leases/revoke',
+      'PUT sys/leases/revoke',
+    ]);
+    expect(revokes[0]?.body).toEqual({ paths: ['sys/leases/revoke'] });
+    expect(revokes.slice(1).map((r) => r.body)).toEqual(vault.leases.map((l) => ({ lease_id: l.id })));
+    expect(revokes.map((r) => r.token)).toEqual([TOKEN, TOKEN, TOKEN]);
     expect(vault.leases.map((l) => l.revoked)).toEqual([true, true]);
   });
 
@@ -60,6 +66,7 @@ describe(createVaultBackend.name, () => {
     const start = vault.requests.length;
     await backend.close?.();
     expect(vault.requests.slice(start).map((r) => `${r.method} ${r.path} ${r.token === minted}`)).toEqual([
+      'POST sys/capabilities-self true',
       'PUT sys/leases/revoke true',
       'POST auth/token/revoke-self true',
     ]);

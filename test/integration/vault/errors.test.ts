@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestTls, type FakeVault, startFakeVault, type TestTls } from '../../../fixtures/servers/vault/index.js';
 import { createVaultBackend } from '../../../src/backends/vault/index.js';
+import { createTestTls, type FakeVault, startFakeVault, type TestTls } from '../../../src/testing/vault/index.js';
 import { failure, fetchContext, vaultRef } from './harness.js';
 
 const TOKEN = 'hvs.TEST_ONLY_errors';

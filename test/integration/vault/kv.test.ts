@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeVault, startFakeVault } from '../../../fixtures/servers/vault/index.js';
 import { createVaultBackend } from '../../../src/backends/vault/index.js';
+import { type FakeVault, startFakeVault } from '../../../src/testing/vault/index.js';
 import { delivered, failure, fetchContext, vaultRef } from './harness.js';
 
 const TOKEN = 'hvs.TEST_ONLY_root';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../../../src/config/schema.js';
 import { normaliseCredentials } from '../../../src/config/normalise.js';
+import { configSchema } from '../../../src/config/schema.js';
 import { parseRef } from '../../../src/ref/index.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/ci-tests';

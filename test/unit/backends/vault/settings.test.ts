@@ -19,7 +19,7 @@ describe('vaultSettingsSchema', () => {
 
   it('rejects unknown methods, stray keys and bad names', () => {
     expect(issues({ auth: { method: 'kerberos' } })).toEqual([
-      'auth.method: expected method "token", "jwt" or "approle"',
+      'auth.method: expected method "token", "jwt", "kubernetes" or "approle"',
     ]);
     // A token never sits in the config: `token` is no key of the token method.
     const stray = vaultSettingsSchema.safeParse({ auth: { method: 'token', token: 'hvs.x' } }).error?.issues;
