@@ -321,7 +321,7 @@ describe('a filtered run with egress on', () => {
     const run = await runVitest(
       project,
       ['tests/fixture.test.ts', 'tests/leaks.test.ts', '-t', 'only db|^25 ', '--update=new'],
-      { env: { ...probeEnv(project), CREDENTIAL_BROKER_EGRESS: '1' } }
+      { env: { ...probeEnv(project), CREDENTIAL_BROKER_EGRESS: '1', COLUMNS: '200' } }
     );
     const stdout = stripAnsi(run.stdout);
     const header = 'credential-broker manifest — egress ENABLED (env)';
