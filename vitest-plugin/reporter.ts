@@ -8,6 +8,7 @@ import type {
   TestSuite,
   Vitest,
 } from 'vitest/node';
+import { isBrokerError } from '../src/errors.js';
 import { RunBaseline } from '../src/scan/index.js';
 import { type Scrubber, scrubDeep } from '../src/scrub/index.js';
 import type { BrokerSession } from '../src/session/index.js';
@@ -21,6 +22,22 @@ type Annotation = Parameters<NonNullable<Reporter['onTestCaseAnnotate']>>[1];
 type Artifact = Parameters<NonNullable<Reporter['onTestCaseArtifactRecord']>>[1];
 type RunnerTask = import('vitest').RunnerTask;
 type TaskUpdate = readonly import('vitest').RunnerTaskResultPack[];
+
+/**
+ * A mistake the user can fix (a docblock typo, a bad `configFile`, no config): one message naming the file, the line
+ * and the fix, then the run stops before any test — not a Vitest "Unhandled Error" with a stack of our internals.
+ * Anything else is ours and keeps its stack. In watch mode the watcher stays up: fixing the file reruns.
+ */
+async function stopCleanly(vitest: Vitest, error: unknown): Promise<void> {
+  if (!isBrokerError(error)) {
+    throw error;
+  }
+  vitest.logger.error(`\ncredential-broker: ${error.message}\n`);
+  process.exitCode = 1;
+  if (!vitest.config.watch) {
+    await vitest.exit(true);
+  }
+}
 
 // `task` is public at runtime but marked internal in Vitest's types; it is the object every reporter reads.
 function taskOf(entity: TestCase | TestSuite | TestModule): RunnerTask {
@@ -53,6 +70,14 @@ export class CredentialBrokerReporter implements Reporter {
   }
 
   async onTestRunStart(specifications: readonly TestSpecification[]): Promise<void> {
+    try {
+      await this.#start(specifications);
+    } catch (error) {
+      await stopCleanly(this.#vitest, error);
+    }
+  }
+
+  async #start(specifications: readonly TestSpecification[]): Promise<void> {
     const session = await this.#host.session();
     this.#session = session;
     scrubMainOutput(session.scrubber);

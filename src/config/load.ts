@@ -11,8 +11,6 @@ import { configSchema } from './schema.js';
 export const CONFIG_FILE_NAMES = [
   'credential-broker.config.ts',
   'credential-broker.config.mts',
-  'credential-broker.config.js',
-  'credential-broker.config.mjs',
   'credential-broker.config.cts',
   'credential-broker.config.js',
   'credential-broker.config.mjs',
@@ -121,7 +119,11 @@ export async function loadConfig(
     return { ...validateConfig({}, 'no config file', cwd), searched: cwd };
   }
   if (!existsSync(file)) {
-    throw new BrokerError('CONFIG_NOT_FOUND', 'file does not exist', { operation: 'load config', ref: file });
+    throw new BrokerError('CONFIG_NOT_FOUND', 'file does not exist', {
+      operation: 'load config',
+      ref: file,
+      hint: `A configFile is relative to ${cwd}; point it at an existing file, or leave it out to search for credential-broker.config.${EXTENSIONS}`,
+    });
   }
   return validateConfig(await importConfigFile(file), file, dirname(file), file);
 }
