@@ -18,10 +18,10 @@ const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  * plugin and preset resolve per test themselves, so `run` resolves nothing for them and only passes egress on.
  */
 export function isKnownRunner(command: readonly string[]): boolean {
-  const words = command.filter((w) => !w.startsWith('-'));
+  const words = command.filter((w) => !w.startsWith('-')).map((w) => w.replace(/^.*[/\\]node(\.exe)?$/, 'node'));
   const [first, second] = words;
   const runner = (w: string | undefined) => w !== undefined && /(^|[/\\])(vitest|jest)(\.[cm]?js)?$/.test(w);
-  return runner(first) || (['npx', 'pnpm', 'yarn', 'bunx', 'exec'].includes(first ?? '') && runner(second));
+  return runner(first) || (['node', 'npx', 'pnpm', 'yarn', 'bunx', 'exec'].includes(first ?? '') && runner(second));
 }
 
 /** Our lines after the child's: a child whose last line has no newline must not have ours glued to it. */

@@ -154,7 +154,7 @@ async function importConfigFile(file: string): Promise<unknown> {
 }
 
 function parseYamlConfig(file: string): unknown {
-  const doc = parseDocument(readFileSync(file, 'utf8'), { prettyErrors: false });
+  const doc = parseDocument(readFileSync(file, 'utf8'), { prettyErrors: true });
   const [first] = doc.errors;
   if (first !== undefined) {
     // file:line and the kind of mistake; the parser's own message quotes the source line, which may hold a value.
