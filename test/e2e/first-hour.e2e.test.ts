@@ -239,4 +239,27 @@ describe('polish', () => {
     expect(err).toContain(`${p.dir}/tests/a.test.js:1: @credentials names API_TOKEN, but no config file was found`);
     expect(err).not.toMatch(/^\s+at /m);
   }, 120_000);
+
+  it('Jest: credentials.files is the record, as in Vitest; the old call still works and warns', async () => {
+    const p = project({
+      'package.json': '{ "private": true }\n',
+      'credential-broker.config.yaml': 'credentials:\n  TOKEN_FILE:\n    ref: env:SOURCE_TOKEN\n    as: file\n',
+      'jest.config.cjs': "module.exports = { preset: 'credential-broker', transform: {} };\n",
+      'tests/a.test.js': `const { readFileSync } = require('node:fs');
+const { credentials } = require('credential-broker/jest');
+test('files', async () => {
+  await credentials('TOKEN_FILE');
+  const path = credentials.files.TOKEN_FILE;
+  expect(readFileSync(path, 'utf8').startsWith('SENTINEL-')).toBe(true);
+  expect({ ...credentials.files }).toEqual({ TOKEN_FILE: path });
+  expect(credentials.files()).toEqual({ TOKEN_FILE: path });
+});
+`,
+    });
+    const run = await p.jest();
+    const err = stripAnsi(run.stderr);
+    expect(run.code, err).toBe(0);
+    expect(err).toContain('credentials.files() is deprecated: read credentials.files.NAME, as in Vitest');
+    expectNoSentinel(run.stdout, run.stderr);
+  }, 120_000);
 });
