@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseDocument } from 'yaml';
 import type * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
@@ -137,7 +138,7 @@ async function importConfigFile(file: string): Promise<unknown> {
       return parseYamlConfig(file);
     }
     const { createJiti } = await import('jiti');
-    const mod = await createJiti(import.meta.url, { moduleCache: false }).import<{ default?: unknown }>(file);
+    const mod = await createJiti(pathToFileURL(file).href, { moduleCache: false }).import<{ default?: unknown }>(file);
     return mod && typeof mod === 'object' && 'default' in mod ? mod.default : mod;
   } catch (cause) {
     if (isBrokerError(cause)) {
