@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type {
   Reporter,
   SerializedError,
@@ -8,13 +8,14 @@ import type {
   TestSuite,
   Vitest,
 } from 'vitest/node';
+import { addSkipMessagesToFile, type SkipReasons, testcaseKey } from '../src/ci/junit-skips.js';
 import { isBrokerError } from '../src/errors.js';
 import { RunBaseline } from '../src/scan/index.js';
 import { type Scrubber, scrubDeep } from '../src/scrub/index.js';
 import type { BrokerSession } from '../src/session/index.js';
 import type { BrokerHost } from './host.js';
 import { scrubMainOutput } from './output-scrubbing.js';
-import { renderSkipSummary, type SkippedTest } from './skip-summary.js';
+import { renderSkipSummary, type SkippedTest, skipNote } from './skip-summary.js';
 import { auditWrittenFiles, renderLeaks, type WrittenFile } from './snapshot-audit.js';
 
 type ConsoleLog = Parameters<NonNullable<Reporter['onUserConsoleLog']>>[0];
@@ -54,6 +55,7 @@ export class CredentialBrokerReporter implements Reporter {
   readonly #host: BrokerHost;
   #session: BrokerSession | undefined;
   #baseline = new RunBaseline();
+  #skipReasons: SkipReasons = new Map();
 
   constructor(host: BrokerHost) {
     this.#host = host;
@@ -156,12 +158,21 @@ export class CredentialBrokerReporter implements Reporter {
         this.#scrubTree(taskOf(module), scrubber);
       }
     }
-    const summary = renderSkipSummary(collectSkipped(modules, this.#vitest.config.root));
+    const skipped = collectSkipped(modules, this.#vitest.config.root);
+    this.#skipReasons = new Map(skipped.map((t) => [testcaseKey(t.file, t.name), skipNote(t.missing)]));
+    const summary = renderSkipSummary(skipped);
     if (summary !== undefined) {
       this.#print(summary);
     }
     if (scrubber !== undefined) {
       this.#auditSnapshots(modules, scrubber);
+    }
+  }
+
+  /** After the run (the plugin calls it on close): the skip reasons into the JUnit reports the run wrote. */
+  addSkipReasonsToJUnit(): void {
+    for (const path of junitReports(this.#vitest)) {
+      addSkipMessagesToFile(path, this.#skipReasons);
     }
   }
 
@@ -242,13 +253,32 @@ export function stdoutIsReport(vitest: Pick<Vitest, 'config'>): boolean {
   });
 }
 
-function collectSkipped(modules: readonly TestModule[], root: string): SkippedTest[] {
-  const skipped: SkippedTest[] = [];
+/** The files Vitest's JUnit reporter wrote: its `outputFile` option, or the config's. */
+function junitReports(vitest: Vitest): string[] {
+  const { reporters, outputFile, root } = vitest.config;
+  return reporters.flatMap((entry) => {
+    const [name, options] = Array.isArray(entry) ? entry : [entry, undefined];
+    if (name !== 'junit') {
+      return [];
+    }
+    const own = (options as { outputFile?: unknown } | undefined)?.outputFile;
+    const file = typeof own === 'string' ? own : typeof outputFile === 'string' ? outputFile : outputFile?.['junit'];
+    return typeof file === 'string' ? [resolve(root, file)] : [];
+  });
+}
+
+function collectSkipped(
+  modules: readonly TestModule[],
+  root: string
+): (SkippedTest & { readonly file: string; readonly name: string })[] {
+  const skipped: (SkippedTest & { readonly file: string; readonly name: string })[] = [];
   for (const module of modules) {
     for (const test of module.children.allTests('skipped')) {
       const missing = test.meta().credentialsMissing;
       if (missing !== undefined && missing.length > 0) {
-        skipped.push({ title: `${relative(root, module.moduleId)} > ${test.fullName}`, missing });
+        const file = relative(root, module.moduleId);
+        // As Vitest's JUnit reporter names a testcase: classname the file, name the titles joined with " > ".
+        skipped.push({ title: `${file} > ${test.fullName}`, missing, file, name: test.fullName });
       }
     }
   }
