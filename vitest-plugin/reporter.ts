@@ -79,7 +79,8 @@ export class CredentialBrokerReporter implements Reporter {
     }
   }
 
-  async #start(specifications: readonly TestSpecification[]): Promise<void> {
+  async #start(all: readonly TestSpecification[]): Promise<void> {
+    const specifications = await this.#ownShard(all);
     const session = await this.#host.session();
     this.#session = session;
     scrubMainOutput(session.scrubber);
@@ -94,6 +95,23 @@ export class CredentialBrokerReporter implements Reporter {
     const announcement = session.egressEnabled ? session.renderManifest('terminal') : session.egressSummaryLine();
     if (announcement !== undefined) {
       this.#print(announcement);
+    }
+  }
+
+  /**
+   * Vitest hands reporters every file and shards later, in the pool, with its sequencer: plan (and announce) only
+   * the files this shard runs, picked the same way, so a shard does not announce the skips of another's tests.
+   */
+  async #ownShard(specifications: readonly TestSpecification[]): Promise<readonly TestSpecification[]> {
+    const { shard, sequence } = this.#vitest.config;
+    if (shard === undefined || shard === null) {
+      return specifications;
+    }
+    try {
+      return await new sequence.sequencer(this.#vitest).shard([...specifications]);
+    } catch {
+      // Vitest reports a bad --shard itself; planning every file is never wrong, only wordier.
+      return specifications;
     }
   }
 

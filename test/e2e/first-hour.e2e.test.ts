@@ -212,6 +212,27 @@ describe('egress on the command line', () => {
 });
 
 describe('polish', () => {
+  it('a Vitest shard announces only the skips of its own tests', async () => {
+    const file = (name: string) =>
+      `/** @credentials ${name}=vault:secret/${name.toLowerCase()}#x */\nimport { test } from 'vitest';\ntest('${name}', () => {});\n`;
+    const p = project({
+      'credential-broker.config.yaml': 'backends:\n  vault:\n    address: https://vault.internal:8200\n',
+      'vitest.config.ts':
+        "import { credentialBroker } from 'credential-broker/vitest';\nimport { defineConfig } from 'vitest/config';\nexport default defineConfig({ plugins: [credentialBroker()] });\n",
+      'tests/one.test.ts': file('NET_ONE'),
+      'tests/two.test.ts': file('NET_TWO'),
+    });
+    const announced = [];
+    for (const shard of ['1/2', '2/2']) {
+      const run = await p.vitest([`--shard=${shard}`]);
+      const out = stripAnsi(run.stdout + run.stderr);
+      expect(run.code, out).toBe(0);
+      expect(out).toContain('egress disabled — 1 network credential (');
+      announced.push(/network credential \((\w+)\)/.exec(out)?.[1]);
+    }
+    expect(announced.sort()).toEqual(['NET_ONE', 'NET_TWO']);
+  }, 180_000);
+
   it('--version prints the package version', async () => {
     const p = project({});
     const run = await p.cli(['--version']);
