@@ -56,6 +56,9 @@ export default defineConfig([
       jest: 'jest-environment/api.ts',
     },
     format: ['cjs'],
+    // `import.meta.url` in shared code (a module's own path) becomes `__filename`'s URL here, instead of an empty
+    // object and esbuild's "import.meta is not available" warning every time Jest's bundle is built.
+    shims: true,
     dts: withTypes({
       entry: {
         index: 'src/index.ts',

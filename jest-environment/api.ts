@@ -3,8 +3,22 @@
  * it calls the API the credential-broker environment installed on the sandbox's global.
  */
 import { BrokerError } from '../src/errors.js';
+import type { CredentialValues, RegisteredName } from '../src/names.js';
 import { SANDBOX_API } from './constants.js';
 import type { SandboxApi } from './sandbox-api.js';
+
+/** @public A credential name: a key of the global `CredentialBroker.CredentialNames`, or any string while it is empty. */
+export type CredentialName = RegisteredName;
+export type { CredentialValues };
+
+/**
+ * @public Credential name → 0600 file path, the same shape as Vitest's `credentials.files`. Calling it, the shape of
+ * earlier versions, still works and warns once.
+ */
+export type CredentialFiles = Readonly<Partial<Record<CredentialName, string>>> & {
+  /** @deprecated read `credentials.files.NAME`: `files` is the record itself, as in Vitest. */
+  (): Readonly<Record<string, string>>;
+};
 
 /** @public The `credentials` function: values by name, plus the files and env vars materialised for this test. */
 export interface CredentialsFunction {
@@ -13,9 +27,9 @@ export interface CredentialsFunction {
    * outside a test (`beforeAll`, `afterAll`), they are held for the test file. When a credential cannot be had
    * because egress is disabled, the test is reported as skipped with the reason.
    */
-  (...names: string[]): Promise<Readonly<Record<string, string>>>;
+  <const K extends CredentialName>(...names: readonly [K, ...K[]]): Promise<CredentialValues<K>>;
   /** Credential name → 0600 file path, for what the running test and its file hold (delivery `file`/`both`). */
-  files(): Readonly<Record<string, string>>;
+  readonly files: CredentialFiles;
   /**
    * Env var name → value, for what the running test and its file hold. Jest's `process.env` in a test is a
    * sandbox copy that child processes do not inherit: pass `{ env: { ...process.env, ...credentials.env() } }`.
@@ -23,17 +37,46 @@ export interface CredentialsFunction {
   env(): Readonly<Record<string, string>>;
 }
 
+let warnedFilesCall = false;
+
+/** The record, also callable the old way: a function object whose own properties are the entries. */
+function callableRecord(record: Readonly<Record<string, string>>): CredentialFiles {
+  const legacy = () => {
+    if (!warnedFilesCall) {
+      warnedFilesCall = true;
+      process.emitWarning('credentials.files() is deprecated: read credentials.files.NAME, as in Vitest', {
+        type: 'DeprecationWarning',
+        code: 'CREDENTIAL_BROKER_FILES_CALL',
+      });
+    }
+    return record;
+  };
+  // `name` and `length` are a function's own (configurable) properties: a credential may be called either.
+  for (const key of ['name', 'length']) {
+    delete (legacy as unknown as Record<string, unknown>)[key];
+  }
+  for (const [key, value] of Object.entries(record)) {
+    Object.defineProperty(legacy, key, { value, enumerable: true });
+  }
+  return Object.freeze(legacy) as unknown as CredentialFiles;
+}
+
 /** @internal The test-facing functions over an API lookup (the sandbox global here; the environment for globals). */
 export function testFunctions(lookup: (operation: string) => SandboxApi): {
   readonly credentials: CredentialsFunction;
-  readonly withCredentials: (names: readonly string[], define: () => void) => void;
+  readonly withCredentials: (names: readonly CredentialName[], define: () => void) => void;
 } {
+  const credentials = (...names: string[]) => lookup('credentials').credentials(names);
+  Object.defineProperty(credentials, 'files', {
+    get: () => callableRecord(lookup('credentials.files').files()),
+    enumerable: true,
+  });
   return {
-    credentials: Object.assign((...names: string[]) => lookup('credentials').credentials(names), {
-      files: () => lookup('credentials.files').files(),
+    credentials: Object.assign(credentials, {
       env: () => lookup('credentials.env').env(),
-    }),
-    withCredentials: (names: readonly string[], define: () => void) => lookup('withCredentials').declare(names, define),
+    }) as unknown as CredentialsFunction,
+    withCredentials: (names: readonly CredentialName[], define: () => void) =>
+      lookup('withCredentials').declare(names, define),
   };
 }
 
@@ -65,6 +108,6 @@ export const credentials: CredentialsFunction = functions.credentials;
  * });
  * ```
  */
-export function withCredentials(names: readonly string[], define: () => void): void {
+export function withCredentials<const K extends CredentialName>(names: readonly K[], define: () => void): void {
   functions.withCredentials(names, define);
 }

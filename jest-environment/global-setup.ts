@@ -4,6 +4,7 @@
  * resolves only what its tests use. Our runner hands each test file a one-time ticket for that channel.
  */
 import type { Config } from '@jest/types';
+import { isBrokerError } from '../src/errors.js';
 import { type BrokerSession, startSession } from '../src/session/index.js';
 import { MAIN_PLAN, MAIN_SESSION } from './constants.js';
 
@@ -19,7 +20,11 @@ export default async function credentialBrokerGlobalSetup(
   if (main[MAIN_SESSION] !== undefined) {
     return;
   }
-  const session: BrokerSession = await startSession({ cwd: projectConfig.rootDir ?? globalConfig.rootDir });
+  const session: BrokerSession = await startSession({ cwd: projectConfig.rootDir ?? globalConfig.rootDir }).catch(
+    (error: unknown) => {
+      throw withoutStack(error);
+    }
+  );
   try {
     const planned = main[MAIN_PLAN];
     // Before the workers fork: env: sources leave the environment they inherit.
@@ -29,9 +34,20 @@ export default async function credentialBrokerGlobalSetup(
     report(session, globalConfig);
   } catch (error) {
     await session.close();
-    throw error;
+    throw withoutStack(error);
   }
   main[MAIN_SESSION] = session;
+}
+
+/**
+ * A mistake the user can fix (a docblock typo, no config) stops the run with its message alone: Jest prints a global
+ * setup error's `stack`, and a stack of our bundle's internals says nothing the message does not. Ours keep theirs.
+ */
+function withoutStack(error: unknown): unknown {
+  if (isBrokerError(error)) {
+    error.stack = `credential-broker: ${error.message}`;
+  }
+  return error;
 }
 
 function report(session: BrokerSession, globalConfig: Config.GlobalConfig): void {

@@ -37,7 +37,10 @@ export function credentialBroker(options?: CredentialBrokerPluginOptions): Plugi
       if (!configured.has(vitest)) {
         configured.add(vitest);
         // Reporters from `config()` are replaced by a CLI --reporter and would hide the default one; this is neither.
-        vitest.config.reporters.unshift(new CredentialBrokerReporter(host));
+        const reporter = new CredentialBrokerReporter(host);
+        vitest.config.reporters.unshift(reporter);
+        // The JUnit reporter has written its file by then: add each skip's reason (it writes a bare <skipped/>).
+        vitest.onClose(() => reporter.addSkipReasonsToJUnit());
         // Before the session closes: the post-run file scan needs its scrubber (onClose handlers start in order).
         vitest.onClose(() => finishVitestRun(host));
         vitest.onClose(() => host.close());

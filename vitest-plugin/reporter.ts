@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type {
   Reporter,
   SerializedError,
@@ -8,12 +8,14 @@ import type {
   TestSuite,
   Vitest,
 } from 'vitest/node';
+import { addSkipMessagesToFile, type SkipReasons, testcaseKey } from '../src/ci/junit-skips.js';
+import { isBrokerError } from '../src/errors.js';
 import { RunBaseline } from '../src/scan/index.js';
 import { type Scrubber, scrubDeep } from '../src/scrub/index.js';
 import type { BrokerSession } from '../src/session/index.js';
 import type { BrokerHost } from './host.js';
 import { scrubMainOutput } from './output-scrubbing.js';
-import { renderSkipSummary, type SkippedTest } from './skip-summary.js';
+import { renderSkipSummary, type SkippedTest, skipNote } from './skip-summary.js';
 import { auditWrittenFiles, renderLeaks, type WrittenFile } from './snapshot-audit.js';
 
 type ConsoleLog = Parameters<NonNullable<Reporter['onUserConsoleLog']>>[0];
@@ -21,6 +23,22 @@ type Annotation = Parameters<NonNullable<Reporter['onTestCaseAnnotate']>>[1];
 type Artifact = Parameters<NonNullable<Reporter['onTestCaseArtifactRecord']>>[1];
 type RunnerTask = import('vitest').RunnerTask;
 type TaskUpdate = readonly import('vitest').RunnerTaskResultPack[];
+
+/**
+ * A mistake the user can fix (a docblock typo, a bad `configFile`, no config): one message naming the file, the line
+ * and the fix, then the run stops before any test — not a Vitest "Unhandled Error" with a stack of our internals.
+ * Anything else is ours and keeps its stack. In watch mode the watcher stays up: fixing the file reruns.
+ */
+async function stopCleanly(vitest: Vitest, error: unknown): Promise<void> {
+  if (!isBrokerError(error)) {
+    throw error;
+  }
+  vitest.logger.error(`\ncredential-broker: ${error.message}\n`);
+  process.exitCode = 1;
+  if (!vitest.config.watch) {
+    await vitest.exit(true);
+  }
+}
 
 // `task` is public at runtime but marked internal in Vitest's types; it is the object every reporter reads.
 function taskOf(entity: TestCase | TestSuite | TestModule): RunnerTask {
@@ -37,6 +55,7 @@ export class CredentialBrokerReporter implements Reporter {
   readonly #host: BrokerHost;
   #session: BrokerSession | undefined;
   #baseline = new RunBaseline();
+  #skipReasons: SkipReasons = new Map();
 
   constructor(host: BrokerHost) {
     this.#host = host;
@@ -53,6 +72,15 @@ export class CredentialBrokerReporter implements Reporter {
   }
 
   async onTestRunStart(specifications: readonly TestSpecification[]): Promise<void> {
+    try {
+      await this.#start(specifications);
+    } catch (error) {
+      await stopCleanly(this.#vitest, error);
+    }
+  }
+
+  async #start(all: readonly TestSpecification[]): Promise<void> {
+    const specifications = await this.#ownShard(all);
     const session = await this.#host.session();
     this.#session = session;
     scrubMainOutput(session.scrubber);
@@ -67,6 +95,23 @@ export class CredentialBrokerReporter implements Reporter {
     const announcement = session.egressEnabled ? session.renderManifest('terminal') : session.egressSummaryLine();
     if (announcement !== undefined) {
       this.#print(announcement);
+    }
+  }
+
+  /**
+   * Vitest hands reporters every file and shards later, in the pool, with its sequencer: plan (and announce) only
+   * the files this shard runs, picked the same way, so a shard does not announce the skips of another's tests.
+   */
+  async #ownShard(specifications: readonly TestSpecification[]): Promise<readonly TestSpecification[]> {
+    const { shard, sequence } = this.#vitest.config;
+    if (shard === undefined || shard === null) {
+      return specifications;
+    }
+    try {
+      return await new sequence.sequencer(this.#vitest).shard([...specifications]);
+    } catch {
+      // Vitest reports a bad --shard itself; planning every file is never wrong, only wordier.
+      return specifications;
     }
   }
 
@@ -131,12 +176,21 @@ export class CredentialBrokerReporter implements Reporter {
         this.#scrubTree(taskOf(module), scrubber);
       }
     }
-    const summary = renderSkipSummary(collectSkipped(modules, this.#vitest.config.root));
+    const skipped = collectSkipped(modules, this.#vitest.config.root);
+    this.#skipReasons = new Map(skipped.map((t) => [testcaseKey(t.file, t.name), skipNote(t.missing)]));
+    const summary = renderSkipSummary(skipped);
     if (summary !== undefined) {
       this.#print(summary);
     }
     if (scrubber !== undefined) {
       this.#auditSnapshots(modules, scrubber);
+    }
+  }
+
+  /** After the run (the plugin calls it on close): the skip reasons into the JUnit reports the run wrote. */
+  addSkipReasonsToJUnit(): void {
+    for (const path of junitReports(this.#vitest)) {
+      addSkipMessagesToFile(path, this.#skipReasons);
     }
   }
 
@@ -217,13 +271,32 @@ export function stdoutIsReport(vitest: Pick<Vitest, 'config'>): boolean {
   });
 }
 
-function collectSkipped(modules: readonly TestModule[], root: string): SkippedTest[] {
-  const skipped: SkippedTest[] = [];
+/** The files Vitest's JUnit reporter wrote: its `outputFile` option, or the config's. */
+function junitReports(vitest: Vitest): string[] {
+  const { reporters, outputFile, root } = vitest.config;
+  return reporters.flatMap((entry) => {
+    const [name, options] = Array.isArray(entry) ? entry : [entry, undefined];
+    if (name !== 'junit') {
+      return [];
+    }
+    const own = (options as { outputFile?: unknown } | undefined)?.outputFile;
+    const file = typeof own === 'string' ? own : typeof outputFile === 'string' ? outputFile : outputFile?.['junit'];
+    return typeof file === 'string' ? [resolve(root, file)] : [];
+  });
+}
+
+function collectSkipped(
+  modules: readonly TestModule[],
+  root: string
+): (SkippedTest & { readonly file: string; readonly name: string })[] {
+  const skipped: (SkippedTest & { readonly file: string; readonly name: string })[] = [];
   for (const module of modules) {
     for (const test of module.children.allTests('skipped')) {
       const missing = test.meta().credentialsMissing;
       if (missing !== undefined && missing.length > 0) {
-        skipped.push({ title: `${relative(root, module.moduleId)} > ${test.fullName}`, missing });
+        const file = relative(root, module.moduleId);
+        // As Vitest's JUnit reporter names a testcase: classname the file, name the titles joined with " > ".
+        skipped.push({ title: `${file} > ${test.fullName}`, missing, file, name: test.fullName });
       }
     }
   }

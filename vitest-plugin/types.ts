@@ -1,10 +1,13 @@
+import type { CredentialValues, RegisteredName } from '../src/names.js';
 import type { SessionHandle } from '../src/session/types.js';
 
 /**
- * @public Registry of credential names, for autocompletion and typo checks. Empty by default (any name is
- * accepted); augment it with the names of your config to make `credentials()` and `withCredentials()` strict:
+ * @public This module's registry of names, kept for configs written before the shared one: prefer the global
+ * `CredentialBroker.CredentialNames`, which types Vitest and Jest alike (see docs/vitest.md, "Typed names").
+ * Augmenting this one still works, in a file that is a module (one with an `import` or `export {}`):
  *
  * ```ts
+ * export {};
  * declare module 'credential-broker/vitest' {
  *   interface CredentialNames { DATABASE_URL: true; KUBECONFIG: true }
  * }
@@ -13,11 +16,10 @@ import type { SessionHandle } from '../src/session/types.js';
 // biome-ignore lint/suspicious/noEmptyInterface: an empty interface is the augmentation point
 export interface CredentialNames {}
 
-/** @public A credential name: a key of {@link CredentialNames}, or any string while it is empty. */
-export type CredentialName = [keyof CredentialNames] extends [never] ? string : Extract<keyof CredentialNames, string>;
+/** @public A credential name: a registered one, or any string while no name is registered. */
+export type CredentialName = RegisteredName<CredentialNames>;
 
-/** @public The values a `credentials(...)` call resolves to, by name. */
-export type CredentialValues<K extends string> = { readonly [P in K]: string };
+export type { CredentialValues };
 
 /** @public Why one credential of a test was not delivered (egress disabled). */
 export interface MissingCredential {

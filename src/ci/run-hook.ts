@@ -14,7 +14,14 @@ export function finishRunCommand(
     command,
     started,
     audit,
-  }: { code: number; command: readonly string[]; started: number; audit: string | undefined }
+    write,
+  }: {
+    code: number;
+    command: readonly string[];
+    started: number;
+    audit: string | undefined;
+    write?: (text: string) => void;
+  }
 ): number {
   // The child is the one "test": it held every credential resolved for it, from its start to its exit.
   session.ci.setTests('run', [
@@ -29,6 +36,7 @@ export function finishRunCommand(
   ]);
   const finished = finishRun(session, {
     root: session.configDir,
+    ...(write === undefined ? {} : { write }),
     ...(audit === undefined ? {} : { auditFile: resolve(audit) }),
   });
   return finished.failed && code === 0 ? 1 : code;

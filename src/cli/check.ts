@@ -1,3 +1,4 @@
+import { noConfigError } from '../config/load.js';
 import { renderManifest } from '../egress/render.js';
 import type { FormReport } from '../scrub/index.js';
 import { startSession } from '../session/session.js';
@@ -11,6 +12,10 @@ export async function checkCommand(options: CommonOptions): Promise<number> {
   let session: Awaited<ReturnType<typeof startSession>>;
   try {
     session = await startSession({ ...sessionOptions(options), serve: false });
+    if (session.config.searched !== undefined) {
+      await session.close();
+      throw noConfigError(session.config.searched);
+    }
   } catch (error) {
     process.stderr.write(`credential-broker: ${describeError(error)}\n`);
     return 1;

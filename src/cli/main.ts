@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { checkCommand } from './check.js';
 import { manifestCommand } from './manifest.js';
@@ -10,6 +13,7 @@ const program = new Command('credential-broker')
   .description(
     'Resolve secret references for tests, materialise them for exactly one process or test, scrub them from output.'
   )
+  .version(ownVersion(), '-V, --version', 'print the version')
   .option('-c, --config <file>', 'config file (default: credential-broker.config.* found upwards from the cwd)')
   .showHelpAfterError()
   .addHelpText(
@@ -63,6 +67,20 @@ program
   .action(() => {
     process.exitCode = sweepCommand();
   });
+
+/** Our package.json, found upwards from this file: `dist/cli.js` when installed, `src/cli/main.ts` in the repo. */
+function ownVersion(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dirname(dir) !== dir; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'credential-broker' && typeof pkg.version === 'string') {
+        return pkg.version;
+      }
+    }
+  }
+  return 'unknown';
+}
 
 function globals(): { config?: string } {
   const { config } = program.opts<{ config?: string }>();

@@ -1,4 +1,4 @@
-import { loadConfig } from '../config/load.js';
+import { loadConfig, noConfigError } from '../config/load.js';
 import { buildManifest } from '../egress/manifest.js';
 import { renderManifest } from '../egress/render.js';
 import { decideEgress } from '../session/egress.js';
@@ -10,6 +10,9 @@ export async function manifestCommand(
 ): Promise<number> {
   try {
     const loaded = await loadConfig(options.config === undefined ? {} : { configFile: options.config });
+    if (loaded.searched !== undefined) {
+      throw noConfigError(loaded.searched);
+    }
     const manifest = buildManifest({
       credentials: loaded.credentials.values(),
       backends: loaded.config.backends,

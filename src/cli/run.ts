@@ -1,13 +1,42 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { finishRunCommand } from '../ci/run-hook.js';
+import { noConfigError } from '../config/load.js';
 import { FILE_PATH_SUFFIX } from '../config/normalise.js';
+import { buildManifest } from '../egress/manifest.js';
+import { renderManifest } from '../egress/render.js';
 import { openTaskDir } from '../materialise/index.js';
 import { createScrubStream } from '../scrub/index.js';
+import { ENV_EGRESS } from '../session/egress.js';
 import { startSession } from '../session/session.js';
 import { type CommonOptions, describeError, sessionOptions } from './options.js';
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * @internal Whether the command runs Vitest or Jest (`vitest run`, `npx jest`, `node_modules/.bin/vitest`): their
+ * plugin and preset resolve per test themselves, so `run` resolves nothing for them and only passes egress on.
+ */
+export function isKnownRunner(command: readonly string[]): boolean {
+  const words = command.filter((w) => !w.startsWith('-')).map((w) => w.replace(/^.*[/\\]node(\.exe)?$/, 'node'));
+  const [first, second] = words;
+  const runner = (w: string | undefined) => w !== undefined && /(^|[/\\])(vitest|jest)(\.[cm]?js)?$/.test(w);
+  return runner(first) || (['node', 'npx', 'pnpm', 'yarn', 'bunx', 'exec'].includes(first ?? '') && runner(second));
+}
+
+/** Our lines after the child's: a child whose last line has no newline must not have ours glued to it. */
+class LineState {
+  atLineStart = true;
+  see(chunk: string | Buffer): void {
+    if (chunk.length > 0) {
+      this.atLineStart = (typeof chunk === 'string' ? chunk.at(-1) : String.fromCharCode(chunk.at(-1) ?? 0)) === '\n';
+    }
+  }
+  say(text: string): void {
+    process.stderr.write(this.atLineStart ? text : `\n${text}`);
+    this.atLineStart = text.endsWith('\n');
+  }
+}
 
 /**
  * @internal `credential-broker run -- cmd args…`: resolve, materialise for the child (env + 0600 files), pipe its
@@ -34,18 +63,36 @@ export async function runCommand(
       ?.split(',')
       .map((n) => n.trim())
       .filter(Boolean);
-    const manifest = session.manifest();
-    if (session.egressEnabled) {
-      process.stderr.write(session.renderManifest('terminal'));
+    if (session.config.searched !== undefined && (wanted !== undefined || !isKnownRunner(command))) {
+      process.stderr.write(`credential-broker: ${noConfigError(session.config.searched).message}\n`);
+      return 2;
     }
-    const entries = manifest.credentials.filter((e) => wanted === undefined || wanted.includes(e.name));
     for (const name of wanted ?? []) {
-      if (!entries.some((e) => e.name === name)) {
+      if (!session.config.credentials.has(name)) {
         process.stderr.write(`credential-broker: --only names ${name}, which the config does not declare\n`);
         return 2;
       }
     }
-    const vars: Record<string, string> = {};
+    // Vitest or Jest inside: the plugin or preset resolves what each test declares (no double resolution); `run`
+    // only passes egress on. `--only` still means "these, for the whole command".
+    const passThrough = wanted === undefined && isKnownRunner(command);
+    const full = session.manifest();
+    const manifest =
+      wanted === undefined
+        ? full
+        : buildManifest({
+            credentials: [...session.config.credentials.values()].filter((spec) => wanted.includes(spec.name)),
+            backends: session.config.config.backends,
+            egress: full.egress,
+            env: process.env,
+            baseDir: session.config.dir,
+          });
+    if (session.egressEnabled && !passThrough) {
+      process.stderr.write(renderManifest(manifest, 'terminal'));
+    }
+    const entries = passThrough ? [] : manifest.credentials;
+    // The runner inside reads the same variable: `run --egress -- npx vitest run` turns egress on in the plugin.
+    const vars: Record<string, string> = session.egressEnabled ? { [ENV_EGRESS]: '1' } : {};
     const dir = openTaskDir(session.handle.scratchRoot, 'run');
     for (const entry of entries) {
       if (entry.status !== 'resolve') {
@@ -66,8 +113,15 @@ export async function runCommand(
       }
     }
     const started = Date.now();
-    const code = await runChild(file, args, vars, session.scrubber);
-    return finishRunCommand(session, { code, command, started, audit: options.audit });
+    const lines = new LineState();
+    const code = await runChild(file, args, vars, session.scrubber, lines);
+    return finishRunCommand(session, {
+      code,
+      command,
+      started,
+      audit: options.audit,
+      write: (text) => lines.say(text),
+    });
   } catch (error) {
     process.stderr.write(`credential-broker: ${describeError(error)}\n`);
     return 1;
@@ -80,13 +134,17 @@ async function runChild(
   file: string,
   args: readonly string[],
   vars: Readonly<Record<string, string>>,
-  scrubber: Parameters<typeof createScrubStream>[0]
+  scrubber: Parameters<typeof createScrubStream>[0],
+  lines: LineState
 ): Promise<number> {
   // Piping loses the TTY, so keep the child's colours the way CI systems do: tell it colour is fine.
   const colour = process.stdout.isTTY && process.env['FORCE_COLOR'] === undefined ? { FORCE_COLOR: '1' } : {};
   const child = spawn(file, args, { stdio: ['inherit', 'pipe', 'pipe'], env: { ...process.env, ...colour, ...vars } });
   const out = child.stdout.pipe(createScrubStream(scrubber));
   const err = child.stderr.pipe(createScrubStream(scrubber));
+  for (const stream of [out, err]) {
+    stream.on('data', (chunk: Buffer | string) => lines.see(chunk));
+  }
   out.pipe(process.stdout, { end: false });
   err.pipe(process.stderr, { end: false });
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
@@ -101,13 +159,13 @@ async function runChild(
       once(err, 'end'),
     ]);
     if (signal !== null) {
-      process.stderr.write(`credential-broker: ${file} was terminated by ${signal}\n`);
+      lines.say(`credential-broker: ${file} was terminated by ${signal}\n`);
       return 128 + (signalNumber(signal) ?? 1);
     }
     return code ?? 1;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    process.stderr.write(`credential-broker: cannot run ${file} (${code ?? 'error'})\n`);
+    lines.say(`credential-broker: cannot run ${file} (${code ?? 'error'})\n`);
     // The shell's convention: 127 "command not found", 126 "found but cannot be run".
     return code === 'ENOENT' ? 127 : 126;
   } finally {

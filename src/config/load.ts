@@ -1,8 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseDocument } from 'yaml';
 import type * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
-import { BrokerError } from '../errors.js';
+import { BrokerError, isBrokerError } from '../errors.js';
 import { type LoadedConfig, normaliseCredentials } from './normalise.js';
 import { configSchema } from './schema.js';
 
@@ -10,24 +12,79 @@ import { configSchema } from './schema.js';
 export const CONFIG_FILE_NAMES = [
   'credential-broker.config.ts',
   'credential-broker.config.mts',
+  'credential-broker.config.cts',
   'credential-broker.config.js',
   'credential-broker.config.mjs',
+  'credential-broker.config.cjs',
   'credential-broker.config.json',
+  'credential-broker.config.yaml',
+  'credential-broker.config.yml',
 ] as const;
 
-/** @public Walk up from `cwd` to the filesystem root; the first directory with a config file wins. */
+const CONFIG_STEM = 'credential-broker.config.';
+const EXTENSIONS = `{${CONFIG_FILE_NAMES.map((n) => n.slice(CONFIG_STEM.length)).join(',')}}`;
+
+/**
+ * @public Walk up from `cwd` to the filesystem root; the first directory with a config file wins. A
+ * `credential-broker.config.<other>` on the way (`.toml`, `.jsonc`) is refused by name rather than skipped.
+ */
 export function findConfigFile(cwd: string): string | undefined {
-  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+  for (const dir of searchedDirectories(cwd)) {
     for (const name of CONFIG_FILE_NAMES) {
       const candidate = join(dir, name);
       if (existsSync(candidate)) {
         return candidate;
       }
     }
-    if (dirname(dir) === dir) {
-      return undefined;
+    const other = listDir(dir).find((name) => name.startsWith(CONFIG_STEM));
+    if (other !== undefined) {
+      throw new BrokerError('CONFIG_INVALID', `credential-broker does not read ${other}`, {
+        operation: 'load config',
+        ref: join(dir, other),
+        hint: `Name it credential-broker.config.${EXTENSIONS} (TypeScript, JavaScript, JSON or YAML)`,
+      });
     }
   }
+  return undefined;
+}
+
+/** @internal `cwd` and each directory above it, as {@link findConfigFile} searches them. */
+export function searchedDirectories(cwd: string): string[] {
+  const dirs: string[] = [];
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    dirs.push(dir);
+    if (dirname(dir) === dir) {
+      return dirs;
+    }
+  }
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * @public The error for "something declares a credential, but there is no config": the names looked for, the
+ * directories searched, and the smallest file that would do.
+ * @param what what declared a credential, e.g. `@credentials in tests/db.test.ts:3 names DATABASE_URL`.
+ */
+export function noConfigError(cwd: string, what?: string): BrokerError {
+  const dirs = searchedDirectories(cwd);
+  return new BrokerError(
+    'CONFIG_NOT_FOUND',
+    `${what === undefined ? '' : `${what}, but `}no config file was found: looked for ${CONFIG_STEM}${EXTENSIONS} in ${dirs.join(', ')}`,
+    {
+      operation: 'load config',
+      hint:
+        `Create ${join(dirs[0] ?? cwd, 'credential-broker.config.yaml')} with, for example:\n` +
+        '  credentials:\n    API_TOKEN: env:API_TOKEN\n' +
+        "or pass one: --config FILE (CLI), credentialBroker({ configFile }) (Vitest), globals['credential-broker'].configFile (Jest)",
+    }
+  );
 }
 
 // zod/mini loads no locale ("Invalid input" for everything). English is passed per parse rather than through
@@ -59,10 +116,15 @@ export async function loadConfig(
   }
   const file = options.configFile === undefined ? findConfigFile(cwd) : resolve(cwd, options.configFile);
   if (file === undefined) {
-    return validateConfig({}, 'no config file', cwd);
+    // Not an error yet: a project that declares nothing runs silently. What declares a credential asks `searched`.
+    return { ...validateConfig({}, 'no config file', cwd), searched: cwd };
   }
   if (!existsSync(file)) {
-    throw new BrokerError('CONFIG_NOT_FOUND', 'file does not exist', { operation: 'load config', ref: file });
+    throw new BrokerError('CONFIG_NOT_FOUND', 'file does not exist', {
+      operation: 'load config',
+      ref: file,
+      hint: `A configFile is relative to ${cwd}; point it at an existing file, or leave it out to search for credential-broker.config.${EXTENSIONS}`,
+    });
   }
   return validateConfig(await importConfigFile(file), file, dirname(file), file);
 }
@@ -72,10 +134,16 @@ async function importConfigFile(file: string): Promise<unknown> {
     if (file.endsWith('.json')) {
       return JSON.parse(readFileSync(file, 'utf8'));
     }
+    if (file.endsWith('.yaml') || file.endsWith('.yml')) {
+      return parseYamlConfig(file);
+    }
     const { createJiti } = await import('jiti');
-    const mod = await createJiti(import.meta.url, { moduleCache: false }).import<{ default?: unknown }>(file);
+    const mod = await createJiti(pathToFileURL(file).href, { moduleCache: false }).import<{ default?: unknown }>(file);
     return mod && typeof mod === 'object' && 'default' in mod ? mod.default : mod;
   } catch (cause) {
+    if (isBrokerError(cause)) {
+      throw cause;
+    }
     // The cause is kept for debugging but not quoted: a syntax error message can contain source text.
     throw new BrokerError('CONFIG_INVALID', `cannot be read (${describeLoadError(cause)})`, {
       operation: 'load config',
@@ -84,6 +152,21 @@ async function importConfigFile(file: string): Promise<unknown> {
       cause,
     });
   }
+}
+
+function parseYamlConfig(file: string): unknown {
+  const doc = parseDocument(readFileSync(file, 'utf8'), { prettyErrors: true });
+  const [first] = doc.errors;
+  if (first !== undefined) {
+    // file:line and the kind of mistake; the parser's own message quotes the source line, which may hold a value.
+    const line = first.linePos?.[0].line;
+    throw new BrokerError('CONFIG_INVALID', `YAML ${first.code.toLowerCase().replaceAll('_', ' ')}`, {
+      operation: 'load config',
+      ref: line === undefined ? file : `${file}:${line}`,
+      hint: 'Fix the YAML at that line (indentation, a missing ":" or an unquoted special character)',
+    });
+  }
+  return doc.toJS();
 }
 
 function describeLoadError(cause: unknown): string {

@@ -47,6 +47,11 @@ export interface LoadedConfig {
   /** Relative paths in refs resolve against this directory. */
   readonly dir: string;
   readonly credentials: ReadonlyMap<string, CredentialSpec>;
+  /**
+   * Set when no config file was found (and none was given inline): the directory the search started from. What
+   * declares a credential then fails with `noConfigError` rather than "the config does not declare X".
+   */
+  readonly searched?: string;
 }
 
 /** `both` puts the value in NAME and the path in NAME_FILE, the convention of Docker secrets and many images. */

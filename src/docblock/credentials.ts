@@ -76,6 +76,25 @@ export function readCredentialPragmas(source: string, filePath: string): Docbloc
 }
 
 /**
+ * @internal The 1-based line of the leading docblock where `name` is declared (on or after the first `@credentials`
+ * line), for errors that point at it; undefined when it cannot be found.
+ */
+export function docblockLine(source: string, name: string): number | undefined {
+  const block = extract(source);
+  const start = source.indexOf(block);
+  if (block === '' || start === -1) {
+    return undefined;
+  }
+  const before = source.slice(0, start).split('\n').length - 1;
+  const lines = block.split('\n');
+  const first = lines.findIndex((line) => line.includes('@credentials'));
+  const entry = new RegExp(`(^|[\\s,*])${name}(=|[\\s,]|$)`);
+  const at =
+    first === -1 ? -1 : lines.findIndex((line, i) => i >= first && entry.test(line.replace('@credentials', ' ')));
+  return at === -1 ? undefined : before + at + 1;
+}
+
+/**
  * @public {@link readCredentialPragmas} on a file, read synchronously as UTF-8.
  * @throws `BrokerError('CONFIG_INVALID')` also when the file cannot be read.
  */

@@ -2,5 +2,5 @@
  * `@credentials` pragmas in a test file's leading docblock, read the way Jest reads its own pragmas.
  */
 export type { DocblockDeclaration } from './credentials.js';
-export { readCredentialPragmas, readCredentialPragmasFromFile } from './credentials.js';
-export { DOCBLOCK_HEAD_BYTES, readCredentialPragmasFromTestFile } from './read-file.js';
+export { docblockLine, readCredentialPragmas, readCredentialPragmasFromFile } from './credentials.js';
+export { DOCBLOCK_HEAD_BYTES, readCredentialPragmasFromTestFile, readTestFileDocblock } from './read-file.js';

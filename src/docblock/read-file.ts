@@ -18,6 +18,15 @@ export async function readCredentialPragmasFromTestFile(
   roots: readonly string[],
   maxBytes = DOCBLOCK_HEAD_BYTES
 ): Promise<DocblockDeclaration[]> {
+  return (await readTestFileDocblock(path, roots, maxBytes)).declarations;
+}
+
+/** @internal {@link readCredentialPragmasFromTestFile}, with the head it read: errors about an entry name its line. */
+export async function readTestFileDocblock(
+  path: string,
+  roots: readonly string[],
+  maxBytes = DOCBLOCK_HEAD_BYTES
+): Promise<{ declarations: DocblockDeclaration[]; head: string }> {
   const fail = (reason: string, cause?: unknown) =>
     new BrokerError('CONFIG_INVALID', `${path}: ${reason}`, cause === undefined ? {} : { cause });
   let real: string;
@@ -51,7 +60,7 @@ export async function readCredentialPragmasFromTestFile(
     if (stat.size > maxBytes && /^\s*\/\*/.test(source) && !source.includes('*/')) {
       throw fail(`its leading comment is longer than ${maxBytes} bytes; keep the @credentials docblock short`);
     }
-    return readCredentialPragmas(source, path);
+    return { declarations: readCredentialPragmas(source, path), head: source };
   } finally {
     await handle.close();
   }

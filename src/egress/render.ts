@@ -8,6 +8,23 @@ export type ManifestFormat = 'terminal' | 'markdown' | 'json';
 export interface RenderOptions {
   /** Use emoji badges and box characters. @default detected from LC_ALL / LC_CTYPE / LANG */
   readonly unicode?: boolean;
+  /** Width to fit the terminal table into. @default {@link terminalColumns} */
+  readonly columns?: number;
+}
+
+/**
+ * @public The terminal's width: the TTY's own, else `COLUMNS`, else 80 (a CI log or a pipe). A table wider than this
+ * is stacked, one block per credential, rather than wrapped by the terminal into an unreadable grid.
+ */
+export function terminalColumns(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  stream: { readonly isTTY?: boolean; readonly columns?: number } = process.stderr
+): number {
+  if (stream.isTTY === true && typeof stream.columns === 'number' && stream.columns > 0) {
+    return stream.columns;
+  }
+  const fromEnv = Number.parseInt(env['COLUMNS'] ?? '', 10);
+  return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 80;
 }
 
 /** @public Whether the terminal is UTF-8, by the locale variables (first one set wins, as in POSIX). */
@@ -28,7 +45,7 @@ export function renderManifest(manifest: Manifest, format: ManifestFormat, optio
     case 'markdown':
       return renderMarkdown(manifest);
     case 'terminal':
-      return renderTerminal(manifest, options.unicode ?? isUtf8Locale());
+      return renderTerminal(manifest, options.unicode ?? isUtf8Locale(), options.columns ?? terminalColumns());
   }
 }
 
@@ -95,7 +112,7 @@ function header(manifest: Manifest): string {
 function footer(manifest: Manifest, glyph: (b: keyof typeof BADGE_GLYPHS) => string): string[] {
   const { summary } = manifest;
   const lines = [
-    `${summary.total} credentials: ${summary.resolve} to resolve, ${summary.skipped} skipped · ` +
+    `${plural(summary.total, 'credential')}: ${summary.resolve} to resolve, ${summary.skipped} skipped · ` +
       `${glyph('local')} ${summary.badges.local} local, ${glyph('self-hosted')} ${summary.badges['self-hosted']} self-hosted, ` +
       `${glyph('managed-cloud')} ${summary.badges['managed-cloud']} managed-cloud`,
   ];
@@ -109,7 +126,12 @@ function footer(manifest: Manifest, glyph: (b: keyof typeof BADGE_GLYPHS) => str
   return lines;
 }
 
-function renderTerminal(manifest: Manifest, unicode: boolean): string {
+/** @internal `1 credential`, `2 credentials`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function renderTerminal(manifest: Manifest, unicode: boolean, columns: number): string {
   const glyph = (b: keyof typeof BADGE_GLYPHS) => (unicode ? BADGE_GLYPHS[b].emoji : BADGE_GLYPHS[b].ascii);
   const badge = (p: ManifestPlace) => `${glyph(p.badge)}${p.labelMismatch === undefined ? '' : '!'}`;
   const rows = [HEADERS.slice(), ...manifest.credentials.map((e) => cells(e, badge))];
@@ -119,10 +141,25 @@ function renderTerminal(manifest: Manifest, unicode: boolean): string {
       .map((c, i) => c + ' '.repeat((widths[i] ?? 0) - displayWidth(c)))
       .join('  ')
       .trimEnd();
+  const tableWidth = widths.reduce((sum, w) => sum + w, 0) + 2 * (widths.length - 1);
   const rule = widths.map((w) => (unicode ? '─' : '-').repeat(w)).join('  ');
-  const body = manifest.credentials.length === 0 ? ['(no credentials declared)'] : rows.slice(1).map(line);
-  const logins = [...loginLines(manifest.logins, badge), ...mintedLines(manifest)];
-  const text = `${[header(manifest), '', line(HEADERS), rule, ...body, ...logins, '', ...footer(manifest, glyph)].join('\n')}\n`;
+  const table =
+    manifest.credentials.length === 0
+      ? ['(no credentials declared)']
+      : tableWidth <= columns
+        ? [line(HEADERS), rule, ...rows.slice(1).map(line)]
+        : stacked(rows.slice(1), columns);
+  const logins = [...loginLines(manifest.logins, badge), ...mintedLines(manifest)].flatMap((l) =>
+    wrap(l, columns, '      ')
+  );
+  const text = `${[
+    ...wrap(header(manifest), columns, '  '),
+    '',
+    ...table,
+    ...logins,
+    '',
+    ...footer(manifest, glyph).flatMap((l) => wrap(l, columns, '  ')),
+  ].join('\n')}\n`;
   // Refs and paths are the user's own text; only our punctuation needs an ASCII form.
   return unicode ? text : text.replaceAll('—', '-').replaceAll('·', '|');
 }
@@ -144,6 +181,45 @@ function renderMarkdown(manifest: Manifest): string {
     '',
     ...footer(manifest, (b) => BADGE_GLYPHS[b].emoji),
   ].join('\n')}\n`;
+}
+
+/** Too wide for a table: one block per credential, `name  status` then a labelled line per column. */
+function stacked(rows: readonly string[][], columns: number): string[] {
+  const labelWidth = Math.max(...HEADERS.slice(1, -1).map((h) => h.length));
+  const out: string[] = [];
+  for (const [i, row] of rows.entries()) {
+    if (i > 0) {
+      out.push('');
+    }
+    out.push(`${row[0]}  ${row[HEADERS.length - 1]}`);
+    for (let col = 1; col < HEADERS.length - 1; col++) {
+      const label = (HEADERS[col] ?? '').padEnd(labelWidth);
+      out.push(...wrap(`  ${label}  ${row[col] ?? ''}`, columns, ' '.repeat(labelWidth + 6)));
+    }
+  }
+  return out;
+}
+
+/** Word-wrap one line to `columns`, continuing with `indent`; a word longer than a line (a URL) is left whole. */
+function wrap(text: string, columns: number, indent: string): string[] {
+  if (displayWidth(text) <= columns) {
+    return [text];
+  }
+  const lead = /^ */.exec(text)?.[0] ?? '';
+  const words = text.slice(lead.length).split(' ');
+  const lines: string[] = [];
+  let current = lead;
+  for (const word of words) {
+    const candidate = current.trim() === '' ? `${current}${word}` : `${current} ${word}`;
+    if (displayWidth(candidate) > columns && current.trim() !== '') {
+      lines.push(current);
+      current = `${indent}${word}`;
+    } else {
+      current = candidate;
+    }
+  }
+  lines.push(current);
+  return lines;
 }
 
 // Emoji and the variation selector: the badges are the only wide glyphs we print.

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
+import { noConfigError } from '../config/load.js';
 import { type CredentialSpec, inlineCredential } from '../config/normalise.js';
-import { readCredentialPragmasFromTestFile } from '../docblock/index.js';
+import { docblockLine, readTestFileDocblock } from '../docblock/index.js';
 import { BrokerError, isBrokerError } from '../errors.js';
 import type { FileDeclarations } from '../ipc/protocol.js';
 import { formatRef } from '../ref/index.js';
@@ -14,10 +15,13 @@ export class Declarations {
   readonly #config: ReadonlyMap<string, CredentialSpec>;
   readonly #roots: readonly string[];
   readonly #files = new Map<string, ReadonlyMap<string, CredentialSpec>>();
+  readonly #noConfigSearched: string | undefined;
 
-  constructor(config: ReadonlyMap<string, CredentialSpec>, roots: readonly string[]) {
+  /** @param noConfigSearched set when no config file was found: where the search started (see `noConfigError`). */
+  constructor(config: ReadonlyMap<string, CredentialSpec>, roots: readonly string[], noConfigSearched?: string) {
     this.#config = config;
     this.#roots = roots;
+    this.#noConfigSearched = noConfigSearched;
   }
 
   /**
@@ -26,6 +30,7 @@ export class Declarations {
    */
   async plan(files: readonly string[], roots: readonly string[] = []): Promise<CredentialSpec[]> {
     const problems: string[] = [];
+    let noConfig: BrokerError | undefined;
     const read = new Map<string, ReadonlyMap<string, CredentialSpec>>();
     const all = [...new Set(files.map((f) => resolve(f)))];
     // A few at a time: a plan may hold thousands of files.
@@ -35,10 +40,15 @@ export class Declarations {
           try {
             read.set(path, await this.#read(path, [...this.#roots, ...roots]));
           } catch (error) {
+            noConfig ??= isBrokerError(error) && error.code === 'CONFIG_NOT_FOUND' ? error : undefined;
             problems.push(isBrokerError(error) ? error.message : `${path}: cannot be read`);
           }
         })
       );
+    }
+    if (noConfig !== undefined) {
+      // One missing file, not one problem per test file that declares something.
+      throw noConfig;
     }
     if (problems.length > 0) {
       throw new BrokerError(
@@ -58,12 +68,18 @@ export class Declarations {
 
   async #read(path: string, roots: readonly string[]): Promise<ReadonlyMap<string, CredentialSpec>> {
     const declared = new Map<string, CredentialSpec>();
-    for (const { name, ref } of await readCredentialPragmasFromTestFile(path, roots)) {
+    const { declarations, head } = await readTestFileDocblock(path, roots);
+    for (const { name, ref } of declarations) {
       const spec = ref === undefined ? this.#config.get(name) : inlineCredential(name, ref, path);
       if (spec === undefined) {
+        const line = docblockLine(head, name);
+        const where = line === undefined ? path : `${path}:${line}`;
+        if (this.#noConfigSearched !== undefined) {
+          throw noConfigError(this.#noConfigSearched, `${where}: @credentials names ${name}`);
+        }
         throw new BrokerError('UNKNOWN_CREDENTIAL', `@credentials names ${name}, which the config does not declare`, {
           operation: 'plan',
-          ref: path,
+          ref: where,
           hint: `Add ${name} to "credentials" in credential-broker.config, or declare it inline as ${name}=<ref>`,
         });
       }
@@ -96,6 +112,9 @@ export class Declarations {
       });
     }
     const spec = specs?.get(name) ?? this.#config.get(name);
+    if (spec === undefined && this.#noConfigSearched !== undefined) {
+      throw noConfigError(this.#noConfigSearched, `${file ?? 'the command'} asks for ${name}`);
+    }
     if (spec === undefined) {
       throw new BrokerError(
         'UNKNOWN_CREDENTIAL',

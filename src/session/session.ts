@@ -97,7 +97,7 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
   const scratch: ScratchRoot = createScratchRoot({ projectDir: config.dir, env });
   const resolved = new Set<string>();
   const registered = new Set<string>();
-  const declarations = new Declarations(config.credentials, [config.dir]);
+  const declarations = new Declarations(config.credentials, [config.dir], config.searched);
   const capabilities = new Capabilities();
   const resolver: Resolver = createResolver({
     backends: config.config.backends,

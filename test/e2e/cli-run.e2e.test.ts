@@ -72,6 +72,8 @@ function runCli(args: string[], extraEnv: Record<string, string> = {}) {
       RECORD_SOCKETS_FILE: record,
       XDG_RUNTIME_DIR: scratchBase,
       CREDENTIAL_BROKER_EGRESS: '',
+      // The manifest's table, not its stacked form for narrow terminals.
+      COLUMNS: '200',
       FORCE_COLOR: '0',
       ...extraEnv,
     },

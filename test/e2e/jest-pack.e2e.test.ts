@@ -20,7 +20,10 @@ describe('npm pack tarball with preset: credential-broker', () => {
 
   beforeAll(async () => {
     packDir = mkdtempSync(join(tmpdir(), 'cb-pack-'));
-    execFileSync('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: repoRoot, stdio: 'ignore' });
+    execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', packDir], {
+      cwd: repoRoot,
+      stdio: 'ignore',
+    });
     const [tarball] = readdirSync(packDir).filter((f) => f.endsWith('.tgz'));
     project = copyJestFixture('jest-packed', { linkPackage: false });
     execFileSync(

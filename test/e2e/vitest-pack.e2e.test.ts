@@ -25,7 +25,9 @@ function npm(args: readonly string[], cwd: string): string {
 
 beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'cb-pack-'));
-  const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', base], repoRoot)) as { filename: string }[];
+  const [packed] = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', base], repoRoot)) as {
+    filename: string;
+  }[];
   const app = join(base, 'app');
   for (const dir of ['projects/vitest-demo', 'demo', 'sops', 'age']) {
     cpSync(join(repoRoot, 'fixtures', dir), join(app, 'fixtures', dir), { recursive: true });

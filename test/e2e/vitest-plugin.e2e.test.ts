@@ -178,6 +178,8 @@ describe('a full run: forks, isolate, egress off, colours on, default + JSON + J
     });
     const property = `<property name="credential-broker" value="${reason}">`;
     expect(junit.split(property).length - 1).toBe(3);
+    // The reporter writes a bare <skipped/>; the plugin adds the reason after the run.
+    expect(junit.split(`<skipped message="${reason}"/>`).length - 1).toBe(3);
   });
 
   it('fetches each credential once for the whole run, across files and workers', () => {
@@ -321,7 +323,7 @@ describe('a filtered run with egress on', () => {
     const run = await runVitest(
       project,
       ['tests/fixture.test.ts', 'tests/leaks.test.ts', '-t', 'only db|^25 ', '--update=new'],
-      { env: { ...probeEnv(project), CREDENTIAL_BROKER_EGRESS: '1' } }
+      { env: { ...probeEnv(project), CREDENTIAL_BROKER_EGRESS: '1', COLUMNS: '200' } }
     );
     const stdout = stripAnsi(run.stdout);
     const header = 'credential-broker manifest — egress ENABLED (env)';

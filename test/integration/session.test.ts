@@ -139,7 +139,7 @@ describe(startSession.name, () => {
       `acquire "${join(dir, 'b.test.ts')}": INLINE is declared neither in the config nor in the file's @credentials docblock. Declare INLINE in the file's @credentials docblock or under "credentials" in credential-broker.config`,
     ]);
     await expect(session.plan([join(dir, 'c.test.ts')])).rejects.toThrow(
-      `bad @credentials docblocks:\n  - plan "${join(dir, 'c.test.ts')}": @credentials names NOT_DECLARED, which the config does not declare. Add NOT_DECLARED to "credentials" in credential-broker.config, or declare it inline as NOT_DECLARED=<ref>`
+      `bad @credentials docblocks:\n  - plan "${join(dir, 'c.test.ts')}:1": @credentials names NOT_DECLARED, which the config does not declare. Add NOT_DECLARED to "credentials" in credential-broker.config, or declare it inline as NOT_DECLARED=<ref>`
     );
   });
 

@@ -33,7 +33,7 @@ describe('package.json exports', () => {
 
   it('packs the built files, the bin and nothing from src, test or fixtures', () => {
     const [report] = JSON.parse(
-      execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8' })
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' })
     ) as [{ files: { path: string }[] }];
     const paths = report.files.map((f) => f.path);
     expect(paths).toContain('dist/cli.js');

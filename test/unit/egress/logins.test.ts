@@ -137,7 +137,7 @@ describe('manifest logins', () => {
         github
       ),
       'terminal',
-      { unicode: true }
+      { unicode: true, columns: 300 }
     );
     expect(text).toContain(
       [

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CredentialSpec } from '../../../src/config/normalise.js';
 import { inlineCredential } from '../../../src/config/normalise.js';
 import { buildManifest } from '../../../src/egress/manifest.js';
-import { isUtf8Locale, renderManifest } from '../../../src/egress/render.js';
+import { isUtf8Locale, renderManifest, terminalColumns } from '../../../src/egress/render.js';
 import { parseRef } from '../../../src/ref/index.js';
 
 const specs: CredentialSpec[] = [
@@ -74,7 +74,9 @@ describe(buildManifest.name, () => {
 
 describe(renderManifest.name, () => {
   it('renders a terminal table with emoji badges', () => {
-    expect(renderManifest(buildManifest(input(false)), 'terminal', { unicode: true })).toMatchInlineSnapshot(`
+    expect(
+      renderManifest(buildManifest(input(false)), 'terminal', { unicode: true, columns: 300 })
+    ).toMatchInlineSnapshot(`
       "credential-broker manifest — egress disabled (default): nothing leaves this machine; network credentials are skipped
 
       name          ref                     source                                   delivered as                                                      destination                   status
@@ -88,6 +90,49 @@ describe(renderManifest.name, () => {
       ! DATABASE_URL: postgres://10.1.2.3:5432 labelled "managed-cloud" but the endpoint is self-hosted (private address (RFC 1918))
       "
     `);
+  });
+
+  it('stacks one block per credential when the table is wider than the terminal', () => {
+    const text = renderManifest(buildManifest(input(false)), 'terminal', { unicode: true, columns: 80 });
+    expect(Math.max(...text.split('\n').map((l) => [...l].length))).toBeLessThanOrEqual(80);
+    expect(text).toMatchInlineSnapshot(`
+      "credential-broker manifest — egress disabled (default): nothing leaves this
+        machine; network credentials are skipped
+
+      API_TOKEN  resolve
+        ref           env:SOURCE_TOKEN
+        source        🔒 env:SOURCE_TOKEN
+        delivered as  env API_TOKEN
+        destination   -
+
+      KUBECONFIG  skipped (egress disabled)
+        ref           gcp-sm:my-project/kube
+        source        ☁️ https://secretmanager.googleapis.com
+        delivered as  file kubeconfig (path in KUBECONFIG)
+        destination   -
+
+      DATABASE_URL  skipped (egress disabled)
+        ref           vault:secret/db#url
+        source        🏠! https://vault.internal:8200
+        delivered as  env DATABASE_URL + file DATABASE_URL (path in DATABASE_URL_FILE)
+        destination   🏠! postgres://10.1.2.3:5432
+
+      3 credentials: 1 to resolve, 2 skipped · 🔒 1 local, 🏠 1 self-hosted, ☁️ 1
+        managed-cloud
+      ! DATABASE_URL: https://vault.internal:8200 labelled "local" but the endpoint is
+        self-hosted (private name (.internal))
+      ! DATABASE_URL: postgres://10.1.2.3:5432 labelled "managed-cloud" but the
+        endpoint is self-hosted (private address (RFC 1918))
+      "
+    `);
+  });
+
+  it('says "1 credential", and finds the width from the TTY, then COLUMNS, then 80', () => {
+    const one = buildManifest({ ...input(false), credentials: specs.slice(0, 1) });
+    expect(renderManifest(one, 'terminal', { unicode: true })).toContain('1 credential: 1 to resolve');
+    expect(terminalColumns({ COLUMNS: '120' }, { isTTY: true, columns: 100 })).toBe(100);
+    expect(terminalColumns({ COLUMNS: '120' }, { isTTY: false })).toBe(120);
+    expect(terminalColumns({}, {})).toBe(80);
   });
 
   it('falls back to plain ASCII when the locale is not UTF-8', () => {
