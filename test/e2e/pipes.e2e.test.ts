@@ -1,0 +1,107 @@
+/**
+ * Issue 11, findings 1–3 and 7, under the real Vitest and Jest CLIs (fixtures/projects/vitest-pipes, jest-pipes):
+ * a test process tree writing a credential past `process.stdout.write` (a shell child with inherited stdio,
+ * `fs.writeSync` to fd 1 and 2, a value cut by a 64 KiB pipe read, by a 300 ms pause, written in pieces), names
+ * holding the value in the JSON and JUnit reports, and Jest's `test.concurrent` in a file that holds credentials.
+ * Each vector has a harmless twin that must print verbatim. The sentinel is generated here (TEST ONLY).
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordFigure } from '../helpers/figures.js';
+import { filesUnder, findLeaks, type NodeRun, type ProjectCopy, stripAnsi } from './harness.js';
+import { copyFixture, runVitest } from './vitest-harness.js';
+
+const VALUE = `SENTINEL-pipe-${randomBytes(12).toString('hex')}`;
+// Shares the value's prefix, differs after it: printed (and named) verbatim.
+const TWIN = `SENTINEL-pipe-${randomBytes(12).toString('hex')}`;
+const LABEL = '[redacted:PLAIN]';
+
+// The output vectors the fixtures' tests print with the value, and the twins that must stay as they are.
+const VECTORS = ['v1 shell:', 'v1 shell err:', 'v2 fd1:', 'v2 fd2:', 'v3 done', 'v4 paused:', 'v5 pieces:'];
+
+function prepare(copy: ProjectCopy): Record<string, string> {
+  const valueFile = join(copy.outDir, 'value.txt');
+  const twinFile = join(copy.outDir, 'twin.txt');
+  writeFileSync(valueFile, VALUE);
+  writeFileSync(twinFile, TWIN);
+  return { CB_SRC_PLAIN: VALUE, VALUE_FILE: valueFile, TWIN_FILE: twinFile };
+}
+
+interface Landed {
+  readonly terminal: string;
+}
+
+function everywhere(run: NodeRun, copy: ProjectCopy): { where: string; text: string }[] {
+  return [
+    { where: 'stdout', text: run.stdout },
+    { where: 'stderr', text: run.stderr },
+    ...filesUnder(copy.outDir)
+      .filter((f) => !f.path.endsWith('value.txt') && !f.path.includes('-cache'))
+      .map((f) => ({ where: f.path.slice(copy.outDir.length + 1), text: f.text })),
+    ...filesUnder(copy.dir).map((f) => ({ where: f.path.slice(copy.dir.length + 1), text: f.text })),
+  ];
+}
+
+// Failures name what is missing, never the text around it (which would hold the sentinel if it leaked).
+function expectOutputVectors(landed: Landed): void {
+  const terminal = stripAnsi(landed.terminal);
+  const expected: Record<string, string> = {
+    ...Object.fromEntries(VECTORS.map((vector) => [vector, vector])),
+    'v1 redacted': `v1 shell: ${LABEL}`,
+    'v2 redacted': `v2 fd1: ${LABEL}`,
+    'v4 redacted': `v4 paused: ${LABEL}`,
+    'v5 redacted': `v5 pieces: ${LABEL}`,
+    // The twins: a resembling string and a value cut by unrelated output are not credentials.
+    't1 verbatim': `t1 twin: ${TWIN}`,
+    't1 fd verbatim': `t1 twin fd: ${TWIN}`,
+    't2 verbatim': `t2 split: ${VALUE.slice(0, 12)} | unrelated | ${VALUE.slice(12)}`,
+  };
+  const missing = Object.entries(expected).flatMap(([label, text]) => (terminal.includes(text) ? [] : [label]));
+  expect(missing).toEqual([]);
+}
+
+describe('Vitest forks: every byte of the test process tree passes the scrubber (findings 2, 3)', () => {
+  let copy: ProjectCopy;
+  let run: NodeRun;
+
+  beforeAll(async () => {
+    copy = copyFixture('vitest-pipes');
+    const env = prepare(copy);
+    run = await runVitest(
+      copy,
+      [
+        '--pool=forks',
+        '--reporter=default',
+        '--reporter=json',
+        `--outputFile.json=${join(copy.outDir, 'report.json')}`,
+        '--reporter=junit',
+        `--outputFile.junit=${join(copy.outDir, 'junit.xml')}`,
+      ],
+      { env, timeoutMs: 170_000 }
+    );
+  }, 180_000);
+
+  afterAll(() => copy?.remove());
+
+  it('passes, with each output vector redacted and each twin verbatim', () => {
+    expect(run.code).toBe(0);
+    expectOutputVectors({ terminal: run.stdout + run.stderr });
+  });
+
+  it('scrubs test and describe names before the JSON and JUnit reports are written; a twin name stays', () => {
+    const json = readFileSync(join(copy.outDir, 'report.json'), 'utf8');
+    const junit = readFileSync(join(copy.outDir, 'junit.xml'), 'utf8');
+    for (const report of [json, junit]) {
+      expect(report).toContain(`v6 name ${LABEL}`);
+      expect(report).toContain(`v7 describe ${LABEL}`);
+      expect(report).toContain(`t3 twin name ${TWIN}`);
+    }
+  });
+
+  it('leaves the sentinel nowhere: terminal, reports, project', () => {
+    expect(findLeaks(everywhere(run, copy), { PLAIN: VALUE })).toEqual([]);
+    recordFigure('R1', 'vitest-pipes', { vectors: VECTORS.length + 2 });
+  });
+});
