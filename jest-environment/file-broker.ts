@@ -51,6 +51,7 @@ export class FileBroker {
   readonly #testHeld = new Map<Circus.TestEntry, Held[]>();
   readonly #tags = new WeakMap<Circus.TestEntry, readonly string[]>();
   readonly #declaring: (readonly string[])[] = [];
+  readonly #concurrentTests: Circus.TestEntry[] = [];
   #fileSkip: readonly SkippedCredential[] | undefined;
   #events: TestEvents | undefined;
   /** Whether any test was declared inside `withCredentials`: its credentials are acquired at `test_start`. */
@@ -126,12 +127,18 @@ export class FileBroker {
         return;
       case 'add_test':
         return this.#tag(event, state);
-      case 'run_start':
+      case 'run_start': {
+        // A concurrent test added before a withCredentials block: refused now, before anything runs.
+        const concurrent = this.#tagged ? this.#concurrentTests[0] : undefined;
+        if (concurrent !== undefined) {
+          throw this.#concurrentError(concurrent);
+        }
         if (this.#fileSkip !== undefined) {
           this.#skipAll(state, this.#fileSkip);
         }
         // Nothing after this needs per-test events unless a test was declared with credentials of its own.
         return this.#tagged ? undefined : this.#events?.leave(event, state);
+      }
       case 'test_start':
         return this.#start(event.test, state);
       case 'test_skip':
@@ -212,12 +219,39 @@ export class FileBroker {
       return;
     }
     added.name = this.scrubber.scrub(added.name);
+    if (event.concurrent) {
+      this.#concurrentTests.push(added);
+      if (this.#options.hasDocblock || this.#declaring.length > 0) {
+        throw this.#concurrentError(added);
+      }
+    }
     const names = this.#declaring.flat();
     if (names.length === 0) {
       return;
     }
     this.#tags.set(added, [...new Set([...(this.#tags.get(added) ?? []), ...names])]);
     this.#tagged = true;
+  }
+
+  /**
+   * Finding 7 of issue 11: concurrent tests share one `process.env`, so a value set for one would reach every test
+   * running beside it, including those that declared nothing. Refused like Vitest refuses its concurrent case.
+   */
+  #concurrentError(test: Circus.TestEntry): BrokerError {
+    const path = this.#options.testPath;
+    const stack = test.asyncError instanceof Error ? (test.asyncError.stack ?? '') : '';
+    const line = stack.split(`${path}:`)[1]?.match(/^\d+/)?.[0];
+    const where = `${relative(process.cwd(), path)}${line === undefined ? '' : `:${line}`}`;
+    return new BrokerError(
+      'CONFIG_INVALID',
+      `${where}: "${test.name}" is a test.concurrent in a file that holds credentials as env vars; concurrent tests share one process.env, so one test's values would reach the others`,
+      {
+        backend: 'jest',
+        operation: 'test.concurrent',
+        ref: where,
+        hint: 'Remove .concurrent from this test, or move it to a file without @credentials or withCredentials',
+      }
+    );
   }
 
   #declare(names: readonly string[], define: () => void): void {

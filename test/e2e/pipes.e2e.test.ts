@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordFigure } from '../helpers/figures.js';
 import { filesUnder, findLeaks, type NodeRun, type ProjectCopy, stripAnsi } from './harness.js';
+import { copyJestFixture, runJest } from './jest-harness.js';
 import { copyFixture, runVitest } from './vitest-harness.js';
 
 const VALUE = `SENTINEL-pipe-${randomBytes(12).toString('hex')}`;
@@ -103,5 +104,47 @@ describe('Vitest forks: every byte of the test process tree passes the scrubber 
   it('leaves the sentinel nowhere: terminal, reports, project', () => {
     expect(findLeaks(everywhere(run, copy), { PLAIN: VALUE })).toEqual([]);
     recordFigure('R1', 'vitest-pipes', { vectors: VECTORS.length + 2 });
+  });
+});
+
+describe.each([
+  ['in band (-i)', ['-i']],
+  ['with workers (-w 2)', ['-w', '2']],
+])('Jest %s: every byte of the test process tree passes the scrubber (findings 1, 3)', (mode, args) => {
+  let copy: ProjectCopy;
+  let run: NodeRun;
+
+  beforeAll(async () => {
+    copy = copyJestFixture('jest-pipes');
+    const env = prepare(copy);
+    run = await runJest(copy, [...args, '--json', `--outputFile=${join(copy.outDir, 'jest.json')}`], {
+      env,
+      timeoutMs: 170_000,
+    });
+  }, 180_000);
+
+  afterAll(() => copy?.remove());
+
+  it('passes, with each output vector redacted and each twin verbatim', () => {
+    expect(run.code).toBe(0);
+    expectOutputVectors({ terminal: run.stdout + run.stderr });
+    expect(stripAnsi(run.stdout + run.stderr)).toContain(`v8 other: ${LABEL}`);
+  });
+
+  it('scrubs test and describe names in --json and jest-junit; a twin name stays', () => {
+    const json = readFileSync(join(copy.outDir, 'jest.json'), 'utf8');
+    const junit = readFileSync(join(copy.outDir, 'junit.xml'), 'utf8');
+    for (const report of [json, junit]) {
+      expect(report).toContain(`v6 name ${LABEL}`);
+      expect(report).toContain(`v7 describe ${LABEL}`);
+      expect(report).toContain(`t3 twin name ${TWIN}`);
+    }
+  });
+
+  it('leaves the sentinel nowhere: terminal, --json, jest-junit, project', () => {
+    expect(findLeaks(everywhere(run, copy), { PLAIN: VALUE })).toEqual([]);
+    recordFigure('R1', `jest-pipes-${mode.startsWith('in band') ? 'in-band' : 'workers'}`, {
+      vectors: VECTORS.length + 3,
+    });
   });
 });
