@@ -239,12 +239,17 @@ export class FileBroker {
    */
   #concurrentError(test: Circus.TestEntry): BrokerError {
     const path = this.#options.testPath;
-    const stack = test.asyncError instanceof Error ? (test.asyncError.stack ?? '') : '';
-    const line = stack.split(`${path}:`)[1]?.match(/^\d+/)?.[0];
+    // The definition's frame: from circus's record of it, else from this call (made while the file defines it).
+    const stacks = [test.asyncError instanceof Error ? test.asyncError.stack : undefined, new Error().stack];
+    const frame = stacks
+      .join('\n')
+      .split('\n')
+      .find((f) => f.includes(`${path}:`));
+    const line = frame?.split(`${path}:`)[1]?.match(/^\d+/)?.[0];
     const where = `${relative(process.cwd(), path)}${line === undefined ? '' : `:${line}`}`;
-    return new BrokerError(
+    const error = new BrokerError(
       'CONFIG_INVALID',
-      `${where}: "${test.name}" is a test.concurrent in a file that holds credentials as env vars; concurrent tests share one process.env, so one test's values would reach the others`,
+      `"${test.name}" is a test.concurrent in a file that holds credentials as env vars; concurrent tests share one process.env, so one test's values would reach the others`,
       {
         backend: 'jest',
         operation: 'test.concurrent',
@@ -252,6 +257,9 @@ export class FileBroker {
         hint: 'Remove .concurrent from this test, or move it to a file without @credentials or withCredentials',
       }
     );
+    // Jest shows the code frame of the stack's first line: the user's test, not the broker's internals.
+    error.stack = `${error.name}: ${error.message}${frame === undefined ? '' : `\n${frame}`}`;
+    return error;
   }
 
   #declare(names: readonly string[], define: () => void): void {

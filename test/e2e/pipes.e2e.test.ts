@@ -148,3 +148,38 @@ describe.each([
     });
   });
 });
+
+describe('Jest test.concurrent in a file that holds credentials (finding 7)', () => {
+  let copy: ProjectCopy;
+  let refused: NodeRun;
+  let twin: NodeRun;
+
+  beforeAll(async () => {
+    copy = copyJestFixture('jest-pipes');
+    const env = prepare(copy);
+    const only = (file: string): string[] => ['-i', `--testMatch=<rootDir>/tests/${file}`];
+    refused = await runJest(copy, only('concurrent.refuse.js'), { env, timeoutMs: 110_000 });
+    twin = await runJest(copy, only('concurrent-twin.refuse.js'), { env, timeoutMs: 110_000 });
+  }, 240_000);
+
+  afterAll(() => copy?.remove());
+
+  it('refuses the file, naming file:line and the fix; nothing ran, so the sentinel is nowhere', () => {
+    expect(refused.code).toBe(1);
+    const text = stripAnsi(refused.stdout + refused.stderr);
+    const line =
+      readFileSync(join(copy.dir, 'tests/concurrent.refuse.js'), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.startsWith('test.concurrent(')) + 1;
+    expect(text).toContain(`test.concurrent "tests/concurrent.refuse.js:${line}": "reads what another test holds"`);
+    expect(text).not.toContain('dist/jest-environment');
+    expect(text).toContain('Remove .concurrent from this test');
+    expect(text).toMatch(/Tests: +0 total/);
+    expect(findLeaks(everywhere(refused, copy), { PLAIN: VALUE })).toEqual([]);
+  });
+
+  it('runs test.concurrent as Jest does in a file without credentials (the twin)', () => {
+    expect(twin.code).toBe(0);
+    expect(stripAnsi(twin.stdout + twin.stderr)).toContain('runs concurrently');
+  });
+});
