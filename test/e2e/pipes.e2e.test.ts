@@ -5,12 +5,14 @@
  * holding the value in the JSON and JUnit reports, and Jest's `test.concurrent` in a file that holds credentials.
  * Each vector has a harmless twin that must print verbatim. The sentinel is generated here (TEST ONLY).
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordFigure } from '../helpers/figures.js';
-import { filesUnder, findLeaks, type NodeRun, type ProjectCopy, stripAnsi } from './harness.js';
+import { filesUnder, findLeaks, type NodeRun, type ProjectCopy, repoRoot, stripAnsi } from './harness.js';
 import { copyJestFixture, runJest } from './jest-harness.js';
 import { copyFixture, runVitest } from './vitest-harness.js';
 
@@ -181,5 +183,67 @@ describe('Jest test.concurrent in a file that holds credentials (finding 7)', ()
   it('runs test.concurrent as Jest does in a file without credentials (the twin)', () => {
     expect(twin.code).toBe(0);
     expect(stripAnsi(twin.stdout + twin.stderr)).toContain('runs concurrently');
+  });
+});
+
+describe('credential-broker run: the same vectors from a child process tree', () => {
+  let base: string;
+  let dir: string;
+  let run: ReturnType<typeof spawnSync>;
+
+  beforeAll(() => {
+    base = mkdtempSync(join(tmpdir(), 'cb-run-pipes-'));
+    dir = join(base, 'project');
+    mkdirSync(dir);
+    mkdirSync(join(base, 'run'), { mode: 0o700 });
+    writeFileSync(
+      join(dir, 'credential-broker.config.json'),
+      JSON.stringify({ credentials: { PLAIN: 'env:CB_SRC_PLAIN' } })
+    );
+    // What the fixtures' tests do, from a program `run` starts (its own children inherit its stdio).
+    writeFileSync(
+      join(dir, 'child.cjs'),
+      `const { spawnSync } = require('node:child_process');
+const { writeSync } = require('node:fs');
+const v = process.env.PLAIN;
+const twin = process.env.TWIN;
+spawnSync('sh', ['-c', 'echo "v1 shell: $PLAIN"; echo "v1 shell err: $PLAIN" >&2'], { stdio: 'inherit' });
+writeSync(1, 'v2 fd1: ' + v + '\\n');
+writeSync(2, 'v2 fd2: ' + v + '\\n');
+spawnSync(process.execPath, ['-e', "process.stdout.write('.'.repeat(65531) + process.env.PLAIN + '\\\\nv3 done\\\\n')"], { stdio: 'inherit' });
+spawnSync(process.execPath, ['-e', "const v = process.env.PLAIN; process.stdout.write('v4 paused: ' + v.slice(0, 9)); setTimeout(() => process.stdout.write(v.slice(9) + '\\\\n'), 300)"], { stdio: 'inherit' });
+writeSync(1, 'v5 pieces: ');
+for (let i = 0; i < v.length; i += 4) writeSync(1, v.slice(i, i + 4));
+writeSync(1, '\\n');
+writeSync(1, 't1 twin: ' + twin + '\\n');
+writeSync(1, 't1 twin fd: ' + twin + '\\n');
+writeSync(1, 't2 split: ' + v.slice(0, 12) + ' | unrelated | ' + v.slice(12) + '\\n');
+`
+    );
+    run = spawnSync(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'run', '--', process.execPath, 'child.cjs'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, CB_SRC_PLAIN: VALUE, TWIN, XDG_RUNTIME_DIR: join(base, 'run'), FORCE_COLOR: '0' },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  });
+
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+  it('redacts each vector, keeps each twin, and leaves the sentinel nowhere', () => {
+    expect(run.status).toBe(0);
+    const stdout = String(run.stdout);
+    const stderr = String(run.stderr);
+    expectOutputVectors({ terminal: stdout + stderr });
+    expect(
+      findLeaks(
+        [
+          { where: 'stdout', text: stdout },
+          { where: 'stderr', text: stderr },
+        ],
+        { PLAIN: VALUE }
+      )
+    ).toEqual([]);
+    recordFigure('R1', 'run-pipes', { vectors: VECTORS.length });
   });
 });
