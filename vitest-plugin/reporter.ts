@@ -181,6 +181,10 @@ export class CredentialBrokerReporter implements Reporter {
 }
 
 function scrubTask(task: RunnerTask, scrubber: Scrubber): void {
+  // Again here, not only at collection: a name can hold a value resolved after its file was collected (a `file:`
+  // ref first asked for by a later test), and the JSON and JUnit reporters read `task.name` when they write.
+  task.name = scrubber.scrub(task.name);
+  task.fullName = scrubber.scrub(task.fullName);
   const seen = new WeakSet<object>();
   scrubDeep(task.result, scrubber, seen);
   scrubDeep(task.meta, scrubber, seen);

@@ -20,6 +20,8 @@ const VALUE = `SENTINEL-pipe-${randomBytes(12).toString('hex')}`;
 // Shares the value's prefix, differs after it: printed (and named) verbatim.
 const TWIN = `SENTINEL-pipe-${randomBytes(12).toString('hex')}`;
 const LABEL = '[redacted:PLAIN]';
+// Behind a file: ref, resolved only when a test asks: unknown to every scrubber while names are collected.
+const LATE = `SENTINEL-late-${randomBytes(12).toString('hex')}`;
 
 // The output vectors the fixtures' tests print with the value, and the twins that must stay as they are.
 const VECTORS = ['v1 shell:', 'v1 shell err:', 'v2 fd1:', 'v2 fd2:', 'v3 done', 'v4 paused:', 'v5 pieces:'];
@@ -29,6 +31,7 @@ function prepare(copy: ProjectCopy): Record<string, string> {
   const twinFile = join(copy.outDir, 'twin.txt');
   writeFileSync(valueFile, VALUE);
   writeFileSync(twinFile, TWIN);
+  writeFileSync(join(copy.dir, 'secrets', 'late.txt'), LATE);
   return { CB_SRC_PLAIN: VALUE, VALUE_FILE: valueFile, TWIN_FILE: twinFile };
 }
 
@@ -43,7 +46,9 @@ function everywhere(run: NodeRun, copy: ProjectCopy): { where: string; text: str
     ...filesUnder(copy.outDir)
       .filter((f) => !f.path.endsWith('value.txt') && !f.path.includes('-cache'))
       .map((f) => ({ where: f.path.slice(copy.outDir.length + 1), text: f.text })),
-    ...filesUnder(copy.dir).map((f) => ({ where: f.path.slice(copy.dir.length + 1), text: f.text })),
+    ...filesUnder(copy.dir)
+      .filter((f) => !f.path.endsWith('late.txt'))
+      .map((f) => ({ where: f.path.slice(copy.dir.length + 1), text: f.text })),
   ];
 }
 
@@ -100,11 +105,12 @@ describe('Vitest forks: every byte of the test process tree passes the scrubber 
       expect(report).toContain(`v6 name ${LABEL}`);
       expect(report).toContain(`v7 describe ${LABEL}`);
       expect(report).toContain(`t3 twin name ${TWIN}`);
+      expect(report).toContain('v9 late name [redacted:LATE]');
     }
   });
 
   it('leaves the sentinel nowhere: terminal, reports, project', () => {
-    expect(findLeaks(everywhere(run, copy), { PLAIN: VALUE })).toEqual([]);
+    expect(findLeaks(everywhere(run, copy), { PLAIN: VALUE, LATE })).toEqual([]);
     recordFigure('R1', 'vitest-pipes', { vectors: VECTORS.length + 2 });
   });
 });
@@ -140,11 +146,12 @@ describe.each([
       expect(report).toContain(`v6 name ${LABEL}`);
       expect(report).toContain(`v7 describe ${LABEL}`);
       expect(report).toContain(`t3 twin name ${TWIN}`);
+      expect(report).toContain('v9 late name [redacted:LATE]');
     }
   });
 
   it('leaves the sentinel nowhere: terminal, --json, jest-junit, project', () => {
-    expect(findLeaks(everywhere(run, copy), { PLAIN: VALUE })).toEqual([]);
+    expect(findLeaks(everywhere(run, copy), { PLAIN: VALUE, LATE })).toEqual([]);
     recordFigure('R1', `jest-pipes-${mode.startsWith('in band') ? 'in-band' : 'workers'}`, {
       vectors: VECTORS.length + 3,
     });
@@ -177,7 +184,7 @@ describe('Jest test.concurrent in a file that holds credentials (finding 7)', ()
     expect(text).not.toContain('dist/jest-environment');
     expect(text).toContain('Remove .concurrent from this test');
     expect(text).toMatch(/Tests: +0 total/);
-    expect(findLeaks(everywhere(refused, copy), { PLAIN: VALUE })).toEqual([]);
+    expect(findLeaks(everywhere(refused, copy), { PLAIN: VALUE, LATE })).toEqual([]);
   });
 
   it('runs test.concurrent as Jest does in a file without credentials (the twin)', () => {
