@@ -254,3 +254,45 @@ writeSync(1, 't2 split: ' + v.slice(0, 12) + ' | unrelated | ' + v.slice(12) + '
     recordFigure('R1', 'run-pipes', { vectors: VECTORS.length });
   });
 });
+
+describe('where the runner shares the terminal, the run says so once, with the fix', () => {
+  let copy: ProjectCopy;
+  let vitest: NodeRun;
+  let jest: NodeRun;
+
+  beforeAll(async () => {
+    // Only the twin test runs: these modes cannot scrub a child's inherited stdio, so no vector is exercised here.
+    copy = copyFixture('vitest-pipes');
+    vitest = await runVitest(copy, ['--pool=threads', 'tests/pipes.test.ts', '-t', 't1 twin'], {
+      env: prepare(copy),
+      timeoutMs: 110_000,
+    });
+    const jestCopy = copyJestFixture('jest-pipes');
+    try {
+      jest = await runJest(jestCopy, ['--workerThreads', '-w', '2', 'tests/pipes.test.js', '-t', 't1 twin'], {
+        env: prepare(jestCopy),
+        timeoutMs: 110_000,
+      });
+    } finally {
+      jestCopy.remove();
+    }
+  }, 240_000);
+
+  afterAll(() => copy?.remove());
+
+  it('Vitest threads: one warning naming the fix; the twin prints verbatim', () => {
+    expect(vitest.code).toBe(0);
+    const text = stripAnsi(vitest.stdout + vitest.stderr);
+    expect(text.split("the 'threads' pool shares this terminal").length - 1).toBe(1);
+    expect(text).toContain("Use pool: 'forks'");
+    expect(text).toContain(`t1 twin: ${TWIN}`);
+  });
+
+  it('Jest workerThreads: one warning naming the fix; the twin prints verbatim', () => {
+    expect(jest.code).toBe(0);
+    const text = stripAnsi(jest.stdout + jest.stderr);
+    expect(text.split("Jest's workerThreads share this terminal").length - 1).toBe(1);
+    expect(text).toContain('Remove workerThreads');
+    expect(text).toContain(`t1 twin: ${TWIN}`);
+  });
+});
