@@ -52,6 +52,7 @@ export class FileBroker {
   readonly #tags = new WeakMap<Circus.TestEntry, readonly string[]>();
   readonly #declaring: (readonly string[])[] = [];
   readonly #concurrentTests: Circus.TestEntry[] = [];
+  readonly #definedAt = new WeakMap<Circus.TestEntry, string | undefined>();
   #fileSkip: readonly SkippedCredential[] | undefined;
   #events: TestEvents | undefined;
   /** Whether any test was declared inside `withCredentials`: its credentials are acquired at `test_start`. */
@@ -220,6 +221,11 @@ export class FileBroker {
     }
     added.name = this.scrubber.scrub(added.name);
     if (event.concurrent) {
+      // The definition's frame, while the file is still defining it: circus's own record of it lacks the file.
+      this.#definedAt.set(
+        added,
+        new Error().stack?.split('\n').find((f) => f.includes(`${this.#options.testPath}:`))
+      );
       this.#concurrentTests.push(added);
       if (this.#options.hasDocblock || this.#declaring.length > 0) {
         throw this.#concurrentError(added);
@@ -239,22 +245,17 @@ export class FileBroker {
    */
   #concurrentError(test: Circus.TestEntry): BrokerError {
     const path = this.#options.testPath;
-    // The definition's frame: from circus's record of it, else from this call (made while the file defines it).
-    const stacks = [test.asyncError instanceof Error ? test.asyncError.stack : undefined, new Error().stack];
-    const frame = stacks
-      .join('\n')
-      .split('\n')
-      .find((f) => f.includes(`${path}:`));
+    const frame = this.#definedAt.get(test);
     const line = frame?.split(`${path}:`)[1]?.match(/^\d+/)?.[0];
     const where = `${relative(process.cwd(), path)}${line === undefined ? '' : `:${line}`}`;
     const error = new BrokerError(
       'CONFIG_INVALID',
-      `"${test.name}" is a test.concurrent in a file that holds credentials as env vars; concurrent tests share one process.env, so one test's values would reach the others`,
+      `"${test.name}" is a test.concurrent in a file that holds credentials as env vars (@credentials, withCredentials or credentials()); concurrent tests share one process.env, so one test's values would reach the others`,
       {
         backend: 'jest',
         operation: 'test.concurrent',
         ref: where,
-        hint: 'Remove .concurrent from this test, or move it to a file without @credentials or withCredentials',
+        hint: 'Remove .concurrent from this test, or move it to a file that asks for no credentials',
       }
     );
     // Jest shows the code frame of the stack's first line: the user's test, not the broker's internals.
@@ -361,6 +362,11 @@ export class FileBroker {
         ref: this.#options.testPath,
         hint: "Write await credentials('DATABASE_URL', 'API_TOKEN')",
       });
+    }
+    // Values asked for at run time are set as env vars too: refused while concurrent tests share the file's env.
+    const concurrent = this.#concurrentTests[0];
+    if (concurrent !== undefined) {
+      throw this.#concurrentError(concurrent);
     }
     const test = this.#options.currentTest();
     const holding = test === undefined ? this.#fileHeld : [...this.#fileHeld, ...(this.#testHeld.get(test) ?? [])];

@@ -162,6 +162,7 @@ describe('Jest test.concurrent in a file that holds credentials (finding 7)', ()
   let copy: ProjectCopy;
   let refused: NodeRun;
   let twin: NodeRun;
+  let runtime: NodeRun;
 
   beforeAll(async () => {
     copy = copyJestFixture('jest-pipes');
@@ -169,7 +170,8 @@ describe('Jest test.concurrent in a file that holds credentials (finding 7)', ()
     const only = (file: string): string[] => ['-i', `--testMatch=<rootDir>/tests/${file}`];
     refused = await runJest(copy, only('concurrent.refuse.js'), { env, timeoutMs: 110_000 });
     twin = await runJest(copy, only('concurrent-twin.refuse.js'), { env, timeoutMs: 110_000 });
-  }, 240_000);
+    runtime = await runJest(copy, only('concurrent-runtime.refuse.js'), { env, timeoutMs: 110_000 });
+  }, 330_000);
 
   afterAll(() => copy?.remove());
 
@@ -182,9 +184,20 @@ describe('Jest test.concurrent in a file that holds credentials (finding 7)', ()
         .findIndex((l) => l.startsWith('test.concurrent(')) + 1;
     expect(text).toContain(`test.concurrent "tests/concurrent.refuse.js:${line}": "reads what another test holds"`);
     expect(text).not.toContain('dist/jest-environment');
-    expect(text).toContain('Remove .concurrent from this test');
+    expect(text).toContain('Remove .concurrent from this test, or move it to a file that asks for no credentials');
     expect(text).toMatch(/Tests: +0 total/);
     expect(findLeaks(everywhere(refused, copy), { PLAIN: VALUE, LATE })).toEqual([]);
+  });
+
+  it('refuses credentials() at run time in a file with concurrent tests, naming the concurrent test', () => {
+    expect(runtime.code).toBe(1);
+    const text = stripAnsi(runtime.stdout + runtime.stderr);
+    const line =
+      readFileSync(join(copy.dir, 'tests/concurrent-runtime.refuse.js'), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.startsWith('test.concurrent(')) + 1;
+    expect(text).toContain(`test.concurrent "tests/concurrent-runtime.refuse.js:${line}": "does not ask for anything"`);
+    expect(findLeaks(everywhere(runtime, copy), { PLAIN: VALUE, LATE })).toEqual([]);
   });
 
   it('runs test.concurrent as Jest does in a file without credentials (the twin)', () => {
