@@ -272,6 +272,7 @@ describe('where the runner shares the terminal, the run says so once, with the f
   let copy: ProjectCopy;
   let vitest: NodeRun;
   let jest: NodeRun;
+  let handles: NodeRun;
 
   beforeAll(async () => {
     // Only the twin test runs: these modes cannot scrub a child's inherited stdio, so no vector is exercised here.
@@ -286,10 +287,14 @@ describe('where the runner shares the terminal, the run says so once, with the f
         env: prepare(jestCopy),
         timeoutMs: 110_000,
       });
+      handles = await runJest(jestCopy, ['--detectOpenHandles', 'tests/pipes.test.js', '-t', 't1 twin'], {
+        env: prepare(jestCopy),
+        timeoutMs: 110_000,
+      });
     } finally {
       jestCopy.remove();
     }
-  }, 240_000);
+  }, 330_000);
 
   afterAll(() => copy?.remove());
 
@@ -306,6 +311,13 @@ describe('where the runner shares the terminal, the run says so once, with the f
     const text = stripAnsi(jest.stdout + jest.stderr);
     expect(text.split("Jest's workerThreads share this terminal").length - 1).toBe(1);
     expect(text).toContain('Remove workerThreads');
+    expect(text).toContain(`t1 twin: ${TWIN}`);
+  });
+
+  it('Jest --detectOpenHandles (tests in the main process): one warning; the twin prints verbatim', () => {
+    expect(handles.code).toBe(0);
+    const text = stripAnsi(handles.stdout + handles.stderr);
+    expect(text.split('--detectOpenHandles runs the tests in this process').length - 1).toBe(1);
     expect(text).toContain(`t1 twin: ${TWIN}`);
   });
 });
