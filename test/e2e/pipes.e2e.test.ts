@@ -86,8 +86,9 @@ describe('Vitest forks: every byte of the test process tree passes the scrubber 
         `--outputFile.json=${join(copy.outDir, 'report.json')}`,
         '--reporter=junit',
         `--outputFile.junit=${join(copy.outDir, 'junit.xml')}`,
+        '--reporter=./name-reporter.ts',
       ],
-      { env, timeoutMs: 170_000 }
+      { env: { ...env, NAMES_FILE: join(copy.outDir, 'names.txt') }, timeoutMs: 170_000 }
     );
   }, 180_000);
 
@@ -101,7 +102,9 @@ describe('Vitest forks: every byte of the test process tree passes the scrubber 
   it('scrubs test and describe names before the JSON and JUnit reports are written; a twin name stays', () => {
     const json = readFileSync(join(copy.outDir, 'report.json'), 'utf8');
     const junit = readFileSync(join(copy.outDir, 'junit.xml'), 'utf8');
-    for (const report of [json, junit]) {
+    // A user's reporter reading TestCase.fullName (Vitest's newer API) as each test ends.
+    const names = readFileSync(join(copy.outDir, 'names.txt'), 'utf8');
+    for (const report of [json, junit, names]) {
       expect(report).toContain(`v6 name ${LABEL}`);
       expect(report).toContain(`v7 describe ${LABEL}`);
       expect(report).toContain(`t3 twin name ${TWIN}`);
