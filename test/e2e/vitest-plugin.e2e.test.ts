@@ -319,8 +319,8 @@ describe('pools and isolation', () => {
       expect(stripAnsi(run.stdout)).toContain('Tests  11 passed | 3 skipped (14)');
       expect(stripAnsi(run.stdout)).toContain('credential-broker: 3 tests skipped for missing credentials');
       expectNoScratchLeft(project);
-      // A whole Vitest run per row: generous under load (the machine is shared), never a timing assertion.
     },
+    // A whole Vitest run per row: generous under load (the machine is shared), never a timing assertion.
     120_000
   );
 });
