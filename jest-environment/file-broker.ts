@@ -51,6 +51,8 @@ export class FileBroker {
   readonly #testHeld = new Map<Circus.TestEntry, Held[]>();
   readonly #tags = new WeakMap<Circus.TestEntry, readonly string[]>();
   readonly #declaring: (readonly string[])[] = [];
+  readonly #concurrentTests: Circus.TestEntry[] = [];
+  readonly #definedAt = new WeakMap<Circus.TestEntry, string | undefined>();
   #fileSkip: readonly SkippedCredential[] | undefined;
   #events: TestEvents | undefined;
   /** Whether any test was declared inside `withCredentials`: its credentials are acquired at `test_start`. */
@@ -126,12 +128,18 @@ export class FileBroker {
         return;
       case 'add_test':
         return this.#tag(event, state);
-      case 'run_start':
+      case 'run_start': {
+        // A concurrent test added before a withCredentials block: refused now, before anything runs.
+        const concurrent = this.#tagged ? this.#concurrentTests[0] : undefined;
+        if (concurrent !== undefined) {
+          throw this.#concurrentError(concurrent);
+        }
         if (this.#fileSkip !== undefined) {
           this.#skipAll(state, this.#fileSkip);
         }
         // Nothing after this needs per-test events unless a test was declared with credentials of its own.
         return this.#tagged ? undefined : this.#events?.leave(event, state);
+      }
       case 'test_start':
         return this.#start(event.test, state);
       case 'test_skip':
@@ -212,12 +220,47 @@ export class FileBroker {
       return;
     }
     added.name = this.scrubber.scrub(added.name);
+    if (event.concurrent) {
+      // The definition's frame, while the file is still defining it: circus's own record of it lacks the file.
+      this.#definedAt.set(
+        added,
+        new Error().stack?.split('\n').find((f) => f.includes(`${this.#options.testPath}:`))
+      );
+      this.#concurrentTests.push(added);
+      if (this.#options.hasDocblock || this.#declaring.length > 0) {
+        throw this.#concurrentError(added);
+      }
+    }
     const names = this.#declaring.flat();
     if (names.length === 0) {
       return;
     }
     this.#tags.set(added, [...new Set([...(this.#tags.get(added) ?? []), ...names])]);
     this.#tagged = true;
+  }
+
+  /**
+   * Finding 7 of issue 11: concurrent tests share one `process.env`, so a value set for one would reach every test
+   * running beside it, including those that declared nothing. Refused like Vitest refuses its concurrent case.
+   */
+  #concurrentError(test: Circus.TestEntry): BrokerError {
+    const path = this.#options.testPath;
+    const frame = this.#definedAt.get(test);
+    const line = frame?.split(`${path}:`)[1]?.match(/^\d+/)?.[0];
+    const where = `${relative(process.cwd(), path)}${line === undefined ? '' : `:${line}`}`;
+    const error = new BrokerError(
+      'CONFIG_INVALID',
+      `"${test.name}" is a test.concurrent in a file that holds credentials as env vars (@credentials, withCredentials or credentials()); concurrent tests share one process.env, so one test's values would reach the others`,
+      {
+        backend: 'jest',
+        operation: 'test.concurrent',
+        ref: where,
+        hint: 'Remove .concurrent from this test, or move it to a file that asks for no credentials',
+      }
+    );
+    // Jest shows the code frame of the stack's first line: the user's test, not the broker's internals.
+    error.stack = `${error.name}: ${error.message}${frame === undefined ? '' : `\n${frame}`}`;
+    return error;
   }
 
   #declare(names: readonly string[], define: () => void): void {
@@ -319,6 +362,11 @@ export class FileBroker {
         ref: this.#options.testPath,
         hint: "Write await credentials('DATABASE_URL', 'API_TOKEN')",
       });
+    }
+    // Values asked for at run time are set as env vars too: refused while concurrent tests share the file's env.
+    const concurrent = this.#concurrentTests[0];
+    if (concurrent !== undefined) {
+      throw this.#concurrentError(concurrent);
     }
     const test = this.#options.currentTest();
     const holding = test === undefined ? this.#fileHeld : [...this.#fileHeld, ...(this.#testHeld.get(test) ?? [])];

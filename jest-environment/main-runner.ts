@@ -9,6 +9,7 @@ import type { Config } from '@jest/types';
 import type { BrokerSession } from '../src/session/index.js';
 import { channelField } from './channel-ticket.js';
 import { GLOBAL_CONFIG_FIELD, MAIN_SESSION } from './constants.js';
+import { type EmittingRunnerClass, withProcessIsolation } from './process-runner.js';
 import { requireFromJest } from './resolve-jest.js';
 
 interface JestRunner {
@@ -55,7 +56,10 @@ function mainSession(): BrokerSession | undefined {
 }
 
 // jest-runner's module has the runner as its default export; requireFromJest unwraps it.
-const Base = requireFromJest<RunnerClass>('jest-runner');
+const Base = requireFromJest<EmittingRunnerClass>('jest-runner');
 
-/** @public Jest's default runner with credential-broker's part. */
-export default withCredentialBrokerRunner(Base);
+/**
+ * @public Jest's default runner with credential-broker's part, running every test file in a child process whose
+ * output this process scrubs (see process-runner.ts).
+ */
+export default withCredentialBrokerRunner(withProcessIsolation(Base));

@@ -18,6 +18,12 @@ export function requireFromJest<T>(request: string, rootDir: string = process.cw
 const loaded = new Map<string, unknown>();
 
 function load(request: string, rootDir: string): unknown {
+  const path = resolveFromJest(request, rootDir);
+  return interopDefault(createRequire(path)(path));
+}
+
+/** @internal Where {@link requireFromJest} finds `request`: the resolved file path. */
+export function resolveFromJest(request: string, rootDir: string = process.cwd()): string {
   const fromRoot = createRequire(join(rootDir, 'package.json'));
   const bases: string[] = [];
   for (const anchor of ['jest-config/package.json', 'jest-circus/package.json', 'jest/package.json']) {
@@ -29,14 +35,14 @@ function load(request: string, rootDir: string): unknown {
   }
   for (const base of [join(rootDir, 'package.json'), ...bases]) {
     try {
-      return interopDefault(createRequire(base)(request));
+      return createRequire(base).resolve(request);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') {
         throw error;
       }
     }
   }
-  return interopDefault(createRequire(join(__dirname, 'noop.cjs'))(request));
+  return createRequire(join(__dirname, 'noop.cjs')).resolve(request);
 }
 
 function interopDefault(module: unknown): unknown {

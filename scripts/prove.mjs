@@ -25,7 +25,7 @@ const figuresDir = join(root, '.tmp', 'figures');
 const FIGURES = [
   {
     id: 'R1',
-    files: /^test\/e2e\/(vitest-plugin|jest-environment|cli-run|ci)\.e2e\.test\.ts$/,
+    files: /^test\/e2e\/(vitest-plugin|jest-environment|cli-run|ci|pipes)\.e2e\.test\.ts$/,
     name: /leak|sentinel|scrubs every form|value nowhere/i,
     line: (n, parts) => {
       const by = (prefix) => parts.filter(([part]) => part.startsWith(prefix)).reduce((s, [, d]) => s + d.vectors, 0);

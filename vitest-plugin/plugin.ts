@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
 import type { Vitest } from 'vitest/node';
 import { finishVitestRun } from './ci.js';
+import { scrubForkOutput, warnSharedTerminal } from './fork-output.js';
 import { hostFor } from './host.js';
 import { type CredentialBrokerPluginOptions, validatePluginOptions } from './options.js';
 import { CredentialBrokerReporter } from './reporter.js';
@@ -32,10 +33,12 @@ export function credentialBroker(options?: CredentialBrokerPluginOptions): Plugi
         },
       };
     },
-    configureVitest({ vitest, project }) {
+    async configureVitest({ vitest, project }) {
       const host = hostFor(vitest, validated);
+      warnSharedTerminal(vitest, project.config.pool);
       if (!configured.has(vitest)) {
         configured.add(vitest);
+        await scrubForkOutput(vitest, host);
         // Reporters from `config()` are replaced by a CLI --reporter and would hide the default one; this is neither.
         const reporter = new CredentialBrokerReporter(host);
         vitest.config.reporters.unshift(reporter);

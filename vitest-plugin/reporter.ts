@@ -140,14 +140,28 @@ export class CredentialBrokerReporter implements Reporter {
 
   onTestCaseReady(test: TestCase): void {
     this.#scrubTask(taskOf(test));
+    this.#scrubEntityName(test);
   }
 
   onTestCaseResult(test: TestCase): void {
     this.#scrubTask(taskOf(test));
+    this.#scrubEntityName(test);
   }
 
   onTestSuiteResult(suite: TestSuite): void {
     this.#scrubTask(taskOf(suite));
+    this.#scrubEntityName(suite);
+  }
+
+  // Reporters of Vitest's newer API read the entity's own copy of the name, and `fullName` is derived (and cached)
+  // from its ancestors' copies on first read: the suites above it are scrubbed first.
+  #scrubEntityName(entity: TestCase | TestSuite): void {
+    const scrubber = this.#scrubber;
+    let current: TestCase | TestSuite | TestModule = entity;
+    while (scrubber !== undefined && current.type !== 'module') {
+      (current as { name: string }).name = scrubber.scrub(current.name);
+      current = current.parent;
+    }
   }
 
   onTestModuleEnd(module: TestModule): void {
@@ -235,6 +249,10 @@ export class CredentialBrokerReporter implements Reporter {
 }
 
 function scrubTask(task: RunnerTask, scrubber: Scrubber): void {
+  // Again here, not only at collection: a name can hold a value resolved after its file was collected (a `file:`
+  // ref first asked for by a later test), and the JSON and JUnit reporters read `task.name` when they write.
+  task.name = scrubber.scrub(task.name);
+  task.fullName = scrubber.scrub(task.fullName);
   const seen = new WeakSet<object>();
   scrubDeep(task.result, scrubber, seen);
   scrubDeep(task.meta, scrubber, seen);
