@@ -50,6 +50,8 @@ export default defineConfig([
       'jest-sequencer': 'jest-environment/sequencer.ts',
       'jest-preset': 'jest-environment/preset.ts',
       jest: 'jest-environment/api.ts',
+      // Preloaded by NODE_OPTIONS in every Node child of a guarded run: CJS, so `--require` takes it.
+      'guard-preload': 'src/guard/preload.ts',
     },
     format: ['cjs'],
     dts: withTypes({

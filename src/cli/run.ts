@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { finishRunCommand } from '../ci/run-hook.js';
 import { FILE_PATH_SUFFIX } from '../config/normalise.js';
+import { guardChildEnv } from '../guard/children.js';
+import { preloadPath } from '../guard/preload-path.js';
 import { openTaskDir } from '../materialise/index.js';
 import { createScrubStream } from '../scrub/index.js';
 import { startSession } from '../session/session.js';
@@ -46,6 +48,7 @@ export async function runCommand(
       }
     }
     const vars: Record<string, string> = {};
+    const held: string[] = [];
     const dir = openTaskDir(session.handle.scratchRoot, 'run');
     for (const entry of entries) {
       if (entry.status !== 'resolve') {
@@ -57,6 +60,7 @@ export async function runCommand(
         continue;
       }
       const value = (await session.resolve(spec)).reveal();
+      held.push(spec.name);
       if (spec.delivery === 'env' || spec.delivery === 'both') {
         vars[spec.envName] = value;
       }
@@ -66,7 +70,11 @@ export async function runCommand(
       }
     }
     const started = Date.now();
-    const code = await runChild(file, args, vars, session.scrubber);
+    const code = await runChild(file, args, { ...vars, ...guardVars(session, held, file) }, session.scrubber);
+    const guard = session.guardReport().summary;
+    if (guard !== undefined) {
+      process.stderr.write(`${guard}\n`);
+    }
     return finishRunCommand(session, { code, command, started, audit: options.audit });
   } catch (error) {
     process.stderr.write(`credential-broker: ${describeError(error)}\n`);
@@ -74,6 +82,20 @@ export async function runCommand(
   } finally {
     await session.close();
   }
+}
+
+// Node children (and theirs) run the guard from a preload: the child holds every credential for its whole life.
+function guardVars(
+  session: Awaited<ReturnType<typeof startSession>>,
+  held: readonly string[],
+  file: string
+): Record<string, string> {
+  const preload = preloadPath();
+  if (session.guard === undefined || preload === undefined) {
+    return {};
+  }
+  const policy = { ...session.guard, held: { names: held, label: `credential-broker run ${file}` } };
+  return guardChildEnv(policy, preload, process.env);
 }
 
 async function runChild(

@@ -1,0 +1,56 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { LoadedConfig } from '../config/normalise.js';
+import {
+  DEFAULT_EGRESS_ALLOW,
+  type GuardFinding,
+  type GuardPolicy,
+  readFindings,
+  renderFindings,
+} from '../guard/index.js';
+
+/** @internal The run's egress guard policy from the config; undefined when `egress.guard` is `off`. */
+export function guardPolicyOf(config: LoadedConfig, egress: boolean, scratchRoot: string): GuardPolicy | undefined {
+  const settings = config.config.egress;
+  const mode = settings?.guard ?? 'report';
+  if (mode === 'off') {
+    return undefined;
+  }
+  const destinations: Record<string, string[]> = {};
+  for (const spec of config.credentials.values()) {
+    if (spec.destination !== undefined) {
+      destinations[spec.name] = [spec.destination.url];
+    }
+  }
+  return {
+    mode,
+    egress,
+    allow: settings?.allow ?? [...DEFAULT_EGRESS_ALLOW],
+    destinations,
+    findings: join(scratchRoot, 'guard-findings.jsonl'),
+  };
+}
+
+/** @public What the guard found in a run: the findings, and the summary block to print (undefined when none). */
+export interface GuardReport {
+  readonly findings: readonly GuardFinding[];
+  readonly summary: string | undefined;
+}
+
+/**
+ * @internal Collect the findings every process of the run appended, and write them to `egress.report` when the config
+ * names a file (always, so that an empty list proves a clean run).
+ */
+export function collectGuardReport(config: LoadedConfig, policy: GuardPolicy | undefined): GuardReport {
+  if (policy === undefined) {
+    return { findings: [], summary: undefined };
+  }
+  const findings = readFindings(policy.findings);
+  const file = config.config.egress?.report;
+  if (file !== undefined) {
+    const path = resolve(config.dir, file);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, `${JSON.stringify({ version: 1, mode: policy.mode, findings }, null, 2)}\n`);
+  }
+  return { findings, summary: renderFindings(findings, policy.mode) };
+}
