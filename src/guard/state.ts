@@ -8,7 +8,7 @@ import {
   parseAddressPattern,
 } from '../netaddr/pattern.js';
 import type { GuardFinding } from './finding.js';
-import type { GuardPolicy } from './policy.js';
+import { ENV_GUARD, type GuardPolicy } from './policy.js';
 
 /** @public The error a refused connection fails with (strict mode); names the guard, the host and the credentials. */
 export class EgressRefusedError extends Error {
@@ -35,6 +35,8 @@ interface GuardState {
   readonly findings: GuardFinding[];
   readonly recorded: Set<string>;
   installed: boolean;
+  /** Keep {@link ENV_GUARD} naming what is held, so that a Node child started now is judged for it too. */
+  publish: boolean;
 }
 
 const STATE = Symbol.for('credential-broker.guard.v1');
@@ -57,6 +59,7 @@ export function setPolicy(policy: GuardPolicy): GuardState {
     findings: [],
     recorded: new Set(),
     installed: false,
+    publish: false,
   };
   state.policy = policy;
   state.allow = patterns(policy.allow);
@@ -85,9 +88,38 @@ export function holdCredentials(names: readonly string[], label: string): () => 
   state.nextHolder += 1;
   const id = state.nextHolder;
   state.holders.set(id, { names, label });
+  publish(state);
   return () => {
     state.holders.delete(id);
+    publish(state);
   };
+}
+
+/** @internal From now on, keep this process's env telling Node children what is held (see {@link holdCredentials}). */
+export function publishToChildren(): void {
+  const state = guardState();
+  if (state !== undefined) {
+    state.publish = true;
+    publish(state);
+  }
+}
+
+function publish(state: GuardState): void {
+  if (!state.publish) {
+    return;
+  }
+  const names = new Set<string>();
+  const labels = new Set<string>();
+  for (const holder of state.holders.values()) {
+    for (const name of holder.names) {
+      names.add(name);
+    }
+    labels.add(holder.label);
+  }
+  const { held: _own, ...policy } = state.policy;
+  const child: GuardPolicy =
+    names.size === 0 ? policy : { ...policy, held: { names: [...names], label: [...labels].join(', ') } };
+  process.env[ENV_GUARD] = JSON.stringify(child);
 }
 
 /** @internal Who is running now (`file › test`), asked when a connection is judged. */

@@ -2,6 +2,7 @@ import { guardChildEnv } from './children.js';
 import { installGuard } from './install.js';
 import type { GuardPolicy } from './policy.js';
 import { preloadPath } from './preload-path.js';
+import { publishToChildren } from './state.js';
 
 /**
  * @internal Guard a test worker (fork, thread or Jest worker) and the Node children its tests start: the policy comes
@@ -15,5 +16,6 @@ export function installGuardInWorker(policy: GuardPolicy | undefined): void {
   const preload = preloadPath();
   if (preload !== undefined) {
     Object.assign(process.env, guardChildEnv(policy, preload, process.env));
+    publishToChildren();
   }
 }
