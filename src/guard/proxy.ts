@@ -23,26 +23,30 @@ const WATCHED = Symbol('credential-broker.guard.proxy');
  * absolute URI (`GET http://host:port/…`) — before it is written; strict refuses it without sending a byte.
  */
 export function watchProxyTarget(socket: net.Socket): void {
-  const holder = socket as net.Socket & { [WATCHED]?: true };
-  if (holder[WATCHED]) {
+  const holder = socket as net.Socket & { [WATCHED]?: true; _writeGeneric?: WriteGeneric };
+  if (holder[WATCHED] || typeof holder._writeGeneric !== 'function') {
     return;
   }
   holder[WATCHED] = true;
-  const write = socket.write;
+  // Below Writable#write: http's client and undici reach the socket through it too (write, writev, corked).
+  const writeGeneric = holder._writeGeneric;
   let judged = false;
-  socket.write = function guardedWrite(this: net.Socket, ...args: unknown[]): boolean {
+  holder._writeGeneric = function guardedWrite(this: net.Socket, writev, data, encoding, callback) {
     if (!judged) {
       judged = true;
-      const target = requestTarget(args[0]);
+      const first = writev ? (data as readonly { chunk: unknown }[])[0]?.chunk : data;
+      const target = requestTarget(first);
       const refused = target === undefined ? undefined : judge(target.host, target.port, 'proxy');
       if (refused !== undefined) {
         process.nextTick(() => this.destroy(refused));
-        return false;
+        return;
       }
     }
-    return (write as (...a: unknown[]) => boolean).apply(this, args);
-  } as typeof socket.write;
+    writeGeneric.call(this, writev, data, encoding, callback);
+  };
 }
+
+type WriteGeneric = (this: net.Socket, writev: boolean, data: unknown, encoding: string, callback: () => void) => void;
 
 /** @internal The target of a proxy request's first line. */
 export function requestTarget(chunk: unknown): { host: string; port: number | undefined } | undefined {

@@ -168,12 +168,15 @@ export function judge(
   if (state.allow.some((p) => matchesPattern(p, host, port))) {
     return undefined;
   }
-  const undeclared = [...held].filter(
-    (name) => !(state.destinations.get(name) ?? []).some((p) => matchesPattern(p, host, port))
+  // The destinations of everything held are allowed together: a test holding a database URL and an API token talks
+  // to both, and neither connection is a finding.
+  const declared = [...held].some((name) =>
+    (state.destinations.get(name) ?? []).some((p) => matchesPattern(p, host, port))
   );
-  if (held.size > 0 && undeclared.length === 0) {
+  if (declared) {
     return undefined;
   }
+  const undeclared = [...held];
   // Offline, a lookup of a loopback name is harmless: it never leaves the machine.
   if (via === 'dns' && (isLoopbackName(host) || isIP(host) !== 0)) {
     return undefined;
