@@ -3,6 +3,7 @@ export { describeFinding, type GuardFinding, readFindings, renderFindings } from
 export { installGuard } from './install.js';
 export { DEFAULT_EGRESS_ALLOW, ENV_GUARD, type GuardMode, type GuardPolicy, policyFromEnv } from './policy.js';
 export {
+  asBroker,
   EgressRefusedError,
   findingsMark,
   findingsSince,

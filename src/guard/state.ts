@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { appendFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import {
@@ -44,6 +45,24 @@ const STATE = Symbol.for('credential-broker.guard.v1');
 /** @internal This process's guard state, or undefined while no policy was configured. */
 export function guardState(): GuardState | undefined {
   return (globalThis as unknown as Record<symbol, GuardState | undefined>)[STATE];
+}
+
+const OWN = Symbol.for('credential-broker.guard.own.v1');
+
+// Shared by every copy of this module, like the state: the session may live in a bundle the worker did not load.
+function own(): AsyncLocalStorage<true> {
+  const holder = globalThis as unknown as Record<symbol, AsyncLocalStorage<true> | undefined>;
+  holder[OWN] ??= new AsyncLocalStorage<true>();
+  return holder[OWN];
+}
+
+/**
+ * @internal Run the broker's own work (a backend resolving a credential) outside the guard's judgement: where a runner
+ * runs tests in the main process (Jest in band), a test's held credentials must not make the broker's requests
+ * findings.
+ */
+export function asBroker<T>(work: () => T): T {
+  return own().run(true, work);
 }
 
 /** @internal Set (or replace) this process's policy; returns the state the socket patches consult. */
@@ -150,7 +169,7 @@ export function judge(
   via?: GuardFinding['via']
 ): EgressRefusedError | undefined {
   const state = guardState();
-  if (state === undefined || state.policy.mode === 'off') {
+  if (state === undefined || state.policy.mode === 'off' || own().getStore() === true) {
     return undefined;
   }
   const held = new Set<string>();

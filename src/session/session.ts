@@ -8,7 +8,7 @@ import type { CredentialSpec, LoadedConfig } from '../config/normalise.js';
 import { buildManifest, type Manifest, manifestEntry, skipReason } from '../egress/manifest.js';
 import { type ManifestFormat, renderManifest } from '../egress/render.js';
 import { BrokerError, isBrokerError } from '../errors.js';
-import type { GuardPolicy } from '../guard/index.js';
+import { asBroker, type GuardPolicy } from '../guard/index.js';
 import type { ChannelLimits } from '../ipc/limits.js';
 import { type ChannelServer, listenChannel } from '../ipc/server.js';
 import { createLogger, ENV_DEBUG } from '../log.js';
@@ -121,7 +121,7 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
   const manifest = () => buildManifest({ ...manifestInput, credentials: declarations.all() });
 
   const resolveSpec = async (spec: CredentialSpec): Promise<SecretValue> => {
-    const value = await resolver.resolve(spec);
+    const value = await asBroker(() => resolver.resolve(spec));
     resolved.add(spec.name);
     // Keyed by name and ref: two files may declare the same name inline with different refs, and both values must
     // reach the scrubber.

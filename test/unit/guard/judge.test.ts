@@ -11,7 +11,7 @@ import {
   readFindings,
 } from '../../../src/guard/index.js';
 import { targetOf } from '../../../src/guard/install.js';
-import { judge, setPolicy } from '../../../src/guard/state.js';
+import { asBroker, judge, setPolicy } from '../../../src/guard/state.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cb-guard-judge-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -66,6 +66,17 @@ describe('judge', () => {
     expect(readFindings(join(dir, 'findings.jsonl')).slice(-2).map(describeFinding)).toEqual(
       findingsSince(mark).map(describeFinding)
     );
+  });
+
+  it("exempts the broker's own requests (a backend resolving while a test holds credentials)", async () => {
+    setPolicy(policy({ mode: 'strict' }));
+    const release = holdCredentials(['TOKEN'], 'a.test.ts > in band');
+    try {
+      expect(await asBroker(async () => judge('vault.internal', 8200))).toBeUndefined();
+      expect(judge('vault.internal', 8200)).toBeDefined();
+    } finally {
+      release();
+    }
   });
 
   it('writes nothing secret: names, hosts and ports only', () => {
