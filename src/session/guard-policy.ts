@@ -9,6 +9,17 @@ import {
   renderFindings,
 } from '../guard/index.js';
 
+/**
+ * Minted cloud credentials (`aws-sts:`, `gcp-token:`, `azure-token:` refs) exist for their cloud's API calls: those are
+ * their destinations unless the entry declares its own. Keyed by scheme name, so a scheme the grammar does not know yet
+ * simply has none.
+ */
+export const MINTED_DESTINATIONS: Readonly<Record<string, readonly string[]>> = {
+  'aws-sts': ['*.amazonaws.com', '*.amazonaws.com.cn', '*.api.aws'],
+  'gcp-token': ['*.googleapis.com'],
+  'azure-token': ['*.azure.com', '*.azure.net', '*.microsoftonline.com', '*.windows.net'],
+};
+
 /** @internal The run's egress guard policy from the config; undefined when `egress.guard` is `off`. */
 export function guardPolicyOf(config: LoadedConfig, egress: boolean, scratchRoot: string): GuardPolicy | undefined {
   const settings = config.config.egress;
@@ -18,8 +29,11 @@ export function guardPolicyOf(config: LoadedConfig, egress: boolean, scratchRoot
   }
   const destinations: Record<string, string[]> = {};
   for (const spec of config.credentials.values()) {
+    const minted = MINTED_DESTINATIONS[spec.ref.scheme as string];
     if (spec.destination !== undefined) {
       destinations[spec.name] = [spec.destination.url];
+    } else if (minted !== undefined) {
+      destinations[spec.name] = [...minted];
     }
   }
   return {
