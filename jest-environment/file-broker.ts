@@ -66,10 +66,16 @@ export class FileBroker {
     this.#options = options;
     this.#ledger = new EnvLedger(options.env);
     // Files run one after another in a worker: the newest file's tests are the ones connecting.
-    setCurrentTest(() => {
-      const test = options.currentTest();
-      return test === undefined ? undefined : `${this.#label} › ${testId(test)}`;
-    });
+    setCurrentTest(
+      () => {
+        const test = options.currentTest();
+        return test === undefined ? undefined : `${this.#label} › ${testId(test)}`;
+      },
+      // A refusal fails the running test even when its code catches the error: circus reads `errors` at the end.
+      (error) => {
+        options.currentTest()?.errors.push(error);
+      }
+    );
   }
 
   get #label(): string {

@@ -33,6 +33,7 @@ interface GuardState {
   readonly holders: Map<number, Holder>;
   nextHolder: number;
   currentTest: (() => string | undefined) | undefined;
+  onRefused: ((error: EgressRefusedError) => void) | undefined;
   readonly findings: GuardFinding[];
   readonly recorded: Set<string>;
   installed: boolean;
@@ -75,6 +76,7 @@ export function setPolicy(policy: GuardPolicy): GuardState {
     holders: new Map(),
     nextHolder: 0,
     currentTest: undefined,
+    onRefused: undefined,
     findings: [],
     recorded: new Set(),
     installed: false,
@@ -141,11 +143,18 @@ function publish(state: GuardState): void {
   process.env[ENV_GUARD] = JSON.stringify(child);
 }
 
-/** @internal Who is running now (`file › test`), asked when a connection is judged. */
-export function setCurrentTest(current: (() => string | undefined) | undefined): void {
+/**
+ * @internal Who is running now (`file › test`), asked when a connection is judged; and what to do with a refusal
+ * besides failing the connection (fail the running test even if its code swallows the error).
+ */
+export function setCurrentTest(
+  current: (() => string | undefined) | undefined,
+  onRefused?: (error: EgressRefusedError) => void
+): void {
   const state = guardState();
   if (state !== undefined) {
     state.currentTest = current;
+    state.onRefused = onRefused;
   }
 }
 
@@ -211,7 +220,12 @@ export function judge(
     refused,
   };
   record(state, finding);
-  return refused ? new EgressRefusedError(refusal(finding, state.policy.egress)) : undefined;
+  if (!refused) {
+    return undefined;
+  }
+  const error = new EgressRefusedError(refusal(finding, state.policy.egress));
+  state.onRefused?.(error);
+  return error;
 }
 
 function record(state: GuardState, finding: GuardFinding): void {

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/normalise.js';
 import {
@@ -60,6 +60,8 @@ export function collectGuardReport(config: LoadedConfig, policy: GuardPolicy | u
     return { findings: [], summary: undefined };
   }
   const findings = readFindings(policy.findings);
+  // Each run reports its own (Vitest's watch mode runs again in the same session).
+  rmSync(policy.findings, { force: true });
   const file = config.config.egress?.report;
   if (file !== undefined) {
     const path = resolve(config.dir, file);

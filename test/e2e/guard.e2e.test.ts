@@ -180,17 +180,22 @@ describe('Jest', () => {
     const results = JSON.parse(readFileSync(join(project.outDir, 'results.json'), 'utf8')) as {
       testResults: { assertionResults: { title: string; status: string }[] }[];
     };
-    return Object.fromEntries(results.testResults[0]?.assertionResults.map((a) => [a.title, a.status]) ?? []);
+    return Object.fromEntries(results.testResults.flatMap((f) => f.assertionResults.map((a) => [a.title, a.status])));
   }
 
   it(
     'report mode names the test, the credential and the host in the summary and the report file',
     async () => {
       copy = copyJestFixture('jest-guard');
-      const run = await runJest(copy, ['--json', `--outputFile=${join(copy.outDir, 'results.json')}`], {
-        env: guardEnv(copy, 'report'),
-        timeoutMs: TIMEOUT,
-      });
+      // Two files and two workers: the guard lives in Jest's child processes.
+      const run = await runJest(
+        copy,
+        ['--maxWorkers=2', '--json', `--outputFile=${join(copy.outDir, 'results.json')}`],
+        {
+          env: guardEnv(copy, 'report'),
+          timeoutMs: TIMEOUT,
+        }
+      );
       const output = stripAnsi(run.stdout + run.stderr);
       expect(run.code, output).toBe(0);
       for (const kind of KINDS) {
@@ -200,7 +205,11 @@ describe('Jest', () => {
       }
       expect(output).not.toMatch(/127\.0\.0\.[13]:\d+ \(not a declared/);
       expect(undeclared.connections).toBeGreaterThanOrEqual(KINDS.length);
-      expect(guardReport(copy).findings).toHaveLength(KINDS.length);
+      expect(output).toContain(
+        `tests/second.test.js › net from a second file › API_TOKEN held while connecting to ${undeclaredTarget()} (not a declared destination)`
+      );
+      expect(jestResults(copy)['net from a second file']).toBe('passed');
+      expect(guardReport(copy).findings).toHaveLength(KINDS.length + 2);
       expectNoLeak(copy, output);
     },
     TIMEOUT
@@ -210,7 +219,8 @@ describe('Jest', () => {
     'strict mode fails the undeclared connections before they reach the listener',
     async () => {
       copy = copyJestFixture('jest-guard');
-      const run = await runJest(copy, ['--json', `--outputFile=${join(copy.outDir, 'results.json')}`], {
+      // In band: the guard lives in Jest's main process, beside the session.
+      const run = await runJest(copy, ['--runInBand', '--json', `--outputFile=${join(copy.outDir, 'results.json')}`], {
         env: guardEnv(copy, 'strict'),
         timeoutMs: TIMEOUT,
       });
@@ -225,6 +235,8 @@ describe('Jest', () => {
         expect([kind, statuses[`${kind} to an allowed address`]]).toEqual([kind, 'passed']);
       }
       expect(statuses['a host name is refused before any lookup']).toBe('failed');
+      expect(statuses['a test that swallows the refusal']).toBe('failed');
+      expect(statuses['net from a second file']).toBe('failed');
       expect(output).toContain(
         `API_TOKEN held while connecting to ${undeclaredTarget()} (not a declared destination) — refused`
       );
