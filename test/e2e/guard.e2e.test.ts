@@ -251,20 +251,14 @@ describe('credential-broker run', () => {
     return [cli, 'run', '--', process.execPath, 'reach.mjs', kind, host, String(port)];
   }
 
+  // One run of the CLI: its child tries every kind against the three listeners.
   async function runAll(project: ProjectCopy, mode: 'report' | 'strict') {
     const env = jestEnv(project, guardEnv(project, mode));
-    const lines: string[] = [];
-    for (const kind of KINDS) {
-      for (const [host, port] of [
-        ['127.0.0.1', allowed.port],
-        ['127.0.0.3', declared.port],
-        ['127.0.0.2', undeclared.port],
-      ] as const) {
-        const run = await runNode(runArgs(kind, host, port), { cwd: project.dir, env, timeoutMs: TIMEOUT });
-        lines.push(stripAnsi(run.stdout + run.stderr));
-      }
-    }
-    return lines.join('\n');
+    const targets = [`${allowed.port}@127.0.0.1`, `${declared.port}@127.0.0.3`, `${undeclared.port}@127.0.0.2`];
+    const args = [cli, 'run', '--', process.execPath, 'reach.mjs', 'all', ...targets];
+    const run = await runNode(args, { cwd: project.dir, env, timeoutMs: TIMEOUT });
+    expect(run.code, run.stderr).toBe(0);
+    return stripAnsi(run.stdout + run.stderr);
   }
 
   it(
