@@ -54,6 +54,8 @@ export default defineConfig([
       'jest-sequencer': 'jest-environment/sequencer.ts',
       'jest-preset': 'jest-environment/preset.ts',
       jest: 'jest-environment/api.ts',
+      // Preloaded by NODE_OPTIONS in every Node child of a guarded run: CJS, so `--require` takes it.
+      'guard-preload': 'src/guard/preload.ts',
     },
     format: ['cjs'],
     // `import.meta.url` in shared code (a module's own path) becomes `__filename`'s URL here, instead of an empty

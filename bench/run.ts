@@ -10,6 +10,7 @@ const benches: [id: string, load: () => Promise<Bench>][] = [
   ['P1', async () => p1],
   ['P2-VITEST', async () => (await import('./p2-vitest.js')).p2Vitest],
   ['P2-JEST', async () => (await import('./p2-jest.js')).p2Jest],
+  ['P2-GUARD', async () => (await import('./p2-guard.js')).p2Guard],
   ['P3', async () => p3],
   ['P4', async () => (await import('./p4-scrub.js')).p4],
   ['P5', async () => (await import('./p5-worker.js')).p5],

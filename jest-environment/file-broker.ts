@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import type { Circus } from '@jest/types';
 import { BrokerError } from '../src/errors.js';
+import { setCurrentTest } from '../src/guard/index.js';
 import type { Lease, WorkerBroker } from '../src/runtime/index.js';
 import { Scrubber, scrubDeep } from '../src/scrub/index.js';
 import { jestWillSkip, testErrors, testId, testsUnder } from './circus.js';
@@ -66,6 +67,21 @@ export class FileBroker {
   constructor(options: FileBrokerOptions) {
     this.#options = options;
     this.#ledger = new EnvLedger(options.env);
+    // Files run one after another in a worker: the newest file's tests are the ones connecting.
+    setCurrentTest(
+      () => {
+        const test = options.currentTest();
+        return test === undefined ? undefined : `${this.#label} › ${testId(test)}`;
+      },
+      // A refusal fails the running test even when its code catches the error: circus reads `errors` at the end.
+      (error) => {
+        options.currentTest()?.errors.push(error);
+      }
+    );
+  }
+
+  get #label(): string {
+    return relative(process.cwd(), this.#options.testPath);
   }
 
   /** The values this worker has received so far; a no-op before any credential was asked for. */
@@ -195,7 +211,7 @@ export class FileBroker {
     this.#tasks += 1;
     const taskId = `jest-w${process.env['JEST_WORKER_ID'] ?? '0'}-${process.pid}-${this.#tasks}`;
     // A fresh target: the ledger, not the lease, applies variables to the shared sandbox env.
-    const request = { file: this.#options.testPath, taskId, names, env: {} };
+    const request = { file: this.#options.testPath, taskId, names, env: {}, label: this.#label };
     const lease = worker.acquireNow(request);
     return lease !== undefined ? this.#taken(lease) : worker.acquire(request).then((l) => this.#taken(l));
   }

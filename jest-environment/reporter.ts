@@ -68,6 +68,10 @@ export default class CredentialBrokerReporter {
       this.#write(`${summary(this.#skips)}\n`);
     }
     this.#skips.length = 0;
+    const guard = this.#session()?.guardReport().summary;
+    if (guard !== undefined) {
+      this.#write(`${guard}\n`);
+    }
   }
 
   getLastError(): Error | undefined {
@@ -82,8 +86,12 @@ export default class CredentialBrokerReporter {
     }
   }
 
+  #session(): BrokerSession | undefined {
+    return (globalThis as unknown as Record<symbol, BrokerSession | undefined>)[MAIN_SESSION];
+  }
+
   #scrubber(): Scrubber {
-    const session = (globalThis as unknown as Record<symbol, BrokerSession | undefined>)[MAIN_SESSION];
+    const session = this.#session();
     if (session !== undefined) {
       return session.scrubber;
     }

@@ -20,6 +20,7 @@ function createCredentialTest() {
           taskId: leaseId(task),
           names,
           env: task.concurrent ? null : process.env,
+          label: task.fullName,
         };
         const lease = await leases.acquire(broker, request, 'credentials()');
         if (lease.skipped.length > 0) {

@@ -196,6 +196,10 @@ export class CredentialBrokerReporter implements Reporter {
     if (summary !== undefined) {
       this.#print(summary);
     }
+    const guard = this.#session?.guardReport().summary;
+    if (guard !== undefined) {
+      this.#print(guard);
+    }
     if (scrubber !== undefined) {
       this.#auditSnapshots(modules, scrubber);
     }

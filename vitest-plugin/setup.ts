@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeEach, chai } from 'vitest';
 import { BrokerError } from '../src/errors.js';
+import { guardEachTest } from './egress-guard.js';
 import { redactFileSnapshots } from './file-snapshot.js';
 import { scrubWorkerOutput } from './output-scrubbing.js';
 import { claimCurrent, leaseId, requireBroker, skipForMissing, TaskLeases } from './worker.js';
@@ -17,6 +18,7 @@ if (broker !== undefined) {
   const flushOutput = scrubWorkerOutput(broker.scrubber);
   afterAll(() => flushOutput());
   redactFileSnapshots(chai, () => broker.scrubber);
+  guardEachTest();
 
   // Docblock and `meta.credentials` declarations hold for exactly one test: acquired before its beforeEach hooks,
   // released after its afterEach hooks and fixtures (onTestFinished runs last, also on failure, timeout and skip).
@@ -31,7 +33,7 @@ if (broker !== undefined) {
     }
     const leases = new TaskLeases(task.name);
     onTestFinished(() => leases.end());
-    const request = { file, taskId: leaseId(task), names, env: process.env };
+    const request = { file, taskId: leaseId(task), names, env: process.env, label: task.fullName };
     const lease = await leases.acquire(broker, request, 'materialise');
     if (lease.skipped.length > 0) {
       await skipForMissing({ task, skip, annotate }, lease.skipped);

@@ -61,5 +61,7 @@ declare module 'vitest' {
     credentialSkip?: string;
     /** Set by credential-broker when it skipped the test: each missing credential and why. */
     credentialsMissing?: readonly MissingCredential[];
+    /** Set by credential-broker's egress guard: each connection outside the declared destinations, as in the summary. */
+    egressFindings?: readonly string[];
   }
 }

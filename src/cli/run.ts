@@ -5,6 +5,8 @@ import { noConfigError } from '../config/load.js';
 import { FILE_PATH_SUFFIX } from '../config/normalise.js';
 import { buildManifest } from '../egress/manifest.js';
 import { renderManifest } from '../egress/render.js';
+import { guardChildEnv } from '../guard/children.js';
+import { preloadPath } from '../guard/preload-path.js';
 import { openTaskDir } from '../materialise/index.js';
 import { createScrubStream } from '../scrub/index.js';
 import { ENV_EGRESS } from '../session/egress.js';
@@ -93,6 +95,7 @@ export async function runCommand(
     const entries = passThrough ? [] : manifest.credentials;
     // The runner inside reads the same variable: `run --egress -- npx vitest run` turns egress on in the plugin.
     const vars: Record<string, string> = session.egressEnabled ? { [ENV_EGRESS]: '1' } : {};
+    const held: string[] = [];
     const dir = openTaskDir(session.handle.scratchRoot, 'run');
     for (const entry of entries) {
       if (entry.status !== 'resolve') {
@@ -104,6 +107,7 @@ export async function runCommand(
         continue;
       }
       const value = (await session.resolve(spec)).reveal();
+      held.push(spec.name);
       if (spec.delivery === 'env' || spec.delivery === 'both') {
         vars[spec.envName] = value;
       }
@@ -114,7 +118,11 @@ export async function runCommand(
     }
     const started = Date.now();
     const lines = new LineState();
-    const code = await runChild(file, args, vars, session.scrubber, lines);
+    const code = await runChild(file, args, { ...vars, ...guardVars(session, held, file) }, session.scrubber, lines);
+    const guard = session.guardReport().summary;
+    if (guard !== undefined) {
+      lines.say(`${guard}\n`);
+    }
     return finishRunCommand(session, {
       code,
       command,
@@ -128,6 +136,20 @@ export async function runCommand(
   } finally {
     await session.close();
   }
+}
+
+// Node children (and theirs) run the guard from a preload: the child holds every credential for its whole life.
+function guardVars(
+  session: Awaited<ReturnType<typeof startSession>>,
+  held: readonly string[],
+  file: string
+): Record<string, string> {
+  const preload = preloadPath();
+  if (session.guard === undefined || preload === undefined) {
+    return {};
+  }
+  const policy = { ...session.guard, held: { names: held, label: `credential-broker run ${file}` } };
+  return guardChildEnv(policy, preload, process.env);
 }
 
 async function runChild(

@@ -9,6 +9,7 @@ import { gcpSmSettingsSchema } from '../backends/gcp-sm/settings.js';
 import { badgeLabelSchema } from '../backends/labels.js';
 import { sopsSettingsSchema } from '../backends/sops/settings.js';
 import { vaultSettingsSchema } from '../backends/vault/settings.js';
+import { parseAddressPattern } from '../netaddr/pattern.js';
 import { tryParseRef } from '../ref/index.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -29,6 +30,15 @@ const refSchema = z.string().check(
       code: 'custom',
       message: `not a valid reference (at column ${column}: expected ${expected})${hint === undefined ? '' : `; ${hint}`}. A config holds references such as "vault:secret/db#url", never values`,
     });
+  })
+);
+
+const addressPatternSchema = z.string().check(
+  z.superRefine((input, ctx) => {
+    const parsed = parseAddressPattern(input);
+    if (typeof parsed === 'string') {
+      ctx.addIssue({ code: 'custom', message: `not an address: ${parsed}` });
+    }
   })
 );
 
@@ -127,6 +137,15 @@ export const configSchema = z.strictObject({
     z.strictObject({
       /** Let network-backed credentials resolve. @default false */
       enabled: z.optional(z.boolean()),
+      /**
+       * Watch the connections a test makes while it holds credentials: `report` lists those outside the declared
+       * destinations and `allow`, `strict` refuses them before connect(2). @default 'report'
+       */
+      guard: z.optional(z.enum(['off', 'report', 'strict'])),
+      /** Addresses always allowed: blocks (`10.0.0.0/8`), IPs, names, `*.domain`, each optionally `:port`. @default ['127.0.0.0/8', '::1'] */
+      allow: z.optional(z.array(addressPatternSchema)),
+      /** Where to write the guard's findings (JSON), relative to the config file. */
+      report: z.optional(z.string().check(z.minLength(1))),
     })
   ),
   scrub: z.optional(

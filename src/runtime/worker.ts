@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { FILE_PATH_SUFFIX } from '../config/normalise.js';
 import { BrokerError } from '../errors.js';
+import { holdCredentials } from '../guard/index.js';
+import { installGuardInWorker } from '../guard/worker.js';
 import { claimChannel, requestGrants } from '../ipc/client.js';
 import { errorFromWire, type FileDeclarations } from '../ipc/protocol.js';
 import { applyEnv, openTaskDir, type TaskDir } from '../materialise/index.js';
@@ -30,6 +32,8 @@ export interface AcquireRequest {
   readonly names: readonly string[];
   /** The env object to set (`process.env`, or Jest's sandbox copy); null leaves the env alone. */
   readonly env: Record<string, string | undefined> | null;
+  /** Who holds the lease (`file › test`), named by the egress guard's findings. @default the file */
+  readonly label?: string;
 }
 
 /** @public The worker side of a run's broker, for the test files it claimed. */
@@ -95,6 +99,8 @@ export async function claimWorker(
   ticket: string,
   files: readonly string[]
 ): Promise<WorkerBroker> {
+  // Before any test code of these files runs, so their first connection is already watched.
+  installGuardInWorker(handle.guard);
   const { key, declared } = await claimChannel(
     handle.socketPath,
     ticket,
@@ -149,7 +155,7 @@ function createWorker(
     }
     return names.map((name) => fresh.get(name) ?? (granted.get(cacheKey(name)) as Grant));
   };
-  const lease = (grants: readonly Grant[], { file, taskId, env }: AcquireRequest): Lease => {
+  const lease = (grants: readonly Grant[], { file, taskId, env, label }: AcquireRequest): Lease => {
     const skipped = grants.flatMap((g) => (g.status === 'skipped' ? [{ name: g.name, reason: g.reason }] : []));
     if (skipped.length > 0) {
       return emptyLease(skipped);
@@ -160,12 +166,17 @@ function createWorker(
       : undefined;
     let delivered: ReturnType<typeof deliver>;
     let restoreEnv = () => {};
+    const unhold = holdCredentials(
+      ok.map((g) => g.name),
+      label ?? file
+    );
     try {
       delivered = deliver(ok, dir);
       if (env !== null) {
         restoreEnv = hold(held, env, delivered.env, taskId, file);
       }
     } catch (error) {
+      unhold();
       dir?.wipeSync();
       throw error;
     }
@@ -178,6 +189,7 @@ function createWorker(
           return;
         }
         released = true;
+        unhold();
         try {
           restoreEnv();
         } finally {

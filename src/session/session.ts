@@ -8,6 +8,7 @@ import type { CredentialSpec, LoadedConfig } from '../config/normalise.js';
 import { buildManifest, type Manifest, manifestEntry, skipReason } from '../egress/manifest.js';
 import { type ManifestFormat, renderManifest } from '../egress/render.js';
 import { BrokerError, isBrokerError } from '../errors.js';
+import { asBroker, type GuardPolicy } from '../guard/index.js';
 import type { ChannelLimits } from '../ipc/limits.js';
 import { type ChannelServer, listenChannel } from '../ipc/server.js';
 import { createLogger, ENV_DEBUG } from '../log.js';
@@ -20,6 +21,7 @@ import type { SecretValue } from '../scrub/secret-value.js';
 import { Capabilities } from './capabilities.js';
 import { Declarations } from './declarations.js';
 import { decideEgress } from './egress.js';
+import { collectGuardReport, type GuardReport, guardPolicyOf } from './guard-policy.js';
 import type { Grant, SessionHandle, SessionOptions } from './types.js';
 
 /** @public Scrub replacement used unless the config sets `scrub.replacement`. */
@@ -61,6 +63,10 @@ export interface BrokerSession {
   resolve(spec: CredentialSpec): Promise<SecretValue>;
   close(): Promise<void>;
   closeSync(): void;
+  /** The egress guard's policy (undefined when `egress.guard` is `off`). */
+  readonly guard: GuardPolicy | undefined;
+  /** Read what the guard found so far in every process of the run; writes `egress.report` when configured. */
+  guardReport(): GuardReport;
 }
 
 /** @public Extra options for tests and custom integrations. */
@@ -95,6 +101,7 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
 
   sweep();
   const scratch: ScratchRoot = createScratchRoot({ projectDir: config.dir, env });
+  const guard = guardPolicyOf(config, egress.enabled, scratch.path);
   const resolved = new Set<string>();
   const registered = new Set<string>();
   const declarations = new Declarations(config.credentials, [config.dir], config.searched);
@@ -134,7 +141,7 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
   const manifest = () => buildManifest({ ...manifestInput, credentials: declarations.all() });
 
   const resolveSpec = async (spec: CredentialSpec): Promise<SecretValue> => {
-    const value = await resolver.resolve(spec);
+    const value = await asBroker(() => resolver.resolve(spec));
     resolved.add(spec.name);
     // Keyed by name and ref: two files may declare the same name inline with different refs, and both values must
     // reach the scrubber.
@@ -252,7 +259,10 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
       egressEnabled: egress.enabled,
       replacement,
       minScrubLength,
+      ...(guard === undefined ? {} : { guard }),
     },
+    guard,
+    guardReport: () => collectGuardReport(config, guard),
     egressEnabled: egress.enabled,
     configDir: config.dir,
     config,

@@ -1,5 +1,6 @@
 import type { Logger } from '../backend/types.js';
 import type { Manifest } from '../egress/manifest.js';
+import type { GuardPolicy } from '../guard/policy.js';
 
 /**
  * @public How a credential reaches a test. `env`: the value in env var `envName`. `file`: a 0600 file whose path
@@ -32,6 +33,8 @@ export interface SessionHandle {
   /** Replacement template for scrubbed values, e.g. `[redacted:{name}]`. */
   readonly replacement: string;
   readonly minScrubLength: number;
+  /** The egress guard's policy for the workers (hosts and names only); absent when `egress.guard` is `off`. */
+  readonly guard?: GuardPolicy;
 }
 
 /** @public One credential as a worker receives it for one test. */

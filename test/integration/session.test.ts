@@ -65,6 +65,8 @@ describe(startSession.name, () => {
     expect(JSON.stringify(session.handle)).not.toContain(CANARY);
     expect(Object.keys(session.handle).sort()).toEqual([
       'egressEnabled',
+      // The egress guard's policy: names, hosts and a findings path, never a value.
+      'guard',
       'minScrubLength',
       'replacement',
       'scratchRoot',
