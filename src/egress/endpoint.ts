@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { Endpoint } from '../backend/types.js';
 import type { AwsStsSettings } from '../backends/aws-sts/settings.js';
 import type { BrokerConfig } from '../config/schema.js';
+import type { Endpoint } from '../contract/backend.js';
 import type { SecretRef } from '../ref/types.js';
 import { hostOf } from './classify.js';
 

@@ -1,5 +1,10 @@
-import { decryptAge, type FindIdentitiesOptions, findAgenixIdentities, type IdentitySearch } from '../../age/index.js';
-import type { Backend, SecretDocument } from '../../backend/types.js';
+import {
+  decryptAge,
+  type FindIdentitiesOptions,
+  findAgenixIdentities,
+  type IdentitySearch,
+} from '../../codecs/age/index.js';
+import type { Backend, SecretDocument } from '../../contract/backend.js';
 import { BrokerError } from '../../errors.js';
 import { formatRef } from '../../ref/index.js';
 import { SecretValue } from '../../scrub/secret-value.js';

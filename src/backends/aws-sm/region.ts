@@ -1,4 +1,4 @@
-import type { FetchContext } from '../../backend/types.js';
+import type { FetchContext } from '../../contract/backend.js';
 import { ENV_AWS_DEFAULT_REGION, ENV_AWS_REGION } from '../../egress/endpoint.js';
 import type { AwsSmRef } from '../../ref/types.js';
 import type { AwsSmSettings } from './settings.js';

@@ -1,5 +1,5 @@
-import type { Backend, FetchContext, SecretDocument } from '../../backend/types.js';
 import type { BrokerConfig } from '../../config/schema.js';
+import type { Backend, FetchContext, SecretDocument } from '../../contract/backend.js';
 import { endpointOf } from '../../egress/endpoint.js';
 import { BrokerError, isBrokerError } from '../../errors.js';
 import { formatRef } from '../../ref/index.js';

@@ -2,19 +2,19 @@
  * `sops:` — sops files decrypted natively (no sops binary): YAML, JSON, dotenv, INI and binary, AES-256-GCM
  * values, the MAC verified, the data key unwrapped from the file's age master keys.
  */
-import { findSopsAgeIdentities, type IdentitySearch } from '../../age/index.js';
-import type { Backend, SecretDocument } from '../../backend/types.js';
+import { findSopsAgeIdentities, type IdentitySearch } from '../../codecs/age/index.js';
+import { type DecryptedSops, decryptSops } from '../../codecs/sops/decrypt.js';
+import { formatForPath } from '../../codecs/sops/formats.js';
+import type { Backend, SecretDocument } from '../../contract/backend.js';
 import { BrokerError } from '../../errors.js';
 import { formatRef } from '../../ref/index.js';
 import { SecretValue } from '../../scrub/secret-value.js';
 import { openSecretFile, refPath } from '../secret-file.js';
-import { type DecryptedSops, decryptSops } from './decrypt.js';
-import { formatForPath } from './formats.js';
 import type { SopsSettings } from './settings.js';
 
-export type { DecryptedSops, DecryptSopsOptions } from './decrypt.js';
-export { decryptSops } from './decrypt.js';
-export { formatForPath } from './formats.js';
+export type { DecryptedSops, DecryptSopsOptions } from '../../codecs/sops/decrypt.js';
+export { decryptSops } from '../../codecs/sops/decrypt.js';
+export { formatForPath } from '../../codecs/sops/formats.js';
 export type { SopsSettings } from './settings.js';
 export { sopsSettingsSchema } from './settings.js';
 
