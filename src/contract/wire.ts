@@ -1,4 +1,7 @@
-import type { Manifest } from '../egress/manifest.js';
+/**
+ * The wire contract between the two processes: what the host's session hands a worker (a `SessionHandle`) and what
+ * a worker receives per test (a `Grant`). Types only, so both sides and the IPC layer depend on it and on nothing above.
+ */
 import type { GuardPolicy } from '../guard/policy.js';
 import type { Logger } from './backend.js';
 
@@ -24,7 +27,7 @@ export interface SessionOptions {
 /**
  * @public The small, serialisable handle a worker needs to reach the session: where its Unix socket is and how to
  * scrub. It carries no secret and no credential: a worker proves itself with a one-time ticket the runner hands it
- * in its own message to that worker (see {@link BrokerSession.issueTicket}), never through a file or the environment.
+ * in its own message to that worker (see `BrokerSession.issueTicket` in host/session.ts), never through a file or the environment.
  */
 export interface SessionHandle {
   readonly socketPath: string;
@@ -60,6 +63,3 @@ export type Grant =
     }
   | { readonly name: string; readonly status: 'skipped'; readonly reason: string }
   | { readonly name: string; readonly status: 'error'; readonly code: string; readonly message: string };
-
-export type { BrokerSession } from '../host/session.js';
-export type { Manifest };
