@@ -1,5 +1,4 @@
 import type { AuditSink, Backend, FetchContext, Logger, SecretDocument } from '../../contract/backend.js';
-import { ENV_VAULT_ADDR, VAULT_DEFAULT_ADDRESS } from '../../egress/endpoint.js';
 import { BrokerError, isBrokerError } from '../../errors.js';
 import { MintCache } from '../../login/mint-cache.js';
 import { formatRef } from '../../ref/index.js';
@@ -9,6 +8,7 @@ import { readCaFile } from '../../sdk/ca-file.js';
 import { untilAborted } from '../../sdk/until-aborted.js';
 import { createVaultClient, type SdkImporter, VaultCallError, type VaultClient } from './client.js';
 import { readDocument } from './document.js';
+import { ENV_VAULT_ADDR, VAULT_DEFAULT_ADDRESS } from './endpoint.js';
 import { failureOf, vaultError } from './errors.js';
 import { loginToVault, type VaultLogin, vaultLoginKey } from './login.js';
 import { type Mount, MountTable } from './mounts.js';
