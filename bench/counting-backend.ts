@@ -1,4 +1,4 @@
-import type { Backend, BackendFactory } from '../src/backend/types.js';
+import type { Backend, BackendFactory } from '../src/contract/backend.js';
 import { SecretValue } from '../src/scrub/secret-value.js';
 
 /**

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { createResolver } from '../src/broker/resolver.js';
 import { type CredentialSpec, inlineCredential } from '../src/config/normalise.js';
+import { createResolver } from '../src/host/resolver.js';
 import { parseRef } from '../src/ref/index.js';
 import { countingBackend } from './counting-backend.js';
 import type { Figure } from './figure.js';

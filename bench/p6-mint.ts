@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { startSession } from '../src/session/index.js';
+import { startSession } from '../src/host/index.js';
 import { startAwsFake } from '../src/testing/aws/index.js';
 import type { Figure } from './figure.js';
 

@@ -6,9 +6,9 @@
  */
 import type { Config } from '@jest/types';
 import { BrokerError } from '../src/errors.js';
-import { claimWorker, processScrubbers, type WorkerBroker } from '../src/runtime/index.js';
+import type { BrokerSession, SessionHandle } from '../src/host/index.js';
 import type { Scrubber } from '../src/scrub/index.js';
-import type { BrokerSession, SessionHandle } from '../src/session/index.js';
+import { claimWorker, processScrubbers, type WorkerBroker } from '../src/worker/index.js';
 import { GLOBAL_CONFIG_FIELD } from './constants.js';
 
 type Ticketed = SessionHandle & { readonly ticket: unknown };

@@ -6,8 +6,8 @@ import { relative, resolve } from 'node:path';
 import type { AggregatedResult, TestResult } from '@jest/test-result';
 import type { Config } from '@jest/types';
 import { finishRun } from '../src/ci/finish.js';
-import type { TestRecord } from '../src/ci/run-record.js';
-import type { BrokerSession } from '../src/session/index.js';
+import type { BrokerSession } from '../src/host/index.js';
+import type { TestRecord } from '../src/host/run-record.js';
 import { MAIN_SESSION, RESULT_FIELD } from './constants.js';
 import type { ResultExtension } from './test-runner.js';
 

@@ -5,7 +5,7 @@
  */
 import type { Config } from '@jest/types';
 import { isBrokerError } from '../src/errors.js';
-import { type BrokerSession, startSession } from '../src/session/index.js';
+import { type BrokerSession, startSession } from '../src/host/index.js';
 import { MAIN_PLAN, MAIN_SESSION } from './constants.js';
 
 type Main = Record<symbol, unknown>;

@@ -1,6 +1,6 @@
 /** `credential-broker/jest-global-teardown`: closes the run's session and wipes its scratch root. */
 import type { Config } from '@jest/types';
-import type { BrokerSession } from '../src/session/index.js';
+import type { BrokerSession } from '../src/host/index.js';
 import { finishJestRun } from './ci.js';
 import { MAIN_SESSION } from './constants.js';
 

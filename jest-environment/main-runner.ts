@@ -6,7 +6,7 @@
  */
 import type { Test } from '@jest/test-result';
 import type { Config } from '@jest/types';
-import type { BrokerSession } from '../src/session/index.js';
+import type { BrokerSession } from '../src/host/index.js';
 import { channelField } from './channel-ticket.js';
 import { GLOBAL_CONFIG_FIELD, MAIN_SESSION } from './constants.js';
 import { type EmittingRunnerClass, withProcessIsolation } from './process-runner.js';

@@ -18,8 +18,8 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Test } from '@jest/test-result';
 import type { Config } from '@jest/types';
+import type { BrokerSession } from '../src/host/index.js';
 import { ScrubbingWriter } from '../src/scrub/index.js';
-import type { BrokerSession } from '../src/session/index.js';
 import { MAIN_SESSION } from './constants.js';
 import { requireFromJest, resolveFromJest } from './resolve-jest.js';
 

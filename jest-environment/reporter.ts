@@ -7,8 +7,8 @@
 import { relative } from 'node:path';
 import type { AggregatedResult, Test, TestCaseResult, TestResult } from '@jest/test-result';
 import type { Circus, Config } from '@jest/types';
+import type { BrokerSession } from '../src/host/index.js';
 import { Scrubber, scrubDeep } from '../src/scrub/index.js';
-import type { BrokerSession } from '../src/session/index.js';
 import { recordJestRun } from './ci.js';
 import { MAIN_SESSION, RESULT_FIELD } from './constants.js';
 import type { SkippedCredential } from './skip-marker.js';

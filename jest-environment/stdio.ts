@@ -1,5 +1,5 @@
-import { scrubStreamWrites } from '../src/runtime/index.js';
 import type { Scrubber } from '../src/scrub/index.js';
+import { scrubStreamWrites } from '../src/worker/index.js';
 
 /**
  * Scrubs what reaches the process's own stdout and stderr: raw `process.stdout.write` calls from tests, and Jest's

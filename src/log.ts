@@ -1,4 +1,4 @@
-import type { Logger } from './backend/types.js';
+import type { Logger } from './contract/backend.js';
 
 /** @public Env var that turns on debug lines (`1`). */
 export const ENV_DEBUG = 'CREDENTIAL_BROKER_DEBUG';

@@ -1,8 +1,8 @@
 import { dirname, relative, resolve } from 'node:path';
 import type { TestCase, Vitest } from 'vitest/node';
 import { finishRun } from '../src/ci/finish.js';
-import type { TestRecord } from '../src/ci/run-record.js';
-import type { BrokerSession } from '../src/session/index.js';
+import type { BrokerSession } from '../src/host/index.js';
+import type { TestRecord } from '../src/host/run-record.js';
 import type { BrokerHost } from './host.js';
 
 /**

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Vitest } from 'vitest/node';
-import type { BrokerSession, SessionOptions } from '../src/session/index.js';
+import type { BrokerSession, SessionOptions } from '../src/host/index.js';
 import type { CredentialBrokerPluginOptions } from './options.js';
 
 /**
@@ -64,7 +64,7 @@ export function existingHost(vitest: Vitest): BrokerHost | undefined {
 async function startFor(vitest: Vitest, options: CredentialBrokerPluginOptions): Promise<BrokerSession> {
   // Loaded lazily: the session pulls in config loading and the backend registry, which a worker importing
   // `credential-broker/vitest` for the `test` fixture must not pay for.
-  const { startSession } = await import('../src/session/index.js');
+  const { startSession } = await import('../src/host/index.js');
   const root = vitest.config.root;
   const sessionOptions: SessionOptions = {
     cwd: root,

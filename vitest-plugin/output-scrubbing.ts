@@ -1,5 +1,5 @@
-import { scrubStreamWrites } from '../src/runtime/index.js';
 import type { Scrubber } from '../src/scrub/index.js';
+import { scrubStreamWrites } from '../src/worker/index.js';
 
 const WRAPPED = Symbol.for('credential-broker.vitest.output');
 

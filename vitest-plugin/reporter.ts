@@ -10,9 +10,9 @@ import type {
 } from 'vitest/node';
 import { addSkipMessagesToFile, type SkipReasons, testcaseKey } from '../src/ci/junit-skips.js';
 import { isBrokerError } from '../src/errors.js';
+import type { BrokerSession } from '../src/host/index.js';
 import { RunBaseline } from '../src/scan/index.js';
 import { type Scrubber, scrubDeep } from '../src/scrub/index.js';
-import type { BrokerSession } from '../src/session/index.js';
 import type { BrokerHost } from './host.js';
 import { scrubMainOutput } from './output-scrubbing.js';
 import { renderSkipSummary, type SkippedTest, skipNote } from './skip-summary.js';

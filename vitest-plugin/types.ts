@@ -1,5 +1,5 @@
+import type { SessionHandle } from '../src/contract/wire.js';
 import type { CredentialValues, RegisteredName } from '../src/names.js';
-import type { SessionHandle } from '../src/session/types.js';
 
 /**
  * @public This module's registry of names, kept for configs written before the shared one: prefer the global

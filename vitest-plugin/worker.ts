@@ -1,6 +1,6 @@
 import { inject } from 'vitest';
 import { BrokerError } from '../src/errors.js';
-import { type AcquireRequest, claimWorker, type Lease, type WorkerBroker } from '../src/runtime/index.js';
+import { type AcquireRequest, claimWorker, type Lease, type WorkerBroker } from '../src/worker/index.js';
 import { skipNote } from './skip-summary.js';
 import { type MissingCredential, PROVIDE_KEY } from './types.js';
 

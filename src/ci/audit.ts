@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Manifest } from '../egress/manifest.js';
+import type { RunRecord } from '../host/run-record.js';
 import type { ChangedFilesScan } from '../scan/index.js';
-import type { RunRecord } from './run-record.js';
 
 /** @public The audit record of one run (`audit.file`). Names, refs, times and places only — never a value. */
 export interface AuditRecord {

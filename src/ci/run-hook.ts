@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { BrokerSession } from '../session/session.js';
+import type { BrokerSession } from '../host/session.js';
 import { finishRun } from './finish.js';
 
 /**

@@ -1,7 +1,7 @@
 import { noConfigError } from '../config/load.js';
 import { renderManifest } from '../egress/render.js';
+import { startSession } from '../host/session.js';
 import type { FormReport } from '../scrub/index.js';
-import { startSession } from '../session/session.js';
 import { type CommonOptions, describeError, sessionOptions } from './options.js';
 
 /**

@@ -1,7 +1,7 @@
 import { loadConfig, noConfigError } from '../config/load.js';
 import { buildManifest } from '../egress/manifest.js';
 import { renderManifest } from '../egress/render.js';
-import { decideEgress } from '../session/egress.js';
+import { decideEgress } from '../host/egress.js';
 import { type CommonOptions, describeError } from './options.js';
 
 /** @internal `credential-broker manifest`: pure, no scratch dir, no resolution, no socket. */

@@ -7,10 +7,10 @@ import { buildManifest } from '../egress/manifest.js';
 import { renderManifest } from '../egress/render.js';
 import { guardChildEnv } from '../guard/children.js';
 import { preloadPath } from '../guard/preload-path.js';
+import { ENV_EGRESS } from '../host/egress.js';
+import { startSession } from '../host/session.js';
 import { openTaskDir } from '../materialise/index.js';
 import { createScrubStream } from '../scrub/index.js';
-import { ENV_EGRESS } from '../session/egress.js';
-import { startSession } from '../session/session.js';
 import { type CommonOptions, describeError, sessionOptions } from './options.js';
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

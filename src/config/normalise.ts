@@ -1,7 +1,7 @@
 import type { Badge } from '../backends/labels.js';
+import type { Delivery } from '../contract/wire.js';
 import { parseRef } from '../ref/index.js';
 import { isMintedRef, type SecretRef } from '../ref/types.js';
-import type { Delivery } from '../session/types.js';
 import type { BrokerConfig } from './schema.js';
 
 /** @public A declared destination: where a test sends the credential. */

@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import type { Badge } from '../backends/labels.js';
 
+export { hostOf } from '../sdk/url-endpoint.js';
+
 /** @public Why an endpoint got its badge; shown in the manifest's JSON. */
 export interface Classification {
   readonly badge: Badge;
@@ -114,16 +116,6 @@ function ipv4Mapped(v6: string): string | undefined {
   }
   const [high, low] = [Number.parseInt(hex[1], 16), Number.parseInt(hex[2], 16)];
   return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
-}
-
-/** @public Extract the host of an URL or a bare `host[:port]`; undefined when it is neither. */
-export function hostOf(address: string): string | undefined {
-  try {
-    const url = new URL(address.includes('://') ? address : `tcp://${address}`);
-    return url.hostname === '' ? undefined : url.hostname;
-  } catch {
-    return undefined;
-  }
 }
 
 /** @public The badge's emoji and plain-ASCII forms. */

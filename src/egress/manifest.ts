@@ -1,15 +1,15 @@
-import { settingsScheme } from '../backend/registry.js';
 import type { Badge } from '../backends/labels.js';
+import { settingsScheme } from '../backends/registry.js';
 import type { CredentialSpec } from '../config/normalise.js';
 import { FILE_PATH_SUFFIX } from '../config/normalise.js';
 import type { BrokerConfig } from '../config/schema.js';
-import { describeTokenSource } from '../identity/token-source.js';
+import type { Delivery } from '../contract/wire.js';
+import { describeTokenSource } from '../login/token-source.js';
 import { formatRef } from '../ref/index.js';
 import type { Scheme } from '../ref/types.js';
-import type { Delivery } from '../session/types.js';
 import { classifyHost, hostOf } from './classify.js';
 import { endpointOf } from './endpoint.js';
-import { identityPlans } from './identity.js';
+import { identityPlans } from './logins.js';
 
 /** @public Status of one credential for this run. */
 export type ManifestStatus = 'resolve' | 'skipped-egress-disabled';

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Grant } from '../contract/wire.js';
 import { BrokerError } from '../errors.js';
-import type { Grant } from '../session/types.js';
 import { errorFromWire, type FileDeclarations, LineReader, PROTOCOL_VERSION, type Response } from './protocol.js';
 
 const UNREACHABLE_HINT =

@@ -1,5 +1,5 @@
+import type { Grant } from '../contract/wire.js';
 import { BROKER_ERROR_CODES, BrokerError, type BrokerErrorCode } from '../errors.js';
-import type { Grant } from '../session/types.js';
 
 /**
  * The private channel between a run's main process and its workers: newline-delimited JSON over a Unix socket in

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Grant } from '../contract/wire.js';
 import { isBrokerError } from '../errors.js';
-import type { Grant } from '../session/types.js';
 import { type ChannelLimits, DEFAULT_CHANNEL_LIMITS } from './limits.js';
 import { type FileDeclarations, LineReader, PROTOCOL_VERSION, type Response } from './protocol.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { Logger } from '../backend/types.js';
+import type { Logger } from '../contract/backend.js';
 import { explicitScratchBase, pickScratchBase, type ScratchBase } from './base-dir.js';
 import { installCleanupHandlers } from './cleanup-handlers.js';
 import { ENV_KEEP_FILES, OWNER_RECORD_NAME, SCRATCH_DIR_PREFIX } from './constants.js';

@@ -3,7 +3,6 @@
  * policy), so every test that declares the same shares one mint until it ages (single flight, refresh window).
  */
 import type * as Sts from '@aws-sdk/client-sts';
-import { importPeer } from '../backend/import-peer.js';
 import type { AwsStsSettings } from '../backends/aws-sts/settings.js';
 import type { MintRequest } from '../config/normalise.js';
 import { stsEndpointOf } from '../egress/endpoint.js';
@@ -15,8 +14,9 @@ import {
   createAwsStsMinter,
   type MintContext,
   type StsSdk,
-} from '../identity/aws-sts.js';
+} from '../login/aws-sts.js';
 import type { AwsStsRef } from '../ref/types.js';
+import { importPeer } from '../sdk/import-peer.js';
 
 const loadSts = async (): Promise<StsSdk> => {
   const sdk = await importPeer((): Promise<typeof Sts> => import('@aws-sdk/client-sts'), {

@@ -5,13 +5,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditSink, Logger } from '../backend/types.js';
 import type { CredentialSpec } from '../config/normalise.js';
 import type { BrokerConfig } from '../config/schema.js';
-import type { AwsSessionCredentials } from '../identity/aws-sts.js';
+import type { AuditSink, Logger } from '../contract/backend.js';
+import type { Grant } from '../contract/wire.js';
+import type { AwsSessionCredentials } from '../login/aws-sts.js';
 import type { AwsStsRef, VaultTokenRef } from '../ref/types.js';
 import type { Scrubber } from '../scrub/index.js';
-import type { Grant } from '../session/types.js';
 import { awsEndpointVars, awsEnvVars, type EmptyAwsFiles } from './aws-env.js';
 import { type AwsStsMints, createAwsStsMints } from './aws-sts.js';
 import { type CredentialsEndpoint, openCredentialsEndpoint } from './endpoint.js';

@@ -1,4 +1,4 @@
-import type { Backend } from '../backend/types.js';
+import type { Backend } from '../contract/backend.js';
 import { BrokerError } from '../errors.js';
 
 /**

@@ -5,13 +5,13 @@
  */
 import type { VaultClient, VaultEnvelope } from '../backends/vault/client.js';
 import { VaultCallError } from '../backends/vault/client.js';
+import { loginToVault, type VaultLogin } from '../backends/vault/login.js';
 import type { VaultSettings } from '../backends/vault/settings.js';
+import { readVaultToken } from '../backends/vault/token.js';
 import type { MintRequest } from '../config/normalise.js';
 import { ENV_VAULT_ADDR, VAULT_DEFAULT_ADDRESS } from '../egress/endpoint.js';
 import { BrokerError } from '../errors.js';
-import { MintCache } from '../identity/mint-cache.js';
-import { loginToVault, type VaultLogin } from '../identity/vault-login.js';
-import { readVaultToken } from '../identity/vault-token.js';
+import { MintCache } from '../login/mint-cache.js';
 import type { VaultTokenRef } from '../ref/types.js';
 import { SecretValue } from '../scrub/secret-value.js';
 

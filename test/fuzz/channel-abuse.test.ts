@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BrokerSession, startSession } from '../../src/host/index.js';
 import { claimChannel, requestGrants } from '../../src/ipc/client.js';
 import { type ChannelLimits, DEFAULT_CHANNEL_LIMITS } from '../../src/ipc/limits.js';
-import { type BrokerSession, startSession } from '../../src/session/index.js';
 import { recordFigure } from '../helpers/figures.js';
 
 const CANARY_FILE = 'CANARY-FUZZ-FILE-SENTINEL-91c3';

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { type AcquireRequest, claimWorker, type Lease, type WorkerBroker } from '../../src/runtime/index.js';
-import type { BrokerSession } from '../../src/session/index.js';
+import type { BrokerSession } from '../../src/host/index.js';
+import { type AcquireRequest, claimWorker, type Lease, type WorkerBroker } from '../../src/worker/index.js';
 
 /**
  * A worker of `session` as a runner would make one: the file is planned by the main process, then claimed with a

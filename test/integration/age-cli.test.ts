@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { armor, Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decryptAge, findAgenixIdentities, loadIdentityFile } from '../../src/age/index.js';
 import { createAgeBackend } from '../../src/backends/age/index.js';
+import { decryptAge, findAgenixIdentities, loadIdentityFile } from '../../src/codecs/age/index.js';
 import type { AgeRef } from '../../src/ref/index.js';
 import { parseRef } from '../../src/ref/index.js';
 

@@ -2,11 +2,11 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Backend, BackendFactory } from '../../src/backend/types.js';
+import type { Backend, BackendFactory } from '../../src/contract/backend.js';
 import { isBrokerError } from '../../src/errors.js';
-import { claimWorker, type WorkerBroker } from '../../src/runtime/index.js';
+import { type BrokerSession, startSession } from '../../src/host/index.js';
 import { SecretValue } from '../../src/scrub/secret-value.js';
-import { type BrokerSession, startSession } from '../../src/session/index.js';
+import { claimWorker, type WorkerBroker } from '../../src/worker/index.js';
 
 const CANARY = 'CANARY_SESSION_VALUE_3c9d1e';
 const CANARY_FILE = 'CANARY_SESSION_FILE_77aa01';

@@ -1,8 +1,9 @@
-import { decryptAge, type FindIdentitiesOptions, findAgenixIdentities, type IdentitySearch } from '../../age/index.js';
-import type { Backend, SecretDocument } from '../../backend/types.js';
+import { decryptAge, type FindIdentitiesOptions, findAgenixIdentities } from '../../codecs/age/index.js';
+import type { Backend, SecretDocument } from '../../contract/backend.js';
 import { BrokerError } from '../../errors.js';
 import { formatRef } from '../../ref/index.js';
 import { SecretValue } from '../../scrub/secret-value.js';
+import { identitySearches } from '../identity-searches.js';
 import { readSecretFile, refPath } from '../secret-file.js';
 import type { AgeSettings } from './settings.js';
 
@@ -21,22 +22,10 @@ export interface AgeBackendInternals {
  */
 export function createAgeBackend(settings: AgeSettings = {}, internals: AgeBackendInternals = {}): Backend<'age'> {
   const maxBytes = settings.maxBytes ?? DEFAULT_MAX_BYTES;
-  // One search per HOME per run: every file of a run shares the identities.
-  const searches = new Map<string, IdentitySearch>();
-  const identitiesFor = (env: Readonly<Record<string, string | undefined>>, baseDir: string): IdentitySearch => {
-    const extra = (settings.identities ?? []).map((p) => refPath(p, baseDir));
-    const key = JSON.stringify([env['HOME'], extra]);
-    let search = searches.get(key);
-    if (search === undefined) {
-      search = findAgenixIdentities(
-        env,
-        extra,
-        internals.hostKeys === undefined ? {} : { hostKeys: internals.hostKeys }
-      );
-      searches.set(key, search);
-    }
-    return search;
-  };
+  // Agenix's places depend on HOME only.
+  const identities = identitySearches(['HOME'], settings.identities, (env, extra) =>
+    findAgenixIdentities(env, extra, internals.hostKeys === undefined ? {} : { hostKeys: internals.hostKeys })
+  );
 
   return {
     scheme: 'age',
@@ -44,7 +33,7 @@ export function createAgeBackend(settings: AgeSettings = {}, internals: AgeBacke
       const display = formatRef(ref);
       const meta = { backend: 'age', operation: 'read', ref: display } as const;
       const data = await readSecretFile(refPath(ref.path, ctx.baseDir), maxBytes, meta, ctx.signal);
-      const search = identitiesFor(ctx.env, ctx.baseDir);
+      const search = identities.find(ctx.env, ctx.baseDir);
       const passphraseEnv = settings.passphraseEnv;
       const passphrase = passphraseEnv === undefined ? undefined : ctx.env[passphraseEnv];
       ctx.signal.throwIfAborted();

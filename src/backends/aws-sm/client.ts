@@ -4,8 +4,8 @@
  */
 import type * as SecretsManager from '@aws-sdk/client-secrets-manager';
 import type * as Sts from '@aws-sdk/client-sts';
-import { importPeer } from '../../backend/import-peer.js';
-import type { StsSdk } from '../../identity/aws-sts.js';
+import type { StsSdk } from '../../login/aws-sts.js';
+import { importPeer } from '../../sdk/import-peer.js';
 
 /** @internal What the backend uses of `@aws-sdk/client-secrets-manager`. */
 export interface SecretsManagerSdk {

@@ -1,6 +1,6 @@
-import { opaqueCause } from '../../backend/opaque-cause.js';
 import { BrokerError, type BrokerErrorCode, isBrokerError } from '../../errors.js';
-import { awsErrorCode, transportError } from '../../identity/aws-sts.js';
+import { awsErrorCode, transportError } from '../../login/aws-sts.js';
+import { opaqueCause } from '../../sdk/opaque-cause.js';
 
 /** @internal What an error message may name about the request. */
 export interface RequestFacts {

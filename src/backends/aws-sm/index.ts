@@ -3,8 +3,7 @@
  * official SDK, with credentials minted by STS AssumeRoleWithWebIdentity or found by the SDK's default chain.
  */
 import type { GetSecretValueCommandOutput, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { AuditSink, Backend, FetchContext, SecretDocument } from '../../backend/types.js';
-import { abortError, untilAborted } from '../../backend/until-aborted.js';
+import type { AuditSink, Backend, FetchContext, SecretDocument } from '../../contract/backend.js';
 import { BrokerError } from '../../errors.js';
 import {
   AWS_STS_AUDIENCE,
@@ -16,10 +15,11 @@ import {
   ENV_AWS_ROLE_SESSION_NAME,
   ENV_AWS_WEB_IDENTITY_TOKEN_FILE,
   type MintContext,
-} from '../../identity/aws-sts.js';
+} from '../../login/aws-sts.js';
 import { formatRef } from '../../ref/index.js';
 import type { AwsSmRef } from '../../ref/types.js';
 import { SecretValue } from '../../scrub/secret-value.js';
+import { abortError, untilAborted } from '../../sdk/until-aborted.js';
 import { AWS_SDK, type AwsSdkLoaders, type SecretsManagerSdk } from './client.js';
 import { secretsManagerError } from './errors.js';
 import { regionOf } from './region.js';

@@ -1,7 +1,10 @@
-import type { FetchContext } from '../../backend/types.js';
-import { ENV_AWS_DEFAULT_REGION, ENV_AWS_REGION } from '../../egress/endpoint.js';
+import type { FetchContext } from '../../contract/backend.js';
 import type { AwsSmRef } from '../../ref/types.js';
 import type { AwsSmSettings } from './settings.js';
+
+/** @public Env vars the AWS SDK reads the region from, in its order. */
+export const ENV_AWS_REGION = 'AWS_REGION';
+export const ENV_AWS_DEFAULT_REGION = 'AWS_DEFAULT_REGION';
 
 /**
  * @internal The region a ref's request goes to: the ARN's, else `settings.region`, else $AWS_REGION, else

@@ -3,7 +3,7 @@
  * session credentials as a JSON document (`#AccessKeyId`, `#SecretAccessKey`, `#SessionToken`, `#Expiration`).
  * Tests get theirs per test from the session's minted credentials instead (src/minted), refreshed as they age.
  */
-import type { Backend, SecretDocument } from '../../backend/types.js';
+import type { Backend, SecretDocument } from '../../contract/backend.js';
 import { createAwsStsMints } from '../../minted/aws-sts.js';
 import { SecretValue } from '../../scrub/secret-value.js';
 import type { AwsStsSettings } from './settings.js';

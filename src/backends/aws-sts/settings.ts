@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { tokenSourceSchema } from '../../identity/token-source.js';
+import { tokenSourceSchema } from '../../login/token-source.js';
 import { badgeLabelSchema, httpUrlSchema } from '../labels.js';
 
 const regionSchema = z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected an AWS region such as eu-west-1'));

@@ -5,11 +5,9 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { ClientAssertionCredentialOptions } from '@azure/identity';
 import type { KeyVaultSecret, SecretClient } from '@azure/keyvault-secrets';
-import { readCaFile } from '../../backend/ca-file.js';
-import { importPeer } from '../../backend/import-peer.js';
-import type { FetchContext } from '../../backend/types.js';
+import type { FetchContext } from '../../contract/backend.js';
 import { BrokerError } from '../../errors.js';
-import { type CachedAzureCredential, cacheAzureCredential } from '../../identity/azure-token-cache.js';
+import { type CachedAzureCredential, cacheAzureCredential } from '../../login/azure-token-cache.js';
 import {
   AZURE_AUTHORITY_HOSTS,
   type AzureWorkloadIdentity,
@@ -20,7 +18,9 @@ import {
   ENV_AZURE_CLIENT_ID,
   ENV_AZURE_FEDERATED_TOKEN_FILE,
   ENV_AZURE_TENANT_ID,
-} from '../../identity/azure-wi.js';
+} from '../../login/azure-wi.js';
+import { readCaFile } from '../../sdk/ca-file.js';
+import { importPeer } from '../../sdk/import-peer.js';
 import { isTokenRefused, mapKeyVaultError } from './errors.js';
 import type { AzureKvSettings } from './settings.js';
 

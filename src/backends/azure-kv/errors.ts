@@ -1,6 +1,6 @@
-import { opaqueCause } from '../../backend/opaque-cause.js';
 import { BrokerError, isBrokerError } from '../../errors.js';
-import { AzureMintFailure } from '../../identity/azure-token-cache.js';
+import { AzureMintFailure } from '../../login/azure-token-cache.js';
+import { opaqueCause } from '../../sdk/opaque-cause.js';
 
 /** @internal Names the failing request in errors. */
 export interface RequestMeta {

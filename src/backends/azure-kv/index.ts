@@ -1,11 +1,10 @@
-import type { Backend, FetchContext, SecretDocument } from '../../backend/types.js';
-import type { BrokerConfig } from '../../config/schema.js';
-import { endpointOf } from '../../egress/endpoint.js';
+import type { Backend, FetchContext, SecretDocument } from '../../contract/backend.js';
 import { BrokerError, isBrokerError } from '../../errors.js';
 import { formatRef } from '../../ref/index.js';
 import type { AzureKvRef } from '../../ref/types.js';
 import { SecretValue } from '../../scrub/secret-value.js';
 import type { KeyVaultSession, ModuleImporter } from './client.js';
+import { azureKvEndpoint } from './endpoint.js';
 import { withRef } from './errors.js';
 import type { AzureKvSettings } from './settings.js';
 
@@ -53,7 +52,7 @@ export function createAzureKvBackend(
         // Errors raised while opening (SDK load, CA file, identity config) name the ref that needed them.
         throw isBrokerError(error) ? withRef(error, display) : error;
       }
-      const vaultUrl = vaultUrlOf(ref, settings, ctx);
+      const vaultUrl = vaultUrlOf(ref, settings);
       const secret = await opened.getSecret(vaultUrl, ref.name, ref.version, { ref: display, signal: ctx.signal });
       const properties = secret.properties;
       if (properties.enabled === false) {
@@ -87,7 +86,6 @@ export function createAzureKvBackend(
 }
 
 /** The vault URL exactly as the manifest shows it (the same function computes both). */
-function vaultUrlOf(ref: AzureKvRef, settings: AzureKvSettings, ctx: Pick<FetchContext, 'env' | 'baseDir'>): string {
-  const backends = { 'azure-kv': settings } as BrokerConfig['backends'];
-  return endpointOf(ref, backends, ctx.env, ctx.baseDir).display;
+function vaultUrlOf(ref: AzureKvRef, settings: AzureKvSettings): string {
+  return azureKvEndpoint(ref, settings).display;
 }

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { tokenSourceSchema } from '../../identity/token-source.js';
+import { tokenSourceSchema } from '../../login/token-source.js';
 import { badgeLabelSchema, httpUrlSchema } from '../labels.js';
 
 /**

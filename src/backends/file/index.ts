@@ -1,4 +1,4 @@
-import type { Backend } from '../../backend/types.js';
+import type { Backend } from '../../contract/backend.js';
 import { formatRef } from '../../ref/index.js';
 import { SecretValue } from '../../scrub/secret-value.js';
 import { readSecretFile, refPath } from '../secret-file.js';

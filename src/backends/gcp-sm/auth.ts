@@ -1,7 +1,7 @@
-import type { FetchContext } from '../../backend/types.js';
+import type { FetchContext } from '../../contract/backend.js';
 import { BrokerError, isBrokerError } from '../../errors.js';
-import { type GcpWifConfig, mintGcpAccessToken } from '../../identity/gcp-wif.js';
-import { MintCache } from '../../identity/mint-cache.js';
+import { type GcpWifConfig, mintGcpAccessToken } from '../../login/gcp-wif.js';
+import { MintCache } from '../../login/mint-cache.js';
 import type { SecretValue } from '../../scrub/secret-value.js';
 import { authLibraryOf, type GcpSdk } from './client.js';
 import type { GcpSmSettings } from './settings.js';

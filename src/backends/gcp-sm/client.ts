@@ -2,9 +2,9 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as SecretManager from '@google-cloud/secret-manager';
 import type * as Gax from 'google-gax';
-import { importPeer } from '../../backend/import-peer.js';
 import { BrokerError } from '../../errors.js';
-import type { GcpAuthLibrary } from '../../identity/gcp-wif.js';
+import type { GcpAuthLibrary } from '../../login/gcp-wif.js';
+import { importPeer } from '../../sdk/import-peer.js';
 
 /** @internal The packages this backend drives, loaded together at the first fetch. */
 export interface GcpSdk {

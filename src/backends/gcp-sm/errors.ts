@@ -1,5 +1,5 @@
-import { opaqueCause } from '../../backend/opaque-cause.js';
 import { BrokerError } from '../../errors.js';
+import { opaqueCause } from '../../sdk/opaque-cause.js';
 
 // gRPC status codes (grpc/doc/statuscodes.md), named here so that mapping errors needs no SDK import.
 const CANCELLED = 1;

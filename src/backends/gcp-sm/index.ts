@@ -1,10 +1,10 @@
-import { readCaFile } from '../../backend/ca-file.js';
-import type { Backend, FetchContext, SecretDocument } from '../../backend/types.js';
-import { untilAborted } from '../../backend/until-aborted.js';
+import type { Backend, FetchContext, SecretDocument } from '../../contract/backend.js';
 import { BrokerError } from '../../errors.js';
 import { formatRef } from '../../ref/index.js';
 import type { GcpSmRef } from '../../ref/types.js';
 import { SecretValue } from '../../scrub/secret-value.js';
+import { readCaFile } from '../../sdk/ca-file.js';
+import { untilAborted } from '../../sdk/until-aborted.js';
 import { type AccessTokens, type AccessTokensOptions, createAccessTokens } from './auth.js';
 import { type AccessedVersion, createGcpSmClient, type GcpSdkLoader, type GcpSmClient, loadGcpSdk } from './client.js';
 import { crc32c } from './crc32c.js';

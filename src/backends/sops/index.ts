@@ -2,19 +2,20 @@
  * `sops:` — sops files decrypted natively (no sops binary): YAML, JSON, dotenv, INI and binary, AES-256-GCM
  * values, the MAC verified, the data key unwrapped from the file's age master keys.
  */
-import { findSopsAgeIdentities, type IdentitySearch } from '../../age/index.js';
-import type { Backend, SecretDocument } from '../../backend/types.js';
+import { findSopsAgeIdentities } from '../../codecs/age/index.js';
+import { type DecryptedSops, decryptSops } from '../../codecs/sops/decrypt.js';
+import { formatForPath } from '../../codecs/sops/formats.js';
+import type { Backend, SecretDocument } from '../../contract/backend.js';
 import { BrokerError } from '../../errors.js';
 import { formatRef } from '../../ref/index.js';
 import { SecretValue } from '../../scrub/secret-value.js';
+import { identitySearches } from '../identity-searches.js';
 import { openSecretFile, refPath } from '../secret-file.js';
-import { type DecryptedSops, decryptSops } from './decrypt.js';
-import { formatForPath } from './formats.js';
 import type { SopsSettings } from './settings.js';
 
-export type { DecryptedSops, DecryptSopsOptions } from './decrypt.js';
-export { decryptSops } from './decrypt.js';
-export { formatForPath } from './formats.js';
+export type { DecryptedSops, DecryptSopsOptions } from '../../codecs/sops/decrypt.js';
+export { decryptSops } from '../../codecs/sops/decrypt.js';
+export { formatForPath } from '../../codecs/sops/formats.js';
 export type { SopsSettings } from './settings.js';
 export { sopsSettingsSchema } from './settings.js';
 
@@ -31,8 +32,6 @@ const IDENTITY_ENV = [
   'SOPS_AGE_SSH_PRIVATE_KEY_CMD',
 ] as const;
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 /**
  * @public `sops:path/to/file.enc.yaml[#key][?format=…]`, path relative to the config. The format is the ref's
  * `format`, else the file extension as sops infers it (`.yaml`/`.yml`, `.json`, `.env`, `.ini`, anything else
@@ -43,18 +42,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function createSopsBackend(settings: SopsSettings = {}): Backend<'sops'> {
   const maxBytes = settings.maxBytes ?? DEFAULT_MAX_BYTES;
   const documents = new Map<string, Promise<DecryptedSops>>();
-  const searches = new Map<string, IdentitySearch>();
-
-  const identitiesFor = (env: Env, baseDir: string): IdentitySearch => {
-    const extra = (settings.identities ?? []).map((p) => refPath(p, baseDir));
-    const key = JSON.stringify([IDENTITY_ENV.map((name) => env[name] ?? null), extra]);
-    let search = searches.get(key);
-    if (search === undefined) {
-      search = findSopsAgeIdentities(env, extra);
-      searches.set(key, search);
-    }
-    return search;
-  };
+  const identities = identitySearches(IDENTITY_ENV, settings.identities, findSopsAgeIdentities);
 
   return {
     scheme: 'sops',
@@ -80,7 +68,7 @@ export function createSopsBackend(settings: SopsSettings = {}): Backend<'sops'> 
                 meta
               );
             }
-            const search = identitiesFor(ctx.env, ctx.baseDir);
+            const search = identities.find(ctx.env, ctx.baseDir);
             return decryptSops(bytes, {
               format,
               ref: display,
@@ -104,7 +92,7 @@ export function createSopsBackend(settings: SopsSettings = {}): Backend<'sops'> 
     },
     async close(): Promise<void> {
       documents.clear();
-      searches.clear();
+      identities.clear();
     },
   };
 }

@@ -1,10 +1,10 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type NodeVault from 'node-vault';
-import { importPeer } from '../../backend/import-peer.js';
-import { opaqueCause } from '../../backend/opaque-cause.js';
 import { BrokerError } from '../../errors.js';
 import type { SecretValue } from '../../scrub/secret-value.js';
+import { importPeer } from '../../sdk/import-peer.js';
+import { opaqueCause } from '../../sdk/opaque-cause.js';
 
 /**
  * The only file that touches `node-vault`, imported at the first fetch (G10). Everything above it sees

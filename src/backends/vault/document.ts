@@ -1,4 +1,4 @@
-import type { SecretDocument } from '../../backend/types.js';
+import type { SecretDocument } from '../../contract/backend.js';
 import { BrokerError } from '../../errors.js';
 import { formatRef } from '../../ref/index.js';
 import type { VaultRef } from '../../ref/types.js';

@@ -1,19 +1,19 @@
-import { readCaFile } from '../../backend/ca-file.js';
-import type { AuditSink, Backend, FetchContext, Logger, SecretDocument } from '../../backend/types.js';
-import { untilAborted } from '../../backend/until-aborted.js';
-import { ENV_VAULT_ADDR, VAULT_DEFAULT_ADDRESS } from '../../egress/endpoint.js';
+import type { AuditSink, Backend, FetchContext, Logger, SecretDocument } from '../../contract/backend.js';
 import { BrokerError, isBrokerError } from '../../errors.js';
-import { MintCache } from '../../identity/mint-cache.js';
-import { loginToVault, type VaultLogin, vaultLoginKey } from '../../identity/vault-login.js';
-import { readVaultToken } from '../../identity/vault-token.js';
+import { MintCache } from '../../login/mint-cache.js';
 import { formatRef } from '../../ref/index.js';
 import type { VaultRef } from '../../ref/types.js';
 import type { SecretValue } from '../../scrub/secret-value.js';
+import { readCaFile } from '../../sdk/ca-file.js';
+import { untilAborted } from '../../sdk/until-aborted.js';
 import { createVaultClient, type SdkImporter, VaultCallError, type VaultClient } from './client.js';
 import { readDocument } from './document.js';
+import { ENV_VAULT_ADDR, VAULT_DEFAULT_ADDRESS } from './endpoint.js';
 import { failureOf, vaultError } from './errors.js';
+import { loginToVault, type VaultLogin, vaultLoginKey } from './login.js';
 import { type Mount, MountTable } from './mounts.js';
 import type { VaultSettings } from './settings.js';
+import { readVaultToken } from './token.js';
 
 /** @public Env var naming the Vault namespace when `backends.vault.namespace` is not set (as the CLI). */
 export const ENV_VAULT_NAMESPACE = 'VAULT_NAMESPACE';

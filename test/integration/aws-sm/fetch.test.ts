@@ -1,12 +1,12 @@
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
-import type { Backend } from '../../../src/backend/types.js';
 import { createAwsSmBackend } from '../../../src/backends/aws-sm/index.js';
 import type { AwsSmSettings } from '../../../src/backends/aws-sm/settings.js';
-import { createResolver } from '../../../src/broker/resolver.js';
-import { selectValue } from '../../../src/broker/select.js';
 import { inlineCredential } from '../../../src/config/normalise.js';
+import type { Backend } from '../../../src/contract/backend.js';
 import type { BrokerError } from '../../../src/errors.js';
+import { createResolver } from '../../../src/host/resolver.js';
+import { selectValue } from '../../../src/host/select.js';
 import { parseRef } from '../../../src/ref/index.js';
 import type { AwsSmRef } from '../../../src/ref/types.js';
 import type { AwsFake } from '../../../src/testing/aws/index.js';

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import type { FetchContext } from '../../../src/backend/types.js';
+import type { FetchContext } from '../../../src/contract/backend.js';
 import { type AwsFake, type AwsFakeOptions, startAwsFake } from '../../../src/testing/aws/index.js';
 
 export const CANARY = 'CANARY_aws_sm_value_4b1f09';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type BrokerSession, startSession } from '../../../src/session/index.js';
+import { type BrokerSession, startSession } from '../../../src/host/index.js';
 import { type SessionProject, sessionProject } from '../../helpers/session-project.js';
 import { workerFor } from '../../helpers/worker-for.js';
 import { CANARY, isolateAwsEnv, ROLE, useAwsFake, WEB_TOKEN } from './harness.js';

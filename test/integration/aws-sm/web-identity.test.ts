@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
-import type { Backend, MintEvent } from '../../../src/backend/types.js';
 import { type AwsSmBackendOptions, createAwsSmBackend } from '../../../src/backends/aws-sm/index.js';
 import type { AwsSmSettings, AwsWebIdentityAuth } from '../../../src/backends/aws-sm/settings.js';
+import type { Backend, MintEvent } from '../../../src/contract/backend.js';
 import type { BrokerError } from '../../../src/errors.js';
 import { parseRef } from '../../../src/ref/index.js';
 import type { AwsSmRef } from '../../../src/ref/types.js';
@@ -363,7 +363,7 @@ describe(createAwsSmBackend.name, () => {
   });
 
   test('a missing SDK package is MISSING_DEPENDENCY with the install command', async () => {
-    const { importPeer } = await import('../../../src/backend/import-peer.js');
+    const { importPeer } = await import('../../../src/sdk/import-peer.js');
     const absent = '@aws-sdk/not-installed-here';
     const missing = () =>
       importPeer(() => import(absent), {

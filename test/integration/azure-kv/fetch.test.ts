@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Backend } from '../../../src/backend/types.js';
 import { createAzureKvBackend } from '../../../src/backends/azure-kv/index.js';
-import { selectValue } from '../../../src/broker/select.js';
+import type { Backend } from '../../../src/contract/backend.js';
+import { selectValue } from '../../../src/host/select.js';
 import { parseRef } from '../../../src/ref/index.js';
 import type { AzureKvRef } from '../../../src/ref/types.js';
 import {

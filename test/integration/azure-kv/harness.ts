@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import type { FetchContext } from '../../../src/backend/types.js';
+import type { FetchContext } from '../../../src/contract/backend.js';
 import {
   createTestTls,
   type SecretVersionSeed,

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Backend } from '../../../src/backend/types.js';
 import { createAzureKvBackend } from '../../../src/backends/azure-kv/index.js';
-import { createAzureWorkloadIdentityCredential } from '../../../src/identity/azure-wi.js';
+import type { Backend } from '../../../src/contract/backend.js';
+import { createAzureWorkloadIdentityCredential } from '../../../src/login/azure-wi.js';
 import { parseRef } from '../../../src/ref/index.js';
 import type { AzureKvRef } from '../../../src/ref/types.js';
 import { startKeyVault } from '../../../src/testing/azure/index.js';

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type BrokerSession, startSession } from '../../../src/session/index.js';
+import { type BrokerSession, startSession } from '../../../src/host/index.js';
 import { type SessionProject, sessionProject } from '../../helpers/session-project.js';
 import { workerFor } from '../../helpers/worker-for.js';
 import { type Azure, CANARIES, CANARY, CANARY_JSON, settingsFor, startAzure } from './harness.js';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FetchContext } from '../../../src/backend/types.js';
+import type { FetchContext } from '../../../src/contract/backend.js';
 import { parseRef } from '../../../src/ref/index.js';
 import type { GcpSmRef } from '../../../src/ref/types.js';
 import {

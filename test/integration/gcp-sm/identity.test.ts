@@ -5,7 +5,7 @@ import { status } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGcpSmBackend } from '../../../src/backends/gcp-sm/index.js';
 import type { BrokerError } from '../../../src/errors.js';
-import { mintGcpAccessToken } from '../../../src/identity/gcp-wif.js';
+import { mintGcpAccessToken } from '../../../src/login/gcp-wif.js';
 import { brokerRejection } from '../../helpers/rejection.js';
 import {
   AUDIENCE,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type BrokerSession, startSession } from '../../../src/session/index.js';
+import { type BrokerSession, startSession } from '../../../src/host/index.js';
 import { type SessionProject, sessionProject } from '../../helpers/session-project.js';
 import { workerFor } from '../../helpers/worker-for.js';
 import { AUDIENCE, CANARY, type GcpFakes, OIDC_TOKEN, startGcpFakes } from './harness.js';

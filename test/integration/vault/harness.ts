@@ -1,5 +1,5 @@
-import type { FetchContext, SecretDocument } from '../../../src/backend/types.js';
-import { selectValue } from '../../../src/broker/select.js';
+import type { FetchContext, SecretDocument } from '../../../src/contract/backend.js';
+import { selectValue } from '../../../src/host/select.js';
 import { parseRef } from '../../../src/ref/index.js';
 import type { VaultRef } from '../../../src/ref/types.js';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { finishRun } from '../../../src/ci/finish.js';
-import { type BrokerSession, startSession } from '../../../src/session/index.js';
+import { type BrokerSession, startSession } from '../../../src/host/index.js';
 import { type FakeVault, startFakeVault } from '../../../src/testing/vault/index.js';
 import { type SessionProject, sessionProject } from '../../helpers/session-project.js';
 import { workerFor } from '../../helpers/worker-for.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildAudit } from '../../../src/ci/audit.js';
-import { RunRecord } from '../../../src/ci/run-record.js';
 import { renderRevocations, renderStepSummary } from '../../../src/ci/step-summary.js';
 import type { Manifest } from '../../../src/egress/manifest.js';
+import { RunRecord } from '../../../src/host/run-record.js';
 import { Scrubber } from '../../../src/scrub/index.js';
 
 const VALUE = 'CANARY-SUMMARY-81be0c-SENTINEL';

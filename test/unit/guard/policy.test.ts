@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CredentialSpec, LoadedConfig } from '../../../src/config/normalise.js';
+import { guardPolicyOf } from '../../../src/host/guard-policy.js';
 import { parseRef } from '../../../src/ref/index.js';
-import { guardPolicyOf } from '../../../src/session/guard-policy.js';
 
 function loaded(config: LoadedConfig['config'], specs: CredentialSpec[]): LoadedConfig {
   return { config, file: undefined, dir: '/project', credentials: new Map(specs.map((s) => [s.name, s])) };

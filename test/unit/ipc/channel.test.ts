@@ -3,10 +3,10 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Grant } from '../../../src/contract/wire.js';
 import { isBrokerError } from '../../../src/errors.js';
 import { requestGrants } from '../../../src/ipc/client.js';
 import { type ChannelServer, listenChannel } from '../../../src/ipc/server.js';
-import type { Grant } from '../../../src/session/types.js';
 
 const TOKEN = 'a'.repeat(64);
 const KEY = 'b'.repeat(64);

@@ -3,8 +3,8 @@ import type { Circus } from '@jest/types';
 import { describe, expect, test } from 'vitest';
 import { FileBroker } from '../../../jest-environment/file-broker.js';
 import { BrokerError } from '../../../src/errors.js';
-import type { AcquireRequest, Lease, WorkerBroker } from '../../../src/runtime/index.js';
 import { Scrubber } from '../../../src/scrub/index.js';
+import type { AcquireRequest, Lease, WorkerBroker } from '../../../src/worker/index.js';
 
 const VALUES: Record<string, string> = { LOCAL_A: 'CANARY_local_a_91f3', LOCAL_B: 'CANARY_local_b_5c20' };
 const REASON = (name: string) =>

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { FetchContext } from '../../../../src/backend/types.js';
 import { createAzureKvBackend } from '../../../../src/backends/azure-kv/index.js';
 import { azureKvSettingsSchema } from '../../../../src/backends/azure-kv/settings.js';
+import type { FetchContext } from '../../../../src/contract/backend.js';
 import { parseRef } from '../../../../src/ref/index.js';
 import type { AzureKvRef } from '../../../../src/ref/types.js';
 

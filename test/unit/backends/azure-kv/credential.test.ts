@@ -3,8 +3,8 @@ import {
   type AzureAccessToken,
   AzureMintFailure,
   cacheAzureCredential,
-} from '../../../../src/identity/azure-token-cache.js';
-import { classifyEntraError } from '../../../../src/identity/azure-wi.js';
+} from '../../../../src/login/azure-token-cache.js';
+import { classifyEntraError } from '../../../../src/login/azure-wi.js';
 
 const SCOPE = 'https://vault.azure.net/.default';
 const HOUR = 3_600_000;

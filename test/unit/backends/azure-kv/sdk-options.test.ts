@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { FetchContext } from '../../../../src/backend/types.js';
 import { createAzureKvBackend } from '../../../../src/backends/azure-kv/index.js';
 import type { AzureKvSettings } from '../../../../src/backends/azure-kv/settings.js';
+import type { FetchContext } from '../../../../src/contract/backend.js';
 import { parseRef } from '../../../../src/ref/index.js';
 import type { AzureKvRef } from '../../../../src/ref/types.js';
 

@@ -1,4 +1,0 @@
-export { ENV_EGRESS } from './egress.js';
-export type { BrokerSession, StartSessionOptions } from './session.js';
-export { DEFAULT_MIN_SCRUB_LENGTH, DEFAULT_REPLACEMENT, startSession } from './session.js';
-export type { Delivery, Grant, SessionHandle, SessionOptions } from './types.js';
