@@ -37,31 +37,19 @@ export type {
 export { DEFAULT_MIN_SCRUB_LENGTH, DEFAULT_REPLACEMENT, ENV_EGRESS, startSession } from './host/index.js';
 export type { Resolver, ResolverOptions } from './host/resolver.js';
 export { createResolver } from './host/resolver.js';
-export type {
-  AgeRef,
-  AwsSmRef,
-  AzureKvRef,
-  EnvRef,
-  FileRef,
-  GcpSmRef,
-  KeySelector,
-  RefOf,
-  Scheme,
-  SecretRef,
-  SopsFormat,
-  SopsRef,
-  VaultRef,
-} from './ref/index.js';
 export {
   documentKey,
   formatRef,
+  isMintedRef,
   isNetworkScheme,
+  MINTED_SCHEMES,
   parseRef,
   RefSyntaxError,
   SCHEMES,
   selectKey,
   tryParseRef,
 } from './ref/index.js';
+export type * from './ref/types.js';
 export type { ScrubberOptions, ScrubWarning } from './scrub/index.js';
 export { createScrubStream, Scrubber, ScrubbingWriter, scrubDeep } from './scrub/index.js';
 export { isSecretValue, SecretValue } from './scrub/secret-value.js';

@@ -17,8 +17,7 @@ const LOADERS: Readonly<Record<Scheme, Loader>> = {
   'gcp-sm': async () => (await import('./gcp-sm/index.js')).createGcpSmBackend as BackendFactory,
   'azure-kv': async () => (await import('./azure-kv/index.js')).createAzureKvBackend as BackendFactory,
   'aws-sts': async () => (await import('./aws-sts/index.js')).createAwsStsBackend as BackendFactory,
-  'vault-token': async () =>
-    (await import('../minted/vault-token-backend.js')).createVaultTokenBackend as BackendFactory,
+  'vault-token': async () => (await import('./vault-token/index.js')).createVaultTokenBackend as BackendFactory,
 };
 
 /** @internal The `backends` section whose settings a scheme uses: minted Vault tokens come from Vault's identity. */

@@ -1,10 +1,10 @@
 import { relative, resolve } from 'node:path';
 import { refPath } from '../backends/secret-file.js';
+import { appendStepSummary, onGitHubActions } from '../host/github-actions.js';
 import type { BrokerSession } from '../host/session.js';
 import { type ChangedFilesScan, changedFilesSince, renderFindings, scanChangedFiles } from '../scan/index.js';
 import { scrubDeep } from '../scrub/scrub-deep.js';
 import { type AuditRecord, buildAudit, writeAudit } from './audit.js';
-import { appendStepSummary, onGitHubActions } from './github.js';
 import { renderRevocations, renderStepSummary } from './step-summary.js';
 
 export interface FinishRunOptions {

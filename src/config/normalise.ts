@@ -1,8 +1,11 @@
 import type { Badge } from '../backends/labels.js';
+import type { MintRequest } from '../contract/backend.js';
 import type { Delivery } from '../contract/wire.js';
 import { parseRef } from '../ref/index.js';
 import { isMintedRef, type SecretRef } from '../ref/types.js';
 import type { BrokerConfig } from './schema.js';
+
+export type { MintRequest };
 
 /** @public A declared destination: where a test sends the credential. */
 export interface Destination {
@@ -26,17 +29,6 @@ export interface CredentialSpec {
   readonly keepSource?: boolean;
   /** Minted refs: what to ask of the token exchange. */
   readonly mint?: MintRequest;
-}
-
-/** @public What a minted credential asks for beyond its role: lifetime and scope. */
-export interface MintRequest {
-  readonly durationSeconds?: number;
-  /** A session policy, as JSON text. */
-  readonly policy?: string;
-  /** `vault-token:` child token policies, TTL and uses. */
-  readonly policies?: readonly string[];
-  readonly ttl?: string;
-  readonly numUses?: number;
 }
 
 /** @public The validated config plus where it came from. */

@@ -98,3 +98,14 @@ export interface Endpoint {
   /** True when the host was set by the user (a custom endpoint) rather than the service's default. */
   readonly custom?: boolean;
 }
+
+/** @public What a minted credential asks for beyond its role: lifetime and scope. */
+export interface MintRequest {
+  readonly durationSeconds?: number;
+  /** A session policy, as JSON text. */
+  readonly policy?: string;
+  /** `vault-token:` child token policies, TTL and uses. */
+  readonly policies?: readonly string[];
+  readonly ttl?: string;
+  readonly numUses?: number;
+}

@@ -1,6 +1,6 @@
-import { announceMasks, onGitHubActions } from '../ci/github.js';
 import type { BrokerConfig } from '../config/schema.js';
 import type { Scrubber } from '../scrub/scrubber.js';
+import { announceMasks, onGitHubActions } from './github-actions.js';
 import { RunRecord } from './run-record.js';
 
 /**

@@ -16,19 +16,6 @@ export { RefSyntaxError } from './errors.js';
 export { documentKey, formatRef, isNetworkScheme } from './format.js';
 export { parseRef, tryParseRef } from './parse.js';
 export { selectKey } from './select.js';
-export type {
-  AgeRef,
-  AwsSmRef,
-  AzureKvRef,
-  EnvRef,
-  FileRef,
-  GcpSmRef,
-  KeySelector,
-  RefOf,
-  Scheme,
-  SecretRef,
-  SopsFormat,
-  SopsRef,
-  VaultRef,
-} from './types.js';
-export { SCHEMES } from './types.js';
+// Every type of the grammar, so a new scheme's ref type reaches the public API without a second list to update.
+export type * from './types.js';
+export { isMintedRef, MINTED_SCHEMES, SCHEMES } from './types.js';

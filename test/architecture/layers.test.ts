@@ -70,4 +70,17 @@ describe('the layer check (.dependency-cruiser.cjs)', () => {
     ]);
     expect(status).not.toBe(0);
   });
+
+  it('fails on a room that stands on no floor, and on an import of it', () => {
+    const { status, violations } = cruise({
+      'src/errors.ts': 'export const E = 1;\n',
+      'src/newroom/thing.ts': "import { E } from '../errors.js';\nexport const t = E;\n",
+      'src/host/session.ts': "import { t } from '../newroom/thing.js';\nexport const s = t;\n",
+    });
+    expect(violations).toEqual([
+      'every-room-on-a-floor: src/newroom/thing.ts -> src/errors.ts',
+      'no-import-of-a-room-without-a-floor: src/host/session.ts -> src/newroom/thing.ts',
+    ]);
+    expect(status).not.toBe(0);
+  });
 });

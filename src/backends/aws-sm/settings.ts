@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { tokenSourceSchema } from '../../login/token-source.js';
-import { badgeLabelSchema, httpUrlSchema } from '../labels.js';
+import { badgeLabelSchema, httpUrlSchema, sdkDefaultAuthSchema } from '../labels.js';
 
 const regionSchema = z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected an AWS region such as eu-west-1'));
 
@@ -42,7 +42,7 @@ export const awsWebIdentityAuthSchema = z.strictObject({
 });
 
 /** @public `auth: { method: 'default' }`: the AWS SDK's default credential chain (env keys, profile, SSO, IMDS…). */
-export const awsDefaultAuthSchema = z.strictObject({ method: z.literal('default') });
+export const awsDefaultAuthSchema = sdkDefaultAuthSchema;
 
 /** @public `backends['aws-sm']`. */
 export const awsSmSettingsSchema = z.strictObject({

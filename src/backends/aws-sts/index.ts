@@ -1,11 +1,11 @@
 /**
  * `aws-sts:` through the resolver, for callers outside a test (`credential-broker run`, `check`): one mint, the
  * session credentials as a JSON document (`#AccessKeyId`, `#SecretAccessKey`, `#SessionToken`, `#Expiration`).
- * Tests get theirs per test from the session's minted credentials instead (src/minted), refreshed as they age.
+ * Tests get theirs per test from the session's minted credentials instead (src/host/minted), refreshed as they age.
  */
 import type { Backend, SecretDocument } from '../../contract/backend.js';
-import { createAwsStsMints } from '../../minted/aws-sts.js';
 import { SecretValue } from '../../scrub/secret-value.js';
+import { createAwsStsMints } from './mints.js';
 import type { AwsStsSettings } from './settings.js';
 
 /** @public */

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { tokenSourceSchema } from '../../login/token-source.js';
-import { badgeLabelSchema, httpUrlSchema } from '../labels.js';
+import { badgeLabelSchema, caFileSchema, httpUrlSchema, sdkDefaultAuthSchema } from '../labels.js';
 
 /**
  * @public Federated workload identity: an OIDC token from `token` is the client assertion of an Entra app registration
@@ -20,7 +20,7 @@ export const azureWorkloadIdentitySchema = z.strictObject({
 });
 
 /** @public `DefaultAzureCredential`: environment, workload identity, managed identity, Azure CLI… as the SDK orders them. */
-export const azureDefaultAuthSchema = z.strictObject({ method: z.literal('default') });
+export const azureDefaultAuthSchema = sdkDefaultAuthSchema;
 
 /** @public `backends['azure-kv']`. */
 export const azureKvSettingsSchema = z.strictObject({
@@ -37,7 +37,7 @@ export const azureKvSettingsSchema = z.strictObject({
    */
   auth: z.optional(z.discriminatedUnion('method', [azureWorkloadIdentitySchema, azureDefaultAuthSchema])),
   /** PEM file of a CA to trust besides the public roots (private CA, a local fake); relative to the config. */
-  caFile: z.optional(z.string().check(z.minLength(1))),
+  caFile: z.optional(caFileSchema),
   label: z.optional(badgeLabelSchema),
 });
 

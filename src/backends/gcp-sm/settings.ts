@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { tokenSourceSchema } from '../../login/token-source.js';
-import { badgeLabelSchema, httpUrlSchema } from '../labels.js';
+import { badgeLabelSchema, caFileSchema, httpUrlSchema, sdkDefaultAuthSchema } from '../labels.js';
 
 // //iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>
 const WIF_AUDIENCE_RE =
@@ -35,7 +35,7 @@ export const gcpWorkloadIdentitySchema = z.strictObject({
 });
 
 /** @public Application Default Credentials, found by google-auth-library the way `gcloud` tools find them. */
-export const gcpDefaultAuthSchema = z.strictObject({ method: z.literal('default') });
+export const gcpDefaultAuthSchema = sdkDefaultAuthSchema;
 
 /** @public `backends['gcp-sm']`. */
 export const gcpSmSettingsSchema = z.strictObject({
@@ -44,7 +44,7 @@ export const gcpSmSettingsSchema = z.strictObject({
   /** How to get Google credentials. @default { method: 'default' } */
   auth: z.optional(z.discriminatedUnion('method', [gcpWorkloadIdentitySchema, gcpDefaultAuthSchema])),
   /** PEM file of the CA that signs the endpoint's certificate (private CA); relative to the config. @default the public roots */
-  caFile: z.optional(z.string().check(z.minLength(1))),
+  caFile: z.optional(caFileSchema),
   label: z.optional(badgeLabelSchema),
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { announceMasks, maskCommand } from '../../../src/ci/github.js';
+import { announceMasks, maskCommand } from '../../../src/host/github-actions.js';
 import { deriveForms } from '../../../src/scrub/forms.js';
 import { Scrubber } from '../../../src/scrub/index.js';
 

@@ -5,17 +5,17 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CredentialSpec } from '../config/normalise.js';
-import type { BrokerConfig } from '../config/schema.js';
-import type { AuditSink, Logger } from '../contract/backend.js';
-import type { Grant } from '../contract/wire.js';
-import type { AwsSessionCredentials } from '../login/aws-sts.js';
-import type { AwsStsRef, VaultTokenRef } from '../ref/types.js';
-import type { Scrubber } from '../scrub/index.js';
+import { type AwsStsMints, createAwsStsMints } from '../../backends/aws-sts/mints.js';
+import { createVaultTokenMints, type VaultTokenMints } from '../../backends/vault/token-mints.js';
+import type { CredentialSpec } from '../../config/normalise.js';
+import type { BrokerConfig } from '../../config/schema.js';
+import type { AuditSink, Logger } from '../../contract/backend.js';
+import type { Grant } from '../../contract/wire.js';
+import type { AwsSessionCredentials } from '../../login/aws-sts.js';
+import type { AwsStsRef, VaultTokenRef } from '../../ref/types.js';
+import type { Scrubber } from '../../scrub/index.js';
 import { awsEndpointVars, awsEnvVars, type EmptyAwsFiles } from './aws-env.js';
-import { type AwsStsMints, createAwsStsMints } from './aws-sts.js';
 import { type CredentialsEndpoint, openCredentialsEndpoint } from './endpoint.js';
-import { createVaultTokenMints, type VaultTokenMints } from './vault-token.js';
 
 /** @public Options of {@link createMintedCredentials}. */
 export interface MintedOptions {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openCredentialsEndpoint } from '../../../src/minted/endpoint.js';
+import { openCredentialsEndpoint } from '../../../../src/host/minted/endpoint.js';
 
 const BODY = {
   AccessKeyId: 'ASIAEXAMPLE',
@@ -40,7 +40,7 @@ describe('the per-test credentials endpoint', () => {
   });
 
   it('reports a failed mint by its code, never by its text', async () => {
-    const { BrokerError } = await import('../../../src/errors.js');
+    const { BrokerError } = await import('../../../../src/errors.js');
     const endpoint = await openCredentialsEndpoint(async () => {
       throw new BrokerError('MINT_FAILED', 'STS said SENTINEL-CLAIM', { hint: 'x' });
     });

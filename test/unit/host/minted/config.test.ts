@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseCredentials } from '../../../src/config/normalise.js';
-import { configSchema } from '../../../src/config/schema.js';
-import { parseRef } from '../../../src/ref/index.js';
+import { normaliseCredentials } from '../../../../src/config/normalise.js';
+import { configSchema } from '../../../../src/config/schema.js';
+import { parseRef } from '../../../../src/ref/index.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/ci-tests';
 

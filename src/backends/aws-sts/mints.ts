@@ -3,10 +3,8 @@
  * policy), so every test that declares the same shares one mint until it ages (single flight, refresh window).
  */
 import type * as Sts from '@aws-sdk/client-sts';
-import type { AwsStsSettings } from '../backends/aws-sts/settings.js';
-import type { MintRequest } from '../config/normalise.js';
-import { stsEndpointOf } from '../egress/endpoint.js';
-import { BrokerError } from '../errors.js';
+import type { MintRequest } from '../../contract/backend.js';
+import { BrokerError } from '../../errors.js';
 import {
   AWS_STS_AUDIENCE,
   type AwsSessionCredentials,
@@ -14,9 +12,11 @@ import {
   createAwsStsMinter,
   type MintContext,
   type StsSdk,
-} from '../login/aws-sts.js';
-import type { AwsStsRef } from '../ref/types.js';
-import { importPeer } from '../sdk/import-peer.js';
+} from '../../login/aws-sts.js';
+import type { AwsStsRef } from '../../ref/types.js';
+import { importPeer } from '../../sdk/import-peer.js';
+import { stsEndpointOf } from './endpoint.js';
+import type { AwsStsSettings } from './settings.js';
 
 const loadSts = async (): Promise<StsSdk> => {
   const sdk = await importPeer((): Promise<typeof Sts> => import('@aws-sdk/client-sts'), {

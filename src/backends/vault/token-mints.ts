@@ -3,17 +3,18 @@
  * login, cached while fresh), created per test with `auth/token/create/<role>` and revoked with
  * `auth/token/revoke-self` when the test ends. Plain HTTP through `fetch`: the Vault API is three calls here.
  */
-import type { VaultClient, VaultEnvelope } from '../backends/vault/client.js';
-import { VaultCallError } from '../backends/vault/client.js';
-import { loginToVault, type VaultLogin } from '../backends/vault/login.js';
-import type { VaultSettings } from '../backends/vault/settings.js';
-import { readVaultToken } from '../backends/vault/token.js';
-import type { MintRequest } from '../config/normalise.js';
-import { ENV_VAULT_ADDR, VAULT_DEFAULT_ADDRESS } from '../egress/endpoint.js';
-import { BrokerError } from '../errors.js';
-import { MintCache } from '../login/mint-cache.js';
-import type { VaultTokenRef } from '../ref/types.js';
-import { SecretValue } from '../scrub/secret-value.js';
+
+import type { MintRequest } from '../../contract/backend.js';
+import { BrokerError } from '../../errors.js';
+import { MintCache } from '../../login/mint-cache.js';
+import type { VaultTokenRef } from '../../ref/types.js';
+import { SecretValue } from '../../scrub/secret-value.js';
+import type { VaultClient, VaultEnvelope } from './client.js';
+import { VaultCallError } from './client.js';
+import { ENV_VAULT_ADDR, VAULT_DEFAULT_ADDRESS } from './endpoint.js';
+import { loginToVault, type VaultLogin } from './login.js';
+import type { VaultSettings } from './settings.js';
+import { readVaultToken } from './token.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 type Ctx = { readonly env: Env; readonly baseDir: string; readonly signal: AbortSignal };

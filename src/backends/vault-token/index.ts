@@ -1,5 +1,5 @@
-import type { Backend } from '../contract/backend.js';
-import { BrokerError } from '../errors.js';
+import type { Backend } from '../../contract/backend.js';
+import { BrokerError } from '../../errors.js';
 
 /**
  * `vault-token:` outside a test (`credential-broker run`, `check`): refused with the reason. A child token is

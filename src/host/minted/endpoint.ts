@@ -7,7 +7,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isBrokerError } from '../errors.js';
+import { isBrokerError } from '../../errors.js';
 
 /** @public One test's endpoint. */
 export interface CredentialsEndpoint {
