@@ -1,3 +1,4 @@
+import { ESC_BYTE, EscapeParser, GROUND, STR_ESC } from './ansi-escape.js';
 import { type Automaton, ESCAPE_SENTINEL, GRAM_MASK, gramIndex, shallowDepth, stateId, step } from './automaton.js';
 
 /*
@@ -13,17 +14,9 @@ import { type Automaton, ESCAPE_SENTINEL, GRAM_MASK, gramIndex, shallowDepth, st
  * Positions are absolute offsets in the stream. Everything before `#emitted` has been handed out.
  */
 
-const GROUND = 0;
-const ESC = 1; // after ESC
-const INTER = 2; // ESC + intermediate bytes
-const CSI = 3; // ESC [
-const STR = 4; // ESC ] / P / X / ^ / _ : payload until BEL or ST
-const STR_ESC = 5; // ESC inside a string: ST (ESC \) or the start of a new sequence
-
 const EMPTY = new Uint8Array(0);
 const SKIP_MIN_INPUT = 256;
 const MAX_PARTIAL_ESCAPE = 256;
-const ESC_BYTE = 0x1b;
 const DOTS = Buffer.from('...');
 const ELLIPSIS = Buffer.from('…');
 
@@ -45,10 +38,9 @@ export class ScanSession {
   #a: Automaton;
   readonly #truncMin: number;
   #s = 0;
-  #esc = GROUND;
-  #escStart = 0;
+  /** The escape sequence in progress (src/scrub/ansi-escape.ts). */
+  readonly #esc: EscapeParser;
   #strS = 0;
-  #strEscPos = 0;
   /** Completed skipped spans, flat `[start, end)` pairs, sorted. */
   #spans: number[] = [];
   /** Main matches, flat `[start, end]` + name triples (end inclusive), in discovery order. */
@@ -77,6 +69,15 @@ export class ScanSession {
     this.#a = automaton;
     this.#replacements = replacements;
     this.#truncMin = truncatedMinLength;
+    this.#esc = new EscapeParser({
+      span: (start, end) => {
+        this.#spans.push(start, end);
+      },
+      payloadStart: () => {
+        this.#strS = 0;
+      },
+      payloadByte: (b, pos) => this.#payloadByte(b, pos),
+    });
   }
 
   /** Bytes received but not yet handed out. */
@@ -95,7 +96,7 @@ export class ScanSession {
     const from = this.#emitted;
     this.#s = 0;
     this.#strS = 0;
-    this.#esc = this.#heldState;
+    this.#esc.state = this.#heldState;
     this.#spans = [];
     this.#ranges = [];
     this.#payload = [];
@@ -132,7 +133,7 @@ export class ScanSession {
     this.#verifyCandidates(true);
     const out = this.#advance(this.#end);
     this.#s = 0;
-    this.#esc = GROUND;
+    this.#esc.state = GROUND;
     this.#strS = 0;
     this.#heldState = GROUND;
     return out;
@@ -173,8 +174,8 @@ export class ScanSession {
     let nextDots = truncating ? -1 : n;
     let nextEllipsis = truncating ? -1 : n;
     outer: while (i < n) {
-      if (this.#esc !== GROUND) {
-        i = this.#scanEscape(buf, base, i);
+      if (this.#esc.state !== GROUND) {
+        i = this.#esc.feed(buf, base, i);
         continue;
       }
       if (s === 0 && grams !== undefined) {
@@ -241,8 +242,7 @@ export class ScanSession {
           break;
         }
         if (t === ESCAPE_SENTINEL) {
-          this.#esc = ESC;
-          this.#escStart = base + i;
+          this.#esc.begin(base + i);
           i++;
           continue;
         }
@@ -250,9 +250,8 @@ export class ScanSession {
         i++;
       } else {
         const b = buf[i]!;
-        if (b === 0x1b) {
-          this.#esc = ESC;
-          this.#escStart = base + i;
+        if (b === ESC_BYTE) {
+          this.#esc.begin(base + i);
           i++;
           continue;
         }
@@ -279,69 +278,6 @@ export class ScanSession {
     return spans.length === 0 ? 0 : spans[spans.length - 1]!;
   }
 
-  #scanEscape(buf: Uint8Array, base: number, from: number): number {
-    const n = buf.length;
-    let i = from;
-    while (i < n) {
-      const b = buf[i]!;
-      switch (this.#esc) {
-        case ESC:
-          if (b === 0x5b) {
-            this.#esc = CSI;
-          } else if (b === 0x5d || b === 0x50 || b === 0x58 || b === 0x5e || b === 0x5f) {
-            this.#esc = STR;
-            this.#strS = 0;
-          } else if (b >= 0x20 && b <= 0x2f) {
-            this.#esc = INTER;
-          } else if (b >= 0x30 && b <= 0x7e) {
-            return this.#closeEscape(base + i + 1, i + 1);
-          } else {
-            return this.#abortEscape(buf, base, i);
-          }
-          break;
-        case INTER:
-          if (b >= 0x30 && b <= 0x7e) {
-            return this.#closeEscape(base + i + 1, i + 1);
-          }
-          if (b < 0x20 || b > 0x2f) {
-            return this.#abortEscape(buf, base, i);
-          }
-          break;
-        case CSI:
-          if (b >= 0x40 && b <= 0x7e) {
-            return this.#closeEscape(base + i + 1, i + 1);
-          }
-          if (b < 0x20 || b > 0x3f) {
-            return this.#abortEscape(buf, base, i);
-          }
-          break;
-        case STR:
-          if (b === 0x07 || b === 0x18 || b === 0x1a) {
-            return this.#closeEscape(base + i + 1, i + 1);
-          }
-          if (b === 0x1b) {
-            this.#esc = STR_ESC;
-            this.#strEscPos = base + i;
-          } else {
-            this.#payloadByte(b, base + i);
-          }
-          break;
-        default:
-          // STR_ESC
-          if (b === 0x5c) {
-            return this.#closeEscape(base + i + 1, i + 1);
-          }
-          // Any other sequence ends the string and starts at that ESC.
-          this.#spans.push(this.#escStart, this.#strEscPos);
-          this.#escStart = this.#strEscPos;
-          this.#esc = ESC;
-          continue;
-      }
-      i++;
-    }
-    return i;
-  }
-
   #payloadByte(b: number, pos: number): void {
     const a = this.#a;
     const s = step(a, this.#strS, b);
@@ -353,23 +289,6 @@ export class ScanSession {
         this.#payload.push(pos - len + 1, pos, a.outName[id]!);
       }
     }
-  }
-
-  #closeEscape(endPos: number, next: number): number {
-    this.#spans.push(this.#escStart, endPos);
-    this.#esc = GROUND;
-    return next;
-  }
-
-  // A byte that cannot continue the sequence is text again; what came before it stays skipped.
-  #abortEscape(buf: Uint8Array, base: number, i: number): number {
-    if (buf[i] === 0x1b) {
-      this.#spans.push(this.#escStart, base + i);
-      this.#escStart = base + i;
-      this.#esc = ESC;
-      return i + 1;
-    }
-    return this.#closeEscape(base + i, i);
   }
 
   /**
@@ -445,19 +364,19 @@ export class ScanSession {
   #boundary(idle: boolean): number {
     const a = this.#a;
     const end = this.#end;
-    const inString = this.#esc === STR || this.#esc === STR_ESC;
+    const inString = this.#esc.inString;
     let b = end;
     const depth = a.depth[stateId(a, this.#s)]!;
     if (depth > 0) {
-      b = Math.min(b, this.#walkBack(this.#esc === GROUND ? end : this.#escStart, depth));
+      b = Math.min(b, this.#walkBack(this.#esc.state === GROUND ? end : this.#esc.start, depth));
     }
     if (inString) {
       // The ESC of a possible string terminator is held even when idle, so a rescan sees it.
-      const payloadEnd = this.#esc === STR_ESC ? this.#strEscPos : end;
+      const payloadEnd = this.#esc.state === STR_ESC ? this.#esc.strEscPos : end;
       b = Math.min(b, payloadEnd - a.depth[stateId(a, this.#strS)]!);
-    } else if (this.#esc !== GROUND && !idle && end - this.#escStart <= MAX_PARTIAL_ESCAPE) {
+    } else if (this.#esc.state !== GROUND && !idle && end - this.#esc.start <= MAX_PARTIAL_ESCAPE) {
       // Held only so that output chunks end on whole sequences; an endless one goes out as it comes.
-      b = Math.min(b, this.#escStart);
+      b = Math.min(b, this.#esc.start);
     }
     for (let c = 1; c < this.#cands.length; c += 4) {
       b = Math.min(b, this.#cands[c]!);
@@ -516,7 +435,7 @@ export class ScanSession {
     }
     this.#held = parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]!.slice() : Buffer.concat(parts);
     // The parser state at b: inside the escape in progress only when b is past its start.
-    this.#heldState = this.#esc !== GROUND && b > this.#escStart ? (this.#esc === STR_ESC ? STR : this.#esc) : GROUND;
+    this.#heldState = this.#esc.stateAt(b);
     this.#emitted = b;
     this.#chunk = EMPTY;
     this.#chunkBase = this.#end;
