@@ -58,7 +58,7 @@ const FIGURES = [
   },
   {
     id: 'R5',
-    files: /^test\/(integration|unit\/(backends?|broker|identity))\/.*\.test\.ts$/,
+    files: /^test\/(integration|unit\/(backends|host|login|sdk))\/.*\.test\.ts$/,
     name: /timeout|TIMEOUT|abort|slow|transient|UNAVAILABLE|5xx|429|sealed|cannot reach|unreachable|retr|hang|refus|DENIED|NOT_FOUND|expired/i,
     line: (n) => `R5 backend faults: ${n}, each bounded in time`,
   },
