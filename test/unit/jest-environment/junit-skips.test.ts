@@ -67,8 +67,13 @@ describe('jest-junit skip reasons', () => {
   });
 
   it('finds the report as jest-junit does', () => {
-    expect(junitOptions(config(['default']))).toBeUndefined();
-    const base = junitOptions(config(['default', ['jest-junit', { outputDirectory: '<rootDir>/reports' }]])) ?? {};
+    expect(junitOptions(config([['default', {}]]))).toBeUndefined();
+    // Jest hands reporters over normalised: the module resolved to its path.
+    const normalised = config([
+      ['default', {}],
+      ['/proj/node_modules/jest-junit/index.js', { outputDirectory: '<rootDir>/reports' }],
+    ]);
+    const base = junitOptions(normalised) ?? {};
     expect(outputPath(base, '/proj')).toBe(resolve('/proj/reports/junit.xml'));
     vi.stubEnv('JEST_JUNIT_OUTPUT_NAME', 'out.xml');
     expect(outputPath(junitOptions(config([['jest-junit', { outputDirectory: '/r' }]])) ?? {}, '/proj')).toBe(
