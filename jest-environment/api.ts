@@ -15,10 +15,9 @@ export type { CredentialValues };
  * @public Credential name → 0600 file path, the same shape as Vitest's `credentials.files`. Calling it, the shape of
  * earlier versions, still works and warns once.
  */
-export type CredentialFiles = Readonly<Partial<Record<CredentialName, string>>> & {
+export type CredentialFiles = Readonly<Partial<Record<CredentialName, string>>> &
   /** @deprecated read `credentials.files.NAME`: `files` is the record itself, as in Vitest. */
-  (): Readonly<Record<string, string>>;
-};
+  (() => Readonly<Record<string, string>>);
 
 /** @public The `credentials` function: values by name, plus the files and env vars materialised for this test. */
 export interface CredentialsFunction {

@@ -11,6 +11,7 @@ import type { BrokerSession } from '../src/host/index.js';
 import { Scrubber, scrubDeep } from '../src/scrub/index.js';
 import { recordJestRun } from './ci.js';
 import { MAIN_SESSION, RESULT_FIELD } from './constants.js';
+import { prepareJUnitSkips } from './junit-skips.js';
 import type { SkippedCredential } from './skip-marker.js';
 import { mayCarryValues } from './test-case-filter.js';
 import type { ResultExtension } from './test-runner.js';
@@ -22,12 +23,14 @@ type Skip = { readonly file: string; readonly test: string; readonly credential:
 
 /** @public The Jest reporter. Construct-free use: list its module path in `reporters`. */
 export default class CredentialBrokerReporter {
+  readonly #globalConfig: Config.GlobalConfig;
   readonly #rootDir: string;
   readonly #write: (text: string) => void;
   readonly #skips: Skip[] = [];
   #empty: Scrubber | undefined;
 
   constructor(globalConfig: Config.GlobalConfig, _options?: unknown, _context?: unknown) {
+    this.#globalConfig = globalConfig;
     this.#rootDir = globalConfig.rootDir;
     this.#write = globalConfig.silent === true ? () => {} : (text) => process.stderr.write(text);
   }
@@ -64,6 +67,7 @@ export default class CredentialBrokerReporter {
   onRunComplete(_contexts: Set<unknown>, results: AggregatedResult): void {
     this.#scrub(results);
     recordJestRun(results, this.#rootDir);
+    prepareJUnitSkips(this.#globalConfig, results);
     if (this.#skips.length > 0) {
       this.#write(`${summary(this.#skips)}\n`);
     }

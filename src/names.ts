@@ -21,7 +21,6 @@
 declare global {
   namespace CredentialBroker {
     /** @public Augment with the names of your config: `credentials()` and `withCredentials()` then accept only them. */
-    // biome-ignore lint/suspicious/noEmptyInterface: an empty interface is the augmentation point
     interface CredentialNames {}
   }
 }

@@ -23,6 +23,7 @@ import { createMintedCredentials, type MintedCredentials } from './minted/index.
 import { createResolver, type Resolver, type ResolverOptions } from './resolver.js';
 import type { RunRecord } from './run-record.js';
 import { observeSession } from './session-hooks.js';
+import { createWaitingLine } from './waiting-line.js';
 
 /** @public Scrub replacement used unless the config sets `scrub.replacement`. */
 export const DEFAULT_REPLACEMENT = '[redacted:{name}]';
@@ -137,11 +138,15 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
     return minted;
   };
 
+  // On a terminal, a resolution or mint that takes over a second says what it waits on (stderr, names only).
+  const waiting = createWaitingLine();
+
   const manifestInput = { backends: config.config.backends, egress, env, baseDir: config.dir };
   const manifest = () => buildManifest({ ...manifestInput, credentials: declarations.all() });
 
   const resolveSpec = async (spec: CredentialSpec): Promise<SecretValue> => {
-    const value = await asBroker(() => resolver.resolve(spec));
+    const done = waiting.start(spec.name, spec.ref.scheme);
+    const value = await asBroker(() => resolver.resolve(spec)).finally(done);
     resolved.add(spec.name);
     // Keyed by name and ref: two files may declare the same name inline with different refs, and both values must
     // reach the scrubber.
@@ -168,9 +173,14 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
         try {
           if (isMintedRef(spec.ref)) {
             resolved.add(spec.name);
-            return await mintedCredentials().grant(
-              spec as CredentialSpec & { readonly ref: AwsStsRef | VaultTokenRef }
-            );
+            const done = waiting.start(spec.name, spec.ref.scheme);
+            try {
+              return await mintedCredentials().grant(
+                spec as CredentialSpec & { readonly ref: AwsStsRef | VaultTokenRef }
+              );
+            } finally {
+              done();
+            }
           }
           const value = await resolveSpec(spec);
           return {

@@ -108,6 +108,7 @@ describe.each([
       'declared: needs vault': 'pending',
       'at run time: asks for vault': 'pending',
       'a local credential still works': 'passed',
+      'skipped by the user': 'pending',
       'jsdom with a file-level credential': 'passed',
       'fails once, then passes on retry': 'passed',
       'between attempts: released': 'passed',
@@ -146,6 +147,20 @@ describe.each([
     expect(stderr).toContain(`credential-broker: 4 tests skipped because egress is disabled
   ${reason} — 4 tests`);
     expect(stderr).toContain('Set CREDENTIAL_BROKER_EGRESS=1 to resolve network credentials and run these tests.');
+  });
+
+  test('jest-junit: a broker skip says why in <skipped message>, a test.skip keeps its bare <skipped/>', () => {
+    const xml = readFileSync(join(p.outDir, 'junit.xml'), 'utf8');
+    const reason =
+      'credential-broker: VAULT_DB needs vault:secret/db#url (https://vault.internal:8200, self-hosted) but egress is disabled; set CREDENTIAL_BROKER_EGRESS=1 to resolve it';
+    // jest-junit's default templates are "{classname} {title}": a top-level test's names start with a space.
+    const skippedCase = (name: string) =>
+      new RegExp(`<testcase classname=" ?${name}" name=" ?${name}"[^>]*>\\s*(<skipped[^>]*/>)`).exec(xml)?.[1];
+    for (const name of ['reads from the database', 'nested writes to the database', 'declared: needs vault']) {
+      expect(skippedCase(name), name).toBe(`<skipped message="${reason}"/>`);
+    }
+    expect(skippedCase('at run time: asks for vault')).toBe(`<skipped message="${reason}"/>`);
+    expect(skippedCase('skipped by the user')).toBe('<skipped/>');
   });
 
   test('resolves each credential once and never the network one; prints no value', () => {
