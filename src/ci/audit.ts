@@ -124,7 +124,7 @@ export function buildAudit(
       at: iso(m.at),
       ...(m.expiresAt === undefined ? {} : { expiresAt: m.expiresAt.toISOString() }),
     })),
-    revoked: record.revocations.map((r) => ({ backend: r.backend, what: r.what, of: r.of, ok: r.ok, at: iso(r.at) })),
+    revoked: revokedIn(record),
     skipped: record.tests.flatMap((t) =>
       (t.skipped ?? []).map((s) => ({ file: t.file, test: t.test, credential: s.name, reason: s.reason }))
     ),
@@ -138,6 +138,11 @@ export function buildAudit(
           },
         }),
   };
+}
+
+/** The record's revocations as the audit writes them (they arrive after the runner's end: see finishRun). */
+export function revokedIn(record: RunRecord): AuditRecord['revoked'] {
+  return record.revocations.map((r) => ({ backend: r.backend, what: r.what, of: r.of, ok: r.ok, at: iso(r.at) }));
 }
 
 export function writeAudit(path: string, audit: AuditRecord): void {

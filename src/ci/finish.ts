@@ -4,7 +4,7 @@ import { appendStepSummary, onGitHubActions } from '../host/github-actions.js';
 import type { BrokerSession } from '../host/session.js';
 import { type ChangedFilesScan, changedFilesSince, renderFindings, scanChangedFiles } from '../scan/index.js';
 import { scrubDeep } from '../scrub/scrub-deep.js';
-import { type AuditRecord, buildAudit, writeAudit } from './audit.js';
+import { type AuditRecord, buildAudit, revokedIn, writeAudit } from './audit.js';
 import { renderRevocations, renderStepSummary } from './step-summary.js';
 
 export interface FinishRunOptions {
@@ -74,7 +74,7 @@ export function finishRun(session: BrokerSession, options: FinishRunOptions): Fi
     if (record.revocations.length === 0) {
       return;
     }
-    const revoked = buildAudit(session.manifest(), record, scan, show).revoked;
+    const revoked = revokedIn(record);
     writeFile({ ...audit, revoked });
     if (summary) {
       appendStepSummary(env, renderRevocations(revoked, scrub));

@@ -3,13 +3,12 @@
  * not revoke its lease (the `default` policy does not grant sys/leases/revoke): the broker probes
  * sys/capabilities-self instead of failing a revoke, and the warning names the policy line to grant.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeVault, startFakeVault } from '../../src/testing/vault/index.js';
-import { repoRoot, stripAnsi } from './harness.js';
+import { repoRoot, runNode, stripAnsi } from './harness.js';
 
 const TOKEN = 'hvs.TEST_ONLY_check_role';
 let vault: FakeVault;
@@ -36,20 +35,13 @@ beforeAll(async () => {
   );
   const env: Record<string, string | undefined> = { ...process.env, VAULT_TOKEN: TOKEN, XDG_RUNTIME_DIR: scratch };
   delete env['CREDENTIAL_BROKER_EGRESS'];
-  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'check', '--egress'], {
+  const run = await runNode([join(repoRoot, 'dist', 'cli.js'), 'check', '--egress'], {
     cwd: dir,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    timeoutMs: 110_000,
   });
-  let text = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    text += chunk.toString('utf8');
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    text += chunk.toString('utf8');
-  });
-  status = await new Promise((done) => child.on('close', (code) => done(code)));
-  output = stripAnsi(text);
+  status = run.code;
+  output = stripAnsi(`${run.stdout}${run.stderr}`);
 }, 120_000);
 
 afterAll(async () => {

@@ -2,10 +2,9 @@
  * `npm run demo -- --egress`: the whole flow offline against the shipped local servers. It must pass, show the
  * network credentials resolved (no egress-off skip anywhere), and print none of the servers' TEST ONLY values.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, stripAnsi } from './harness.js';
+import { repoRoot, runNode, stripAnsi } from './harness.js';
 
 // The sentinels scripts/demo.mjs seeds the local servers with, and the demo's local ones.
 const SENTINELS = [
@@ -23,20 +22,13 @@ beforeAll(async () => {
   delete env['CREDENTIAL_BROKER_EGRESS'];
   delete env['VITEST'];
   delete env['NODE_OPTIONS'];
-  const child = spawn(process.execPath, [join(repoRoot, 'scripts', 'demo.mjs'), '--egress'], {
+  const run = await runNode([join(repoRoot, 'scripts', 'demo.mjs'), '--egress'], {
     cwd: repoRoot,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    timeoutMs: 390_000,
   });
-  let text = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    text += chunk.toString('utf8');
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    text += chunk.toString('utf8');
-  });
-  status = await new Promise((done) => child.on('close', (code) => done(code)));
-  output = stripAnsi(text);
+  status = run.code;
+  output = stripAnsi(`${run.stdout}${run.stderr}`);
 }, 400_000);
 
 describe('npm run demo -- --egress', () => {

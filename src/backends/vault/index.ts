@@ -218,21 +218,20 @@ export function createVaultBackend(
         );
       })
     );
+    // A minted token, and the leases it takes along (revoke-self), are revoked together: audited together.
+    const auditToken = (login: VaultLogin, ok: boolean) => {
+      for (const ref of viaToken.get(login.token.reveal()) ?? []) {
+        audit?.revoked({ backend: 'vault', what: 'lease', of: ref, ok });
+      }
+      audit?.revoked({ backend: 'vault', what: 'token', of: loginName, ok });
+    };
     const live = minted.splice(0).filter((l) => l.expiresAt === undefined || l.expiresAt.getTime() > now());
     await Promise.all(
       live.map((l) =>
         conn.client.revokeSelf(l.token, signal).then(
-          () => {
-            for (const ref of viaToken.get(l.token.reveal()) ?? []) {
-              audit?.revoked({ backend: 'vault', what: 'lease', of: ref, ok: true });
-            }
-            audit?.revoked({ backend: 'vault', what: 'token', of: loginName, ok: true });
-          },
+          () => auditToken(l, true),
           (e: unknown) => {
-            for (const ref of viaToken.get(l.token.reveal()) ?? []) {
-              audit?.revoked({ backend: 'vault', what: 'lease', of: ref, ok: false });
-            }
-            audit?.revoked({ backend: 'vault', what: 'token', of: loginName, ok: false });
+            auditToken(l, false);
             warn(e, 'revoke the token of', `${auth.method} login`);
           }
         )
