@@ -38,7 +38,9 @@ export function createCertificate(spec: CertificateSpec): string {
     extensions.push(extension('2.5.29.17', false, seq((spec.hosts ?? []).map(altName))));
   }
   const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f;
+  // Positive and minimal: top bit clear (no sign byte needed) and second-highest set (no leading zero byte, which
+  // OpenSSL 3 rejects as "illegal padding" — one serial in 512 would otherwise fail to parse).
+  serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x40;
   const algorithm = seq([oid('1.2.840.10045.4.3.2')]);
   const tbs = seq([
     tlv(0xa0, integer(Buffer.from([2]))),
