@@ -7,4 +7,6 @@ export interface Figure {
   /** Human-readable goal, e.g. "≤ 1.5" or "= 12". */
   readonly goal: string;
   readonly pass: boolean;
+  /** For figures decided by an interval: `undecided` when it straddles the goal (never a pass). */
+  readonly verdict?: 'pass' | 'undecided' | 'FAIL';
 }

@@ -8,8 +8,11 @@ import { join, resolve } from 'node:path';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 
-/** @internal Test files in each suite. */
-export const FILES = 200;
+/**
+ * @internal Test files in each suite: 40 (`BENCH_P2_FILES` to change it), so that ≥ 15 alternated pairs of every form
+ * fit in a bench run; each file is a fresh Vitest fork, so per-file costs show in full.
+ */
+export const FILES = Number(process.env['BENCH_P2_FILES'] ?? 40);
 /** @internal Tests in each file. */
 export const TESTS = 5;
 

@@ -1,17 +1,75 @@
 /**
- * P2 (Vitest): 200 files × 5 tests, each test receiving 3 credentials (2 env vars, 1 file) through the plugin, against
- * the same suite under bare Vitest. Both run back to back in this one process, alternating, as a user installs the
- * package (a copy in node_modules, so Vitest externalises it).
+ * P2 (Vitest): wall time of a suite under the plugin ÷ the same suite under bare Vitest, for each way of declaring:
+ * `docblock`, the `credentials` fixture, `withCredentials()` test options (meta), and the plugin on with nothing
+ * declared. The bare runs get the same values by hand (env vars and a file), so every test asserts the same thing.
+ * All five variants run in alternated rotations in this one process; each form's figure is the median of its pair
+ * ratios with a 95 % bootstrap interval (p2-stats.ts). The package is installed as a user's would be (a copy in
+ * node_modules, so Vitest externalises it).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Figure } from './figure.js';
-import { benchProject, FILES, median, TESTS, writeCredentials } from './p2-common.js';
+import { benchProject, FILES, TESTS, writeCredentials } from './p2-common.js';
+import { describeVerdict, judgePairs, pairCount, rotate } from './p2-stats.js';
 
 // bench/p5-worker.ts imports it from here.
 export { benchProject } from './p2-common.js';
+
+const FORMS = ['docblock', 'fixture', 'meta', 'nothing'] as const;
+type Form = (typeof FORMS)[number];
+type Variant = 'bare' | Form;
+const GOALS: Record<Form, number> = { docblock: 1.05, fixture: 1.05, meta: 1.05, nothing: 1.02 };
+const LABELS: Record<Form, string> = {
+  docblock: '@credentials docblock',
+  fixture: 'credentials fixture',
+  meta: 'withCredentials() options',
+  nothing: 'plugin on, nothing declared',
+};
+
+const CHECK = 'expect(process.env.BENCH_A !== undefined && process.env.BENCH_C !== undefined).toBe(true);';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: source of a generated file
+const NAME = '`test ${i}`';
+
+function body(variant: Variant): string[] {
+  const loop = (head: string, inner: string[]) => [
+    `for (let i = 0; i < ${TESTS}; i++) {`,
+    `  ${head}`,
+    ...inner.map((l) => `    ${l}`),
+    '  });',
+    '}',
+  ];
+  switch (variant) {
+    case 'docblock':
+      return [
+        '/**',
+        ' * @credentials BENCH_A, BENCH_B, BENCH_C',
+        ' */',
+        "import { expect, test } from 'vitest';",
+        ...loop(`test(${NAME}, () => {`, [CHECK]),
+      ];
+    case 'fixture':
+      return [
+        "import { test } from 'credential-broker/vitest';",
+        "import { expect } from 'vitest';",
+        ...loop(`test(${NAME}, async ({ credentials }) => {`, [
+          "await credentials('BENCH_A', 'BENCH_B', 'BENCH_C');",
+          CHECK,
+        ]),
+      ];
+    case 'meta':
+      return [
+        "import { withCredentials } from 'credential-broker/vitest';",
+        "import { expect, test } from 'vitest';",
+        ...loop(`test(${NAME}, withCredentials('BENCH_A', 'BENCH_B', 'BENCH_C'), () => {`, [CHECK]),
+      ];
+    case 'nothing':
+    case 'bare':
+      // The values come from the environment the bench sets by hand.
+      return ["import { expect, test } from 'vitest';", ...loop(`test(${NAME}, () => {`, [CHECK])];
+  }
+}
 
 function writeSuite(dir: string): void {
   writeCredentials(dir);
@@ -19,77 +77,80 @@ function writeSuite(dir: string): void {
     [
       "import { defineConfig } from 'vitest/config';",
       plugin ? "import { credentialBroker } from 'credential-broker/vitest';" : '',
-      `export default defineConfig({ ${plugin ? 'plugins: [credentialBroker()], ' : ''}test: { include: ['tests/**/*.test.js'] } });`,
+      `export default defineConfig({ ${plugin ? 'plugins: [credentialBroker()], ' : ''}test: { include: [\`tests/\${process.env.P2_VARIANT}/*.test.js\`] } });`,
     ].join('\n');
   writeFileSync(join(dir, 'vitest.plugin.config.mjs'), config(true));
   writeFileSync(join(dir, 'vitest.bare.config.mjs'), config(false));
-  mkdirSync(join(dir, 'tests'));
-  const body = [
-    '/**',
-    ' * @credentials BENCH_A, BENCH_B, BENCH_C',
-    ' */',
-    "import { expect, test } from 'vitest';",
-    'const delivered = process.env.P2_PLUGIN === "1";',
-    `for (let i = 0; i < ${TESTS}; i++) {`,
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: source of a generated file
-    '  test(`test ${i}`, () => {',
-    '    expect(process.env.BENCH_A !== undefined && process.env.BENCH_C !== undefined).toBe(delivered);',
-    '  });',
-    '}',
-    '',
-  ].join('\n');
-  for (let f = 0; f < FILES; f++) {
-    writeFileSync(join(dir, 'tests', `f${String(f).padStart(3, '0')}.test.js`), body);
+  for (const variant of ['bare', ...FORMS] as const) {
+    mkdirSync(join(dir, 'tests', variant), { recursive: true });
+    for (let f = 0; f < FILES; f++) {
+      writeFileSync(
+        join(dir, 'tests', variant, `f${String(f).padStart(3, '0')}.test.js`),
+        `${body(variant).join('\n')}\n`
+      );
+    }
   }
 }
 
-function runOnce(project: { dir: string; vitest: string }, plugin: boolean): number {
+function runOnce(project: { dir: string; vitest: string }, variant: Variant): number {
+  const byHand = variant === 'bare' || variant === 'nothing';
   const start = performance.now();
   const result = spawnSync(
     process.execPath,
-    [project.vitest, 'run', '--config', `vitest.${plugin ? 'plugin' : 'bare'}.config.mjs`, '--reporter=dot'],
+    [
+      project.vitest,
+      'run',
+      '--config',
+      `vitest.${variant === 'bare' ? 'bare' : 'plugin'}.config.mjs`,
+      '--reporter=dot',
+    ],
     {
       cwd: project.dir,
       encoding: 'utf8',
-      env: { ...process.env, P2_PLUGIN: plugin ? '1' : '0', CI: '1', CREDENTIAL_BROKER_EGRESS: '0' },
+      env: {
+        ...process.env,
+        P2_VARIANT: variant,
+        CI: '1',
+        CREDENTIAL_BROKER_EGRESS: '0',
+        ...(byHand
+          ? { BENCH_A: 'by-hand-a', BENCH_B: 'by-hand-b', BENCH_C: join(project.dir, 'secrets', 'c.txt') }
+          : {}),
+      },
     }
   );
   const elapsed = performance.now() - start;
   if (result.status !== 0 || !result.stdout.includes(`${FILES * TESTS} passed`)) {
-    throw new Error(
-      `P2: the ${plugin ? 'plugin' : 'bare'} run failed (exit ${result.status})\n${result.stdout}\n${result.stderr}`
-    );
+    throw new Error(`P2: the ${variant} Vitest run failed (exit ${result.status})\n${result.stdout}\n${result.stderr}`);
   }
   return elapsed;
 }
 
-/** P2 (Vitest): wall time with the plugin ÷ bare Vitest, medians of alternating runs. */
-export async function p2Vitest(): Promise<Figure> {
+/** P2 (Vitest): one figure per declaration form. */
+export async function p2Vitest(): Promise<Figure[]> {
   const project = benchProject('cb-p2-vitest-');
   try {
     writeSuite(project.dir);
-    // One warm-up of each fills Vite's caches and the OS page cache; then alternate so drift hits both alike.
-    runOnce(project, false);
-    runOnce(project, true);
-    const bare: number[] = [];
-    const plugin: number[] = [];
-    for (const order of [
-      [false, true],
-      [true, false],
-    ] as const) {
-      for (const withPlugin of order) {
-        (withPlugin ? plugin : bare).push(runOnce(project, withPlugin));
-      }
+    const variants: Variant[] = ['bare', ...FORMS];
+    // One warm-up of each fills Vite's caches and the OS page cache.
+    for (const variant of variants) {
+      runOnce(project, variant);
     }
-    const ratio = median(plugin) / median(bare);
-    return {
-      id: 'P2-VITEST',
-      name: `Vitest wall time, plugin ÷ bare (${FILES} files × ${TESTS} tests × 3 credentials; medians ${Math.round(median(plugin))} / ${Math.round(median(bare))} ms)`,
-      value: Math.round(ratio * 1000) / 1000,
-      unit: 'ratio',
-      goal: '≤ 1.05',
-      pass: ratio <= 1.05,
-    };
+    const samples = rotate(variants, pairCount(), (variant) => runOnce(project, variant));
+    const bare = samples.bare;
+    return FORMS.map((form) => {
+      const ratios = samples[form].map((ms, i) => ms / (bare[i] ?? ms));
+      const verdict = judgePairs(ratios, GOALS[form]);
+      const medianMs = (xs: number[]) => Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0);
+      return {
+        id: `P2-VITEST-${form.toUpperCase()}`,
+        name: `Vitest, ${LABELS[form]} ÷ bare with the values set by hand (${FILES} files × ${TESTS} tests × 3 credentials; ${describeVerdict(verdict)}; run ${medianMs(samples[form])} / ${medianMs(bare)} ms)`,
+        value: Math.round(verdict.median * 1000) / 1000,
+        unit: 'ratio',
+        goal: `≤ ${GOALS[form]}, 95 % upper bound`,
+        pass: verdict.verdict === 'pass',
+        verdict: verdict.verdict,
+      };
+    });
   } finally {
     project.remove();
   }

@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Figure } from './figure.js';
-import { benchProject } from './p2-vitest.js';
+import { benchProject, median } from './p2-common.js';
 
 const CLOUD_SDK =
   /^(@aws-sdk|@smithy|@aws-crypto|@google-cloud|google-auth-library|google-gax|gaxios|@grpc|@azure)(\/|$)/;
@@ -94,7 +94,11 @@ function writeProject(dir: string): void {
   );
 }
 
-function run(project: { dir: string; vitest: string }, variant: 'bare' | 'plugin'): { loads: Load[]; log: string } {
+function run(
+  project: { dir: string; vitest: string },
+  variant: 'bare' | 'plugin',
+  hooked = true
+): { loads: Load[]; log: string } {
   const logFile = join(project.dir, `${variant}.log`);
   writeFileSync(logFile, '');
   const child = spawnSync(process.execPath, [project.vitest, 'run', '--config', `vitest.${variant}.config.mjs`], {
@@ -104,7 +108,8 @@ function run(project: { dir: string; vitest: string }, variant: 'bare' | 'plugin
       ...process.env,
       P5_LOG: logFile,
       CI: '1',
-      NODE_OPTIONS: `--import ${pathToFileURL(join(project.dir, 'register.mjs')).href}`,
+      // The loader hook that lists modules costs time per module: timed runs go without it.
+      ...(hooked ? { NODE_OPTIONS: `--import ${pathToFileURL(join(project.dir, 'register.mjs')).href}` } : {}),
     },
   });
   if (child.status !== 0) {
@@ -138,7 +143,14 @@ export async function p5(): Promise<Figure[]> {
       .map((line) => line.split(' ')[2] ?? '');
     const files = between.filter((url) => url.startsWith('file:'));
     const packages = [...new Set(files.map(packageOf))].sort();
-    const importMs = Number(elapsedText);
+    // The time: the median of five runs without the hook (the hooked run's own figure is shown beside it).
+    const timed = Array.from({ length: 5 }, () => {
+      const line = run(project, 'bare', false)
+        .log.split('\n')
+        .find((l) => l.startsWith('end '));
+      return Number(line?.split(' ')[1]);
+    });
+    const importMs = median(timed);
 
     // With the plugin active: everything any worker (any pid but the main process's) loaded during a real acquire.
     const plugin = run(project, 'plugin');
@@ -161,11 +173,11 @@ export async function p5(): Promise<Figure[]> {
       },
       {
         id: 'P5-IMPORT',
-        name: 'cold import of the worker-side entries (fixture, setup file, serializer) in a Vitest worker',
+        name: `cold import of the worker-side entries (fixture, setup file, serializer) in a Vitest worker, median of 5 (${Number(elapsedText).toFixed(1)} ms with the module-listing hook)`,
         value: Math.round(importMs * 10) / 10,
         unit: 'ms',
-        goal: '≤ 100 ms',
-        pass: importMs <= 100,
+        goal: '≤ 10 ms',
+        pass: importMs <= 10,
       },
     ];
   } finally {

@@ -27,7 +27,13 @@ for (const [id, load] of benches) {
   figures.push(...(Array.isArray(result) ? result : [result]));
 }
 
-const rows = figures.map((f) => [f.id, f.name, `${f.value} ${f.unit}`, f.goal, f.pass ? 'pass' : 'FAIL']);
+const rows = figures.map((f) => [
+  f.id,
+  f.name,
+  `${f.value} ${f.unit}`,
+  f.goal,
+  f.verdict ?? (f.pass ? 'pass' : 'FAIL'),
+]);
 const header = ['id', 'figure', 'value', 'goal', ''];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
 const line = (r: string[]) =>

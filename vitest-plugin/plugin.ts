@@ -2,14 +2,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
-import type { Vitest } from 'vitest/node';
-import { finishVitestRun } from './ci.js';
-import { scrubForkOutput, warnSharedTerminal } from './fork-output.js';
-import { hostFor } from './host.js';
 import { type CredentialBrokerPluginOptions, validatePluginOptions } from './options.js';
-import { CredentialBrokerReporter } from './reporter.js';
-
-const configured = new WeakSet<Vitest>();
 
 /**
  * @public The credential-broker Vite plugin for Vitest. It finds `credential-broker.config.*` (or takes `options`),
@@ -34,20 +27,9 @@ export function credentialBroker(options?: CredentialBrokerPluginOptions): Plugi
       };
     },
     async configureVitest({ vitest, project }) {
-      const host = hostFor(vitest, validated);
-      warnSharedTerminal(vitest, project.config.pool);
-      if (!configured.has(vitest)) {
-        configured.add(vitest);
-        await scrubForkOutput(vitest, host);
-        // Reporters from `config()` are replaced by a CLI --reporter and would hide the default one; this is neither.
-        const reporter = new CredentialBrokerReporter(host);
-        vitest.config.reporters.unshift(reporter);
-        // The JUnit reporter has written its file by then: add each skip's reason (it writes a bare <skipped/>).
-        vitest.onClose(() => reporter.addSkipReasonsToJUnit());
-        // Before the session closes: the post-run file scan needs its scrubber (onClose handlers start in order).
-        vitest.onClose(() => finishVitestRun(host));
-        vitest.onClose(() => host.close());
-      }
+      // Imported here, not at the top: workers import this module for `test`, and must not load the main process's.
+      const { configureBroker } = await import('./configure.js');
+      await configureBroker(vitest, project.config.pool, validated);
       // First, so raw output is scrubbed before any user setup file writes, and hooks see credentials already set.
       project.config.setupFiles.unshift(entryPath('vitest-setup', 'setup'));
       const { config } = project;

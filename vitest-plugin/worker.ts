@@ -88,11 +88,15 @@ export function requireBroker(operation: string): WorkerBroker {
   });
 }
 
-let sequence = 0;
+// On globalThis: the setup file and the fixture are separate copies of this module (see tsup.config.ts), and the
+// docblock's lease and a credentials() call in one test must never name the same directory.
+const SEQUENCE = Symbol.for('credential-broker.vitest.lease-sequence.v1');
+const counter = globalThis as { [SEQUENCE]?: number };
 
 /** @internal A lease id unique per test attempt and call; it names the test's private directory. */
 export function leaseId(task: RunnerTest): string {
-  sequence += 1;
+  const sequence = (counter[SEQUENCE] ?? 0) + 1;
+  counter[SEQUENCE] = sequence;
   const attempt = `${task.result?.retryCount ?? 0}-${task.result?.repeatCount ?? 0}`;
   return `${task.id}-${attempt}-${process.pid}-${sequence}`;
 }

@@ -1,4 +1,3 @@
-import dns from 'node:dns';
 import net from 'node:net';
 import type { GuardPolicy } from './policy.js';
 import { proxyOf, watchProxyTarget } from './proxy.js';
@@ -44,6 +43,8 @@ export function installGuard(policy: GuardPolicy): void {
 }
 
 function guardLookups(): void {
+  // Loaded here, not at the top: a worker imports this module whether or not a guard is installed.
+  const dns = process.getBuiltinModule('node:dns');
   const lookup = dns.lookup as unknown as Lookup;
   const guardedLookup: Lookup = function guardedLookup(this: unknown, ...args: unknown[]) {
     const refused = offlineRefusal(args[0]);

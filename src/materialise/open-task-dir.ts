@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { basename, isAbsolute, join } from 'node:path';
 import { ENV_KEEP_FILES, SCRATCH_NAME_PATTERN } from './constants.js';
 import { materialiseError } from './materialise-error.js';
@@ -41,7 +40,7 @@ export function makeTaskDir(
   keep: boolean,
   onWiped: (task: ScratchTaskDir) => void
 ): ScratchTaskDir {
-  const path = join(rootPath, `${sanitiseTaskId(taskId)}-${randomBytes(4).toString('hex')}`);
+  const path = join(rootPath, `${sanitiseTaskId(taskId)}-${randomSuffix()}`);
   mkdirPrivateSync(path);
   return new ScratchTaskDir(taskId, path, keep, onWiped);
 }
@@ -68,4 +67,9 @@ function scratchRootProblem(rootPath: string): string | undefined {
     return `its mode is ${(stat.mode & 0o777).toString(8).padStart(4, '0')}, not 0700`;
   }
   return undefined;
+}
+
+// Loaded on first use: a Vitest worker imports this module for every test file, and most never write a file.
+function randomSuffix(): string {
+  return process.getBuiltinModule('node:crypto').randomBytes(4).toString('hex');
 }
