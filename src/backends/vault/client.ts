@@ -49,6 +49,15 @@ export interface VaultClient {
   capabilities(paths: readonly string[], token: SecretValue, signal: AbortSignal): Promise<Record<string, string[]>>;
   revokeLease(leaseId: string, token: SecretValue, signal: AbortSignal): Promise<void>;
   revokeSelf(token: SecretValue, signal: AbortSignal): Promise<void>;
+  /** `auth/token/create/<role>`: a child token of `token` (`vault-token:`). */
+  createToken(role: string, body: ChildTokenBody, token: SecretValue, signal: AbortSignal): Promise<VaultEnvelope>;
+}
+
+/** @internal What a child token may ask of its role (Vault's own field names). */
+export interface ChildTokenBody {
+  readonly policies?: readonly string[];
+  readonly ttl?: string;
+  readonly num_uses?: number;
 }
 
 /** @internal The login methods the client speaks. */
@@ -155,6 +164,10 @@ export async function createVaultClient(
       // `tokenRevokeSelf(args)` would post its args (our request options) as the body; `write` posts `{}`.
       await call(signal, (agents) => sdk.write('auth/token/revoke-self', {}, withToken(token, agents)));
     },
+    createToken: (role, body, token, signal) =>
+      call(signal, (agents) =>
+        sdk.write(`auth/token/create/${encodeURIComponent(role)}`, body, withToken(token, agents))
+      ) as Promise<VaultEnvelope>,
   };
 }
 
