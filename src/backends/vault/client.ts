@@ -75,6 +75,8 @@ export interface VaultClientOptions {
   readonly namespace?: string;
   /** PEM of the CA to trust instead of the system's. */
   readonly ca?: string;
+  /** The scheme that needs the client, named when node-vault is missing. @default 'vault' */
+  readonly backend?: 'vault' | 'vault-token';
 }
 
 /** @internal Loads the SDK; replaced in tests to simulate a missing package. */
@@ -87,7 +89,7 @@ export async function createVaultClient(
   options: VaultClientOptions,
   importSdk: SdkImporter = importNodeVault
 ): Promise<VaultClient> {
-  const factory = await loadFactory(importSdk);
+  const factory = await loadFactory(importSdk, options.backend ?? 'vault');
   const sdk = factory({
     endpoint: options.address,
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
@@ -173,8 +175,8 @@ export async function createVaultClient(
 
 type AgentOptions = { readonly httpAgent: HttpAgent } | { readonly httpsAgent: HttpsAgent };
 
-async function loadFactory(importSdk: SdkImporter): Promise<typeof NodeVault> {
-  const mod = await importPeer(importSdk, { name: 'node-vault', backend: 'vault' });
+async function loadFactory(importSdk: SdkImporter, backend: string): Promise<typeof NodeVault> {
+  const mod = await importPeer(importSdk, { name: 'node-vault', backend });
   const factory = (mod as { default?: unknown }).default ?? mod;
   if (typeof factory !== 'function') {
     throw new BrokerError('INTERNAL', 'node-vault exports no client factory', {

@@ -62,7 +62,12 @@ export function createVaultTokenMints(
           ? undefined
           : await readCaFile(settings.caFile, ctx, { backend: 'vault-token', operation: 'connect for', ref });
       return createVaultClient(
-        { address, ...(namespace === undefined ? {} : { namespace }), ...(ca === undefined ? {} : { ca }) },
+        {
+          address,
+          backend: 'vault-token',
+          ...(namespace === undefined ? {} : { namespace }),
+          ...(ca === undefined ? {} : { ca }),
+        },
         importSdk
       );
     })();

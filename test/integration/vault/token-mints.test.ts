@@ -89,4 +89,14 @@ describe('vault-token: over HTTPS with a private CA', () => {
       /^vault-token: auth\/token\/create "vault-token:no-such-role": Vault refused to create a token with role no-such-role \(HTTP 4\d\d\)\. Check that auth\/token\/roles\/no-such-role exists/
     );
   });
+
+  it('says how to install node-vault when it is missing', async () => {
+    const importSdk = () =>
+      Promise.reject(Object.assign(new Error("Cannot find package 'node-vault'"), { code: 'ERR_MODULE_NOT_FOUND' }));
+    const error = await failure(createVaultTokenMints({ address: vault.url }, {}, importSdk).create(ref, {}, ctx()));
+    expect([error.code, error.message]).toEqual([
+      'MISSING_DEPENDENCY',
+      'vault-token: load client: node-vault is not installed. npm install -D node-vault to use vault-token: references',
+    ]);
+  });
 });
