@@ -3,7 +3,8 @@
  * its STS mints only for the token file written here, its Secrets Manager accepts only what that STS minted (no
  * long-term keys are configured). A test declaring the credential builds an SDK client with no credentials in code
  * and reads a secret through the default chain; an undeclared file gets a credentials error; a finished test's
- * endpoint refuses; a short-lived session is refreshed by the SDK within one test.
+ * endpoint refuses; a short-lived session is refreshed by the SDK within one test; an entry's `sessionPolicy` and
+ * `duration` reach STS as configured, and Secrets Manager refuses what the session policy does not allow.
  */
 import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +22,21 @@ const SENTINELS = {
   'refresh secret': 'SENTINEL-MINTED-REFRESH-b52e7d61aa',
   'web identity token': OIDC_TOKEN,
   'vault secret': 'SENTINEL-MINTED-VAULT-e03b5c77f1',
+  'denied secret': 'SENTINEL-MINTED-DENIED-5d0a9e3c71',
+};
+// AWS_CI_SCOPED's entry in both fixtures' config: STS must receive exactly this, and Secrets Manager enforce it.
+const SCOPED = {
+  durationSeconds: '1800',
+  policy: {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: 'arn:aws:secretsmanager:*:*:secret:minted/demo-*',
+      },
+    ],
+  },
 };
 // Long enough to sign under load, short enough to expire inside one test (which sleeps past it).
 const LIFETIME_SECONDS = 8;
@@ -34,6 +50,7 @@ async function startFake(): Promise<AwsFake> {
     secrets: [
       { name: 'minted/demo', versions: version(SENTINELS['demo secret']) },
       { name: 'minted/refresh', versions: version(SENTINELS['refresh secret']) },
+      { name: 'minted/denied', versions: version(SENTINELS['denied secret']) },
     ],
     webIdentity: { tokens: [OIDC_TOKEN], roles: [ROLE], credentialLifetimeSeconds: LIFETIME_SECONDS },
   });
@@ -102,6 +119,36 @@ function expectMintedPath(fake: AwsFake): void {
   const refresh = readsOf(fake, 'minted/refresh');
   expect(refresh.statuses.every((s) => s === 200)).toBe(true);
   expect(new Set(refresh.keys).size).toBeGreaterThanOrEqual(2);
+  expectSessionPolicy(fake);
+}
+
+/** AWS_CI_SCOPED's sessionPolicy and duration reach STS as configured, and its session may read only its secret. */
+function expectSessionPolicy(fake: AwsFake): void {
+  const sts = fake.requests.filter((r) => r.service === 'sts');
+  const scoped = sts.filter((r) => r.params['Policy'] !== undefined);
+  expect(scoped.length).toBeGreaterThan(0);
+  for (const request of scoped) {
+    expect([request.params['DurationSeconds'], JSON.parse(String(request.params['Policy']))]).toEqual([
+      SCOPED.durationSeconds,
+      SCOPED.policy,
+    ]);
+  }
+  // The other entries ask no policy and STS's minimum (the broker's default duration).
+  expect(sts.filter((r) => r.params['Policy'] === undefined).every((r) => r.params['DurationSeconds'] === '900')).toBe(
+    true
+  );
+  const scopedKeys = new Set(fake.issued.filter((c) => c.policy !== undefined).map((c) => c.accessKeyId));
+  expect(scopedKeys.size).toBeGreaterThan(0);
+  // Its own secret reads; the other is refused by the session policy alone (the role itself may read it).
+  const demo = fake.requests.filter(
+    (r) => r.params['SecretId'] === 'minted/demo' && scopedKeys.has(r.accessKeyId ?? '')
+  );
+  expect(demo.length).toBeGreaterThan(0);
+  expect(demo.every((r) => r.status === 200)).toBe(true);
+  const denied = fake.requests.filter((r) => r.params['SecretId'] === 'minted/denied');
+  expect(denied.map((r) => [scopedKeys.has(r.accessKeyId ?? ''), r.status, r.error])).toEqual([
+    [true, 400, 'AccessDeniedException'],
+  ]);
 }
 
 describe('minted credentials under Vitest', () => {
@@ -135,6 +182,7 @@ describe('minted credentials under Vitest', () => {
       "the first test's endpoint refuses once it has ended; this test has its own",
       'the SDK refreshes a short-lived credential by itself within one test',
       "as: 'env' sets the SDK's standard variables",
+      'a session policy narrows the minted session: its secret reads, another is refused',
       'a file that did not declare the credential gets a credentials error',
       'a Vault client with no token in code reads with a child token',
       "the first test's token is revoked once it has ended; this test has its own",
@@ -196,6 +244,7 @@ describe('minted credentials under Jest', () => {
       'a file that did not declare the credential gets a credentials error',
       'a Vault client with no token in code reads with a child token',
       'credentials() gives this test its own child token',
+      'a session policy narrows the minted session: its secret reads, another is refused',
       "the first test's token is revoked once it has ended",
     ]) {
       expect(output).toMatch(new RegExp(`✓ .*${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));

@@ -49,6 +49,15 @@ export interface VaultClient {
   capabilities(paths: readonly string[], token: SecretValue, signal: AbortSignal): Promise<Record<string, string[]>>;
   revokeLease(leaseId: string, token: SecretValue, signal: AbortSignal): Promise<void>;
   revokeSelf(token: SecretValue, signal: AbortSignal): Promise<void>;
+  /** `auth/token/create/<role>`: a child token of `token` (`vault-token:`). */
+  createToken(role: string, body: ChildTokenBody, token: SecretValue, signal: AbortSignal): Promise<VaultEnvelope>;
+}
+
+/** @internal What a child token may ask of its role (Vault's own field names). */
+export interface ChildTokenBody {
+  readonly policies?: readonly string[];
+  readonly ttl?: string;
+  readonly num_uses?: number;
 }
 
 /** @internal The login methods the client speaks. */
@@ -66,6 +75,8 @@ export interface VaultClientOptions {
   readonly namespace?: string;
   /** PEM of the CA to trust instead of the system's. */
   readonly ca?: string;
+  /** The scheme that needs the client, named when node-vault is missing. @default 'vault' */
+  readonly backend?: 'vault' | 'vault-token';
 }
 
 /** @internal Loads the SDK; replaced in tests to simulate a missing package. */
@@ -78,7 +89,7 @@ export async function createVaultClient(
   options: VaultClientOptions,
   importSdk: SdkImporter = importNodeVault
 ): Promise<VaultClient> {
-  const factory = await loadFactory(importSdk);
+  const factory = await loadFactory(importSdk, options.backend ?? 'vault');
   const sdk = factory({
     endpoint: options.address,
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
@@ -155,13 +166,17 @@ export async function createVaultClient(
       // `tokenRevokeSelf(args)` would post its args (our request options) as the body; `write` posts `{}`.
       await call(signal, (agents) => sdk.write('auth/token/revoke-self', {}, withToken(token, agents)));
     },
+    createToken: (role, body, token, signal) =>
+      call(signal, (agents) =>
+        sdk.write(`auth/token/create/${encodeURIComponent(role)}`, body, withToken(token, agents))
+      ) as Promise<VaultEnvelope>,
   };
 }
 
 type AgentOptions = { readonly httpAgent: HttpAgent } | { readonly httpsAgent: HttpsAgent };
 
-async function loadFactory(importSdk: SdkImporter): Promise<typeof NodeVault> {
-  const mod = await importPeer(importSdk, { name: 'node-vault', backend: 'vault' });
+async function loadFactory(importSdk: SdkImporter, backend: string): Promise<typeof NodeVault> {
+  const mod = await importPeer(importSdk, { name: 'node-vault', backend });
   const factory = (mod as { default?: unknown }).default ?? mod;
   if (typeof factory !== 'function') {
     throw new BrokerError('INTERNAL', 'node-vault exports no client factory', {

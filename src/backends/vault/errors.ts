@@ -3,6 +3,8 @@ import { VaultCallError, type VaultFailure } from './client.js';
 
 /** @internal What the broker was doing when a Vault call failed, for the message. */
 export interface VaultCallContext {
+  /** The scheme named in the message. @default 'vault' */
+  readonly backend?: 'vault' | 'vault-token';
   /** `read`, `detect KV version`, `jwt login for`… */
   readonly operation: string;
   /** The ref in display form. */
@@ -125,5 +127,5 @@ function statusError(
 }
 
 function where(context: VaultCallContext) {
-  return { backend: 'vault', operation: context.operation, ref: context.ref } as const;
+  return { backend: context.backend ?? 'vault', operation: context.operation, ref: context.ref } as const;
 }

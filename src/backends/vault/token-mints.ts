@@ -1,7 +1,8 @@
 /**
  * `vault-token:<role>`: a child token of the run's Vault identity (`backends.vault`: a token, or a JWT/AppRole
  * login, cached while fresh), created per test with `auth/token/create/<role>` and revoked with
- * `auth/token/revoke-self` when the test ends. Plain HTTP through `fetch`: the Vault API is three calls here.
+ * `auth/token/revoke-self` when the test ends. Through the vault backend's own client, so `caFile` (a private CA)
+ * and `namespace` apply to child tokens exactly as to `vault:` reads.
  */
 
 import type { MintRequest } from '../../contract/backend.js';
@@ -9,15 +10,19 @@ import { BrokerError } from '../../errors.js';
 import { MintCache } from '../../login/mint-cache.js';
 import type { VaultTokenRef } from '../../ref/types.js';
 import { SecretValue } from '../../scrub/secret-value.js';
-import type { VaultClient, VaultEnvelope } from './client.js';
-import { VaultCallError } from './client.js';
+import { readCaFile } from '../../sdk/ca-file.js';
+import { createVaultClient, type SdkImporter, type VaultClient, type VaultEnvelope } from './client.js';
 import { ENV_VAULT_ADDR, VAULT_DEFAULT_ADDRESS } from './endpoint.js';
+import { failureOf, vaultError } from './errors.js';
 import { loginToVault, type VaultLogin } from './login.js';
 import type { VaultSettings } from './settings.js';
 import { readVaultToken } from './token.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 type Ctx = { readonly env: Env; readonly baseDir: string; readonly signal: AbortSignal };
+
+// A revoke must not hold a finished test open when Vault has gone away (the token then lapses at its TTL).
+const REVOKE_TIMEOUT_MS = 10_000;
 
 /** @public One test's child token. */
 export interface ChildToken {
@@ -37,53 +42,42 @@ export interface VaultTokenMints {
 }
 
 /** @public */
-export function createVaultTokenMints(settings: VaultSettings | undefined, env: Env): VaultTokenMints {
+export function createVaultTokenMints(
+  settings: VaultSettings | undefined,
+  env: Env,
+  importSdk?: SdkImporter
+): VaultTokenMints {
   const address = (settings?.address ?? env[ENV_VAULT_ADDR] ?? VAULT_DEFAULT_ADDRESS).replace(/\/+$/, '');
   const namespace = settings?.namespace ?? (env['VAULT_NAMESPACE'] || undefined);
   const auth = settings?.auth ?? { method: 'token' as const };
   const logins = new MintCache<VaultLogin>({ backend: 'vault-token' });
+  let connection: Promise<VaultClient> | undefined;
   let mints = 0;
 
-  const call = async (path: string, token: string | undefined, body: unknown, signal: AbortSignal) => {
-    let response: Response;
-    try {
-      response = await fetch(`${address}/v1/${path}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-vault-request': 'true',
-          ...(token === undefined ? {} : { 'x-vault-token': token }),
-          ...(namespace === undefined ? {} : { 'x-vault-namespace': namespace }),
+  // One client for the run, built at the first mint (the CA file is read relative to the config then).
+  const connect = (ref: string, ctx: Ctx): Promise<VaultClient> => {
+    connection ??= (async () => {
+      const ca =
+        settings?.caFile === undefined
+          ? undefined
+          : await readCaFile(settings.caFile, ctx, { backend: 'vault-token', operation: 'connect for', ref });
+      return createVaultClient(
+        {
+          address,
+          backend: 'vault-token',
+          ...(namespace === undefined ? {} : { namespace }),
+          ...(ca === undefined ? {} : { ca }),
         },
-        body: JSON.stringify(body ?? {}),
-        signal,
-      });
-    } catch (error) {
-      const code = (error as { cause?: { code?: unknown } }).cause?.code;
-      throw new VaultCallError(
-        signal.aborted ? { kind: 'aborted' } : { kind: 'network', code: typeof code === 'string' ? code : 'error' },
-        undefined
+        importSdk
       );
-    }
-    const envelope = (await response.json().catch(() => ({}))) as VaultEnvelope & { errors?: unknown };
-    if (!response.ok) {
-      const errors = Array.isArray(envelope.errors) ? envelope.errors.map(String) : [];
-      throw new VaultCallError({ kind: 'status', status: response.status, errors, body: envelope }, undefined);
-    }
-    return envelope;
+    })();
+    connection.catch(() => {
+      connection = undefined;
+    });
+    return connection;
   };
 
-  const client: Pick<VaultClient, 'login'> = {
-    login: (_method, mount, body, signal) =>
-      call(
-        `auth/${mount}/login`,
-        undefined,
-        Object.fromEntries(Object.entries(body).map(([k, v]) => [k, v instanceof SecretValue ? v.reveal() : v])),
-        signal
-      ),
-  };
-
-  const parent = async (ref: string, ctx: Ctx): Promise<SecretValue> => {
+  const parent = async (client: VaultClient, ref: string, ctx: Ctx): Promise<SecretValue> => {
     if (auth.method === 'token') {
       return readVaultToken({ env: auth.env, ref, ctx });
     }
@@ -99,30 +93,38 @@ export function createVaultTokenMints(settings: VaultSettings | undefined, env: 
     },
     async create(ref, request, ctx) {
       const display = `vault-token:${ref.role}`;
-      const token = await parent(display, ctx);
+      const client = await connect(display, ctx);
+      const token = await parent(client, display, ctx);
       mints += 1;
       let envelope: VaultEnvelope;
       try {
-        envelope = await call(
-          `auth/token/create/${encodeURIComponent(ref.role)}`,
-          token.reveal(),
+        envelope = await client.createToken(
+          ref.role,
           {
             ...(request.policies === undefined ? {} : { policies: request.policies }),
             ...(request.ttl === undefined ? {} : { ttl: request.ttl }),
             ...(request.numUses === undefined ? {} : { num_uses: request.numUses }),
           },
+          token,
           ctx.signal
         );
       } catch (error) {
-        const failure = error instanceof VaultCallError ? error.failure : undefined;
-        const status = failure?.kind === 'status' ? ` (HTTP ${failure.status})` : '';
-        throw new BrokerError('MINT_FAILED', `Vault refused to create a token with role ${ref.role}${status}`, {
-          backend: 'vault-token',
-          operation: 'auth/token/create',
-          ref: display,
-          hint: `Check that auth/token/roles/${ref.role} exists and that the Vault identity (backends.vault.auth) may create tokens with it`,
-          transient: failure?.kind === 'network' || (failure?.kind === 'status' && failure.status >= 500),
-        });
+        const failure = failureOf(error);
+        // A refusal names the role; an unreachable or untrusted server (TLS: caFile) reads as for `vault:`.
+        if (failure?.kind === 'status' && failure.status >= 400 && failure.status < 500 && failure.status !== 429) {
+          throw new BrokerError(
+            'MINT_FAILED',
+            `Vault refused to create a token with role ${ref.role} (HTTP ${failure.status})`,
+            {
+              backend: 'vault-token',
+              operation: 'auth/token/create',
+              ref: display,
+              hint: `Check that auth/token/roles/${ref.role} exists and that the Vault identity (backends.vault.auth) may create tokens with it`,
+              cause: (error as Error).cause,
+            }
+          );
+        }
+        throw vaultError(error, { backend: 'vault-token', operation: 'auth/token/create', ref: display, address });
       }
       const child = envelope.auth?.client_token;
       if (typeof child !== 'string' || child === '') {
@@ -140,8 +142,12 @@ export function createVaultTokenMints(settings: VaultSettings | undefined, env: 
       };
     },
     async revoke(child) {
+      const client = await connection?.catch(() => undefined);
+      if (client === undefined) {
+        return false;
+      }
       // A token that expired or ran out of uses is gone already: the audit says "not revoked", nothing more.
-      return call('auth/token/revoke-self', child.token.reveal(), {}, AbortSignal.timeout(10_000)).then(
+      return client.revokeSelf(child.token, AbortSignal.timeout(REVOKE_TIMEOUT_MS)).then(
         () => true,
         () => false
       );

@@ -91,7 +91,10 @@ export function createMintedCredentials(options: MintedOptions): MintedCredentia
     const ctx = { env: options.env, baseDir: options.baseDir, signal: options.signal };
     const child = await mints.create(spec.ref, spec.mint ?? {}, ctx);
     const token = child.token.reveal();
-    options.scrubber.add(token, spec.name);
+    const warning = options.scrubber.add(token, spec.name);
+    if (warning !== undefined) {
+      options.log.warn(warning.message);
+    }
     const role = `token role ${spec.ref.role}`;
     options.audit?.minted({ backend: 'vault-token', identity: role, expiresAt: child.expiresAt });
     const release = await openCredentialsEndpoint(undefined, async () => {
