@@ -14,6 +14,12 @@ type Lookup = (this: unknown, ...args: unknown[]) => unknown;
  */
 export function installGuard(policy: GuardPolicy): void {
   const state = setPolicy(policy);
+  // Lookups are judged only offline in strict mode; patching them means loading node:dns, which costs every test
+  // file's fresh worker ~2 ms, so only a policy that judges them patches them (once).
+  if (policy.mode === 'strict' && !policy.egress && !state.lookupsGuarded) {
+    state.lookupsGuarded = true;
+    guardLookups();
+  }
   if (state.installed || policy.mode === 'off') {
     return;
   }
@@ -39,7 +45,6 @@ export function installGuard(policy: GuardPolicy): void {
     return original.apply(this, args);
   };
   net.Socket.prototype.connect = guarded as unknown as typeof net.Socket.prototype.connect;
-  guardLookups();
 }
 
 function guardLookups(): void {

@@ -20,6 +20,11 @@ export class EgressRefusedError extends Error {
   }
 }
 
+interface CompiledPatterns {
+  readonly allow: AddressPattern[];
+  readonly destinations: Map<string, AddressPattern[]>;
+}
+
 interface Holder {
   readonly names: readonly string[];
   readonly label: string;
@@ -28,8 +33,11 @@ interface Holder {
 /** One per process (per thread): every copy of this module (ESM chunk, CJS bundle, preload) shares it. */
 interface GuardState {
   policy: GuardPolicy;
-  allow: AddressPattern[];
-  destinations: Map<string, AddressPattern[]>;
+  /**
+   * The policy's patterns, parsed on the first judgement: every test file's worker sets the policy, few connect, and
+   * parsing the default destination table costs a fresh process ~13 ms (Node compiles its IPv6 pattern on first use).
+   */
+  patterns: CompiledPatterns | undefined;
   readonly holders: Map<number, Holder>;
   nextHolder: number;
   currentTest: (() => string | undefined) | undefined;
@@ -37,6 +45,8 @@ interface GuardState {
   readonly findings: GuardFinding[];
   readonly recorded: Set<string>;
   installed: boolean;
+  /** Whether `dns.lookup` is patched (see installGuard). */
+  lookupsGuarded: boolean;
   /** Keep {@link ENV_GUARD} naming what is held, so that a Node child started now is judged for it too. */
   publish: boolean;
 }
@@ -71,8 +81,7 @@ export function setPolicy(policy: GuardPolicy): GuardState {
   const holder = globalThis as unknown as Record<symbol, GuardState | undefined>;
   const state: GuardState = holder[STATE] ?? {
     policy,
-    allow: [],
-    destinations: new Map(),
+    patterns: undefined,
     holders: new Map(),
     nextHolder: 0,
     currentTest: undefined,
@@ -80,17 +89,24 @@ export function setPolicy(policy: GuardPolicy): GuardState {
     findings: [],
     recorded: new Set(),
     installed: false,
+    lookupsGuarded: false,
     publish: false,
   };
   state.policy = policy;
-  state.allow = patterns(policy.allow);
-  state.destinations = new Map(Object.entries(policy.destinations).map(([name, list]) => [name, patterns(list)]));
+  state.patterns = undefined;
   state.holders.delete(-1);
   if (policy.held !== undefined) {
     state.holders.set(-1, { names: [...policy.held.names], label: policy.held.label });
   }
   holder[STATE] = state;
   return state;
+}
+
+function compile(policy: GuardPolicy): CompiledPatterns {
+  return {
+    allow: patterns(policy.allow),
+    destinations: new Map(Object.entries(policy.destinations).map(([name, list]) => [name, patterns(list)])),
+  };
 }
 
 function patterns(list: readonly string[]): AddressPattern[] {
@@ -193,14 +209,14 @@ export function judge(
   if (held.size === 0 && !offline) {
     return undefined;
   }
-  if (state.allow.some((p) => matchesPattern(p, host, port))) {
+  state.patterns ??= compile(state.policy);
+  const { allow, destinations } = state.patterns;
+  if (allow.some((p) => matchesPattern(p, host, port))) {
     return undefined;
   }
   // The destinations of everything held are allowed together: a test holding a database URL and an API token talks
   // to both, and neither connection is a finding.
-  const declared = [...held].some((name) =>
-    (state.destinations.get(name) ?? []).some((p) => matchesPattern(p, host, port))
-  );
+  const declared = [...held].some((name) => (destinations.get(name) ?? []).some((p) => matchesPattern(p, host, port)));
   if (declared) {
     return undefined;
   }

@@ -69,7 +69,11 @@ function scratchRootProblem(rootPath: string): string | undefined {
   return undefined;
 }
 
-// Loaded on first use: a Vitest worker imports this module for every test file, and most never write a file.
+// Uniqueness, not secrecy: the task id is already unique per worker and call, the directory is created inside the
+// run's private 0700 scratch root, and creating it fails rather than reuse what exists. Loading node:crypto for this
+// would cost every test file's fresh worker ~6 ms.
 function randomSuffix(): string {
-  return process.getBuiltinModule('node:crypto').randomBytes(4).toString('hex');
+  return Math.floor(Math.random() * 0x1_0000_0000)
+    .toString(16)
+    .padStart(8, '0');
 }

@@ -106,6 +106,7 @@ export class Scrubber {
   readonly #masked: string[] = [];
   readonly #report = new Map<number, { parts: number; common: boolean }>();
   readonly #formObservers: ((form: string, name: string) => void)[] = [];
+  readonly #pending: { readonly plain: string; readonly nameIndex: number }[] = [];
   #compiled: Compiled | undefined;
   #strict: Compiled | undefined;
 
@@ -136,7 +137,29 @@ export class Scrubber {
     }
     this.#values.add(plain);
     const nameIndex = this.#nameFor(name);
-    const label = this.#render(name);
+    this.#compiled = undefined;
+    this.#strict = undefined;
+    // Forms are derived when something is first scrubbed (a test file's worker often never prints), unless an
+    // observer must learn each form before `add` returns.
+    this.#pending.push({ plain, nameIndex });
+    if (this.#formObservers.length > 0) {
+      this.#settle();
+    }
+    return undefined;
+  }
+
+  // Derives and registers the forms of the values added since the last call, in the order they were added.
+  #settle(): void {
+    if (this.#pending.length === 0) {
+      return;
+    }
+    for (const { plain, nameIndex } of this.#pending.splice(0)) {
+      this.#derive(plain, nameIndex);
+    }
+  }
+
+  #derive(plain: string, nameIndex: number): void {
+    const label = this.#render(this.#names[nameIndex]!);
     const { parts, masked, opaque } = splitValue(plain, this.#minLength, label);
     const valueCommon = isCommon(plain);
     const report = this.#report.get(nameIndex)!;
@@ -176,7 +199,6 @@ export class Scrubber {
         this.#register(form, nameIndex, part.common);
       }
     }
-    return undefined;
   }
 
   #nameFor(name: string): number {
@@ -211,6 +233,7 @@ export class Scrubber {
    * `add` returns: CI log maskers (GitHub's `::add-mask::`) must learn a form before any test can print it.
    */
   onForm(observer: (form: string, name: string) => void): void {
+    this.#settle();
     for (const [form, index] of this.#forms) {
       observer(form, this.#names[index.name]!);
     }
@@ -224,6 +247,7 @@ export class Scrubber {
 
   /** Number of distinct forms being matched. */
   get formCount(): number {
+    this.#settle();
     return this.#forms.size;
   }
 
@@ -234,6 +258,7 @@ export class Scrubber {
 
   /** `text` with every registered form replaced. Returns `text` itself when nothing matched. */
   scrub(text: string): string {
+    this.#settle();
     if (this.#forms.size === 0 || text.length === 0) {
       return text;
     }
@@ -245,6 +270,7 @@ export class Scrubber {
 
   /** Bytes with every registered form replaced. Returns `buf` itself (as a Buffer) when nothing matched. */
   scrubBuffer(buf: Uint8Array): Buffer {
+    this.#settle();
     const input = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
     if (this.#forms.size === 0 || input.length === 0) {
       return input;
@@ -263,6 +289,7 @@ export class Scrubber {
 
   /** Whether `text` contains any registered form (what {@link Scrubber.scrub} would replace). */
   has(text: string | Uint8Array): boolean {
+    this.#settle();
     if (this.#forms.size === 0 || text.length === 0) {
       return false;
     }
@@ -272,6 +299,7 @@ export class Scrubber {
 
   /** @internal The automaton for the values registered so far, rebuilt only after an `add`. */
   compiled(): Compiled {
+    this.#settle();
     this.#compiled ??= this.#compile(false);
     return this.#compiled;
   }
@@ -301,6 +329,7 @@ export class Scrubber {
    * ({@link FormReport.commonForms}) — for file scans. Overlapping matches are merged, named by the first.
    */
   findings(bytes: Uint8Array): Finding[] {
+    this.#settle();
     if (this.#forms.size === 0 || bytes.length === 0) {
       return [];
     }
@@ -336,6 +365,7 @@ export class Scrubber {
 
   /** Per credential: how many forms are registered, how many are too common to fail a file scan, and its parts. */
   report(): FormReport[] {
+    this.#settle();
     const counts = this.#names.map(() => ({ forms: 0, commonForms: 0 }));
     for (const entry of this.#forms.values()) {
       counts[entry.name]!.forms++;
