@@ -1,10 +1,9 @@
 /**
- * P2 (Jest): 200 files × 5 tests, each test receiving 3 credentials (2 env vars, 1 file), against the same suite
- * under bare Jest, with the package installed the way npm would (a copy in node_modules) and two workers. Two ways
- * of declaring, measured in the same alternating series:
- * - `docblock`: `@credentials BENCH_A, BENCH_B, BENCH_C` — one lease per file, as P2 (Vitest) does; the figure;
- * - `per-test`: `withCredentials([...], () => …)` — a lease per test, materialised at its start and released at its
- *   end (1000 leases); reported in the figure's name.
+ * P2 (Jest): wall time of a suite under the preset ÷ the same suite under bare Jest (two workers, the package installed
+ * as npm would), for each way of declaring: the `@credentials` docblock, `withCredentials([...], () => …)`,
+ * `credentials()` in each test, and the preset on with nothing declared. The bare runs get the same values by hand.
+ * All five variants run in alternated rotations; each form's figure is the median of its pair ratios with a 95 %
+ * bootstrap interval (p2-stats.ts). CPU time (children's, from /proc) is printed beside it: steadier than wall time.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,41 +11,56 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Figure } from './figure.js';
 import { benchProject, FILES, median, TESTS, writeCredentials } from './p2-common.js';
+import { describeVerdict, judgePairs, pairCount, rotate } from './p2-stats.js';
 
-const GOAL = 1.05;
-const ROTATIONS = 11;
-const VARIANTS = ['bare', 'docblock', 'per-test'] as const;
+const FORMS = ['docblock', 'with-credentials', 'credentials-call', 'nothing'] as const;
+type Form = (typeof FORMS)[number];
+const VARIANTS = ['bare', ...FORMS] as const;
 type Variant = (typeof VARIANTS)[number];
+const GOALS: Record<Form, number> = {
+  docblock: 1.05,
+  'with-credentials': 1.05,
+  'credentials-call': 1.05,
+  nothing: 1.02,
+};
+const LABELS: Record<Form, string> = {
+  docblock: '@credentials docblock',
+  'with-credentials': 'withCredentials()',
+  'credentials-call': 'credentials() in each test',
+  nothing: 'preset on, nothing declared',
+};
+
+const CHECK = 'expect(process.env.BENCH_A !== undefined && process.env.BENCH_C !== undefined).toBe(true);';
 
 function writeSuite(dir: string): void {
   writeCredentials(dir);
   const common = "transform: {}, testMatch: ['<rootDir>/tests/**/*.test.js']";
   writeFileSync(join(dir, 'jest.broker.config.cjs'), `module.exports = { preset: 'credential-broker', ${common} };`);
   writeFileSync(join(dir, 'jest.bare.config.cjs'), `module.exports = { ${common} };`);
-  const tests = [
-    `  for (let i = 0; i < ${TESTS}; i++) {`,
-    "    test('test ' + i, () => {",
-    '      expect(process.env.BENCH_A !== undefined && process.env.BENCH_C !== undefined).toBe(delivered);',
-    '    });',
-    '  }',
+  const loop = (head: string, inner: string[]) => [
+    `for (let i = 0; i < ${TESTS}; i++) {`,
+    `  ${head}`,
+    ...inner.map((l) => `    ${l}`),
+    '  });',
+    '}',
   ];
+  const plain = loop("test('test ' + i, () => {", [CHECK]);
   const bodies: Record<Variant, string[]> = {
-    bare: ['const delivered = false;', '{', ...tests, '}'],
-    docblock: [
-      '/**',
-      ' * @credentials BENCH_A, BENCH_B, BENCH_C',
-      ' */',
-      'const delivered = true;',
-      '{',
-      ...tests,
-      '}',
-    ],
-    'per-test': [
+    bare: plain,
+    nothing: plain,
+    docblock: ['/**', ' * @credentials BENCH_A, BENCH_B, BENCH_C', ' */', ...plain],
+    'with-credentials': [
       "const { withCredentials } = require('credential-broker/jest');",
-      'const delivered = true;',
       "withCredentials(['BENCH_A', 'BENCH_B', 'BENCH_C'], () => {",
-      ...tests,
+      ...plain,
       '});',
+    ],
+    'credentials-call': [
+      "const { credentials } = require('credential-broker/jest');",
+      ...loop("test('test ' + i, async () => {", [
+        "const values = await credentials('BENCH_A', 'BENCH_B', 'BENCH_C');",
+        'expect(values.BENCH_A !== undefined && credentials.files.BENCH_C !== undefined).toBe(true);',
+      ]),
     ],
   };
   for (const variant of VARIANTS) {
@@ -88,7 +102,15 @@ function runOnce(dir: string, variant: Variant): Sample {
     {
       cwd: dir,
       encoding: 'utf8',
-      env: { ...benchEnv(), CI: '1', CREDENTIAL_BROKER_EGRESS: '0', FORCE_COLOR: '0' },
+      env: {
+        ...benchEnv(),
+        CI: '1',
+        CREDENTIAL_BROKER_EGRESS: '0',
+        FORCE_COLOR: '0',
+        ...(variant === 'bare' || variant === 'nothing'
+          ? { BENCH_A: 'by-hand-a', BENCH_B: 'by-hand-b', BENCH_C: join(dir, 'secrets', 'c.txt') }
+          : {}),
+      },
     }
   );
   const wall = performance.now() - start;
@@ -108,41 +130,33 @@ function benchEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !AGENT_VARS.test(key)));
 }
 
-/** P2 (Jest): wall time with the preset ÷ bare Jest, medians of alternating runs. */
-export async function p2Jest(): Promise<Figure> {
-  // CommonJS, so that Jest runs the .js tests without a transform in both variants.
+/** P2 (Jest): one figure per declaration form. */
+export async function p2Jest(): Promise<Figure[]> {
+  // CommonJS, so that Jest runs the .js tests without a transform in every variant.
   const { dir, remove } = benchProject('cb-p2-jest-', { private: true });
   try {
     writeSuite(dir);
-    // One warm-up of each fills Jest's haste map cache and the OS page cache; then rotate so drift hits all alike.
+    // One warm-up of each fills Jest's haste map cache and the OS page cache.
     for (const variant of VARIANTS) {
       runOnce(dir, variant);
     }
-    const samples: Record<Variant, Sample[]> = { bare: [], docblock: [], 'per-test': [] };
-    // Eleven rotations, alternating direction: on this shared 2-core machine single runs of the same suite vary by
-    // up to ±20% (CPU time too, so it is the machine, not scheduling); medians of seven still moved by ±4%.
-    const reversed = [...VARIANTS].reverse();
-    for (const order of Array.from({ length: ROTATIONS }, (_, i) => (i % 2 === 0 ? VARIANTS : reversed))) {
-      for (const variant of order) {
-        samples[variant].push(runOnce(dir, variant));
-      }
-    }
-    const wall = (v: Variant) => median(samples[v].map((x) => x.wall));
-    const cpu = (v: Variant) => median(samples[v].map((x) => x.cpu));
-    const ratio = wall('docblock') / wall('bare');
-    const detail = [
-      `docblock; medians ${Math.round(wall('docblock'))} / ${Math.round(wall('bare'))} ms`,
-      `CPU ${(cpu('docblock') / cpu('bare')).toFixed(3)}`,
-      `per-test withCredentials: wall ${(wall('per-test') / wall('bare')).toFixed(3)}, CPU ${(cpu('per-test') / cpu('bare')).toFixed(3)}`,
-    ].join('; ');
-    return {
-      id: 'P2-JEST',
-      name: `Jest wall time, preset ÷ bare (${FILES} files × ${TESTS} tests × 3 credentials, ${detail})`,
-      value: Math.round(ratio * 1000) / 1000,
-      unit: 'ratio',
-      goal: `≤ ${GOAL}`,
-      pass: ratio <= GOAL,
-    };
+    const samples = rotate(VARIANTS, pairCount(), (variant) => runOnce(dir, variant));
+    const bare = samples.bare;
+    return FORMS.map((form) => {
+      const ratios = samples[form].map((x, i) => x.wall / (bare[i]?.wall ?? x.wall));
+      const cpu = median(samples[form].map((x) => x.cpu)) / median(bare.map((x) => x.cpu));
+      const verdict = judgePairs(ratios, GOALS[form]);
+      const wall = (xs: Sample[]) => Math.round(median(xs.map((x) => x.wall)));
+      return {
+        id: `P2-JEST-${form.toUpperCase()}`,
+        name: `Jest -w 2, ${LABELS[form]} ÷ bare with the values set by hand (${FILES} files × ${TESTS} tests × 3 credentials; ${describeVerdict(verdict)}; run ${wall(samples[form])} / ${wall(bare)} ms; CPU ${cpu.toFixed(3)})`,
+        value: Math.round(verdict.median * 1000) / 1000,
+        unit: 'ratio',
+        goal: `≤ ${GOALS[form]}, 95 % upper bound`,
+        pass: verdict.verdict === 'pass',
+        verdict: verdict.verdict,
+      };
+    });
   } finally {
     remove();
   }
