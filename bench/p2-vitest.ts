@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Figure } from './figure.js';
 import { benchProject, FILES, TESTS, writeCredentials } from './p2-common.js';
+import { p2Phases } from './p2-phases.js';
 import { describeVerdict, judgePairs, pairCount, rotate } from './p2-stats.js';
 
 // bench/p5-worker.ts imports it from here.
@@ -137,7 +138,8 @@ export async function p2Vitest(): Promise<Figure[]> {
     }
     const samples = rotate(variants, pairCount(), (variant) => runOnce(project, variant));
     const bare = samples.bare;
-    return FORMS.map((form) => {
+    const phases = p2Phases(project);
+    const figures: Figure[] = FORMS.map((form) => {
       const ratios = samples[form].map((ms, i) => ms / (bare[i] ?? ms));
       const verdict = judgePairs(ratios, GOALS[form]);
       const medianMs = (xs: number[]) => Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0);
@@ -151,6 +153,7 @@ export async function p2Vitest(): Promise<Figure[]> {
         verdict: verdict.verdict,
       };
     });
+    return [...figures, phases];
   } finally {
     project.remove();
   }
