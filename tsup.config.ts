@@ -38,15 +38,14 @@ export default defineConfig([
   },
   // What a Vitest worker loads for every test file: each entry one self-contained file. A worker pays per module
   // file (Vitest's loader resolves each one), so the split build's dozen chunks cost ~20 ms per file and one file
-  // ~4 ms (bench P5). The copies of shared code keep their state on globalThis (Symbol.for keys), so the setup file,
-  // the serializer and the fixture see one claim and one scrubber. `credential-broker/vitest` is also the plugin:
+  // ~4 ms (bench P5). The copies of shared code keep their state on globalThis (Symbol.for keys), so the setup file
+  // and the fixture see one claim and one scrubber. `credential-broker/vitest` is also the plugin:
   // its main-process half is the split build's `vitest-configure` entry, imported when Vitest configures.
   {
     ...common,
     entry: {
       vitest: 'vitest-plugin/index.ts',
       'vitest-setup': 'vitest-plugin/setup.ts',
-      'vitest-snapshot-serializer': 'vitest-plugin/snapshot-serializer.ts',
     },
     format: ['esm'],
     dts: withTypes({ entry: { vitest: 'vitest-plugin/index.ts' } }),

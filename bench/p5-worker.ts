@@ -66,7 +66,6 @@ function writeProject(dir: string): void {
       'const started = performance.now();',
       "await import('credential-broker/vitest');",
       `await import(${JSON.stringify(pathToFileURL(join(dist, 'vitest-setup.js')).href)});`,
-      `await import(${JSON.stringify(pathToFileURL(join(dist, 'vitest-snapshot-serializer.js')).href)});`,
       'const elapsed = performance.now() - started;',
       // biome-ignore lint/suspicious/noTemplateCurlyInString: source of a generated file
       'mark(`end ${elapsed}`);',
@@ -173,7 +172,7 @@ export async function p5(): Promise<Figure[]> {
       },
       {
         id: 'P5-IMPORT',
-        name: `cold import of the worker-side entries (fixture, setup file, serializer) in a Vitest worker, median of 5 (${Number(elapsedText).toFixed(1)} ms with the module-listing hook)`,
+        name: `cold import of the worker-side entries (fixture, setup file) in a Vitest worker, median of 5 (${Number(elapsedText).toFixed(1)} ms with the module-listing hook)`,
         value: Math.round(importMs * 10) / 10,
         unit: 'ms',
         goal: '≤ 10 ms',

@@ -8,7 +8,7 @@ import { type CredentialBrokerPluginOptions, validatePluginOptions } from './opt
  * @public The credential-broker Vite plugin for Vitest. It finds `credential-broker.config.*` (or takes `options`),
  * adds the broker's reporter (first, so it survives `--reporter`), its setup file (before yours) and its global
  * setup, forces full assertion messages (`chaiConfig.truncateThreshold: 0`, so no value is half-printed) and
- * registers a snapshot serializer that redacts values.
+ * registers a snapshot serializer that redacts values (from the setup file).
  *
  * ```ts
  * export default defineConfig({ plugins: [credentialBroker()] });
@@ -20,10 +20,7 @@ export function credentialBroker(options?: CredentialBrokerPluginOptions): Plugi
     name: 'credential-broker',
     config() {
       return {
-        test: {
-          chaiConfig: { truncateThreshold: 0 },
-          snapshotSerializers: [entryPath('vitest-snapshot-serializer', 'snapshot-serializer')],
-        },
+        test: { chaiConfig: { truncateThreshold: 0 } },
       };
     },
     async configureVitest({ vitest, project }) {

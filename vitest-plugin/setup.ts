@@ -3,11 +3,12 @@
  * imports it again for every test file, in the worker. Its first import in a worker run claims the run's files with
  * the one-time ticket the main process put in that run's message (see global-setup.ts).
  */
-import { afterAll, beforeEach, chai } from 'vitest';
+import { afterAll, beforeEach, chai, expect } from 'vitest';
 import { BrokerError } from '../src/errors.js';
 import { guardEachTest } from './egress-guard.js';
 import { redactFileSnapshots } from './file-snapshot.js';
 import { scrubWorkerOutput } from './output-scrubbing.js';
+import { addRedactingSerializer } from './snapshot-serializer.js';
 import { claimCurrent, leaseId, requireBroker, skipForMissing, TaskLeases } from './worker.js';
 
 // The ticket is spent here, before the test file (or any code it imports) runs.
@@ -18,6 +19,7 @@ if (broker !== undefined) {
   const flushOutput = scrubWorkerOutput(broker.scrubber);
   afterAll(() => flushOutput());
   redactFileSnapshots(chai, () => broker.scrubber);
+  addRedactingSerializer(expect);
   guardEachTest();
 
   // Docblock and `meta.credentials` declarations hold for exactly one test: acquired before its beforeEach hooks,

@@ -1,8 +1,8 @@
-import type { SnapshotSerializer } from 'vitest';
+import type { SnapshotSerializer, expect as vitestExpect } from 'vitest';
 import { currentBroker } from './worker.js';
 
 /**
- * @internal Registered through `test.snapshotSerializers`. Pretty-format asks plugins about primitives too, so a
+ * @internal Registered by the setup file (see {@link addRedactingSerializer}). Pretty-format asks plugins about primitives too, so a
  * string that holds a value this worker received is printed redacted, in `.snap` files and inline snapshots alike.
  */
 const serializer: SnapshotSerializer = {
@@ -19,4 +19,17 @@ const serializer: SnapshotSerializer = {
   },
 };
 
-export default serializer;
+const ADDED = Symbol.for('credential-broker.vitest.snapshot-serializer.v1');
+
+/**
+ * @internal Adds the serializer once per `expect` (whose snapshot plugins live as long as it does): from the setup
+ * file rather than `test.snapshotSerializers`, which Vitest would import as one more module for every test file.
+ * Added last, it is asked first, so the user's serializers only ever see redacted strings.
+ */
+export function addRedactingSerializer(expect: typeof vitestExpect): void {
+  const marked = expect as unknown as Record<symbol, unknown>;
+  if (marked[ADDED] !== true) {
+    marked[ADDED] = true;
+    expect.addSnapshotSerializer(serializer);
+  }
+}
