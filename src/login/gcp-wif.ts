@@ -21,6 +21,8 @@ export interface GcpWifConfig {
   readonly tokenUrl?: string;
   /** @default IAM Credentials' `generateAccessToken` URL of `serviceAccount` */
   readonly impersonationUrl?: string;
+  /** OAuth scopes of the token. @default [{@link GCP_CLOUD_PLATFORM_SCOPE}] */
+  readonly scopes?: readonly string[];
 }
 
 /**
@@ -65,7 +67,7 @@ export async function mintGcpAccessToken(
       audience: config.audience,
       subject_token_type: JWT_TOKEN_TYPE,
       token_url: tokenUrl,
-      scopes: [GCP_CLOUD_PLATFORM_SCOPE],
+      scopes: [...(config.scopes ?? [GCP_CLOUD_PLATFORM_SCOPE])],
       universe_domain: 'googleapis.com',
       ...(impersonationUrl === undefined ? {} : { service_account_impersonation_url: impersonationUrl }),
       subject_token_supplier: {
