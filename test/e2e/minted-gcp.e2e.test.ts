@@ -111,7 +111,7 @@ function expectMintedPath(fakes: Fakes): void {
   expect(new Set(refresh.map((r) => r.token)).size).toBeGreaterThanOrEqual(2);
 }
 
-const escape = (title: string) => title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRe = (title: string) => title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('minted Google access tokens under Vitest', () => {
   let fakes: Fakes;
@@ -143,7 +143,7 @@ describe('minted Google access tokens under Vitest', () => {
       "as: 'env' puts the access token in the variable the entry names",
       'a file that did not declare the credential gets a credentials error',
     ]) {
-      expect(output).toMatch(new RegExp(`✓ .*${escape(title)}`));
+      expect(output).toMatch(new RegExp(`✓ .*${escapeRe(title)}`));
     }
     expectMintedPath(fakes);
     expect(output).toContain('access token [redacted:GCP_CI]');
@@ -198,7 +198,7 @@ describe('minted Google access tokens under Jest', () => {
       "the first test's metadata server refuses once it has ended",
       'a file that did not declare the credential gets a credentials error',
     ]) {
-      expect(output).toMatch(new RegExp(`✓ .*${escape(title)}`));
+      expect(output).toMatch(new RegExp(`✓ .*${escapeRe(title)}`));
     }
     expectMintedPath(fakes);
     expect(output).toContain('access token [redacted:GCP_CI]');
