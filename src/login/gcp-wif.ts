@@ -79,7 +79,7 @@ export async function mintGcpAccessToken(
     throw new BrokerError('CONFIG_INVALID', 'google-auth-library refused the workload identity settings', {
       backend,
       operation: 'mint access token',
-      hint: 'Check auth.audience, auth.tokenUrl and auth.impersonationUrl',
+      hint: `Check ${setting(backend, 'audience')}, ${setting(backend, 'tokenUrl')} and ${setting(backend, 'impersonationUrl')}`,
       cause: error,
     });
   }
@@ -93,7 +93,7 @@ export async function mintGcpAccessToken(
     throw new BrokerError('MINT_FAILED', 'the token exchange answered without an access token', {
       backend,
       operation: 'mint access token',
-      hint: `Check that ${new URL(tokenUrl).host} is Google's STS (auth.tokenUrl)`,
+      hint: `Check that ${new URL(tokenUrl).host} is Google's STS (${setting(backend, 'tokenUrl')})`,
     });
   }
   const expiry = client.credentials.expiry_date;
@@ -101,6 +101,16 @@ export async function mintGcpAccessToken(
     value: new SecretValue(token, `${backend} access token`),
     expiresAt: typeof expiry === 'number' ? new Date(expiry) : undefined,
   };
+}
+
+// Where the user sets what a hint names: gcp-sm's `auth` settings, or the identity of `gcp-token:` refs.
+function setting(backend: string, name: 'audience' | 'tokenUrl' | 'impersonationUrl' | 'serviceAccount'): string {
+  if (backend !== 'gcp-token') {
+    return `auth.${name}`;
+  }
+  const names = { impersonationUrl: 'iamCredentialsUrl', serviceAccount: 'the gcp-token: ref' } as const;
+  const field = name === 'impersonationUrl' || name === 'serviceAccount' ? names[name] : name;
+  return field.startsWith('the ') ? field : `backends['gcp-token'].${field}`;
 }
 
 interface Step {
@@ -124,7 +134,7 @@ function mintError(error: unknown, step: Step): BrokerError {
   if (status === undefined) {
     return new BrokerError('UNAVAILABLE', `cannot reach ${where} at ${host}`, {
       ...meta,
-      hint: 'Check the network path to it, or auth.tokenUrl / auth.impersonationUrl',
+      hint: `Check the network path to it, or ${setting(step.backend, 'tokenUrl')} / ${setting(step.backend, 'impersonationUrl')}`,
       transient: true,
       cause: safeCause(error, undefined),
     });
@@ -141,13 +151,13 @@ function mintError(error: unknown, step: Step): BrokerError {
   if (impersonating) {
     return new BrokerError('MINT_FAILED', `impersonating ${step.serviceAccount} was refused (HTTP ${status})`, {
       ...meta,
-      hint: `Grant the federated principal roles/iam.workloadIdentityUser on ${step.serviceAccount}, and check auth.serviceAccount`,
+      hint: `Grant the federated principal roles/iam.workloadIdentityUser on ${step.serviceAccount}, and check ${setting(step.backend, 'serviceAccount')}`,
       cause,
     });
   }
   return new BrokerError('MINT_FAILED', `the STS token exchange was refused (HTTP ${status})`, {
     ...meta,
-    hint: "Check that auth.audience names your workload identity provider and that the provider's attribute condition admits this OIDC token",
+    hint: `Check that ${setting(step.backend, 'audience')} names your workload identity provider and that the provider's attribute condition admits this OIDC token`,
     cause,
   });
 }

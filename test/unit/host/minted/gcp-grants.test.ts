@@ -131,6 +131,21 @@ describe('the gcp-token backend (credential-broker run)', () => {
     await backend.close?.();
   });
 
+  it('names the gcp-token settings in its hints when a step is refused', async () => {
+    const backend = createGcpTokenBackend(settings());
+    const ctx = { env: { OIDC }, baseDir: dir, signal: new AbortController().signal, log: quiet };
+    auth.fail({ kind: 'impersonate', status: 403 });
+    const refused = await backend.fetch(ref, ctx).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'MINT_FAILED', backend: 'gcp-token' });
+    expect(String((refused as { hint?: string }).hint)).toContain('the gcp-token: ref');
+    auth.fail({ kind: 'sts', status: 400 });
+    const exchange = await createGcpTokenBackend(settings())
+      .fetch(ref, ctx)
+      .catch((error: unknown) => error);
+    expect(String((exchange as { hint?: string }).hint)).toContain("backends['gcp-token'].audience");
+    expect(JSON.stringify(exchange)).not.toContain(OIDC);
+  });
+
   it('says which identity is missing', async () => {
     const backend = createGcpTokenBackend({});
     const ctx = { env: {}, baseDir: dir, signal: new AbortController().signal, log: quiet };
