@@ -49,6 +49,9 @@ export interface LoadedConfig {
 /** `both` puts the value in NAME and the path in NAME_FILE, the convention of Docker secrets and many images. */
 export const FILE_PATH_SUFFIX = '_FILE';
 
+/** Minted schemes whose SDKs' default chains read an endpoint: delivered that way unless the entry says `as`. */
+const ENDPOINT_BY_DEFAULT: ReadonlySet<string> = new Set(['aws-sts', 'gcp-token']);
+
 /** @internal */
 export function normaliseCredentials(config: BrokerConfig): Map<string, CredentialSpec> {
   const specs = new Map<string, CredentialSpec>();
@@ -69,12 +72,13 @@ export function normaliseCredentials(config: BrokerConfig): Map<string, Credenti
       ...(typeof entry === 'string' || entry.policies === undefined ? {} : { policies: entry.policies }),
       ...(typeof entry === 'string' || entry.ttl === undefined ? {} : { ttl: entry.ttl }),
       ...(typeof entry === 'string' || entry.numUses === undefined ? {} : { numUses: entry.numUses }),
+      ...(typeof entry === 'string' || entry.scopes === undefined ? {} : { scopes: entry.scopes }),
     };
     specs.set(name, {
       name,
       ref,
       // Minted credentials default to the endpoint the SDKs' default chains refresh from.
-      delivery: spec.as ?? (ref.scheme === 'aws-sts' ? 'endpoint' : 'env'),
+      delivery: spec.as ?? (ENDPOINT_BY_DEFAULT.has(ref.scheme) ? 'endpoint' : 'env'),
       envName: spec.env ?? name,
       fileName: spec.file ?? name,
       ...(destination === undefined ? {} : { destination }),
@@ -89,7 +93,7 @@ export function normaliseCredentials(config: BrokerConfig): Map<string, Credenti
 /** @internal A docblock's inline `NAME=ref`: delivered as an env var named NAME. */
 export function inlineCredential(name: string, ref: SecretRef, origin: string): CredentialSpec {
   if (isMintedRef(ref)) {
-    const delivery = ref.scheme === 'aws-sts' ? 'endpoint' : 'env';
+    const delivery = ENDPOINT_BY_DEFAULT.has(ref.scheme) ? 'endpoint' : 'env';
     return { name, ref, delivery, envName: name, fileName: name, origin, mint: {} };
   }
   return { name, ref, delivery: 'env', envName: name, fileName: name, origin };

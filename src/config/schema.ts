@@ -6,6 +6,7 @@ import { azureKvSettingsSchema } from '../backends/azure-kv/settings.js';
 import { envSettingsSchema } from '../backends/env/settings.js';
 import { fileSettingsSchema } from '../backends/file/settings.js';
 import { gcpSmSettingsSchema } from '../backends/gcp-sm/settings.js';
+import { gcpTokenSettingsSchema } from '../backends/gcp-token/settings.js';
 import { badgeLabelSchema } from '../backends/labels.js';
 import { sopsSettingsSchema } from '../backends/sops/settings.js';
 import { vaultSettingsSchema } from '../backends/vault/settings.js';
@@ -79,6 +80,17 @@ const credentialEntrySchema = z.union([
       ttl: z.optional(z.string().check(z.regex(/^\d+[smh]?$/, 'expected a duration such as "15m"'))),
       /** `vault-token:` refs: how many requests the child token may make. @default unlimited */
       numUses: z.optional(z.int().check(z.minimum(1))),
+      /** `gcp-token:` refs: the OAuth scopes of the access token. @default ['https://www.googleapis.com/auth/cloud-platform'] */
+      scopes: z.optional(
+        z
+          .array(
+            z.url({
+              protocol: /^https$/,
+              error: 'expected an OAuth scope URL such as https://www.googleapis.com/auth/cloud-platform',
+            })
+          )
+          .check(z.minLength(1))
+      ),
       /** `aws-sts:` refs: a session policy (IAM policy JSON as an object) narrowing what the minted session may do. */
       sessionPolicy: z.optional(
         z.record(z.string(), z.unknown()).check(
@@ -107,8 +119,32 @@ const credentialEntrySchema = z.union([
             message: 'vault-token: credentials are delivered as "env" (VAULT_TOKEN and VAULT_ADDR)',
           });
         }
-        if (!aws && entry.as === 'endpoint') {
-          ctx.addIssue({ code: 'custom', path: ['as'], message: '"endpoint" applies to aws-sts: refs only' });
+        const gcp = ref.startsWith('gcp-token:');
+        if (gcp && (entry.as === 'file' || entry.as === 'both')) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['as'],
+            message:
+              'gcp-token: credentials are delivered as "endpoint" (the default) or "env" (with `env` naming the variable)',
+          });
+        }
+        if (gcp && entry.as === 'env' && entry.env === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['env'],
+            message:
+              'gcp-token: as "env" needs `env` naming the variable (Google has no standard one; gcloud reads CLOUDSDK_AUTH_ACCESS_TOKEN)',
+          });
+        }
+        if (!gcp && entry.scopes !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'scopes applies to gcp-token: refs only' });
+        }
+        if (!aws && !gcp && entry.as === 'endpoint') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['as'],
+            message: '"endpoint" applies to aws-sts: and gcp-token: refs only',
+          });
         }
         for (const field of ['duration', 'sessionPolicy'] as const) {
           if (!aws && entry[field] !== undefined) {
@@ -191,6 +227,7 @@ export const configSchema = z.strictObject({
       env: z.optional(envSettingsSchema),
       file: z.optional(fileSettingsSchema),
       'aws-sts': z.optional(awsStsSettingsSchema),
+      'gcp-token': z.optional(gcpTokenSettingsSchema),
     })
   ),
   credentials: z.optional(

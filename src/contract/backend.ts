@@ -108,4 +108,6 @@ export interface MintRequest {
   readonly policies?: readonly string[];
   readonly ttl?: string;
   readonly numUses?: number;
+  /** `gcp-token:` OAuth scopes of the access token. */
+  readonly scopes?: readonly string[];
 }

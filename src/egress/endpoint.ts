@@ -6,6 +6,7 @@ import { gcpSmEndpoint } from '../backends/gcp-sm/endpoint.js';
 import { vaultEndpoint } from '../backends/vault/endpoint.js';
 import type { BrokerConfig } from '../config/schema.js';
 import type { Endpoint } from '../contract/backend.js';
+import { GCP_STS_TOKEN_URL } from '../login/gcp-wif.js';
 import type { SecretRef } from '../ref/types.js';
 import { urlEndpoint } from '../sdk/url-endpoint.js';
 
@@ -44,6 +45,11 @@ export function endpointOf(
       // Where the credential is minted; where the test sends it is its destination (*.amazonaws.com by default).
       const sts = stsEndpointOf(backends?.['aws-sts'], env);
       return urlEndpoint(sts.url, sts.custom);
+    }
+    case 'gcp-token': {
+      // Where the token is minted (Google's STS); IAM Credentials follows, and the manifest's login lists both.
+      const tokenUrl = backends?.['gcp-token']?.tokenUrl;
+      return urlEndpoint(tokenUrl ?? GCP_STS_TOKEN_URL, tokenUrl !== undefined);
     }
   }
 }

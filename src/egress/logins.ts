@@ -1,3 +1,4 @@
+import { gcpTokenImpersonationUrl } from '../backends/gcp-token/settings.js';
 import type { BrokerConfig } from '../config/schema.js';
 import { ENV_AWS_ROLE_ARN, ENV_AWS_WEB_IDENTITY_TOKEN_FILE } from '../login/aws-sts.js';
 import { AZURE_AUTHORITY_HOSTS, azureWorkloadIdentity } from '../login/azure-wi.js';
@@ -60,6 +61,19 @@ function planOf(scheme: Scheme, backends: BrokerConfig['backends'], env: Env): I
       return withToken('aws-sts', 'web-identity (mints per test)', settings.token, env, [
         stsEndpointOf(settings, env).url,
       ]);
+    }
+    case 'gcp-token': {
+      const settings = backends?.['gcp-token'];
+      if (settings === undefined) {
+        return undefined;
+      }
+      return withToken(
+        'gcp-token',
+        'workload identity federation, then impersonation (mints per test)',
+        settings.token,
+        env,
+        [settings.tokenUrl ?? GCP_STS_TOKEN_URL, gcpTokenImpersonationUrl(settings, '<service-account>')]
+      );
     }
     default:
       return undefined;

@@ -10,6 +10,7 @@ import type { Scheme } from '../ref/types.js';
 import { classifyHost, hostOf } from './classify.js';
 import { endpointOf } from './endpoint.js';
 import { identityPlans } from './logins.js';
+import { gcpTokenMinted } from './minted-gcp.js';
 
 /** @public Status of one credential for this run. */
 export type ManifestStatus = 'resolve' | 'skipped-egress-disabled';
@@ -191,7 +192,10 @@ function delivery(spec: CredentialSpec): ManifestEntry['delivery'] {
     case 'both':
       return { as: 'both', env: spec.envName, fileEnv: `${spec.envName}${FILE_PATH_SUFFIX}`, file: spec.fileName };
     case 'endpoint':
-      return { as: 'endpoint', env: 'AWS_CONTAINER_CREDENTIALS_FULL_URI' };
+      return {
+        as: 'endpoint',
+        env: spec.ref.scheme === 'gcp-token' ? 'GCE_METADATA_HOST' : 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      };
   }
 }
 
@@ -206,6 +210,9 @@ function mintedOf(spec: CredentialSpec, backends: BrokerConfig['backends']): Man
       scope: `${spec.mint?.policies === undefined ? "the role's policies" : `policies ${spec.mint.policies.join(', ')}`}${spec.mint?.numUses === undefined ? '' : `, ${spec.mint.numUses} uses`}`,
       ends: 'revoked when the test ends',
     };
+  }
+  if (spec.ref.scheme === 'gcp-token') {
+    return gcpTokenMinted(spec.ref.serviceAccount, spec.mint, backends?.['gcp-token']);
   }
   if (spec.ref.scheme !== 'aws-sts') {
     return undefined;

@@ -12,7 +12,7 @@ import { type ChannelServer, listenChannel } from '../ipc/server.js';
 import { createLogger, ENV_DEBUG } from '../log.js';
 import { createScratchRoot, installCleanupHandlers, type ScratchRoot, sweep } from '../materialise/index.js';
 import { formatRef } from '../ref/index.js';
-import { type AwsStsRef, isMintedRef, type VaultTokenRef } from '../ref/types.js';
+import { isMintedRef, type MintedRef } from '../ref/types.js';
 import { Scrubber } from '../scrub/index.js';
 import type { SecretValue } from '../scrub/secret-value.js';
 import { Capabilities } from './capabilities.js';
@@ -175,9 +175,7 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
             resolved.add(spec.name);
             const done = waiting.start(spec.name, spec.ref.scheme);
             try {
-              return await mintedCredentials().grant(
-                spec as CredentialSpec & { readonly ref: AwsStsRef | VaultTokenRef }
-              );
+              return await mintedCredentials().grant(spec as CredentialSpec & { readonly ref: MintedRef });
             } finally {
               done();
             }

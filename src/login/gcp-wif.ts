@@ -21,6 +21,8 @@ export interface GcpWifConfig {
   readonly tokenUrl?: string;
   /** @default IAM Credentials' `generateAccessToken` URL of `serviceAccount` */
   readonly impersonationUrl?: string;
+  /** OAuth scopes of the token. @default [{@link GCP_CLOUD_PLATFORM_SCOPE}] */
+  readonly scopes?: readonly string[];
 }
 
 /**
@@ -65,7 +67,7 @@ export async function mintGcpAccessToken(
       audience: config.audience,
       subject_token_type: JWT_TOKEN_TYPE,
       token_url: tokenUrl,
-      scopes: [GCP_CLOUD_PLATFORM_SCOPE],
+      scopes: [...(config.scopes ?? [GCP_CLOUD_PLATFORM_SCOPE])],
       universe_domain: 'googleapis.com',
       ...(impersonationUrl === undefined ? {} : { service_account_impersonation_url: impersonationUrl }),
       subject_token_supplier: {
@@ -77,7 +79,7 @@ export async function mintGcpAccessToken(
     throw new BrokerError('CONFIG_INVALID', 'google-auth-library refused the workload identity settings', {
       backend,
       operation: 'mint access token',
-      hint: 'Check auth.audience, auth.tokenUrl and auth.impersonationUrl',
+      hint: `Check ${setting(backend, 'audience')}, ${setting(backend, 'tokenUrl')} and ${setting(backend, 'impersonationUrl')}`,
       cause: error,
     });
   }
@@ -91,7 +93,7 @@ export async function mintGcpAccessToken(
     throw new BrokerError('MINT_FAILED', 'the token exchange answered without an access token', {
       backend,
       operation: 'mint access token',
-      hint: `Check that ${new URL(tokenUrl).host} is Google's STS (auth.tokenUrl)`,
+      hint: `Check that ${new URL(tokenUrl).host} is Google's STS (${setting(backend, 'tokenUrl')})`,
     });
   }
   const expiry = client.credentials.expiry_date;
@@ -99,6 +101,16 @@ export async function mintGcpAccessToken(
     value: new SecretValue(token, `${backend} access token`),
     expiresAt: typeof expiry === 'number' ? new Date(expiry) : undefined,
   };
+}
+
+// Where the user sets what a hint names: gcp-sm's `auth` settings, or the identity of `gcp-token:` refs.
+function setting(backend: string, name: 'audience' | 'tokenUrl' | 'impersonationUrl' | 'serviceAccount'): string {
+  if (backend !== 'gcp-token') {
+    return `auth.${name}`;
+  }
+  const names = { impersonationUrl: 'iamCredentialsUrl', serviceAccount: 'the gcp-token: ref' } as const;
+  const field = name === 'impersonationUrl' || name === 'serviceAccount' ? names[name] : name;
+  return field.startsWith('the ') ? field : `backends['gcp-token'].${field}`;
 }
 
 interface Step {
@@ -122,7 +134,7 @@ function mintError(error: unknown, step: Step): BrokerError {
   if (status === undefined) {
     return new BrokerError('UNAVAILABLE', `cannot reach ${where} at ${host}`, {
       ...meta,
-      hint: 'Check the network path to it, or auth.tokenUrl / auth.impersonationUrl',
+      hint: `Check the network path to it, or ${setting(step.backend, 'tokenUrl')} / ${setting(step.backend, 'impersonationUrl')}`,
       transient: true,
       cause: safeCause(error, undefined),
     });
@@ -139,13 +151,13 @@ function mintError(error: unknown, step: Step): BrokerError {
   if (impersonating) {
     return new BrokerError('MINT_FAILED', `impersonating ${step.serviceAccount} was refused (HTTP ${status})`, {
       ...meta,
-      hint: `Grant the federated principal roles/iam.workloadIdentityUser on ${step.serviceAccount}, and check auth.serviceAccount`,
+      hint: `Grant the federated principal roles/iam.workloadIdentityUser on ${step.serviceAccount}, and check ${setting(step.backend, 'serviceAccount')}`,
       cause,
     });
   }
   return new BrokerError('MINT_FAILED', `the STS token exchange was refused (HTTP ${status})`, {
     ...meta,
-    hint: "Check that auth.audience names your workload identity provider and that the provider's attribute condition admits this OIDC token",
+    hint: `Check that ${setting(step.backend, 'audience')} names your workload identity provider and that the provider's attribute condition admits this OIDC token`,
     cause,
   });
 }

@@ -1,6 +1,16 @@
 import type { RefReader } from './errors.js';
 import { addressHint } from './sensitive.js';
-import type { AwsSmRef, AwsStsRef, AzureKvRef, EnvRef, GcpSmRef, Scheme, VaultRef, VaultTokenRef } from './types.js';
+import type {
+  AwsSmRef,
+  AwsStsRef,
+  AzureKvRef,
+  EnvRef,
+  GcpSmRef,
+  GcpTokenRef,
+  Scheme,
+  VaultRef,
+  VaultTokenRef,
+} from './types.js';
 
 /** A piece of the input and where it starts (0-based index into the whole ref). */
 interface Span {
@@ -19,7 +29,8 @@ export type LocatorFields =
   | { readonly scheme: 'sops' | 'age' | 'file'; readonly path: string }
   | ({ readonly scheme: 'env' } & Fields<EnvRef>)
   | ({ readonly scheme: 'aws-sts' } & Fields<AwsStsRef>)
-  | ({ readonly scheme: 'vault-token' } & Fields<VaultTokenRef>);
+  | ({ readonly scheme: 'vault-token' } & Fields<VaultTokenRef>)
+  | ({ readonly scheme: 'gcp-token' } & Fields<GcpTokenRef>);
 
 /** @internal Validate the locator of `scheme` (the text between `scheme:`/`scheme://` and `#`/`?`/end). */
 export function parseLocator(scheme: Scheme, loc: Span, r: RefReader): LocatorFields {
@@ -51,6 +62,8 @@ export function parseLocator(scheme: Scheme, loc: Span, r: RefReader): LocatorFi
     case 'vault-token':
       checkChars(loc, /[A-Za-z0-9_.-]/, 'a token role name character (A-Z a-z 0-9 _ . -)', r);
       return { scheme, role: loc.text };
+    case 'gcp-token':
+      return parseGcpToken(loc, r);
   }
 }
 
@@ -65,6 +78,7 @@ const LOCATOR_EXPECTED: Readonly<Record<Scheme, string>> = {
   env: 'an environment variable name',
   'vault-token': 'a token role name (auth/token/roles/<name>)',
   'aws-sts': 'an IAM role ARN such as "arn:aws:iam::123456789012:role/ci"',
+  'gcp-token': 'a service account email such as "ci@my-project.iam.gserviceaccount.com"',
 };
 
 const ENV_CHARS = 'an environment variable name character (A-Z a-z 0-9 _)';
@@ -329,4 +343,22 @@ function parseAwsSts(loc: Span, r: RefReader): LocatorFields {
     r.fail(loc.start, LOCATOR_EXPECTED['aws-sts'], 'not an IAM role ARN', 'An aws-sts ref names the role to assume');
   }
   return { scheme: 'aws-sts', roleArn: loc.text };
+}
+
+// ------------------------------------------------------------------------------------------ gcp-token
+
+// A service account's email, as IAM spells them: `<name>@<project>.iam.gserviceaccount.com`, and the Google-managed
+// forms (`<number>-compute@developer.gserviceaccount.com`, `<project>@appspot.gserviceaccount.com`).
+const SERVICE_ACCOUNT = /^[a-z0-9][a-z0-9._-]{0,99}@[a-z0-9][a-z0-9.:-]{0,250}\.gserviceaccount\.com$/;
+
+function parseGcpToken(loc: Span, r: RefReader): LocatorFields {
+  if (!SERVICE_ACCOUNT.test(loc.text)) {
+    r.fail(
+      loc.start,
+      LOCATOR_EXPECTED['gcp-token'],
+      'not a service account email',
+      'A gcp-token ref names the service account to impersonate'
+    );
+  }
+  return { scheme: 'gcp-token', serviceAccount: loc.text };
 }

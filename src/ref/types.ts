@@ -15,10 +15,11 @@ export const SCHEMES = [
   'file',
   'aws-sts',
   'vault-token',
+  'gcp-token',
 ] as const;
 
 /** @public Schemes whose refs name a credential the broker mints per test rather than a stored secret. */
-export const MINTED_SCHEMES = ['aws-sts', 'vault-token'] as const;
+export const MINTED_SCHEMES = ['aws-sts', 'vault-token', 'gcp-token'] as const;
 
 /** @public */
 export type MintedScheme = (typeof MINTED_SCHEMES)[number];
@@ -125,6 +126,15 @@ export interface VaultTokenRef extends RefBase {
   readonly role: string;
 }
 
+/**
+ * @public `gcp-token:<service-account-email>`: an OAuth access token of that service account, minted per test by the
+ * identity of `backends['gcp-token']` (workload identity federation, then impersonation of the service account).
+ */
+export interface GcpTokenRef extends RefBase {
+  readonly scheme: 'gcp-token';
+  readonly serviceAccount: string;
+}
+
 /** @public */
 export type SecretRef =
   | VaultRef
@@ -136,10 +146,14 @@ export type SecretRef =
   | EnvRef
   | FileRef
   | AwsStsRef
-  | VaultTokenRef;
+  | VaultTokenRef
+  | GcpTokenRef;
+
+/** @public A ref that names a minted credential. */
+export type MintedRef = Extract<SecretRef, { scheme: MintedScheme }>;
 
 /** @public Whether a ref names a minted credential. */
-export function isMintedRef(ref: SecretRef): ref is AwsStsRef | VaultTokenRef {
+export function isMintedRef(ref: SecretRef): ref is MintedRef {
   return (MINTED_SCHEMES as readonly string[]).includes(ref.scheme);
 }
 

@@ -12,10 +12,11 @@ import type { BrokerConfig } from '../../config/schema.js';
 import type { AuditSink, Logger } from '../../contract/backend.js';
 import type { Grant } from '../../contract/wire.js';
 import type { AwsSessionCredentials } from '../../login/aws-sts.js';
-import type { AwsStsRef, VaultTokenRef } from '../../ref/types.js';
+import type { AwsStsRef, GcpTokenRef, MintedRef, VaultTokenRef } from '../../ref/types.js';
 import type { Scrubber } from '../../scrub/index.js';
 import { awsEndpointVars, awsEnvVars, type EmptyAwsFiles } from './aws-env.js';
 import { type CredentialsEndpoint, openCredentialsEndpoint } from './endpoint.js';
+import { createGcpTokenGrants, type GcpTokenGrants } from './gcp.js';
 
 /** @public Options of {@link createMintedCredentials}. */
 export interface MintedOptions {
@@ -35,7 +36,7 @@ export interface MintedOptions {
 /** @public The minted credentials of one run. */
 export interface MintedCredentials {
   /** One test's grant: the credential minted (or taken from the cache) and, for `endpoint`, its own endpoint. */
-  grant(spec: CredentialSpec & { readonly ref: AwsStsRef | VaultTokenRef }): Promise<Extract<Grant, { status: 'ok' }>>;
+  grant(spec: CredentialSpec & { readonly ref: MintedRef }): Promise<Extract<Grant, { status: 'ok' }>>;
   /** Mints started so far (the bench counts them). */
   readonly mints: number;
   /** Endpoints still answering. */
@@ -47,7 +48,7 @@ export interface MintedCredentials {
 export function createMintedCredentials(options: MintedOptions): MintedCredentials {
   const aws: AwsStsMints = createAwsStsMints(options.backends?.['aws-sts'], options.env);
   let vault: VaultTokenMints | undefined;
-  const endpoints = new Set<CredentialsEndpoint>();
+  const endpoints = new Set<Pick<CredentialsEndpoint, 'close' | 'closed'>>();
   const registered = new WeakSet<AwsSessionCredentials>();
   let empty: EmptyAwsFiles | undefined;
 
@@ -79,10 +80,11 @@ export function createMintedCredentials(options: MintedOptions): MintedCredentia
     return creds;
   };
 
-  const track = (endpoint: CredentialsEndpoint) => {
+  const track = (endpoint: Pick<CredentialsEndpoint, 'close' | 'closed'>) => {
     endpoints.add(endpoint);
     void endpoint.closed.then(() => endpoints.delete(endpoint));
   };
+  let gcp: GcpTokenGrants | undefined;
 
   // A child token per test, registered at creation, revoked when the test releases it (or the run ends).
   const vaultGrant = async (spec: CredentialSpec & { readonly ref: VaultTokenRef }) => {
@@ -122,6 +124,10 @@ export function createMintedCredentials(options: MintedOptions): MintedCredentia
 
   return {
     async grant(spec) {
+      if (spec.ref.scheme === 'gcp-token') {
+        gcp ??= createGcpTokenGrants(options, track);
+        return gcp.grant(spec as CredentialSpec & { readonly ref: GcpTokenRef });
+      }
       if (spec.ref.scheme === 'vault-token') {
         return vaultGrant(spec as CredentialSpec & { readonly ref: VaultTokenRef });
       }
@@ -169,7 +175,7 @@ export function createMintedCredentials(options: MintedOptions): MintedCredentia
       };
     },
     get mints() {
-      return aws.mints + (vault?.mints ?? 0);
+      return aws.mints + (vault?.mints ?? 0) + (gcp?.mints ?? 0);
     },
     get openEndpoints() {
       return endpoints.size;
@@ -177,6 +183,7 @@ export function createMintedCredentials(options: MintedOptions): MintedCredentia
     async close() {
       await Promise.all([...endpoints].map((e) => e.close()));
       aws.close();
+      gcp?.close();
     },
   };
 }
