@@ -18,6 +18,7 @@ const LOADERS: Readonly<Record<Scheme, Loader>> = {
   'azure-kv': async () => (await import('./azure-kv/index.js')).createAzureKvBackend as BackendFactory,
   'aws-sts': async () => (await import('./aws-sts/index.js')).createAwsStsBackend as BackendFactory,
   'vault-token': async () => (await import('./vault-token/index.js')).createVaultTokenBackend as BackendFactory,
+  'azure-token': async () => (await import('./azure-token/index.js')).createAzureTokenBackend as BackendFactory,
 };
 
 /** @internal The `backends` section whose settings a scheme uses: minted Vault tokens come from Vault's identity. */

@@ -69,12 +69,13 @@ export function normaliseCredentials(config: BrokerConfig): Map<string, Credenti
       ...(typeof entry === 'string' || entry.policies === undefined ? {} : { policies: entry.policies }),
       ...(typeof entry === 'string' || entry.ttl === undefined ? {} : { ttl: entry.ttl }),
       ...(typeof entry === 'string' || entry.numUses === undefined ? {} : { numUses: entry.numUses }),
+      ...(typeof entry === 'string' || entry.scope === undefined ? {} : { scope: entry.scope }),
     };
     specs.set(name, {
       name,
       ref,
       // Minted credentials default to the endpoint the SDKs' default chains refresh from.
-      delivery: spec.as ?? (ref.scheme === 'aws-sts' ? 'endpoint' : 'env'),
+      delivery: spec.as ?? (endpointByDefault(ref) ? 'endpoint' : 'env'),
       envName: spec.env ?? name,
       fileName: spec.file ?? name,
       ...(destination === undefined ? {} : { destination }),
@@ -89,8 +90,13 @@ export function normaliseCredentials(config: BrokerConfig): Map<string, Credenti
 /** @internal A docblock's inline `NAME=ref`: delivered as an env var named NAME. */
 export function inlineCredential(name: string, ref: SecretRef, origin: string): CredentialSpec {
   if (isMintedRef(ref)) {
-    const delivery = ref.scheme === 'aws-sts' ? 'endpoint' : 'env';
+    const delivery = endpointByDefault(ref) ? 'endpoint' : 'env';
     return { name, ref, delivery, envName: name, fileName: name, origin, mint: {} };
   }
   return { name, ref, delivery: 'env', envName: name, fileName: name, origin };
+}
+
+/** Minted cloud credentials default to the endpoint the SDKs' default chains refresh from. */
+function endpointByDefault(ref: SecretRef): boolean {
+  return ref.scheme === 'aws-sts' || ref.scheme === 'azure-token';
 }

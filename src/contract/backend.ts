@@ -108,4 +108,6 @@ export interface MintRequest {
   readonly policies?: readonly string[];
   readonly ttl?: string;
   readonly numUses?: number;
+  /** `azure-token:` the scope asked of Entra (`https://vault.azure.net/.default`). */
+  readonly scope?: string;
 }

@@ -8,6 +8,7 @@ import type { BrokerConfig } from '../config/schema.js';
 import type { Endpoint } from '../contract/backend.js';
 import type { SecretRef } from '../ref/types.js';
 import { urlEndpoint } from '../sdk/url-endpoint.js';
+import { azureTokenEndpoint } from './azure-token.js';
 
 // Each network backend knows its own address rules; this file only dispatches by scheme.
 export { ENV_AWS_DEFAULT_REGION, ENV_AWS_REGION } from '../backends/aws-sm/region.js';
@@ -45,5 +46,7 @@ export function endpointOf(
       const sts = stsEndpointOf(backends?.['aws-sts'], env);
       return urlEndpoint(sts.url, sts.custom);
     }
+    case 'azure-token':
+      return azureTokenEndpoint(ref, backends?.['azure-token'], env);
   }
 }

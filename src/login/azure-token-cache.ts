@@ -8,6 +8,11 @@ export interface AzureAccessToken {
   readonly expiresOnTimestamp: number;
   readonly refreshAfterTimestamp?: number;
   readonly tokenType?: 'Bearer' | 'pop';
+  /**
+   * Set by {@link cacheAzureCredential} only: when the token really expires (its `expiresOnTimestamp` is the cache's
+   * refresh point), for callers that hand the token on and must state its expiry (a managed-identity endpoint).
+   */
+  readonly mintedExpiresOnTimestamp?: number;
 }
 
 /** @public The part of `@azure/core-auth`'s GetTokenOptions a Key Vault client passes. */
@@ -126,7 +131,12 @@ export function cacheAzureCredential(
         tokenOptions.abortSignal,
         () => abortError('The token request was aborted')
       );
-      return { token: held.token.token, expiresOnTimestamp: refreshPoint(held), tokenType: 'Bearer' };
+      return {
+        token: held.token.token,
+        expiresOnTimestamp: refreshPoint(held),
+        tokenType: 'Bearer',
+        mintedExpiresOnTimestamp: held.token.expiresOnTimestamp,
+      };
     },
   };
 }

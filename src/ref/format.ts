@@ -29,6 +29,7 @@ const NETWORK_SCHEMES: ReadonlySet<Scheme> = new Set([
   'azure-kv',
   'aws-sts',
   'vault-token',
+  'azure-token',
 ]);
 
 /** @public Whether resolving a ref of this scheme needs the network (and so egress enabled). */
@@ -57,6 +58,8 @@ function documentHead(ref: SecretRef): string {
       return `aws-sts:${ref.roleArn}`;
     case 'vault-token':
       return `vault-token:${ref.role}`;
+    case 'azure-token':
+      return `azure-token:${ref.clientId}`;
   }
 }
 

@@ -1,6 +1,16 @@
 import type { RefReader } from './errors.js';
 import { addressHint } from './sensitive.js';
-import type { AwsSmRef, AwsStsRef, AzureKvRef, EnvRef, GcpSmRef, Scheme, VaultRef, VaultTokenRef } from './types.js';
+import type {
+  AwsSmRef,
+  AwsStsRef,
+  AzureKvRef,
+  AzureTokenRef,
+  EnvRef,
+  GcpSmRef,
+  Scheme,
+  VaultRef,
+  VaultTokenRef,
+} from './types.js';
 
 /** A piece of the input and where it starts (0-based index into the whole ref). */
 interface Span {
@@ -19,7 +29,8 @@ export type LocatorFields =
   | { readonly scheme: 'sops' | 'age' | 'file'; readonly path: string }
   | ({ readonly scheme: 'env' } & Fields<EnvRef>)
   | ({ readonly scheme: 'aws-sts' } & Fields<AwsStsRef>)
-  | ({ readonly scheme: 'vault-token' } & Fields<VaultTokenRef>);
+  | ({ readonly scheme: 'vault-token' } & Fields<VaultTokenRef>)
+  | ({ readonly scheme: 'azure-token' } & Fields<AzureTokenRef>);
 
 /** @internal Validate the locator of `scheme` (the text between `scheme:`/`scheme://` and `#`/`?`/end). */
 export function parseLocator(scheme: Scheme, loc: Span, r: RefReader): LocatorFields {
@@ -51,6 +62,8 @@ export function parseLocator(scheme: Scheme, loc: Span, r: RefReader): LocatorFi
     case 'vault-token':
       checkChars(loc, /[A-Za-z0-9_.-]/, 'a token role name character (A-Z a-z 0-9 _ . -)', r);
       return { scheme, role: loc.text };
+    case 'azure-token':
+      return parseAzureToken(loc, r);
   }
 }
 
@@ -65,6 +78,7 @@ const LOCATOR_EXPECTED: Readonly<Record<Scheme, string>> = {
   env: 'an environment variable name',
   'vault-token': 'a token role name (auth/token/roles/<name>)',
   'aws-sts': 'an IAM role ARN such as "arn:aws:iam::123456789012:role/ci"',
+  'azure-token': 'an application (client) id, a GUID such as "00000000-0000-0000-0000-000000000000"',
 };
 
 const ENV_CHARS = 'an environment variable name character (A-Z a-z 0-9 _)';
@@ -329,4 +343,21 @@ function parseAwsSts(loc: Span, r: RefReader): LocatorFields {
     r.fail(loc.start, LOCATOR_EXPECTED['aws-sts'], 'not an IAM role ARN', 'An aws-sts ref names the role to assume');
   }
   return { scheme: 'aws-sts', roleArn: loc.text };
+}
+
+// ---------------------------------------------------------------------------------------------- azure-token
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+function parseAzureToken(loc: Span, r: RefReader): LocatorFields {
+  if (!GUID.test(loc.text)) {
+    r.fail(
+      loc.start,
+      LOCATOR_EXPECTED['azure-token'],
+      'not a GUID',
+      'An azure-token ref names the application (client id) whose token is minted'
+    );
+  }
+  // Entra compares client ids case-insensitively: one spelling keeps one cache entry per application.
+  return { scheme: 'azure-token', clientId: loc.text.toLowerCase() };
 }

@@ -55,6 +55,7 @@ export const PARAMS: Readonly<Record<Scheme, readonly ParamSpec[]>> = {
   file: [],
   'aws-sts': [],
   'vault-token': [],
+  'azure-token': [],
 };
 
 /** @internal "…" or "…", in words, for error messages. */

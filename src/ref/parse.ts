@@ -223,6 +223,7 @@ function assemble(
     case 'env':
     case 'aws-sts':
     case 'vault-token':
+    case 'azure-token':
       return { ...base, ...loc };
   }
 }

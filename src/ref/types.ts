@@ -15,10 +15,11 @@ export const SCHEMES = [
   'file',
   'aws-sts',
   'vault-token',
+  'azure-token',
 ] as const;
 
 /** @public Schemes whose refs name a credential the broker mints per test rather than a stored secret. */
-export const MINTED_SCHEMES = ['aws-sts', 'vault-token'] as const;
+export const MINTED_SCHEMES = ['aws-sts', 'vault-token', 'azure-token'] as const;
 
 /** @public */
 export type MintedScheme = (typeof MINTED_SCHEMES)[number];
@@ -125,6 +126,16 @@ export interface VaultTokenRef extends RefBase {
   readonly role: string;
 }
 
+/**
+ * @public `azure-token:<client-id>`: an Entra access token for that application (a GUID), minted per test with a
+ * federated client assertion by the identity of `backends['azure-token']`, for the entry's `scope`.
+ */
+export interface AzureTokenRef extends RefBase {
+  readonly scheme: 'azure-token';
+  /** The application (client) id, lower-cased. */
+  readonly clientId: string;
+}
+
 /** @public */
 export type SecretRef =
   | VaultRef
@@ -136,10 +147,11 @@ export type SecretRef =
   | EnvRef
   | FileRef
   | AwsStsRef
-  | VaultTokenRef;
+  | VaultTokenRef
+  | AzureTokenRef;
 
 /** @public Whether a ref names a minted credential. */
-export function isMintedRef(ref: SecretRef): ref is AwsStsRef | VaultTokenRef {
+export function isMintedRef(ref: SecretRef): ref is AwsStsRef | VaultTokenRef | AzureTokenRef {
   return (MINTED_SCHEMES as readonly string[]).includes(ref.scheme);
 }
 

@@ -12,9 +12,10 @@ import type { BrokerConfig } from '../../config/schema.js';
 import type { AuditSink, Logger } from '../../contract/backend.js';
 import type { Grant } from '../../contract/wire.js';
 import type { AwsSessionCredentials } from '../../login/aws-sts.js';
-import type { AwsStsRef, VaultTokenRef } from '../../ref/types.js';
+import type { AwsStsRef, AzureTokenRef, VaultTokenRef } from '../../ref/types.js';
 import type { Scrubber } from '../../scrub/index.js';
 import { awsEndpointVars, awsEnvVars, type EmptyAwsFiles } from './aws-env.js';
+import { type AzureTokenGrants, createAzureTokenGrants } from './azure.js';
 import { type CredentialsEndpoint, openCredentialsEndpoint } from './endpoint.js';
 
 /** @public Options of {@link createMintedCredentials}. */
@@ -35,7 +36,9 @@ export interface MintedOptions {
 /** @public The minted credentials of one run. */
 export interface MintedCredentials {
   /** One test's grant: the credential minted (or taken from the cache) and, for `endpoint`, its own endpoint. */
-  grant(spec: CredentialSpec & { readonly ref: AwsStsRef | VaultTokenRef }): Promise<Extract<Grant, { status: 'ok' }>>;
+  grant(
+    spec: CredentialSpec & { readonly ref: AwsStsRef | VaultTokenRef | AzureTokenRef }
+  ): Promise<Extract<Grant, { status: 'ok' }>>;
   /** Mints started so far (the bench counts them). */
   readonly mints: number;
   /** Endpoints still answering. */
@@ -47,7 +50,8 @@ export interface MintedCredentials {
 export function createMintedCredentials(options: MintedOptions): MintedCredentials {
   const aws: AwsStsMints = createAwsStsMints(options.backends?.['aws-sts'], options.env);
   let vault: VaultTokenMints | undefined;
-  const endpoints = new Set<CredentialsEndpoint>();
+  let azure: AzureTokenGrants | undefined;
+  const endpoints = new Set<Pick<CredentialsEndpoint, 'close' | 'closed'>>();
   const registered = new WeakSet<AwsSessionCredentials>();
   let empty: EmptyAwsFiles | undefined;
 
@@ -79,7 +83,7 @@ export function createMintedCredentials(options: MintedOptions): MintedCredentia
     return creds;
   };
 
-  const track = (endpoint: CredentialsEndpoint) => {
+  const track = (endpoint: Pick<CredentialsEndpoint, 'close' | 'closed'>) => {
     endpoints.add(endpoint);
     void endpoint.closed.then(() => endpoints.delete(endpoint));
   };
@@ -121,6 +125,10 @@ export function createMintedCredentials(options: MintedOptions): MintedCredentia
     async grant(spec) {
       if (spec.ref.scheme === 'vault-token') {
         return vaultGrant(spec as CredentialSpec & { readonly ref: VaultTokenRef });
+      }
+      if (spec.ref.scheme === 'azure-token') {
+        azure ??= createAzureTokenGrants(options);
+        return azure.grant(spec as CredentialSpec & { readonly ref: AzureTokenRef }, track);
       }
       const awsSpec = spec as CredentialSpec & { readonly ref: AwsStsRef };
       // Minted now even for an endpoint: a broken identity fails the test's acquire with our error, not the SDK's.
@@ -166,7 +174,7 @@ export function createMintedCredentials(options: MintedOptions): MintedCredentia
       };
     },
     get mints() {
-      return aws.mints + (vault?.mints ?? 0);
+      return aws.mints + (vault?.mints ?? 0) + (azure?.mints ?? 0);
     },
     get openEndpoints() {
       return endpoints.size;
@@ -174,6 +182,7 @@ export function createMintedCredentials(options: MintedOptions): MintedCredentia
     async close() {
       await Promise.all([...endpoints].map((e) => e.close()));
       aws.close();
+      azure?.close();
     },
   };
 }

@@ -52,6 +52,7 @@ describe(isNetworkScheme.name, () => {
       file: false,
       'aws-sts': true,
       'vault-token': true,
+      'azure-token': true,
     });
   });
 });
