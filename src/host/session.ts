@@ -161,7 +161,11 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
     return value;
   };
 
-  const grant = async (file: string | undefined, names: readonly string[]): Promise<readonly Grant[]> => {
+  const grant = async (
+    file: string | undefined,
+    names: readonly string[],
+    holder?: object
+  ): Promise<readonly Grant[]> => {
     const specs = names.map((name) => declarations.lookup(file, name));
     const grants = await Promise.all(
       specs.map(async (spec): Promise<Grant> => {
@@ -176,7 +180,8 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
             const done = waiting.start(spec.name, spec.ref.scheme);
             try {
               return await mintedCredentials().grant(
-                spec as CredentialSpec & { readonly ref: AwsStsRef | VaultTokenRef }
+                spec as CredentialSpec & { readonly ref: AwsStsRef | VaultTokenRef },
+                holder
               );
             } finally {
               done();
@@ -223,7 +228,7 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
           operation: 'acquire',
         });
       }
-      return grant(path, names);
+      return grant(path, names, claim);
     },
   };
 

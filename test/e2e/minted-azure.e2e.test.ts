@@ -152,7 +152,8 @@ describe('azure-token: under Vitest', () => {
     expect(run.code, output.slice(-4000)).toBe(0);
     titles(output, [
       'a SecretClient with ManagedIdentityCredential and no key in code reads Key Vault',
-      "the first test's endpoint refuses once it has ended; this test has its own",
+      'credentials() gives this test the identity endpoint; DefaultAzureCredential reads',
+      "the first test's endpoint refuses once it has ended",
       'the SDK refreshes a short-lived token by itself within one test',
       "as: 'env' puts the access token in the variable the entry names",
       'a file that did not declare the credential gets a credentials error',

@@ -4,8 +4,14 @@
  * set: `GET <IDENTITY_ENDPOINT>?resource=<uri>&api-version=2019-08-01[&client_id=<guid>]` with header
  * `X-IDENTITY-HEADER: <IDENTITY_HEADER>`, answered with `{ access_token, expires_on, resource, token_type, client_id }`
  * (`expires_on` in epoch seconds, as a string). It answers only the holder of its random header, only for its one
- * application, and stops answering for good when the test releases it (a DELETE with the header as `authorization`)
- * or the run ends.
+ * application, and only while a test holds it: each test that is granted the credential arms it with its own release
+ * token, and the endpoint refuses again once every holder has released it (a DELETE with that token as
+ * `authorization`), and for good when the run ends.
+ *
+ * Why one endpoint per worker and not one per test: MSAL keeps the managed-identity source it first built — with
+ * that IDENTITY_ENDPOINT and IDENTITY_HEADER — in a static for the life of the process
+ * (`ManagedIdentityClient.identitySource` in @azure/msal-node), so a second test in the same worker would keep calling
+ * the first test's endpoint. The host keeps the URL and header of a worker's endpoint stable and arms it per test.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -32,12 +38,16 @@ export interface AzureIdentityEndpointOptions {
   readonly token: (scope: string) => Promise<IdentityToken>;
 }
 
-/** @public One test's endpoint. */
+/** @public One worker's endpoint for one credential. */
 export interface AzureIdentityEndpoint {
   /** `http://127.0.0.1:<port>/msi/token`: IDENTITY_ENDPOINT. */
   readonly url: string;
-  /** IDENTITY_HEADER (a secret: scrub it). Also the `authorization` of the release. */
+  /** IDENTITY_HEADER (a secret: scrub it). */
   readonly header: string;
+  /** Answer while this hold lasts; returns the hold's release token (a secret), the `authorization` of its DELETE. */
+  arm(): string;
+  /** Holds not yet released. */
+  readonly holders: number;
   /** Stop answering and free the port. Idempotent. */
   close(): Promise<void>;
   readonly closed: Promise<void>;
@@ -46,11 +56,8 @@ export interface AzureIdentityEndpoint {
 /** @public Listen on 127.0.0.1, a fresh port and header per call. */
 export async function openAzureIdentityEndpoint(options: AzureIdentityEndpointOptions): Promise<AzureIdentityEndpoint> {
   const header = randomBytes(32).toString('base64url');
-  const expected = Buffer.from(header);
-  const holds = (value: string | string[] | undefined): boolean => {
-    const given = Buffer.from(String(value ?? ''));
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  };
+  const holds = (value: string | string[] | undefined): boolean => same(value, header);
+  const armed = new Set<string>();
   let done: () => void = () => {};
   const closed = new Promise<void>((resolve) => {
     done = resolve;
@@ -65,15 +72,19 @@ export async function openAzureIdentityEndpoint(options: AzureIdentityEndpointOp
   };
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     if (request.method === 'DELETE') {
-      if (closing !== undefined || !holds(request.headers.authorization)) {
+      const release = [...armed].find((token) => same(request.headers.authorization, token));
+      if (closing !== undefined || release === undefined) {
         return send(response, 403, { error: 'forbidden', message: 'this identity endpoint belongs to another test' });
       }
+      armed.delete(release);
       send(response, 204);
-      await close();
       return;
     }
     if (closing !== undefined || !holds(request.headers['x-identity-header'])) {
       return send(response, 403, { error: 'forbidden', message: 'this identity endpoint belongs to another test' });
+    }
+    if (armed.size === 0) {
+      return send(response, 403, { error: 'forbidden', message: 'no test holds this credential now' });
     }
     if (request.method !== 'GET') {
       return send(response, 405, { error: 'invalid_request', message: 'GET the token' });
@@ -109,7 +120,26 @@ export async function openAzureIdentityEndpoint(options: AzureIdentityEndpointOp
   // An endpoint must never keep the run alive on its own.
   server.unref();
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/msi/token`, header, close, closed };
+  return {
+    url: `http://127.0.0.1:${port}/msi/token`,
+    header,
+    arm() {
+      const release = randomBytes(32).toString('base64url');
+      armed.add(release);
+      return release;
+    },
+    get holders() {
+      return armed.size;
+    },
+    close,
+    closed,
+  };
+}
+
+function same(value: string | string[] | undefined, secret: string): boolean {
+  const given = Buffer.from(String(value ?? ''));
+  const expected = Buffer.from(secret);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /** Why a token request is refused (in our words; never echoing a value), or undefined. */

@@ -12,13 +12,18 @@ import { resourceOfScope } from '../../egress/azure-token.js';
 import type { AzureTokenRef } from '../../ref/types.js';
 import type { Scrubber } from '../../scrub/index.js';
 import { AZURE_COMPETING_MSI, azureEndpointVars } from './azure-env.js';
-import { openAzureIdentityEndpoint } from './azure-identity-endpoint.js';
+import { type AzureIdentityEndpoint, openAzureIdentityEndpoint } from './azure-identity-endpoint.js';
 
 /** @public The `azure-token:` half of a run's minted credentials. */
 export interface AzureTokenGrants {
+  /**
+   * One test's grant. `holder` is the worker asking (its claim): its tests share one endpoint, armed per test (see
+   * azure-identity-endpoint.ts for why); without one, every grant gets an endpoint of its own.
+   */
   grant(
     spec: CredentialSpec & { readonly ref: AzureTokenRef },
-    track: (endpoint: { close(): Promise<void>; readonly closed: Promise<void> }) => void
+    track: (endpoint: { close(): Promise<void>; readonly closed: Promise<void> }) => void,
+    holder?: object
   ): Promise<Extract<Grant, { status: 'ok' }>>;
   readonly mints: number;
   close(): void;
@@ -38,6 +43,7 @@ export interface AzureTokenGrantOptions {
 export function createAzureTokenGrants(options: AzureTokenGrantOptions): AzureTokenGrants {
   const mints: AzureTokenMints = createAzureTokenMints(options.backends?.['azure-token'], options.env);
   const seen = new Set<string>();
+  const byWorker = new WeakMap<object, Map<string, Promise<AzureIdentityEndpoint>>>();
   let warned = false;
 
   // Every token, re-mints included, reaches the scrubber before any test can print it.
@@ -59,7 +65,7 @@ export function createAzureTokenGrants(options: AzureTokenGrantOptions): AzureTo
   };
 
   return {
-    async grant(spec, track) {
+    async grant(spec, track, holder = {}) {
       const scope = spec.mint?.scope;
       const base = {
         name: spec.name,
@@ -83,22 +89,34 @@ export function createAzureTokenGrants(options: AzureTokenGrantOptions): AzureTo
           `${competing.join(', ')} set: the Azure SDK picks another managed-identity source than the azure-token endpoint; unset them for the run`
         );
       }
-      const endpoint = await openAzureIdentityEndpoint({
-        clientId: spec.ref.clientId,
-        ...(scope === undefined ? {} : { resource: resourceOfScope(scope) }),
-        token: async (asked) => {
-          const fresh = await token(spec, asked);
-          return { accessToken: fresh.token, expiresOn: expiryForSdk(fresh) };
-        },
-      });
-      track(endpoint);
-      options.scrubber.add(endpoint.header, spec.name);
+      const endpoints = byWorker.get(holder) ?? new Map<string, Promise<AzureIdentityEndpoint>>();
+      byWorker.set(holder, endpoints);
+      // One endpoint per worker and credential (name, application and scope decide what it serves).
+      const key = JSON.stringify([spec.name, spec.ref.clientId, scope ?? null]);
+      let opening = endpoints.get(key);
+      if (opening === undefined) {
+        opening = openAzureIdentityEndpoint({
+          clientId: spec.ref.clientId,
+          ...(scope === undefined ? {} : { resource: resourceOfScope(scope) }),
+          token: async (asked) => {
+            const fresh = await token(spec, asked);
+            return { accessToken: fresh.token, expiresOn: expiryForSdk(fresh) };
+          },
+        });
+        endpoints.set(key, opening);
+        const opened = await opening;
+        track(opened);
+        options.scrubber.add(opened.header, spec.name);
+      }
+      const endpoint = await opening;
+      const release = endpoint.arm();
+      options.scrubber.add(release, spec.name);
       return {
         ...base,
         value: endpoint.url,
         vars: azureEndpointVars(endpoint, spec.ref.clientId),
-        secrets: first === undefined ? [endpoint.header] : [endpoint.header, first.token],
-        close: { url: endpoint.url, authorization: endpoint.header },
+        secrets: first === undefined ? [endpoint.header, release] : [endpoint.header, release, first.token],
+        close: { url: endpoint.url, authorization: release },
       };
     },
     get mints() {

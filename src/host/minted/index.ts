@@ -37,7 +37,9 @@ export interface MintedOptions {
 export interface MintedCredentials {
   /** One test's grant: the credential minted (or taken from the cache) and, for `endpoint`, its own endpoint. */
   grant(
-    spec: CredentialSpec & { readonly ref: AwsStsRef | VaultTokenRef | AzureTokenRef }
+    spec: CredentialSpec & { readonly ref: AwsStsRef | VaultTokenRef | AzureTokenRef },
+    /** The worker asking (its claim): `azure-token:` endpoints are per worker, armed per test. */
+    holder?: object
   ): Promise<Extract<Grant, { status: 'ok' }>>;
   /** Mints started so far (the bench counts them). */
   readonly mints: number;
@@ -122,13 +124,13 @@ export function createMintedCredentials(options: MintedOptions): MintedCredentia
   };
 
   return {
-    async grant(spec) {
+    async grant(spec, holder) {
       if (spec.ref.scheme === 'vault-token') {
         return vaultGrant(spec as CredentialSpec & { readonly ref: VaultTokenRef });
       }
       if (spec.ref.scheme === 'azure-token') {
         azure ??= createAzureTokenGrants(options);
-        return azure.grant(spec as CredentialSpec & { readonly ref: AzureTokenRef }, track);
+        return azure.grant(spec as CredentialSpec & { readonly ref: AzureTokenRef }, track, holder);
       }
       const awsSpec = spec as CredentialSpec & { readonly ref: AwsStsRef };
       // Minted now even for an endpoint: a broken identity fails the test's acquire with our error, not the SDK's.

@@ -38,8 +38,9 @@ afterEach(async () => {
 });
 
 describe('the per-test Azure managed-identity endpoint (App Service protocol 2019-08-01)', () => {
-  it('answers the holder of its header with the JSON the SDKs read, and refuses for good once released', async () => {
+  it('answers the holder of its header while a test holds it, with the JSON the SDKs read', async () => {
     const endpoint = await start(RESOURCE);
+    const release = endpoint.arm();
     expect(endpoint.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/msi\/token$/);
     const query = { resource: RESOURCE, 'api-version': '2019-08-01', client_id: CLIENT.toUpperCase() };
     const ok = await fetch(tokenUrl(endpoint, query), { headers: { 'x-identity-header': endpoint.header } });
@@ -58,16 +59,28 @@ describe('the per-test Azure managed-identity endpoint (App Service protocol 201
       expect(wrong.status).toBe(403);
       expect(await wrong.text()).not.toContain('SENTINEL');
     }
-    // Only the holder can release it.
+    // Only the holder can release it; the header alone does not.
     expect((await fetch(endpoint.url, { method: 'DELETE' })).status).toBe(403);
     expect((await fetch(endpoint.url, { method: 'DELETE', headers: { authorization: endpoint.header } })).status).toBe(
-      204
+      403
     );
+    expect((await fetch(endpoint.url, { method: 'DELETE', headers: { authorization: release } })).status).toBe(204);
+    expect(endpoint.holders).toBe(0);
+    // Released: same URL and header (MSAL keeps them per process), but no answer until a test holds it again.
+    const idle = await fetch(tokenUrl(endpoint, query), { headers: { 'x-identity-header': endpoint.header } });
+    expect(idle.status).toBe(403);
+    expect(await idle.text()).not.toContain('SENTINEL');
+    expect((await fetch(endpoint.url, { method: 'DELETE', headers: { authorization: release } })).status).toBe(403);
+    const again = endpoint.arm();
+    expect(again).not.toBe(release);
+    const back = await fetch(tokenUrl(endpoint, query), { headers: { 'x-identity-header': endpoint.header } });
+    expect(back.status).toBe(200);
+    await endpoint.close();
     await endpoint.closed;
     await expect(
       fetch(tokenUrl(endpoint, query), { headers: { 'x-identity-header': endpoint.header } })
     ).rejects.toThrow();
-    expect(asked).toHaveLength(1);
+    expect(asked).toHaveLength(2);
   });
 
   it.each([
@@ -78,6 +91,7 @@ describe('the per-test Azure managed-identity endpoint (App Service protocol 201
     [{ resource: RESOURCE, 'api-version': '2019-08-01', mi_res_id: '/subscriptions/x' }, /ask by client_id/],
   ])('refuses a request it cannot serve (%j) without minting', async (query, message) => {
     const endpoint = await start(RESOURCE);
+    endpoint.arm();
     const response = await fetch(tokenUrl(endpoint, query), { headers: { 'x-identity-header': endpoint.header } });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { message: string }).message).toMatch(message);
@@ -86,6 +100,7 @@ describe('the per-test Azure managed-identity endpoint (App Service protocol 201
 
   it('serves any resource when the entry names no scope (trailing slash kept out of the scope)', async () => {
     const endpoint = await start();
+    endpoint.arm();
     const query = { resource: 'https://storage.azure.com/', 'api-version': '2019-08-01' };
     const ok = await fetch(tokenUrl(endpoint, query), { headers: { 'x-identity-header': endpoint.header } });
     expect(ok.status).toBe(200);
@@ -94,6 +109,7 @@ describe('the per-test Azure managed-identity endpoint (App Service protocol 201
 
   it('is what ManagedIdentityCredential and DefaultAzureCredential pick from the variables a test gets', async () => {
     const endpoint = await start(RESOURCE);
+    endpoint.arm();
     const vars = azureEndpointVars(endpoint, CLIENT);
     expect(vars).toMatchObject({ AZURE_CLIENT_SECRET: '', AZURE_FEDERATED_TOKEN_FILE: '', AZURE_CLIENT_ID: CLIENT });
     const saved = { ...process.env };
