@@ -84,7 +84,7 @@ async function startAzure(): Promise<Azure> {
   };
 }
 
-function runEnv(azure: Azure, outDir: string): Record<string, string | undefined> {
+function runEnv(azure: Azure, outDir: string, egress = true): Record<string, string | undefined> {
   const tokenFile = join(outDir, 'oidc-token');
   writeFileSync(tokenFile, OIDC_TOKEN, { mode: 0o600 });
   return {
@@ -94,7 +94,7 @@ function runEnv(azure: Azure, outDir: string): Record<string, string | undefined
     MINT_KV_URL: azure.kv.url,
     // The tests' SDK trusts the local vault's CA as a user's CI trusts a private one.
     NODE_EXTRA_CA_CERTS: azure.tls.caFile,
-    CREDENTIAL_BROKER_EGRESS: '1',
+    CREDENTIAL_BROKER_EGRESS: egress ? '1' : undefined,
     // No credential of the machine may stand in for the minted one.
     AZURE_CLIENT_ID: undefined,
     AZURE_TENANT_ID: undefined,
@@ -163,6 +163,19 @@ describe('azure-token: under Vitest', () => {
     expect(listTree(copy.runtimeDir)).toEqual([]);
     expect(findLeaks([{ where: 'output', text: run.stdout + run.stderr }], SENTINELS)).toEqual([]);
   }, 240_000);
+
+  it('skips declared tests with the reason while egress is off', async () => {
+    const before = azure.entra.requests.length;
+    const run = await runVitest(copy, ['--reporter=verbose', 'tests/declared.test.ts'], {
+      env: runEnv(azure, copy.outDir, false),
+      timeoutMs: 120_000,
+    });
+    const output = stripAnsi(run.stdout + run.stderr);
+    expect(run.code, output.slice(-4000)).toBe(0);
+    expect(output).toContain(`AZURE_KV needs azure-token:${CLIENT}`);
+    expect(output).toContain('egress is disabled');
+    expect(azure.entra.requests.length).toBe(before);
+  }, 180_000);
 });
 
 describe('azure-token: under Jest', () => {
