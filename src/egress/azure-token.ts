@@ -49,6 +49,6 @@ export function azureTokenMinted(
         : `${describeTokenSource(settings.token)}, tenant ${settings.tenantId}`,
     lifetime: "Entra's token lifetime, re-minted before the SDK's 2-minute refresh window",
     scope: mint?.scope ?? 'any resource the test asks the endpoint for',
-    ends: 'expires (Entra tokens cannot be revoked); the test endpoint closes when the test ends',
+    ends: 'expires (Entra tokens cannot be revoked); the endpoint refuses once the test ends',
   };
 }
