@@ -99,7 +99,8 @@ export async function openAzureIdentityEndpoint(options: AzureIdentityEndpointOp
       const token = await options.token(`${resource.replace(/\/+$/, '')}/.default`);
       send(response, 200, {
         access_token: token.accessToken,
-        expires_on: String(Math.floor(token.expiresOn.getTime() / 1000)),
+        // Rounded up: a short test token must not look expired already to the SDK.
+        expires_on: String(Math.ceil(token.expiresOn.getTime() / 1000)),
         resource,
         token_type: 'Bearer',
         client_id: options.clientId,

@@ -47,7 +47,7 @@ describe('the per-test Azure managed-identity endpoint (App Service protocol 201
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({
       access_token: 'SENTINEL-AZURE-ACCESS-1',
-      expires_on: String(Math.floor(EXPIRES.getTime() / 1000)),
+      expires_on: String(Math.ceil(EXPIRES.getTime() / 1000)),
       resource: RESOURCE,
       token_type: 'Bearer',
       client_id: CLIENT,
@@ -123,7 +123,7 @@ describe('the per-test Azure managed-identity endpoint (App Service protocol 201
     try {
       const mi = await new ManagedIdentityCredential(CLIENT).getToken(`${RESOURCE}/.default`);
       expect(mi.token).toBe('SENTINEL-AZURE-ACCESS-1');
-      expect(mi.expiresOnTimestamp).toBe(Math.floor(EXPIRES.getTime() / 1000) * 1000);
+      expect(mi.expiresOnTimestamp).toBe(Math.ceil(EXPIRES.getTime() / 1000) * 1000);
       const dac = await new DefaultAzureCredential().getToken(`${RESOURCE}/.default`);
       expect(dac.token).toMatch(/^SENTINEL-AZURE-ACCESS-\d$/);
     } finally {
