@@ -65,6 +65,8 @@ export interface CacheAzureCredentialOptions {
   readonly classify: (error: unknown) => unknown;
   /** Told of each mint (the audit record): the scopes and when the token expires, never the token. */
   readonly onMint?: (scopes: string, expiresAt: Date | undefined) => void;
+  /** Backend named in a mint's TIMEOUT error. @default 'azure-kv' */
+  readonly backend?: string;
 }
 
 type Held = { readonly token: AzureAccessToken; readonly mintedAt: number };
@@ -84,7 +86,7 @@ export function cacheAzureCredential(
   const cache = new MintCache<Held>({
     now,
     refreshWindowMs: FIVE_MINUTES,
-    backend: 'azure-kv',
+    backend: options.backend ?? 'azure-kv',
     timeoutHint: 'Check that Entra (auth.authorityHost) and the token source answer',
     ...(options.onMint === undefined
       ? {}
