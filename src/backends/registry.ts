@@ -19,6 +19,7 @@ const LOADERS: Readonly<Record<Scheme, Loader>> = {
   'aws-sts': async () => (await import('./aws-sts/index.js')).createAwsStsBackend as BackendFactory,
   'vault-token': async () => (await import('./vault-token/index.js')).createVaultTokenBackend as BackendFactory,
   'gcp-token': async () => (await import('./gcp-token/index.js')).createGcpTokenBackend as BackendFactory,
+  'azure-token': async () => (await import('./azure-token/index.js')).createAzureTokenBackend as BackendFactory,
 };
 
 /** @internal The `backends` section whose settings a scheme uses: minted Vault tokens come from Vault's identity. */

@@ -50,7 +50,7 @@ export interface LoadedConfig {
 export const FILE_PATH_SUFFIX = '_FILE';
 
 /** Minted schemes whose SDKs' default chains read an endpoint: delivered that way unless the entry says `as`. */
-const ENDPOINT_BY_DEFAULT: ReadonlySet<string> = new Set(['aws-sts', 'gcp-token']);
+const ENDPOINT_BY_DEFAULT: ReadonlySet<string> = new Set(['aws-sts', 'gcp-token', 'azure-token']);
 
 /** @internal */
 export function normaliseCredentials(config: BrokerConfig): Map<string, CredentialSpec> {
@@ -73,6 +73,7 @@ export function normaliseCredentials(config: BrokerConfig): Map<string, Credenti
       ...(typeof entry === 'string' || entry.ttl === undefined ? {} : { ttl: entry.ttl }),
       ...(typeof entry === 'string' || entry.numUses === undefined ? {} : { numUses: entry.numUses }),
       ...(typeof entry === 'string' || entry.scopes === undefined ? {} : { scopes: entry.scopes }),
+      ...(typeof entry === 'string' || entry.scope === undefined ? {} : { scope: entry.scope }),
     };
     specs.set(name, {
       name,

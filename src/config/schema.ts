@@ -3,6 +3,7 @@ import { ageSettingsSchema } from '../backends/age/settings.js';
 import { awsSmSettingsSchema } from '../backends/aws-sm/settings.js';
 import { awsStsSettingsSchema } from '../backends/aws-sts/settings.js';
 import { azureKvSettingsSchema } from '../backends/azure-kv/settings.js';
+import { azureTokenSettingsSchema } from '../backends/azure-token/settings.js';
 import { envSettingsSchema } from '../backends/env/settings.js';
 import { fileSettingsSchema } from '../backends/file/settings.js';
 import { gcpSmSettingsSchema } from '../backends/gcp-sm/settings.js';
@@ -58,7 +59,10 @@ const credentialEntrySchema = z.union([
   z
     .strictObject({
       ref: refSchema,
-      /** `endpoint`: minted refs only (`aws-sts:`), a per-test loopback credentials endpoint; their default. */
+      /**
+       * `endpoint`: minted refs only (`aws-sts:`, `azure-token:`), a per-test loopback credentials endpoint; their
+       * default.
+       */
       as: z.optional(z.enum(['env', 'file', 'both', 'endpoint'])),
       env: z.optional(z.string().check(z.regex(ENV_NAME, 'expected an environment variable name'))),
       file: z.optional(
@@ -91,6 +95,14 @@ const credentialEntrySchema = z.union([
           )
           .check(z.minLength(1))
       ),
+      /**
+       * `azure-token:` refs: the one scope the token is for (`https://vault.azure.net/.default`). With `as: 'endpoint'`
+       * the endpoint answers only for this resource; unset, it answers for any resource the test's SDK asks.
+       * Required with `as: 'env'`.
+       */
+      scope: z.optional(
+        z.string().check(z.regex(/^\S+$/, 'expected one scope such as "https://vault.azure.net/.default"'))
+      ),
       /** `aws-sts:` refs: a session policy (IAM policy JSON as an object) narrowing what the minted session may do. */
       sessionPolicy: z.optional(
         z.record(z.string(), z.unknown()).check(
@@ -105,6 +117,7 @@ const credentialEntrySchema = z.union([
         const ref = entry.ref.trimStart();
         const aws = ref.startsWith('aws-sts:');
         const vault = ref.startsWith('vault-token:');
+        const azure = ref.startsWith('azure-token:');
         if (aws && (entry.as === 'file' || entry.as === 'both')) {
           ctx.addIssue({
             code: 'custom',
@@ -139,13 +152,14 @@ const credentialEntrySchema = z.union([
         if (!gcp && entry.scopes !== undefined) {
           ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'scopes applies to gcp-token: refs only' });
         }
-        if (!aws && !gcp && entry.as === 'endpoint') {
+        if (!aws && !gcp && !azure && entry.as === 'endpoint') {
           ctx.addIssue({
             code: 'custom',
             path: ['as'],
-            message: '"endpoint" applies to aws-sts: and gcp-token: refs only',
+            message: '"endpoint" applies to aws-sts:, gcp-token: and azure-token: refs only',
           });
         }
+        checkAzureTokenEntry(azure, entry, ctx);
         for (const field of ['duration', 'sessionPolicy'] as const) {
           if (!aws && entry[field] !== undefined) {
             ctx.addIssue({ code: 'custom', path: [field], message: `${field} applies to aws-sts: refs only` });
@@ -228,6 +242,7 @@ export const configSchema = z.strictObject({
       file: z.optional(fileSettingsSchema),
       'aws-sts': z.optional(awsStsSettingsSchema),
       'gcp-token': z.optional(gcpTokenSettingsSchema),
+      'azure-token': z.optional(azureTokenSettingsSchema),
     })
   ),
   credentials: z.optional(
@@ -241,3 +256,28 @@ export type BrokerConfigInput = z.input<typeof configSchema>;
 export type BrokerConfig = z.output<typeof configSchema>;
 /** @public One entry of `credentials`. */
 export type CredentialEntryInput = z.input<typeof credentialEntrySchema>;
+
+/** `azure-token:` entries: endpoint (default) or env, `scope` theirs only and required for env. */
+function checkAzureTokenEntry(
+  azure: boolean,
+  entry: { readonly as?: string | undefined; readonly scope?: string | undefined },
+  ctx: { addIssue(issue: { code: 'custom'; path: string[]; message: string }): void }
+): void {
+  if (azure && (entry.as === 'file' || entry.as === 'both')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['as'],
+      message: 'azure-token: credentials are delivered as "endpoint" (the default) or "env"',
+    });
+  }
+  if (azure && entry.as === 'env' && entry.scope === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['scope'],
+      message: 'azure-token: with as "env" needs the scope the token is for, e.g. "https://vault.azure.net/.default"',
+    });
+  }
+  if (!azure && entry.scope !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['scope'], message: 'scope applies to azure-token: refs only' });
+  }
+}

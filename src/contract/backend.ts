@@ -110,4 +110,6 @@ export interface MintRequest {
   readonly numUses?: number;
   /** `gcp-token:` OAuth scopes of the access token. */
   readonly scopes?: readonly string[];
+  /** `azure-token:` the scope asked of Entra (`https://vault.azure.net/.default`). */
+  readonly scope?: string;
 }

@@ -9,6 +9,7 @@ import type { Endpoint } from '../contract/backend.js';
 import { GCP_STS_TOKEN_URL } from '../login/gcp-wif.js';
 import type { SecretRef } from '../ref/types.js';
 import { urlEndpoint } from '../sdk/url-endpoint.js';
+import { azureTokenEndpoint } from './azure-token.js';
 
 // Each network backend knows its own address rules; this file only dispatches by scheme.
 export { ENV_AWS_DEFAULT_REGION, ENV_AWS_REGION } from '../backends/aws-sm/region.js';
@@ -51,5 +52,7 @@ export function endpointOf(
       const tokenUrl = backends?.['gcp-token']?.tokenUrl;
       return urlEndpoint(tokenUrl ?? GCP_STS_TOKEN_URL, tokenUrl !== undefined);
     }
+    case 'azure-token':
+      return azureTokenEndpoint(ref, backends?.['azure-token'], env);
   }
 }

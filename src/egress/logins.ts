@@ -5,6 +5,7 @@ import { AZURE_AUTHORITY_HOSTS, azureWorkloadIdentity } from '../login/azure-wi.
 import { GCP_STS_TOKEN_URL, gcpImpersonationUrl } from '../login/gcp-wif.js';
 import { describeTokenSource, GITHUB_TOKEN_URL_ENV, type TokenSource } from '../login/token-source.js';
 import type { Scheme } from '../ref/types.js';
+import { azureTokenUrl } from './azure-token.js';
 import {
   ENV_AWS_DEFAULT_REGION,
   ENV_AWS_REGION,
@@ -74,6 +75,15 @@ function planOf(scheme: Scheme, backends: BrokerConfig['backends'], env: Env): I
         env,
         [settings.tokenUrl ?? GCP_STS_TOKEN_URL, gcpTokenImpersonationUrl(settings, '<service-account>')]
       );
+    }
+    case 'azure-token': {
+      const settings = backends?.['azure-token'];
+      // One token URL per tenant: the application is the ref's, the tenant and host the identity's.
+      return settings === undefined
+        ? undefined
+        : withToken('azure-token', 'federated client assertion (mints per test)', settings.token, env, [
+            azureTokenUrl(settings, '', env),
+          ]);
     }
     default:
       return undefined;

@@ -7,6 +7,7 @@ import type { Delivery } from '../contract/wire.js';
 import { describeTokenSource } from '../login/token-source.js';
 import { formatRef } from '../ref/index.js';
 import type { Scheme } from '../ref/types.js';
+import { azureTokenDestination, azureTokenMinted } from './azure-token.js';
 import { classifyHost, hostOf } from './classify.js';
 import { endpointOf } from './endpoint.js';
 import { identityPlans } from './logins.js';
@@ -153,8 +154,10 @@ export function manifestEntry(
     spec.destination === undefined
       ? minted === undefined
         ? undefined
-        : // A minted AWS session is sent to AWS's service endpoints unless the entry says where.
-          place('https://*.amazonaws.com', 'amazonaws.com', undefined)
+        : spec.ref.scheme === 'azure-token'
+          ? place(azureTokenDestination(spec.mint), hostOf(azureTokenDestination(spec.mint)), undefined)
+          : // A minted AWS session is sent to AWS's service endpoints unless the entry says where.
+            place('https://*.amazonaws.com', 'amazonaws.com', undefined)
       : place(spec.destination.url, hostOf(spec.destination.url), spec.destination.label);
   const status: ManifestStatus = network && !input.egress.enabled ? 'skipped-egress-disabled' : 'resolve';
   const base = {
@@ -194,7 +197,12 @@ function delivery(spec: CredentialSpec): ManifestEntry['delivery'] {
     case 'endpoint':
       return {
         as: 'endpoint',
-        env: spec.ref.scheme === 'gcp-token' ? 'GCE_METADATA_HOST' : 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+        env:
+          spec.ref.scheme === 'gcp-token'
+            ? 'GCE_METADATA_HOST'
+            : spec.ref.scheme === 'azure-token'
+              ? 'IDENTITY_ENDPOINT'
+              : 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
       };
   }
 }
@@ -213,6 +221,9 @@ function mintedOf(spec: CredentialSpec, backends: BrokerConfig['backends']): Man
   }
   if (spec.ref.scheme === 'gcp-token') {
     return gcpTokenMinted(spec.ref.serviceAccount, spec.mint, backends?.['gcp-token']);
+  }
+  if (spec.ref.scheme === 'azure-token') {
+    return azureTokenMinted(spec.ref, spec.mint, backends?.['azure-token']);
   }
   if (spec.ref.scheme !== 'aws-sts') {
     return undefined;

@@ -161,7 +161,11 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
     return value;
   };
 
-  const grant = async (file: string | undefined, names: readonly string[]): Promise<readonly Grant[]> => {
+  const grant = async (
+    file: string | undefined,
+    names: readonly string[],
+    holder?: object
+  ): Promise<readonly Grant[]> => {
     const specs = names.map((name) => declarations.lookup(file, name));
     const grants = await Promise.all(
       specs.map(async (spec): Promise<Grant> => {
@@ -175,7 +179,7 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
             resolved.add(spec.name);
             const done = waiting.start(spec.name, spec.ref.scheme);
             try {
-              return await mintedCredentials().grant(spec as CredentialSpec & { readonly ref: MintedRef });
+              return await mintedCredentials().grant(spec as CredentialSpec & { readonly ref: MintedRef }, holder);
             } finally {
               done();
             }
@@ -221,7 +225,7 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
           operation: 'acquire',
         });
       }
-      return grant(path, names);
+      return grant(path, names, claim);
     },
   };
 

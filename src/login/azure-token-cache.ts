@@ -8,6 +8,11 @@ export interface AzureAccessToken {
   readonly expiresOnTimestamp: number;
   readonly refreshAfterTimestamp?: number;
   readonly tokenType?: 'Bearer' | 'pop';
+  /**
+   * Set by {@link cacheAzureCredential} only: when the token really expires (its `expiresOnTimestamp` is the cache's
+   * refresh point), for callers that hand the token on and must state its expiry (a managed-identity endpoint).
+   */
+  readonly mintedExpiresOnTimestamp?: number;
 }
 
 /** @public The part of `@azure/core-auth`'s GetTokenOptions a Key Vault client passes. */
@@ -60,6 +65,8 @@ export interface CacheAzureCredentialOptions {
   readonly classify: (error: unknown) => unknown;
   /** Told of each mint (the audit record): the scopes and when the token expires, never the token. */
   readonly onMint?: (scopes: string, expiresAt: Date | undefined) => void;
+  /** Backend named in a mint's TIMEOUT error. @default 'azure-kv' */
+  readonly backend?: string;
 }
 
 type Held = { readonly token: AzureAccessToken; readonly mintedAt: number };
@@ -79,7 +86,7 @@ export function cacheAzureCredential(
   const cache = new MintCache<Held>({
     now,
     refreshWindowMs: FIVE_MINUTES,
-    backend: 'azure-kv',
+    backend: options.backend ?? 'azure-kv',
     timeoutHint: 'Check that Entra (auth.authorityHost) and the token source answer',
     ...(options.onMint === undefined
       ? {}
@@ -126,7 +133,12 @@ export function cacheAzureCredential(
         tokenOptions.abortSignal,
         () => abortError('The token request was aborted')
       );
-      return { token: held.token.token, expiresOnTimestamp: refreshPoint(held), tokenType: 'Bearer' };
+      return {
+        token: held.token.token,
+        expiresOnTimestamp: refreshPoint(held),
+        tokenType: 'Bearer',
+        mintedExpiresOnTimestamp: held.token.expiresOnTimestamp,
+      };
     },
   };
 }

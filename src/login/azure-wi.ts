@@ -165,6 +165,7 @@ export function createAzureWorkloadIdentityCredential(options: AzureWorkloadIden
     },
     {
       tenantId: identity.tenantId,
+      backend,
       classify: (error) => classifyEntraError(error, identity),
       ...nowOption(options.now),
       ...(options.onMint === undefined ? {} : { onMint: options.onMint }),

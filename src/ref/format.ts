@@ -30,6 +30,7 @@ const NETWORK_SCHEMES: ReadonlySet<Scheme> = new Set([
   'aws-sts',
   'vault-token',
   'gcp-token',
+  'azure-token',
 ]);
 
 /** @public Whether resolving a ref of this scheme needs the network (and so egress enabled). */
@@ -60,6 +61,8 @@ function documentHead(ref: SecretRef): string {
       return `vault-token:${ref.role}`;
     case 'gcp-token':
       return `gcp-token:${ref.serviceAccount}`;
+    case 'azure-token':
+      return `azure-token:${ref.clientId}`;
   }
 }
 

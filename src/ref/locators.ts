@@ -4,6 +4,7 @@ import type {
   AwsSmRef,
   AwsStsRef,
   AzureKvRef,
+  AzureTokenRef,
   EnvRef,
   GcpSmRef,
   GcpTokenRef,
@@ -30,7 +31,8 @@ export type LocatorFields =
   | ({ readonly scheme: 'env' } & Fields<EnvRef>)
   | ({ readonly scheme: 'aws-sts' } & Fields<AwsStsRef>)
   | ({ readonly scheme: 'vault-token' } & Fields<VaultTokenRef>)
-  | ({ readonly scheme: 'gcp-token' } & Fields<GcpTokenRef>);
+  | ({ readonly scheme: 'gcp-token' } & Fields<GcpTokenRef>)
+  | ({ readonly scheme: 'azure-token' } & Fields<AzureTokenRef>);
 
 /** @internal Validate the locator of `scheme` (the text between `scheme:`/`scheme://` and `#`/`?`/end). */
 export function parseLocator(scheme: Scheme, loc: Span, r: RefReader): LocatorFields {
@@ -64,6 +66,8 @@ export function parseLocator(scheme: Scheme, loc: Span, r: RefReader): LocatorFi
       return { scheme, role: loc.text };
     case 'gcp-token':
       return parseGcpToken(loc, r);
+    case 'azure-token':
+      return parseAzureToken(loc, r);
   }
 }
 
@@ -79,6 +83,7 @@ const LOCATOR_EXPECTED: Readonly<Record<Scheme, string>> = {
   'vault-token': 'a token role name (auth/token/roles/<name>)',
   'aws-sts': 'an IAM role ARN such as "arn:aws:iam::123456789012:role/ci"',
   'gcp-token': 'a service account email such as "ci@my-project.iam.gserviceaccount.com"',
+  'azure-token': 'an application (client) id, a GUID such as "00000000-0000-0000-0000-000000000000"',
 };
 
 const ENV_CHARS = 'an environment variable name character (A-Z a-z 0-9 _)';
@@ -361,4 +366,21 @@ function parseGcpToken(loc: Span, r: RefReader): LocatorFields {
     );
   }
   return { scheme: 'gcp-token', serviceAccount: loc.text };
+}
+
+// ---------------------------------------------------------------------------------------------- azure-token
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+function parseAzureToken(loc: Span, r: RefReader): LocatorFields {
+  if (!GUID.test(loc.text)) {
+    r.fail(
+      loc.start,
+      LOCATOR_EXPECTED['azure-token'],
+      'not a GUID',
+      'An azure-token ref names the application (client id) whose token is minted'
+    );
+  }
+  // Entra compares client ids case-insensitively: one spelling keeps one cache entry per application.
+  return { scheme: 'azure-token', clientId: loc.text.toLowerCase() };
 }

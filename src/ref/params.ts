@@ -56,6 +56,7 @@ export const PARAMS: Readonly<Record<Scheme, readonly ParamSpec[]>> = {
   'aws-sts': [],
   'vault-token': [],
   'gcp-token': [],
+  'azure-token': [],
 };
 
 /** @internal "…" or "…", in words, for error messages. */

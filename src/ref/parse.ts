@@ -224,6 +224,7 @@ function assemble(
     case 'aws-sts':
     case 'vault-token':
     case 'gcp-token':
+    case 'azure-token':
       return { ...base, ...loc };
   }
 }

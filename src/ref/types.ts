@@ -16,10 +16,11 @@ export const SCHEMES = [
   'aws-sts',
   'vault-token',
   'gcp-token',
+  'azure-token',
 ] as const;
 
 /** @public Schemes whose refs name a credential the broker mints per test rather than a stored secret. */
-export const MINTED_SCHEMES = ['aws-sts', 'vault-token', 'gcp-token'] as const;
+export const MINTED_SCHEMES = ['aws-sts', 'vault-token', 'gcp-token', 'azure-token'] as const;
 
 /** @public */
 export type MintedScheme = (typeof MINTED_SCHEMES)[number];
@@ -135,6 +136,16 @@ export interface GcpTokenRef extends RefBase {
   readonly serviceAccount: string;
 }
 
+/**
+ * @public `azure-token:<client-id>`: an Entra access token for that application (a GUID), minted per test with a
+ * federated client assertion by the identity of `backends['azure-token']`, for the entry's `scope`.
+ */
+export interface AzureTokenRef extends RefBase {
+  readonly scheme: 'azure-token';
+  /** The application (client) id, lower-cased. */
+  readonly clientId: string;
+}
+
 /** @public */
 export type SecretRef =
   | VaultRef
@@ -147,7 +158,8 @@ export type SecretRef =
   | FileRef
   | AwsStsRef
   | VaultTokenRef
-  | GcpTokenRef;
+  | GcpTokenRef
+  | AzureTokenRef;
 
 /** @public A ref that names a minted credential. */
 export type MintedRef = Extract<SecretRef, { scheme: MintedScheme }>;

@@ -12,9 +12,10 @@ import type { BrokerConfig } from '../../config/schema.js';
 import type { AuditSink, Logger } from '../../contract/backend.js';
 import type { Grant } from '../../contract/wire.js';
 import type { AwsSessionCredentials } from '../../login/aws-sts.js';
-import type { AwsStsRef, GcpTokenRef, MintedRef, VaultTokenRef } from '../../ref/types.js';
+import type { AwsStsRef, AzureTokenRef, GcpTokenRef, MintedRef, VaultTokenRef } from '../../ref/types.js';
 import type { Scrubber } from '../../scrub/index.js';
 import { awsEndpointVars, awsEnvVars, type EmptyAwsFiles } from './aws-env.js';
+import { type AzureTokenGrants, createAzureTokenGrants } from './azure.js';
 import { type CredentialsEndpoint, openCredentialsEndpoint } from './endpoint.js';
 import { createGcpTokenGrants, type GcpTokenGrants } from './gcp.js';
 
@@ -36,7 +37,11 @@ export interface MintedOptions {
 /** @public The minted credentials of one run. */
 export interface MintedCredentials {
   /** One test's grant: the credential minted (or taken from the cache) and, for `endpoint`, its own endpoint. */
-  grant(spec: CredentialSpec & { readonly ref: MintedRef }): Promise<Extract<Grant, { status: 'ok' }>>;
+  grant(
+    spec: CredentialSpec & { readonly ref: MintedRef },
+    /** The worker asking (its claim): `azure-token:` endpoints are per worker, armed per test. */
+    holder?: object
+  ): Promise<Extract<Grant, { status: 'ok' }>>;
   /** Mints started so far (the bench counts them). */
   readonly mints: number;
   /** Endpoints still answering. */
@@ -48,6 +53,7 @@ export interface MintedCredentials {
 export function createMintedCredentials(options: MintedOptions): MintedCredentials {
   const aws: AwsStsMints = createAwsStsMints(options.backends?.['aws-sts'], options.env);
   let vault: VaultTokenMints | undefined;
+  let azure: AzureTokenGrants | undefined;
   const endpoints = new Set<Pick<CredentialsEndpoint, 'close' | 'closed'>>();
   const registered = new WeakSet<AwsSessionCredentials>();
   let empty: EmptyAwsFiles | undefined;
@@ -123,13 +129,17 @@ export function createMintedCredentials(options: MintedOptions): MintedCredentia
   };
 
   return {
-    async grant(spec) {
+    async grant(spec, holder) {
       if (spec.ref.scheme === 'gcp-token') {
         gcp ??= createGcpTokenGrants(options, track);
         return gcp.grant(spec as CredentialSpec & { readonly ref: GcpTokenRef });
       }
       if (spec.ref.scheme === 'vault-token') {
         return vaultGrant(spec as CredentialSpec & { readonly ref: VaultTokenRef });
+      }
+      if (spec.ref.scheme === 'azure-token') {
+        azure ??= createAzureTokenGrants(options);
+        return azure.grant(spec as CredentialSpec & { readonly ref: AzureTokenRef }, track, holder);
       }
       const awsSpec = spec as CredentialSpec & { readonly ref: AwsStsRef };
       // Minted now even for an endpoint: a broken identity fails the test's acquire with our error, not the SDK's.
@@ -175,7 +185,7 @@ export function createMintedCredentials(options: MintedOptions): MintedCredentia
       };
     },
     get mints() {
-      return aws.mints + (vault?.mints ?? 0) + (gcp?.mints ?? 0);
+      return aws.mints + (vault?.mints ?? 0) + (gcp?.mints ?? 0) + (azure?.mints ?? 0);
     },
     get openEndpoints() {
       return endpoints.size;
@@ -184,6 +194,7 @@ export function createMintedCredentials(options: MintedOptions): MintedCredentia
       await Promise.all([...endpoints].map((e) => e.close()));
       aws.close();
       gcp?.close();
+      azure?.close();
     },
   };
 }

@@ -53,6 +53,7 @@ describe(isNetworkScheme.name, () => {
       'aws-sts': true,
       'vault-token': true,
       'gcp-token': true,
+      'azure-token': true,
     });
   });
 });

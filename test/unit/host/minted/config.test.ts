@@ -37,7 +37,7 @@ describe('minted refs in the config', () => {
 
   it('reject options that do not apply, by path', () => {
     expect(problems({ A: { ref: 'vault:secret/db', as: 'endpoint' } })).toEqual([
-      'credentials.A.as: "endpoint" applies to aws-sts: and gcp-token: refs only',
+      'credentials.A.as: "endpoint" applies to aws-sts:, gcp-token: and azure-token: refs only',
     ]);
     expect(problems({ A: { ref: `aws-sts:${ROLE}`, as: 'file' } })).toEqual([
       'credentials.A.as: aws-sts: credentials are delivered as "endpoint" (the default) or "env"',
