@@ -13,10 +13,10 @@
  * (`ManagedIdentityClient.identitySource` in @azure/msal-node), so a second test in the same worker would keep calling
  * the first test's endpoint. The host keeps the URL and header of a worker's endpoint stable and arms it per test.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { isBrokerError } from '../../errors.js';
+import { listenLoopback, sameSecret } from './loopback.js';
 
 /** @public The api-version of the App Service managed-identity protocol MSAL sends. */
 export const APP_SERVICE_API_VERSION = '2019-08-01';
@@ -56,73 +56,53 @@ export interface AzureIdentityEndpoint {
 /** @public Listen on 127.0.0.1, a fresh port and header per call. */
 export async function openAzureIdentityEndpoint(options: AzureIdentityEndpointOptions): Promise<AzureIdentityEndpoint> {
   const header = randomBytes(32).toString('base64url');
-  const holds = (value: string | string[] | undefined): boolean => same(value, header);
   const armed = new Set<string>();
-  let done: () => void = () => {};
-  const closed = new Promise<void>((resolve) => {
-    done = resolve;
-  });
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }).then(done);
-    return closing;
-  };
-  const handle = async (request: IncomingMessage, response: ServerResponse) => {
-    if (request.method === 'DELETE') {
-      const release = [...armed].find((token) => same(request.headers.authorization, token));
-      if (closing !== undefined || release === undefined) {
+  const server = await listenLoopback({
+    async handle(request, response, server) {
+      if (request.method === 'DELETE') {
+        const release = [...armed].find((token) => sameSecret(request.headers.authorization, token));
+        if (server.closing || release === undefined) {
+          return send(response, 403, { error: 'forbidden', message: 'this identity endpoint belongs to another test' });
+        }
+        armed.delete(release);
+        send(response, 204);
+        return;
+      }
+      if (server.closing || !sameSecret(request.headers['x-identity-header'], header)) {
         return send(response, 403, { error: 'forbidden', message: 'this identity endpoint belongs to another test' });
       }
-      armed.delete(release);
-      send(response, 204);
-      return;
-    }
-    if (closing !== undefined || !holds(request.headers['x-identity-header'])) {
-      return send(response, 403, { error: 'forbidden', message: 'this identity endpoint belongs to another test' });
-    }
-    if (armed.size === 0) {
-      return send(response, 403, { error: 'forbidden', message: 'no test holds this credential now' });
-    }
-    if (request.method !== 'GET') {
-      return send(response, 405, { error: 'invalid_request', message: 'GET the token' });
-    }
-    const query = new URL(request.url ?? '/', 'http://127.0.0.1').searchParams;
-    const refusal = refuse(query, options);
-    if (refusal !== undefined) {
-      return send(response, 400, { error: 'invalid_request', message: refusal });
-    }
-    const resource = query.get('resource') ?? '';
-    try {
-      const token = await options.token(`${resource.replace(/\/+$/, '')}/.default`);
-      send(response, 200, {
-        access_token: token.accessToken,
-        // Rounded up: a short test token must not look expired already to the SDK.
-        expires_on: String(Math.ceil(token.expiresOn.getTime() / 1000)),
-        resource,
-        token_type: 'Bearer',
-        client_id: options.clientId,
-      });
-    } catch (error) {
-      // Our own words only: the cause may quote Entra's answer.
-      const message = isBrokerError(error) ? `minting failed (${error.code})` : 'minting failed';
-      send(response, 500, { error: 'server_error', message });
-    }
-  };
-  const server = createServer((request, response) => {
-    handle(request, response).catch(() => response.destroy());
+      if (armed.size === 0) {
+        return send(response, 403, { error: 'forbidden', message: 'no test holds this credential now' });
+      }
+      if (request.method !== 'GET') {
+        return send(response, 405, { error: 'invalid_request', message: 'GET the token' });
+      }
+      const query = new URL(request.url ?? '/', 'http://127.0.0.1').searchParams;
+      const refusal = refuse(query, options);
+      if (refusal !== undefined) {
+        return send(response, 400, { error: 'invalid_request', message: refusal });
+      }
+      const resource = query.get('resource') ?? '';
+      try {
+        const token = await options.token(`${resource.replace(/\/+$/, '')}/.default`);
+        send(response, 200, {
+          access_token: token.accessToken,
+          // Rounded up: a short test token must not look expired already to the SDK.
+          expires_on: String(Math.ceil(token.expiresOn.getTime() / 1000)),
+          resource,
+          token_type: 'Bearer',
+          client_id: options.clientId,
+        });
+      } catch (error) {
+        // Our own words only: the cause may quote Entra's answer.
+        const message = isBrokerError(error) ? `minting failed (${error.code})` : 'minting failed';
+        send(response, 500, { error: 'server_error', message });
+      }
+    },
+    fail: (response) => response.destroy(),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  // An endpoint must never keep the run alive on its own.
-  server.unref();
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/msi/token`,
+    url: `http://127.0.0.1:${server.port}/msi/token`,
     header,
     arm() {
       const release = randomBytes(32).toString('base64url');
@@ -132,15 +112,9 @@ export async function openAzureIdentityEndpoint(options: AzureIdentityEndpointOp
     get holders() {
       return armed.size;
     },
-    close,
-    closed,
+    close: () => server.close(),
+    closed: server.closed,
   };
-}
-
-function same(value: string | string[] | undefined, secret: string): boolean {
-  const given = Buffer.from(String(value ?? ''));
-  const expected = Buffer.from(secret);
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /** Why a token request is refused (in our words; never echoing a value), or undefined. */

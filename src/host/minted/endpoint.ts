@@ -4,10 +4,10 @@
  * fetches again as it ages. It answers only the holder of its random token, and stops answering for good when the
  * test releases it (a DELETE with the same token) or the run ends.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { isBrokerError } from '../../errors.js';
+import { listenLoopback, sameSecret } from './loopback.js';
 
 /** @public One test's endpoint. */
 export interface CredentialsEndpoint {
@@ -32,54 +32,36 @@ export async function openCredentialsEndpoint(
   onClose?: () => Promise<void>
 ): Promise<CredentialsEndpoint> {
   const token = randomBytes(32).toString('base64url');
-  const expected = Buffer.from(token);
-  let done: () => void = () => {};
-  const closed = new Promise<void>((resolve) => {
-    done = resolve;
+  const server = await listenLoopback({
+    async handle(request, response, server) {
+      if (server.closing || !sameSecret(request.headers.authorization, token)) {
+        return send(response, 403, { message: 'this credentials endpoint belongs to another test' });
+      }
+      if (request.method === 'DELETE') {
+        send(response, 204);
+        await server.close();
+        return;
+      }
+      if (request.method !== 'GET' || body === undefined) {
+        return send(response, 405, { message: 'GET the credentials' });
+      }
+      try {
+        send(response, 200, await body());
+      } catch (error) {
+        // Our own words only: the cause may quote the identity provider's answer.
+        const message = isBrokerError(error) ? `minting failed (${error.code})` : 'minting failed';
+        send(response, 500, { message });
+      }
+    },
+    fail: (response) => response.destroy(),
+    ...(onClose === undefined ? {} : { onClose }),
   });
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    })
-      .then(() => onClose?.())
-      .catch(() => {})
-      .then(done);
-    return closing;
+  return {
+    url: `http://127.0.0.1:${server.port}/credentials`,
+    token,
+    close: () => server.close(),
+    closed: server.closed,
   };
-  const handle = async (request: IncomingMessage, response: ServerResponse) => {
-    const given = Buffer.from(String(request.headers.authorization ?? ''));
-    if (closing !== undefined || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      return send(response, 403, { message: 'this credentials endpoint belongs to another test' });
-    }
-    if (request.method === 'DELETE') {
-      send(response, 204);
-      await close();
-      return;
-    }
-    if (request.method !== 'GET' || body === undefined) {
-      return send(response, 405, { message: 'GET the credentials' });
-    }
-    try {
-      send(response, 200, await body());
-    } catch (error) {
-      // Our own words only: the cause may quote the identity provider's answer.
-      const message = isBrokerError(error) ? `minting failed (${error.code})` : 'minting failed';
-      send(response, 500, { message });
-    }
-  };
-  const server = createServer((request, response) => {
-    handle(request, response).catch(() => response.destroy());
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  // An endpoint must never keep the run alive on its own.
-  server.unref();
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/credentials`, token, close, closed };
 }
 
 function send(response: ServerResponse, status: number, body?: Record<string, string>): void {

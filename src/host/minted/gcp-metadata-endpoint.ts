@@ -8,10 +8,10 @@
  * port may read the token while the test runs. What bounds that is the loopback address, a fresh port per test, and
  * the close when the test ends (a DELETE carrying a release token only the worker holds) or the run ends.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { isBrokerError } from '../../errors.js';
+import { listenLoopback, sameSecret } from './loopback.js';
 
 /** @public What the metadata server hands out: a fresh answer per token request (the cache decides on a mint). */
 export interface MetadataToken {
@@ -46,63 +46,48 @@ const BASE = '/computeMetadata/v1/';
 /** @public Listen on 127.0.0.1, a fresh port and release token per call. */
 export async function openMetadataEndpoint(options: MetadataEndpointOptions): Promise<MetadataEndpoint> {
   const release = randomBytes(32).toString('base64url');
-  const expected = Buffer.from(release);
-  let done: () => void = () => {};
-  const closed = new Promise<void>((resolve) => {
-    done = resolve;
-  });
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }).then(done);
-    return closing;
-  };
-  const handle = async (request: IncomingMessage, response: ServerResponse) => {
-    if (closing !== undefined) {
-      return send(response, 503, 'this metadata endpoint is closed');
-    }
-    if (request.method === 'DELETE') {
-      const given = Buffer.from(String(request.headers.authorization ?? ''));
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        return send(response, 403, 'only the worker holding this endpoint may release it');
+  const server = await listenLoopback({
+    async handle(request, response, server) {
+      if (server.closing) {
+        return send(response, 503, 'this metadata endpoint is closed');
       }
-      send(response, 204);
-      await close();
-      return;
-    }
-    // As the real server: a request without the header, or one relayed by a proxy, is refused.
-    if (request.headers['metadata-flavor'] !== GOOGLE || request.headers['x-forwarded-for'] !== undefined) {
-      return send(response, 403, 'Missing Metadata-Flavor:Google header.');
-    }
-    if (request.method !== 'GET') {
-      return send(response, 405, 'GET metadata');
-    }
-    const path = new URL(request.url ?? '/', 'http://metadata').pathname;
-    const answer = await route(path, options);
-    if (answer === undefined) {
-      return send(response, 404, 'Not Found');
-    }
-    if (typeof answer === 'string') {
-      return send(response, 200, answer);
-    }
-    send(response, 200, JSON.stringify(answer), 'application/json');
+      if (request.method === 'DELETE') {
+        if (!sameSecret(request.headers.authorization, release)) {
+          return send(response, 403, 'only the worker holding this endpoint may release it');
+        }
+        send(response, 204);
+        await server.close();
+        return;
+      }
+      // As the real server: a request without the header, or one relayed by a proxy, is refused.
+      if (request.headers['metadata-flavor'] !== GOOGLE || request.headers['x-forwarded-for'] !== undefined) {
+        return send(response, 403, 'Missing Metadata-Flavor:Google header.');
+      }
+      if (request.method !== 'GET') {
+        return send(response, 405, 'GET metadata');
+      }
+      const path = new URL(request.url ?? '/', 'http://metadata').pathname;
+      const answer = await route(path, options);
+      if (answer === undefined) {
+        return send(response, 404, 'Not Found');
+      }
+      if (typeof answer === 'string') {
+        return send(response, 200, answer);
+      }
+      send(response, 200, JSON.stringify(answer), 'application/json');
+    },
+    // Our own words only: the cause may quote the identity provider's answer.
+    fail: (response, error) =>
+      send(response, 500, isBrokerError(error) ? `minting failed (${error.code})` : 'minting failed'),
+  });
+  const { port } = server;
+  return {
+    host: `127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}/`,
+    release,
+    close: () => server.close(),
+    closed: server.closed,
   };
-  const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      // Our own words only: the cause may quote the identity provider's answer.
-      send(response, 500, isBrokerError(error) ? `minting failed (${error.code})` : 'minting failed');
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  // An endpoint must never keep the run alive on its own.
-  server.unref();
-  const { port } = server.address() as AddressInfo;
-  return { host: `127.0.0.1:${port}`, url: `http://127.0.0.1:${port}/`, release, close, closed };
 }
 
 type Answer = string | Record<string, unknown> | undefined;
