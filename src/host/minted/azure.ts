@@ -3,16 +3,15 @@
  * application and scope, shared while fresh), each new token registered with the scrubber and the audit record the
  * moment it is first seen, delivered per test as a managed-identity endpoint (default) or as one variable.
  */
+
 import { type AzureTokenMints, createAzureTokenMints, expiryForSdk } from '../../backends/azure-token/mints.js';
 import type { CredentialSpec } from '../../config/normalise.js';
-import type { BrokerConfig } from '../../config/schema.js';
-import type { AuditSink, Logger } from '../../contract/backend.js';
 import type { Grant } from '../../contract/wire.js';
 import { resourceOfScope } from '../../egress/azure-token.js';
 import type { AzureTokenRef } from '../../ref/types.js';
-import type { Scrubber } from '../../scrub/index.js';
 import { AZURE_COMPETING_MSI, azureEndpointVars } from './azure-env.js';
 import { type AzureIdentityEndpoint, openAzureIdentityEndpoint } from './azure-identity-endpoint.js';
+import type { MintedOptions } from './options.js';
 
 /** @public The `azure-token:` half of a run's minted credentials. */
 export interface AzureTokenGrants {
@@ -30,14 +29,7 @@ export interface AzureTokenGrants {
 }
 
 /** @public What {@link createAzureTokenGrants} takes of the run's minted-credential options. */
-export interface AzureTokenGrantOptions {
-  readonly backends: BrokerConfig['backends'];
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly baseDir: string;
-  readonly scrubber: Scrubber;
-  readonly log: Logger;
-  readonly audit?: AuditSink;
-}
+export type AzureTokenGrantOptions = Pick<MintedOptions, 'backends' | 'env' | 'baseDir' | 'scrubber' | 'log' | 'audit'>;
 
 /** @public */
 export function createAzureTokenGrants(options: AzureTokenGrantOptions): AzureTokenGrants {

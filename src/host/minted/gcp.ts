@@ -13,25 +13,13 @@ import {
   gcpTokenScopes,
 } from '../../backends/gcp-token/mints.js';
 import type { CredentialSpec } from '../../config/normalise.js';
-import type { BrokerConfig } from '../../config/schema.js';
-import type { AuditSink, Logger } from '../../contract/backend.js';
 import type { Grant } from '../../contract/wire.js';
 import type { GcpTokenRef } from '../../ref/types.js';
-import type { Scrubber } from '../../scrub/index.js';
 import { type MetadataEndpoint, openMetadataEndpoint } from './gcp-metadata-endpoint.js';
+import type { MintedOptions } from './options.js';
 
-/** @public What the grants need of the run (the minted credentials' options). */
-export interface GcpGrantOptions {
-  readonly backends: BrokerConfig['backends'];
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly baseDir: string;
-  readonly scrubber: Scrubber;
-  readonly log: Logger;
-  /** The run's private 0700 directory, for the empty gcloud configuration. */
-  readonly scratchDir: string;
-  readonly signal: AbortSignal;
-  readonly audit?: AuditSink;
-}
+/** @public What the grants need of the run: the minted credentials' options. */
+export type GcpGrantOptions = MintedOptions;
 
 /** @public The gcp-token grants of one run. */
 export interface GcpTokenGrants {

@@ -1,5 +1,5 @@
 /**
- * Minted credentials for tests (`aws-sts:`): minted in the main process, shared per (identity, role, scope) while
+ * Minted credentials for tests (`aws-sts:`, `vault-token:`, `gcp-token:`, `azure-token:`): minted in the main process, shared per (identity, role, scope) while
  * fresh, every secret part registered with the scrubber the moment it is minted, and delivered per test either as
  * the SDK's variables (`as: 'env'`) or as a loopback credentials endpoint the SDK refreshes from (`as: 'endpoint'`).
  */
@@ -8,31 +8,16 @@ import { join } from 'node:path';
 import { type AwsStsMints, createAwsStsMints } from '../../backends/aws-sts/mints.js';
 import { createVaultTokenMints, type VaultTokenMints } from '../../backends/vault/token-mints.js';
 import type { CredentialSpec } from '../../config/normalise.js';
-import type { BrokerConfig } from '../../config/schema.js';
-import type { AuditSink, Logger } from '../../contract/backend.js';
 import type { Grant } from '../../contract/wire.js';
 import type { AwsSessionCredentials } from '../../login/aws-sts.js';
 import type { AwsStsRef, AzureTokenRef, GcpTokenRef, MintedRef, VaultTokenRef } from '../../ref/types.js';
-import type { Scrubber } from '../../scrub/index.js';
 import { awsEndpointVars, awsEnvVars, type EmptyAwsFiles } from './aws-env.js';
 import { type AzureTokenGrants, createAzureTokenGrants } from './azure.js';
 import { type CredentialsEndpoint, openCredentialsEndpoint } from './endpoint.js';
 import { createGcpTokenGrants, type GcpTokenGrants } from './gcp.js';
+import type { MintedOptions } from './options.js';
 
-/** @public Options of {@link createMintedCredentials}. */
-export interface MintedOptions {
-  readonly backends: BrokerConfig['backends'];
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly baseDir: string;
-  readonly scrubber: Scrubber;
-  readonly log: Logger;
-  /** The run's private 0700 directory, for the empty AWS config files. */
-  readonly scratchDir: string;
-  /** Aborted when the run closes. */
-  readonly signal: AbortSignal;
-  /** The run's audit record: told of each mint and revocation, never a value. */
-  readonly audit?: AuditSink;
-}
+export type { MintedOptions } from './options.js';
 
 /** @public The minted credentials of one run. */
 export interface MintedCredentials {
