@@ -46,6 +46,8 @@ export default defineConfig([
     entry: {
       vitest: 'vitest-plugin/index.ts',
       'vitest-setup': 'vitest-plugin/setup.ts',
+      // Imported by the setup file only when a test file first needs a credential (most of the worker side's code).
+      'vitest-runtime': 'vitest-plugin/runtime.ts',
     },
     format: ['esm'],
     dts: withTypes({ entry: { vitest: 'vitest-plugin/index.ts' } }),
@@ -55,6 +57,7 @@ export default defineConfig([
         name: 'vitest-configure-entry',
         setup(build) {
           build.onResolve({ filter: /^\.\/configure\.js$/ }, () => ({ path: './vitest-configure.js', external: true }));
+          build.onResolve({ filter: /^\.\/runtime\.js$/ }, () => ({ path: './vitest-runtime.js', external: true }));
         },
       },
     ],

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Figure } from './figure.js';
 import { benchProject, FILES, median, TESTS, writeCredentials } from './p2-common.js';
-import { describeVerdict, judgePairs, pairCount, rotate } from './p2-stats.js';
+import { describeVerdict, judgePairs, pairCount, rotate, selectedForms } from './p2-stats.js';
 
 const FORMS = ['docblock', 'with-credentials', 'credentials-call', 'nothing'] as const;
 type Form = (typeof FORMS)[number];
@@ -136,13 +136,15 @@ export async function p2Jest(): Promise<Figure[]> {
   const { dir, remove } = benchProject('cb-p2-jest-', { private: true });
   try {
     writeSuite(dir);
+    const forms = selectedForms(FORMS);
+    const variants: Variant[] = ['bare', ...forms];
     // One warm-up of each fills Jest's haste map cache and the OS page cache.
-    for (const variant of VARIANTS) {
+    for (const variant of variants) {
       runOnce(dir, variant);
     }
-    const samples = rotate(VARIANTS, pairCount(), (variant) => runOnce(dir, variant));
+    const samples = rotate(variants, pairCount(), (variant) => runOnce(dir, variant));
     const bare = samples.bare;
-    return FORMS.map((form) => {
+    return forms.map((form) => {
       const ratios = samples[form].map((x, i) => x.wall / (bare[i]?.wall ?? x.wall));
       const cpu = median(samples[form].map((x) => x.cpu)) / median(bare.map((x) => x.cpu));
       const verdict = judgePairs(ratios, GOALS[form]);

@@ -86,3 +86,12 @@ export function pairCount(): number {
   const given = Number(process.env['BENCH_P2_PAIRS'] ?? 15);
   return Number.isInteger(given) && given > 0 ? given : 15;
 }
+
+/**
+ * @internal The forms P2 measures: all of them, or those `BENCH_P2_FORMS` lists (comma-separated, e.g. `nothing`) for
+ * a quick look at one; the table then shows only those.
+ */
+export function selectedForms<F extends string>(forms: readonly F[]): F[] {
+  const wanted = (process.env['BENCH_P2_FORMS'] ?? '').split(',').filter((f) => f !== '');
+  return wanted.length === 0 ? [...forms] : forms.filter((f) => wanted.includes(f));
+}

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import type { Figure } from './figure.js';
 import { benchProject, FILES, TESTS, writeCredentials } from './p2-common.js';
 import { p2Phases } from './p2-phases.js';
-import { describeVerdict, judgePairs, pairCount, rotate } from './p2-stats.js';
+import { describeVerdict, judgePairs, pairCount, rotate, selectedForms } from './p2-stats.js';
 
 // bench/p5-worker.ts imports it from here.
 export { benchProject } from './p2-common.js';
@@ -131,15 +131,17 @@ export async function p2Vitest(): Promise<Figure[]> {
   const project = benchProject('cb-p2-vitest-');
   try {
     writeSuite(project.dir);
-    const variants: Variant[] = ['bare', ...FORMS];
+    const forms = selectedForms(FORMS);
+    const variants: Variant[] = ['bare', ...forms];
     // One warm-up of each fills Vite's caches and the OS page cache.
     for (const variant of variants) {
       runOnce(project, variant);
     }
     const samples = rotate(variants, pairCount(), (variant) => runOnce(project, variant));
     const bare = samples.bare;
-    const phases = p2Phases(project);
-    const figures: Figure[] = FORMS.map((form) => {
+    // BENCH_P2_PHASES=0 leaves out the profiled run (quick looks at one form).
+    const phases = process.env['BENCH_P2_PHASES'] === '0' ? [] : [p2Phases(project)];
+    const figures: Figure[] = forms.map((form) => {
       const ratios = samples[form].map((ms, i) => ms / (bare[i] ?? ms));
       const verdict = judgePairs(ratios, GOALS[form]);
       const medianMs = (xs: number[]) => Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0);
@@ -153,7 +155,7 @@ export async function p2Vitest(): Promise<Figure[]> {
         verdict: verdict.verdict,
       };
     });
-    return [...figures, phases];
+    return [...figures, ...phases];
   } finally {
     project.remove();
   }

@@ -4,23 +4,26 @@ import {
   EgressRefusedError,
   findingsMark,
   findingsSince,
-  guardState,
+  type GuardPolicy,
   setCurrentTest,
 } from '../src/guard/index.js';
 
 /**
  * @internal Per test: name the running test in the guard's findings, copy them to `task.meta.egressFindings` (the JSON
  * reporter's `meta`), and fail a test whose connection strict mode refused even when its code swallowed the error.
+ * Returns what names the running test to a guard installed later (call it once installed).
  */
-export function guardEachTest(): void {
-  const mode = guardState()?.policy.mode;
+export function guardEachTest(policy: GuardPolicy | undefined): () => void {
+  const mode = policy?.mode;
   if (mode === undefined || mode === 'off') {
-    return;
+    return () => {};
   }
   let current: string | undefined;
-  setCurrentTest(() => current);
+  const nameRunningTest = () => setCurrentTest(() => current);
+  nameRunningTest();
   beforeEach(({ task, onTestFinished }) => {
     current = task.fullName;
+    // Before the guard is installed (it comes with the run's first claim) there are no findings: the mark is 0.
     const mark = findingsMark();
     onTestFinished(() => {
       current = undefined;
@@ -37,4 +40,5 @@ export function guardEachTest(): void {
       }
     });
   });
+  return nameRunningTest;
 }

@@ -1,7 +1,7 @@
 import { test as baseTest } from 'vitest';
 import { BrokerError } from '../src/errors.js';
 import type { CredentialName, CredentialsFixture, CredentialTestOptions, CredentialValues } from './types.js';
-import { leaseId, requireBroker, skipForMissing, TaskLeases } from './worker.js';
+import { brokerFor, leaseId, skipForMissing, TaskLeases } from './worker.js';
 
 function createCredentialTest() {
   return baseTest.extend(
@@ -14,7 +14,7 @@ function createCredentialTest() {
       const credentials = async <const K extends CredentialName>(
         ...names: readonly [K, ...K[]]
       ): Promise<CredentialValues<K>> => {
-        const broker = requireBroker('credentials()');
+        const broker = await brokerFor('credentials()');
         const request = {
           file: task.file.filepath,
           taskId: leaseId(task),

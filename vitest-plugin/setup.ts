@@ -1,32 +1,43 @@
 /**
  * The broker's setup file, placed before the user's so that its stream wrappers and hooks come first. Vitest
- * imports it again for every test file, in the worker. Its first import in a worker run claims the run's files with
- * the one-time ticket the main process put in that run's message (see global-setup.ts).
+ * imports it again for every test file, in the worker. Its first import in a worker run takes that run's one-time
+ * ticket out of the provided handle (see global-setup.ts) before any test code runs. The ticket is spent, and the
+ * runtime (the egress guard's socket patch, the channel client, materialisation, the scrub engine) loaded, only when
+ * a file of the run needs a credential (see worker.ts): a file that declares nothing loads this file and no more.
  */
+import { resolve } from 'node:path';
 import { afterAll, beforeEach, chai, expect } from 'vitest';
 import { BrokerError } from '../src/errors.js';
 import { guardEachTest } from './egress-guard.js';
 import { redactFileSnapshots } from './file-snapshot.js';
-import { scrubWorkerOutput } from './output-scrubbing.js';
 import { addRedactingSerializer } from './snapshot-serializer.js';
-import { claimCurrent, leaseId, requireBroker, skipForMissing, TaskLeases } from './worker.js';
+import { currentBroker, leaseId, skipForMissing, TaskLeases, takeTicket } from './worker.js';
 
-// The ticket is spent here, before the test file (or any code it imports) runs.
-// A refused claim (a spent ticket, a file claimed twice) fails the file loudly rather than run it without its plan.
-const broker = (await claimCurrent()) ?? failIfRefused();
+const run = takeTicket(() => import('./runtime.js'));
 
-if (broker !== undefined) {
-  const flushOutput = scrubWorkerOutput(broker.scrubber);
-  afterAll(() => flushOutput());
-  redactFileSnapshots(chai, () => broker.scrubber);
+if (run !== undefined) {
+  const policy = run.handle.guard;
+  run.onGuard = guardEachTest(policy);
+  // A connection is judged while a credential is held, so the guard comes with the run's first claim, before any is.
+  // Offline, strict mode judges every connection: installed before the test file runs, and its first connection.
+  if (policy?.mode === 'strict' && !policy.egress) {
+    await run.guard();
+  }
+  afterAll(() => run.flush());
+  redactFileSnapshots(chai, () => currentBroker()?.scrubber);
   addRedactingSerializer(expect);
-  guardEachTest();
 
   // Docblock and `meta.credentials` declarations hold for exactly one test: acquired before its beforeEach hooks,
   // released after its afterEach hooks and fixtures (onTestFinished runs last, also on failure, timeout and skip).
+  // A refused claim (a file claimed twice) fails every test that declares something, rather than run it without.
   beforeEach(async ({ task, skip, annotate, onTestFinished }) => {
     const file = task.file.filepath;
-    const names = [...new Set([...broker.declaredIn(file), ...(task.meta.credentials ?? [])])];
+    const meta = task.meta.credentials ?? [];
+    if (meta.length === 0 && !run.mayDeclare.has(resolve(file))) {
+      return;
+    }
+    const broker = await run.claim();
+    const names = [...new Set([...broker.declaredIn(file), ...meta])];
     if (names.length === 0) {
       return;
     }
@@ -53,16 +64,4 @@ function concurrentEnvError(test: string, names: readonly string[]): BrokerError
       hint: "Take the values from the fixture instead (const { NAME } = await credentials('NAME')), which works in concurrent tests, or run this test sequentially",
     }
   );
-}
-
-function failIfRefused(): undefined {
-  try {
-    requireBroker('claim');
-  } catch (error) {
-    // Not active in this project: nothing to fail. A refused claim carries its own code.
-    if (!(error instanceof BrokerError) || error.code !== 'CONFIG_INVALID') {
-      throw error;
-    }
-  }
-  return undefined;
 }

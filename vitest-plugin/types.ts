@@ -46,12 +46,15 @@ export interface CredentialTestOptions<K extends CredentialName = CredentialName
 /** @internal The key under which the session handle is provided to workers. */
 export const PROVIDE_KEY = 'credentialBroker';
 
-/** @internal The provided handle: how workers reach the session, and a one-time ticket minted for each worker run. */
-export type ProvidedHandle = SessionHandle & { readonly ticket: string };
+/**
+ * @internal The provided handle: how workers reach the session, and a one-time ticket minted for each worker run,
+ * which the broker's setup file takes out before any test code runs (a test finds no ticket).
+ */
+export type ProvidedHandle = SessionHandle & { readonly ticket?: string };
 
 declare module 'vitest' {
   interface ProvidedContext {
-    /** Set by credential-broker's global setup: how workers reach the session (no values; a spent ticket). */
+    /** Set by credential-broker's global setup: how workers reach the session (no values, no ticket). */
     credentialBroker: ProvidedHandle;
   }
   interface TaskMeta {

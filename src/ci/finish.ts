@@ -42,12 +42,20 @@ export function finishRun(session: BrokerSession, options: FinishRunOptions): Fi
   const auditFile = options.auditFile ?? session.config.config.audit?.file;
   const auditPath = auditFile === undefined ? undefined : resolve(session.configDir, auditFile);
 
-  const walk = changedFilesSince(record.startedAt, [root, ...(options.extraRoots ?? []), ...record.extraRoots], {
-    exclude: [session.handle.scratchRoot, ...(auditPath === undefined ? [] : [auditPath]), ...sourceFiles(session)],
-  });
-  const scan = scanChangedFiles(walk.files, session.scrubber);
+  // A run that resolved nothing has nothing that could be in a file: it pays no walk.
+  const walk =
+    session.scrubber.size === 0
+      ? undefined
+      : changedFilesSince(record.startedAt, [root, ...(options.extraRoots ?? []), ...record.extraRoots], {
+          exclude: [
+            session.handle.scratchRoot,
+            ...(auditPath === undefined ? [] : [auditPath]),
+            ...sourceFiles(session),
+          ],
+        });
+  const scan = walk === undefined ? NOTHING_SCANNED : scanChangedFiles(walk.files, session.scrubber);
   // Silent when the run wrote nothing: a clean run's output stays what the runner prints.
-  if (scan.files > 0) {
+  if (walk !== undefined && scan.files > 0) {
     write(
       `credential-broker: scanned ${scan.files} file(s) written during the run (${scan.bytes} bytes; ${walk.visited} files checked in ${Math.round(walk.elapsedMs)} ms)\n`
     );
@@ -82,6 +90,8 @@ export function finishRun(session: BrokerSession, options: FinishRunOptions): Fi
   });
   return { failed: scan.findings.length > 0, scan };
 }
+
+const NOTHING_SCANNED: ChangedFilesScan = { findings: [], files: 0, bytes: 0 };
 
 // What the broker itself reads: the config, and the files `file:` credentials come from (they hold their values by
 // design). They are the user's, never findings.

@@ -15,10 +15,16 @@ export interface Claim {
   readonly files: ReadonlySet<string>;
 }
 
-/** An unspent ticket is good this long: a worker spends its ticket before it runs any test code. */
-const TICKET_TTL_MS = 10 * 60_000;
-/** Tickets minted but never spent (a runner read its handle for something else) are dropped beyond this many. */
-const MAX_TICKETS = 10_000;
+/**
+ * An unspent ticket is good this long. A Jest worker spends its ticket before it runs any test code; a Vitest worker
+ * when a file first needs a credential, which in a long file can be late. The ticket never leaves the worker's memory.
+ */
+const TICKET_TTL_MS = 24 * 60 * 60_000;
+/**
+ * Tickets minted but never spent (a Vitest worker run that needed no credential) are dropped beyond this many, oldest
+ * first: a bound on memory (~200 bytes each) that a run still holding an unspent ticket cannot reach in practice.
+ */
+const MAX_TICKETS = 50_000;
 
 /**
  * @internal The channel's capabilities, held only in the main process's memory. A ticket is minted for one runner

@@ -101,6 +101,18 @@ export async function claimWorker(
 ): Promise<WorkerBroker> {
   // Before any test code of these files runs, so their first connection is already watched.
   installGuardInWorker(handle.guard);
+  return spendTicket(handle, ticket, files);
+}
+
+/**
+ * @internal {@link claimWorker} for a runner that installed the egress guard itself (the Vitest setup file installs it
+ * before the test file runs, and spends the ticket only when the file first needs a credential).
+ */
+export async function spendTicket(
+  handle: SessionHandle,
+  ticket: string,
+  files: readonly string[]
+): Promise<WorkerBroker> {
   const { key, declared } = await claimChannel(
     handle.socketPath,
     ticket,
