@@ -2,7 +2,8 @@
  * How a Jest worker gets to the session without a shared secret on disk or in the environment. Our runner (main
  * process) sends each test file with a copy of the global config that carries the session handle and a one-time
  * ticket; jest-worker delivers it inside its own message to the worker that runs that file (in band: a plain call).
- * The environment spends the ticket in its constructor, claiming that file, before any test code runs.
+ * The environment takes the ticket in its constructor, before any test code runs, and spends it, claiming that file,
+ * at once when the file has a `@credentials` docblock, else when a test first asks for a credential.
  */
 import type { Config } from '@jest/types';
 import { BrokerError } from '../src/errors.js';
@@ -29,11 +30,17 @@ export function channelField(session: BrokerSession, threads: boolean): Ticketed
   };
 }
 
-/** @internal Spends the ticket this test file was sent with on that file; rejects naming the fix when there is none. */
-export function claimFromConfig(
-  globalConfig: Config.GlobalConfig | undefined,
-  testPath: string
-): Promise<WorkerBroker> {
+/** @internal How this test file reaches the session: the handle and the one-time ticket it was sent with. */
+export interface FileTicket {
+  readonly handle: SessionHandle;
+  readonly ticket: string;
+}
+
+/**
+ * @internal Takes the ticket this test file was sent with out of its global config, before any test code runs, so
+ * that nothing else in the worker finds it; the error (naming the fix) when no session reached the file.
+ */
+export function takeTicket(globalConfig: Config.GlobalConfig | undefined, testPath: string): FileTicket | BrokerError {
   const field = (globalConfig as unknown as Record<string, Ticketed | undefined> | undefined)?.[GLOBAL_CONFIG_FIELD];
   const carried = field?.ticket;
   // In band the carrier object arrives as is, unserialised: mint through it.
@@ -44,17 +51,22 @@ export function claimFromConfig(
         ? (carried as { toJSON: () => unknown }).toJSON()
         : undefined;
   if (field === undefined || typeof ticket !== 'string') {
-    return Promise.reject(
-      new BrokerError('CONFIG_INVALID', 'no credential-broker session reached this test file', {
-        backend: 'jest',
-        operation: 'connect',
-        ref: testPath,
-        hint: "Use preset: 'credential-broker', or set globalSetup: 'credential-broker/jest-global-setup', globalTeardown: 'credential-broker/jest-global-teardown' and runner: 'credential-broker/jest-main-runner' (wrap a runner of your own with its withCredentialBrokerRunner)",
-      })
-    );
+    return new BrokerError('CONFIG_INVALID', 'no credential-broker session reached this test file', {
+      backend: 'jest',
+      operation: 'connect',
+      ref: testPath,
+      hint: "Use preset: 'credential-broker', or set globalSetup: 'credential-broker/jest-global-setup', globalTeardown: 'credential-broker/jest-global-teardown' and runner: 'credential-broker/jest-main-runner' (wrap a runner of your own with its withCredentialBrokerRunner)",
+    });
   }
-  const { ticket: _spent, ...handle } = field;
-  return claimWorker(handle, ticket, [testPath]);
+  const { ticket: _taken, ...handle } = field;
+  // This file's own copy of the config (jest-worker's message, or the runner's fresh copy in band).
+  Reflect.deleteProperty(field, 'ticket');
+  return { handle, ticket };
+}
+
+/** @internal Spends the file's ticket on that file (the egress guard is installed first, see claimWorker). */
+export function claimFile(taken: FileTicket | BrokerError, testPath: string): Promise<WorkerBroker> {
+  return taken instanceof BrokerError ? Promise.reject(taken) : claimWorker(taken.handle, taken.ticket, [testPath]);
 }
 
 /** @internal The scrubber of the values this process received, when another environment ran the file. */

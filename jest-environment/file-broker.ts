@@ -25,10 +25,13 @@ export interface FileBrokerOptions {
   readonly env: Record<string, string | undefined>;
   /** Whether the file has a `@credentials` docblock (from Jest's `docblockPragmas`). */
   readonly hasDocblock: boolean;
-  /** Settles once the file's channel ticket was spent (setup waits for it, so no test code runs before). */
+  /** Settles once the file's channel ticket was spent, when it is spent up front (setup waits for it). */
   readonly claimed?: Promise<unknown>;
-  /** The file's worker broker. Called only when a credential is needed; throws when the file has none. */
-  readonly connect: () => WorkerBroker;
+  /**
+   * The file's worker broker, claimed on the first call (the ticket is spent then). Called only when a credential is
+   * needed; rejects when the file can have none.
+   */
+  readonly connect: () => WorkerBroker | Promise<WorkerBroker>;
   /** The test whose code is running (concurrency-safe), or undefined in hooks outside tests. */
   readonly currentTest: () => Circus.TestEntry | undefined;
   /** Prints a skip reason where the user sees it; undefined when our reporter prints them. */
@@ -109,7 +112,7 @@ export class FileBroker {
     if (!this.#options.hasDocblock) {
       return;
     }
-    const names = this.#connect().declaredIn(this.#options.testPath);
+    const names = (await this.#connect()).declaredIn(this.#options.testPath);
     const held = await this.#acquire(names);
     if ('skipped' in held) {
       this.#fileSkip = held.skipped;
@@ -192,13 +195,32 @@ export class FileBroker {
     }
   }
 
-  #connect(): WorkerBroker {
-    this.#worker ??= this.#options.connect();
-    return this.#worker;
+  /** The worker broker once claimed; a promise of it the first time. */
+  #connect(): WorkerBroker | Promise<WorkerBroker> {
+    if (this.#worker !== undefined) {
+      return this.#worker;
+    }
+    const worker = this.#options.connect();
+    if (worker instanceof Promise) {
+      return worker.then((claimed) => {
+        this.#worker = claimed;
+        return claimed;
+      });
+    }
+    this.#worker = worker;
+    return worker;
   }
 
   /** Synchronous when this worker already has every grant; a promise when the session must be asked. */
   #acquire(names: readonly string[]): Acquired | Promise<Acquired> {
+    this.#assertOpen();
+    const worker = this.#connect();
+    return worker instanceof Promise
+      ? worker.then((claimed) => this.#acquireFrom(claimed, names))
+      : this.#acquireFrom(worker, names);
+  }
+
+  #assertOpen(): void {
     if (this.#closed) {
       throw new BrokerError('INTERNAL', 'credentials were asked for after the test file finished', {
         backend: 'jest',
@@ -207,7 +229,9 @@ export class FileBroker {
         hint: 'Await every credentials() call inside the test or hook that needs it',
       });
     }
-    const worker = this.#connect();
+  }
+
+  #acquireFrom(worker: WorkerBroker, names: readonly string[]): Acquired | Promise<Acquired> {
     this.#tasks += 1;
     const taskId = `jest-w${process.env['JEST_WORKER_ID'] ?? '0'}-${process.pid}-${this.#tasks}`;
     // A fresh target: the ledger, not the lease, applies variables to the shared sandbox env.

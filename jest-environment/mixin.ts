@@ -1,11 +1,13 @@
 import { basename } from 'node:path';
 import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus, Config } from '@jest/types';
+import type { GuardPolicy } from '../src/guard/index.js';
+import { installGuardInWorker } from '../src/guard/worker.js';
 import { installCleanupHandlers } from '../src/materialise/index.js';
 import { scrubDeep } from '../src/scrub/index.js';
 import type { WorkerBroker } from '../src/worker/index.js';
 import { testFunctions } from './api.js';
-import { claimFromConfig } from './channel-ticket.js';
+import { claimFile, takeTicket } from './channel-ticket.js';
 import { CircusEvents } from './circus-events.js';
 import { ENVIRONMENT_BROKER, SANDBOX_API } from './constants.js';
 import { FileBroker } from './file-broker.js';
@@ -47,29 +49,29 @@ export function withCredentialBroker<T extends EnvironmentClass>(Base: T): T {
       this.#globals = config.projectConfig.injectGlobals !== false;
       const sandbox = this.global as unknown as Sandbox;
       const ownReporter = hasOwnReporter(config.globalConfig);
-      // The file's one-time ticket is spent now, before any test code runs; setup() waits for the answer.
-      let claimed: WorkerBroker | undefined;
-      let refused: unknown;
-      const claim = claimFromConfig(config.globalConfig, context.testPath).then(
-        (worker) => {
-          claimed = worker;
+      // The file's one-time ticket is taken now, before any test code runs, and spent when the file first needs a
+      // credential: at once for a docblock (setup() waits for the answer), else on the first test that asks.
+      const taken = takeTicket(config.globalConfig, context.testPath);
+      const hasDocblock = context.docblockPragmas[CREDENTIALS_PRAGMA] !== undefined;
+      if (!(taken instanceof Error) && offlineStrict(taken.handle.guard)) {
+        // Offline, strict mode judges every connection, held or not: watched from before the file runs.
+        installGuardInWorker(taken.handle.guard);
+      }
+      let claiming: Promise<WorkerBroker> | undefined;
+      const claim = () => {
+        claiming ??= claimFile(taken, context.testPath).then((worker) => {
           scrubProcessStdio(worker.scrubber);
-        },
-        (error: unknown) => {
-          refused = error;
-        }
-      );
+          return worker;
+        });
+        return claiming;
+      };
+      const claimed = hasDocblock ? claim() : undefined;
       this.#broker = new FileBroker({
         testPath: context.testPath,
         env: sandbox.process?.env ?? {},
-        hasDocblock: context.docblockPragmas[CREDENTIALS_PRAGMA] !== undefined,
-        claimed: claim,
-        connect: () => {
-          if (claimed === undefined) {
-            throw refused;
-          }
-          return claimed;
-        },
+        hasDocblock,
+        ...(claimed === undefined ? {} : { claimed: claimed.catch(() => {}) }),
+        connect: claim,
         currentTest: () => currentTest(this.global as unknown as Sandbox),
         // Without our reporter: straight to stderr, since Jest prints no console block for a fully skipped file.
         warn: ownReporter ? undefined : (message) => process.stderr.write(`credential-broker: ${message}\n`),
@@ -164,6 +166,10 @@ function liveBrokers(): Set<FileBroker> {
 
 function releaseOnExit(broker: FileBroker): void {
   liveBrokers().add(broker);
+}
+
+function offlineStrict(policy: GuardPolicy | undefined): boolean {
+  return policy?.mode === 'strict' && !policy.egress;
 }
 
 function hasOwnReporter(globalConfig: Config.GlobalConfig | undefined): boolean {
