@@ -1,7 +1,8 @@
 import { test as baseTest } from 'vitest';
 import { BrokerError } from '../src/errors.js';
+import { brokerFor } from './claim.js';
+import { leaseId, skipForMissing, TaskLeases } from './leases.js';
 import type { CredentialName, CredentialsFixture, CredentialTestOptions, CredentialValues } from './types.js';
-import { brokerFor, leaseId, skipForMissing, TaskLeases } from './worker.js';
 
 function createCredentialTest() {
   return baseTest.extend(

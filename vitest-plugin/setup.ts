@@ -3,15 +3,16 @@
  * imports it again for every test file, in the worker. Its first import in a worker run takes that run's one-time
  * ticket out of the provided handle (see global-setup.ts) before any test code runs. The ticket is spent, and the
  * runtime (the egress guard's socket patch, the channel client, materialisation, the scrub engine) loaded, only when
- * a file of the run needs a credential (see worker.ts): a file that declares nothing loads this file and no more.
+ * a file of the run needs a credential (see claim.ts): a file that declares nothing loads this file and no more.
  */
 import { resolve } from 'node:path';
 import { afterAll, beforeEach, chai, expect } from 'vitest';
 import { BrokerError } from '../src/errors.js';
+import { currentBroker, takeTicket } from './claim.js';
 import { guardEachTest } from './egress-guard.js';
 import { redactFileSnapshots } from './file-snapshot.js';
+import { leaseId, skipForMissing, TaskLeases } from './leases.js';
 import { addRedactingSerializer } from './snapshot-serializer.js';
-import { currentBroker, leaseId, skipForMissing, TaskLeases, takeTicket } from './worker.js';
 
 const run = takeTicket(() => import('./runtime.js'));
 

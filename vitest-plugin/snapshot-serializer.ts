@@ -1,5 +1,5 @@
 import type { SnapshotSerializer, expect as vitestExpect } from 'vitest';
-import { currentBroker } from './worker.js';
+import { currentBroker } from './claim.js';
 
 /**
  * @internal Registered by the setup file (see {@link addRedactingSerializer}). Pretty-format asks plugins about primitives too, so a
