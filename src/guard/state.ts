@@ -49,6 +49,11 @@ interface GuardState {
   lookupsGuarded: boolean;
   /** Keep {@link ENV_GUARD} naming what is held, so that a Node child started now is judged for it too. */
   publish: boolean;
+  /**
+   * The policy as published without `held`, serialised once per policy: only what is held changes from test to test.
+   * Optional: a state made by an older copy of this module (another bundle in the process) has none yet.
+   */
+  published?: { readonly policy: GuardPolicy; readonly json: string };
 }
 
 const STATE = Symbol.for('credential-broker.guard.v1');
@@ -153,10 +158,19 @@ function publish(state: GuardState): void {
     }
     labels.add(holder.label);
   }
-  const { held: _own, ...policy } = state.policy;
-  const child: GuardPolicy =
-    names.size === 0 ? policy : { ...policy, held: { names: [...names], label: [...labels].join(', ') } };
-  process.env[ENV_GUARD] = JSON.stringify(child);
+  if (state.published?.policy !== state.policy) {
+    const { held: _own, ...policy } = state.policy;
+    state.published = { policy: state.policy, json: JSON.stringify(policy) };
+  }
+  const base = state.published.json;
+  // `{ ...policy, held }` as JSON, without serialising the policy's destination table again for every test.
+  const json =
+    names.size === 0
+      ? base
+      : `${base.slice(0, -1)}${base === '{}' ? '' : ','}"held":${JSON.stringify({ names: [...names], label: [...labels].join(', ') })}}`;
+  if (process.env[ENV_GUARD] !== json) {
+    process.env[ENV_GUARD] = json;
+  }
 }
 
 /**
