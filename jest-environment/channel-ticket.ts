@@ -9,7 +9,7 @@ import type { Config } from '@jest/types';
 import { BrokerError } from '../src/errors.js';
 import type { BrokerSession, SessionHandle } from '../src/host/index.js';
 import type { Scrubber } from '../src/scrub/index.js';
-import { claimWorker, processScrubbers, type WorkerBroker } from '../src/worker/index.js';
+import { processScrubbers, spendTicket, type WorkerBroker } from '../src/worker/index.js';
 import { GLOBAL_CONFIG_FIELD } from './constants.js';
 
 type Ticketed = SessionHandle & { readonly ticket: unknown };
@@ -64,9 +64,9 @@ export function takeTicket(globalConfig: Config.GlobalConfig | undefined, testPa
   return { handle, ticket };
 }
 
-/** @internal Spends the file's ticket on that file (the egress guard is installed first, see claimWorker). */
+/** @internal Spends the file's ticket on that file; the caller installed the egress guard first. */
 export function claimFile(taken: FileTicket | BrokerError, testPath: string): Promise<WorkerBroker> {
-  return taken instanceof BrokerError ? Promise.reject(taken) : claimWorker(taken.handle, taken.ticket, [testPath]);
+  return taken instanceof BrokerError ? Promise.reject(taken) : spendTicket(taken.handle, taken.ticket, [testPath]);
 }
 
 /** @internal The scrubber of the values this process received, when another environment ran the file. */

@@ -1,7 +1,8 @@
 import { basename } from 'node:path';
 import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus, Config } from '@jest/types';
-import type { GuardPolicy } from '../src/guard/index.js';
+import { BrokerError } from '../src/errors.js';
+import { judgesEveryConnection } from '../src/guard/policy.js';
 import { installGuardInWorker } from '../src/guard/worker.js';
 import { installCleanupHandlers } from '../src/materialise/index.js';
 import { scrubDeep } from '../src/scrub/index.js';
@@ -53,12 +54,22 @@ export function withCredentialBroker<T extends EnvironmentClass>(Base: T): T {
       // credential: at once for a docblock (setup() waits for the answer), else on the first test that asks.
       const taken = takeTicket(config.globalConfig, context.testPath);
       const hasDocblock = context.docblockPragmas[CREDENTIALS_PRAGMA] !== undefined;
-      if (!(taken instanceof Error) && offlineStrict(taken.handle.guard)) {
-        // Offline, strict mode judges every connection, held or not: watched from before the file runs.
-        installGuardInWorker(taken.handle.guard);
+      const policy = taken instanceof BrokerError ? undefined : taken.handle.guard;
+      // A connection is judged while a credential is held, so the guard comes with the claim, before any is; offline,
+      // strict mode judges every connection: watched from before the file runs.
+      let guarded = false;
+      const guard = () => {
+        if (!guarded) {
+          guarded = true;
+          installGuardInWorker(policy);
+        }
+      };
+      if (judgesEveryConnection(policy)) {
+        guard();
       }
       let claiming: Promise<WorkerBroker> | undefined;
       const claim = () => {
+        guard();
         claiming ??= claimFile(taken, context.testPath).then((worker) => {
           scrubProcessStdio(worker.scrubber);
           return worker;
@@ -166,10 +177,6 @@ function liveBrokers(): Set<FileBroker> {
 
 function releaseOnExit(broker: FileBroker): void {
   liveBrokers().add(broker);
-}
-
-function offlineStrict(policy: GuardPolicy | undefined): boolean {
-  return policy?.mode === 'strict' && !policy.egress;
 }
 
 function hasOwnReporter(globalConfig: Config.GlobalConfig | undefined): boolean {

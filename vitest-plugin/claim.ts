@@ -78,7 +78,9 @@ export function takeTicket(load: () => Promise<Runtime>): RunClaim | undefined {
   };
   const run: RunClaim = {
     handle,
-    mayDeclare: new Set(sources.filter((s) => s.text?.includes('@credentials') !== false).map((s) => s.file)),
+    mayDeclare: new Set(
+      sources.filter((s) => s.text === undefined || s.text.includes('@credentials')).map((s) => s.file)
+    ),
     claim: () => {
       claiming ??= spend();
       return claiming;

@@ -8,6 +8,7 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeEach, chai, expect } from 'vitest';
 import { BrokerError } from '../src/errors.js';
+import { judgesEveryConnection } from '../src/guard/policy.js';
 import { currentBroker, takeTicket } from './claim.js';
 import { guardEachTest } from './egress-guard.js';
 import { redactFileSnapshots } from './file-snapshot.js';
@@ -21,7 +22,7 @@ if (run !== undefined) {
   run.onGuard = guardEachTest(policy);
   // A connection is judged while a credential is held, so the guard comes with the run's first claim, before any is.
   // Offline, strict mode judges every connection: installed before the test file runs, and its first connection.
-  if (policy?.mode === 'strict' && !policy.egress) {
+  if (judgesEveryConnection(policy)) {
     await run.guard();
   }
   afterAll(() => run.flush());

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import type { GuardPolicy } from './policy.js';
+import { type GuardPolicy, judgesEveryConnection } from './policy.js';
 import { proxyOf, watchProxyTarget } from './proxy.js';
 import { guardState, judge, setPolicy } from './state.js';
 
@@ -16,7 +16,7 @@ export function installGuard(policy: GuardPolicy): void {
   const state = setPolicy(policy);
   // Lookups are judged only offline in strict mode; patching them means loading node:dns, which costs every test
   // file's fresh worker ~2 ms, so only a policy that judges them patches them (once).
-  if (policy.mode === 'strict' && !policy.egress && !state.lookupsGuarded) {
+  if (judgesEveryConnection(policy) && !state.lookupsGuarded) {
     state.lookupsGuarded = true;
     guardLookups();
   }

@@ -22,6 +22,14 @@ export interface GuardPolicy {
   readonly held?: { readonly names: readonly string[]; readonly label: string };
 }
 
+/**
+ * @internal Offline strict mode: egress off and `strict`, the one mode that judges every connection (and lookup), held
+ * credentials or not. Every other mode judges a connection only while a credential is held.
+ */
+export function judgesEveryConnection(policy: GuardPolicy | undefined): boolean {
+  return policy?.mode === 'strict' && !policy.egress;
+}
+
 /** @public Env var carrying the policy (JSON) to Node children; read by `credential-broker/guard-preload`. */
 export const ENV_GUARD = 'CREDENTIAL_BROKER_GUARD';
 

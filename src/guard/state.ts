@@ -9,7 +9,7 @@ import {
   parseAddressPattern,
 } from '../netaddr/pattern.js';
 import type { GuardFinding } from './finding.js';
-import { ENV_GUARD, type GuardPolicy } from './policy.js';
+import { ENV_GUARD, type GuardPolicy, judgesEveryConnection } from './policy.js';
 
 /** @public The error a refused connection fails with (strict mode); names the guard, the host and the credentials. */
 export class EgressRefusedError extends Error {
@@ -219,7 +219,7 @@ export function judge(
     }
     labels.add(holder.label);
   }
-  const offline = !state.policy.egress && state.policy.mode === 'strict';
+  const offline = judgesEveryConnection(state.policy);
   if (held.size === 0 && !offline) {
     return undefined;
   }
