@@ -60,10 +60,11 @@ export function changedFilesSince(
       return;
     }
     seen.add(path);
-    // Born at or after the start itself, without the slack: a file written just before the run (a secret file the
-    // run reads) is the user's, and must never be rewritten. A zero birth time means the file system does not record
-    // it: the file counts as the user's too (reported, never edited).
-    files.push({ path, size: stats.size, created: stats.birthtimeMs > 0 && stats.birthtimeMs >= startMs });
+    // Born in a millisecond after the start's, without the slack: a file written just before the run (a secret file
+    // the run reads) is the user's, and must never be rewritten. `Date.now()` drops the fraction a birth time keeps,
+    // so a file born within the start's own millisecond (1000.4 against a start of 1000) may predate it. A zero birth
+    // time means the file system does not record it: the file counts as the user's too (reported, never edited).
+    files.push({ path, size: stats.size, created: stats.birthtimeMs > 0 && Math.floor(stats.birthtimeMs) > startMs });
   };
 
   const walk = (dir: string): void => {

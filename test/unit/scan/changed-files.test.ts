@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -56,6 +56,15 @@ describe('changedFilesSince', () => {
   it('never marks as created a file written just before the start (a secret file the run reads is the user’s)', () => {
     writeFileSync(join(root, 'secret.txt'), 'value\n');
     const start = Date.now();
+    const { files } = changedFilesSince(start, [root]);
+    expect(files.map((f) => [relative(root, f.path), f.created])).toEqual([['secret.txt', false]]);
+  });
+
+  it('never marks as created a file born within the start’s own millisecond (Date.now() drops the fraction)', () => {
+    const path = join(root, 'secret.txt');
+    writeFileSync(path, 'value\n');
+    // The start as Date.now() would have read it in the very millisecond the file was born.
+    const start = Math.floor(statSync(path).birthtimeMs);
     const { files } = changedFilesSince(start, [root]);
     expect(files.map((f) => [relative(root, f.path), f.created])).toEqual([['secret.txt', false]]);
   });
