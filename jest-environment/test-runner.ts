@@ -7,13 +7,13 @@
 import type { JestEnvironment } from '@jest/environment';
 import type { TestResult } from '@jest/test-result';
 import type { Config } from '@jest/types';
-import type * as JestSnapshot from 'jest-snapshot';
 import { RunBaseline, renderFindings, scanWrittenFiles } from '../src/scan/index.js';
 import { Scrubber, scrubDeep } from '../src/scrub/index.js';
 import { workerScrubber } from './channel-ticket.js';
 import { ENVIRONMENT_BROKER, RESULT_FIELD } from './constants.js';
 import type { FileBroker, SkippedTest } from './file-broker.js';
 import { requireFromJest } from './resolve-jest.js';
+import { snapshotPathOf } from './snapshot-path.js';
 import { mayCarryValues } from './test-case-filter.js';
 
 type SendMessage = (eventName: string, args: Array<unknown>) => void;
@@ -90,9 +90,7 @@ interface WrittenFiles {
 async function captureWrittenFiles(config: Config.ProjectConfig, testPath: string): Promise<WrittenFiles> {
   const paths = [testPath];
   try {
-    const snapshot = requireFromJest<typeof JestSnapshot>('jest-snapshot', config.rootDir);
-    const resolver = await snapshot.buildSnapshotResolver(config);
-    paths.unshift(resolver.resolveSnapshotPath(testPath));
+    paths.unshift(await snapshotPathOf(config, testPath));
   } catch {
     // A snapshot resolver that fails here fails the file's own snapshot assertions too, with Jest's message; the
     // test file is still captured.
