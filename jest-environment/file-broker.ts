@@ -49,6 +49,8 @@ type Acquired = Held | { readonly skipped: readonly SkippedCredential[] };
 export class FileBroker {
   readonly #options: FileBrokerOptions;
   readonly #ledger: EnvLedger;
+  /** The test file as messages name it, relative to where Jest started. */
+  readonly #label: string;
   #worker: WorkerBroker | undefined;
   #empty: Scrubber | undefined;
   readonly #fileHeld: Held[] = [];
@@ -70,6 +72,7 @@ export class FileBroker {
   constructor(options: FileBrokerOptions) {
     this.#options = options;
     this.#ledger = new EnvLedger(options.env);
+    this.#label = relative(process.cwd(), options.testPath);
     // Files run one after another in a worker: the newest file's tests are the ones connecting.
     setCurrentTest(
       () => {
@@ -81,10 +84,6 @@ export class FileBroker {
         options.currentTest()?.errors.push(error);
       }
     );
-  }
-
-  get #label(): string {
-    return relative(process.cwd(), this.#options.testPath);
   }
 
   /** The values this worker has received so far; a no-op before any credential was asked for. */
