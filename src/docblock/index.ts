@@ -3,4 +3,10 @@
  */
 export type { DocblockDeclaration } from './credentials.js';
 export { docblockLine, readCredentialPragmas, readCredentialPragmasFromFile } from './credentials.js';
-export { DOCBLOCK_HEAD_BYTES, readCredentialPragmasFromTestFile, readTestFileDocblock } from './read-file.js';
+export {
+  DOCBLOCK_HEAD_BYTES,
+  readCredentialPragmasFromTestFile,
+  readTestFileDocblock,
+  readTestFileDocblockSync,
+  realRoots,
+} from './read-file.js';

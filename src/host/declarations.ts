@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { noConfigError } from '../config/load.js';
 import { type CredentialSpec, inlineCredential } from '../config/normalise.js';
-import { docblockLine, readTestFileDocblock } from '../docblock/index.js';
+import { docblockLine, readTestFileDocblockSync, realRoots } from '../docblock/index.js';
 import { BrokerError, isBrokerError } from '../errors.js';
 import type { FileDeclarations } from '../ipc/protocol.js';
 import { formatRef } from '../ref/index.js';
@@ -33,18 +33,14 @@ export class Declarations {
     let noConfig: BrokerError | undefined;
     const read = new Map<string, ReadonlyMap<string, CredentialSpec>>();
     const all = [...new Set(files.map((f) => resolve(f)))];
-    // A few at a time: a plan may hold thousands of files.
-    for (let i = 0; i < all.length; i += 32) {
-      await Promise.all(
-        all.slice(i, i + 32).map(async (path) => {
-          try {
-            read.set(path, await this.#read(path, [...this.#roots, ...roots]));
-          } catch (error) {
-            noConfig ??= isBrokerError(error) && error.code === 'CONFIG_NOT_FOUND' ? error : undefined;
-            problems.push(isBrokerError(error) ? error.message : `${path}: cannot be read`);
-          }
-        })
-      );
+    const real = realRoots([...this.#roots, ...roots]);
+    for (const path of all) {
+      try {
+        read.set(path, this.#read(path, real));
+      } catch (error) {
+        noConfig ??= isBrokerError(error) && error.code === 'CONFIG_NOT_FOUND' ? error : undefined;
+        problems.push(isBrokerError(error) ? error.message : `${path}: cannot be read`);
+      }
     }
     if (noConfig !== undefined) {
       // One missing file, not one problem per test file that declares something.
@@ -66,9 +62,10 @@ export class Declarations {
     return [...this.#config.values(), ...[...read.values()].flatMap((specs) => [...specs.values()])];
   }
 
-  async #read(path: string, roots: readonly string[]): Promise<ReadonlyMap<string, CredentialSpec>> {
+  // `roots` are real paths already (once per plan, not per file).
+  #read(path: string, roots: readonly string[]): ReadonlyMap<string, CredentialSpec> {
     const declared = new Map<string, CredentialSpec>();
-    const { declarations, head } = await readTestFileDocblock(path, roots);
+    const { declarations, head } = readTestFileDocblockSync(path, roots);
     for (const { name, ref } of declarations) {
       const spec = ref === undefined ? this.#config.get(name) : inlineCredential(name, ref, path);
       if (spec === undefined) {
