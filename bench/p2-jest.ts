@@ -32,7 +32,8 @@ const LABELS: Record<Form, string> = {
 
 const CHECK = 'expect(process.env.BENCH_A !== undefined && process.env.BENCH_C !== undefined).toBe(true);';
 
-function writeSuite(dir: string): void {
+/** @internal The suite: one directory of test files per variant, and the two configs. */
+export function writeSuite(dir: string): void {
   writeCredentials(dir);
   const common = "transform: {}, testMatch: ['<rootDir>/tests/**/*.test.js']";
   writeFileSync(join(dir, 'jest.broker.config.cjs'), `module.exports = { preset: 'credential-broker', ${common} };`);
