@@ -4,8 +4,7 @@
  * it ages (single flight; re-minted five minutes before expiry, or at half its lifetime when that is shorter — before
  * the Azure SDK's own two-minute refresh window, so an SDK never refetches on every call).
  */
-import { Agent } from 'node:https';
-import { rootCertificates } from 'node:tls';
+import type { Agent } from 'node:https';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type * as Identity from '@azure/identity';
 import type { FetchContext } from '../../contract/backend.js';
@@ -103,6 +102,9 @@ export function createAzureTokenMints(
         return { identity, policies: [] };
       }
       const pem = await readCaFile(settings.caFile, { baseDir }, { backend: BACKEND, operation: 'configure TLS' });
+      // Loaded here, not with the module: the session imports this module for every run, and node:https with
+      // node:tls cost its start ~8 ms when no azure-token: credential mints anything.
+      const [{ Agent }, { rootCertificates }] = await Promise.all([import('node:https'), import('node:tls')]);
       // Added to the public roots, not instead of them: Entra ID may still be the public one.
       const agent = new Agent({ ca: [...rootCertificates, pem], keepAlive: true });
       return { identity, policies: [agentPolicy(agent)], agent };

@@ -1,5 +1,5 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import type { Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import type NodeVault from 'node-vault';
 import { BrokerError } from '../../errors.js';
 import type { SecretValue } from '../../scrub/secret-value.js';
@@ -102,7 +102,7 @@ export async function createVaultClient(
   if (options.namespace === undefined) {
     (sdk as unknown as { namespace: string | undefined }).namespace = undefined;
   }
-  const https = options.address.startsWith('https:');
+  const newAgents = await agentFactory(options.address.startsWith('https:'), options.ca);
 
   // One agent per call, destroyed when the caller's signal aborts: node-vault forwards no AbortSignal to axios,
   // but it does forward the agent, and destroying it ends the request at once.
@@ -110,9 +110,7 @@ export async function createVaultClient(
     if (signal.aborted) {
       throw new VaultCallError({ kind: 'aborted' }, signal.reason);
     }
-    const agents: AgentOptions = https
-      ? { httpsAgent: new HttpsAgent({ keepAlive: false, ...(options.ca === undefined ? {} : { ca: options.ca }) }) }
-      : { httpAgent: new HttpAgent({ keepAlive: false }) };
+    const agents = newAgents();
     const agent = 'httpsAgent' in agents ? agents.httpsAgent : agents.httpAgent;
     const abort = () => agent.destroy();
     signal.addEventListener('abort', abort, { once: true });
@@ -174,6 +172,19 @@ export async function createVaultClient(
 }
 
 type AgentOptions = { readonly httpAgent: HttpAgent } | { readonly httpsAgent: HttpsAgent };
+
+/**
+ * Node's agent module, loaded with a client rather than with this module: the session imports it for every run
+ * (minted Vault tokens), and node:https with node:tls cost its start several milliseconds when no Vault is used.
+ */
+async function agentFactory(https: boolean, ca: string | undefined): Promise<() => AgentOptions> {
+  if (https) {
+    const { Agent } = await import('node:https');
+    return () => ({ httpsAgent: new Agent({ keepAlive: false, ...(ca === undefined ? {} : { ca }) }) });
+  }
+  const { Agent } = await import('node:http');
+  return () => ({ httpAgent: new Agent({ keepAlive: false }) });
+}
 
 async function loadFactory(importSdk: SdkImporter, backend: string): Promise<typeof NodeVault> {
   const mod = await importPeer(importSdk, { name: 'node-vault', backend });

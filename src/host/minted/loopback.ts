@@ -4,7 +4,7 @@
  * that ends every connection and runs once, and a constant-time comparison of the secrets requests present.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** @internal A listening loopback server. */
@@ -32,6 +32,8 @@ export async function listenLoopback(handlers: LoopbackHandlers): Promise<Loopba
     done = resolve;
   });
   let closing: Promise<void> | undefined;
+  // Loaded on the first endpoint, not with the session: most runs mint nothing.
+  const { createServer } = await import('node:http');
   const server = createServer((request, response) => {
     handlers.handle(request, response, loopback).catch((error: unknown) => handlers.fail(response, error));
   });
