@@ -66,7 +66,24 @@ export function takeTicket(globalConfig: Config.GlobalConfig | undefined, testPa
 
 /** @internal Spends the file's ticket on that file; the caller installed the egress guard first. */
 export function claimFile(taken: FileTicket | BrokerError, testPath: string): Promise<WorkerBroker> {
-  return taken instanceof BrokerError ? Promise.reject(taken) : spendTicket(taken.handle, taken.ticket, [testPath]);
+  if (taken instanceof BrokerError) {
+    return Promise.reject(taken);
+  }
+  return spendTicket(taken.handle, taken.ticket, [testPath]).then((worker) => {
+    latest.set(taken.handle.socketPath, worker);
+    return worker;
+  });
+}
+
+// The latest claim of this process, by session: files run one after another in a Jest worker.
+const latest = new Map<string, WorkerBroker>();
+
+/**
+ * @internal The broker of the latest file this process claimed in the same session, if any: its grants of config
+ * credentials are the worker's, and can serve a later file's test without that file spending its ticket.
+ */
+export function earlierClaim(taken: FileTicket | BrokerError): WorkerBroker | undefined {
+  return taken instanceof BrokerError ? undefined : latest.get(taken.handle.socketPath);
 }
 
 /** @internal The scrubber of the values this process received, when another environment ran the file. */

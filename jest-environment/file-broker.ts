@@ -3,7 +3,7 @@ import type { Circus } from '@jest/types';
 import { BrokerError } from '../src/errors.js';
 import { setCurrentTest } from '../src/guard/index.js';
 import { Scrubber, scrubDeep } from '../src/scrub/index.js';
-import type { Lease, WorkerBroker } from '../src/worker/index.js';
+import type { AcquireRequest, Lease, WorkerBroker } from '../src/worker/index.js';
 import { jestWillSkip, testErrors, testId, testsUnder } from './circus.js';
 import type { TestEvents } from './circus-events.js';
 import { EnvLedger } from './env-ledger.js';
@@ -32,6 +32,12 @@ export interface FileBrokerOptions {
    * needed; rejects when the file can have none.
    */
   readonly connect: () => WorkerBroker | Promise<WorkerBroker>;
+  /**
+   * The broker an earlier test file of this worker claimed, if any, whose grants (config credentials, kept for the
+   * worker) may serve this file without a claim of its own. Undefined for a file with a docblock: its names come from
+   * the claim. Called only before the file's own claim.
+   */
+  readonly earlier?: () => WorkerBroker | undefined;
   /** The test whose code is running (concurrency-safe), or undefined in hooks outside tests. */
   readonly currentTest: () => Circus.TestEntry | undefined;
   /** Prints a skip reason where the user sees it; undefined when our reporter prints them. */
@@ -52,6 +58,8 @@ export class FileBroker {
   /** The test file as messages name it, relative to where Jest started. */
   readonly #label: string;
   #worker: WorkerBroker | undefined;
+  /** An earlier file's broker that served this file from the worker's grants (its scrubber holds their values). */
+  #served: WorkerBroker | undefined;
   #empty: Scrubber | undefined;
   readonly #fileHeld: Held[] = [];
   readonly #testHeld = new Map<Circus.TestEntry, Held[]>();
@@ -89,7 +97,7 @@ export class FileBroker {
   /** The values this worker has received so far; a no-op before any credential was asked for. */
   get scrubber(): Scrubber {
     this.#empty ??= new Scrubber();
-    return this.#worker?.scrubber ?? this.#empty;
+    return this.#worker?.scrubber ?? this.#served?.scrubber ?? this.#empty;
   }
 
   /**
@@ -213,6 +221,17 @@ export class FileBroker {
   /** Synchronous when this worker already has every grant; a promise when the session must be asked. */
   #acquire(names: readonly string[]): Acquired | Promise<Acquired> {
     this.#assertOpen();
+    if (this.#worker === undefined) {
+      // A file without a docblock asks for config credentials by name: when an earlier file of this worker already
+      // has them, they are served as they would be to that file's next test, and this file spends no ticket. Anything
+      // else (a name not granted yet, a credential minted per test) is claimed and asked for as usual.
+      const earlier = this.#options.earlier?.();
+      const lease = earlier?.acquireNow(this.#request(names));
+      if (lease !== undefined) {
+        this.#served = earlier;
+        return this.#taken(lease);
+      }
+    }
     const worker = this.#connect();
     return worker instanceof Promise
       ? worker.then((claimed) => this.#acquireFrom(claimed, names))
@@ -230,11 +249,15 @@ export class FileBroker {
     }
   }
 
-  #acquireFrom(worker: WorkerBroker, names: readonly string[]): Acquired | Promise<Acquired> {
+  #request(names: readonly string[]): AcquireRequest {
     this.#tasks += 1;
     const taskId = `jest-w${process.env['JEST_WORKER_ID'] ?? '0'}-${process.pid}-${this.#tasks}`;
     // A fresh target: the ledger, not the lease, applies variables to the shared sandbox env.
-    const request = { file: this.#options.testPath, taskId, names, env: {}, label: this.#label };
+    return { file: this.#options.testPath, taskId, names, env: {}, label: this.#label };
+  }
+
+  #acquireFrom(worker: WorkerBroker, names: readonly string[]): Acquired | Promise<Acquired> {
+    const request = this.#request(names);
     const lease = worker.acquireNow(request);
     return lease !== undefined ? this.#taken(lease) : worker.acquire(request).then((l) => this.#taken(l));
   }

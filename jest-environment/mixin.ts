@@ -8,7 +8,7 @@ import { installCleanupHandlers } from '../src/materialise/index.js';
 import { scrubDeep } from '../src/scrub/index.js';
 import type { WorkerBroker } from '../src/worker/index.js';
 import { testFunctions } from './api.js';
-import { claimFile, takeTicket } from './channel-ticket.js';
+import { claimFile, earlierClaim, takeTicket } from './channel-ticket.js';
 import { CircusEvents } from './circus-events.js';
 import { ENVIRONMENT_BROKER, SANDBOX_API } from './constants.js';
 import { FileBroker } from './file-broker.js';
@@ -83,6 +83,18 @@ export function withCredentialBroker<T extends EnvironmentClass>(Base: T): T {
         hasDocblock,
         ...(claimed === undefined ? {} : { claimed: claimed.catch(() => {}) }),
         connect: claim,
+        // Only without a docblock: a docblock's names (and its inline refs) come from the file's own claim.
+        ...(hasDocblock
+          ? {}
+          : {
+              earlier: () => {
+                const earlier = earlierClaim(taken);
+                if (earlier !== undefined) {
+                  guard();
+                }
+                return earlier;
+              },
+            }),
         currentTest: () => currentTest(this.global as unknown as Sandbox),
         // Without our reporter: straight to stderr, since Jest prints no console block for a fully skipped file.
         warn: ownReporter ? undefined : (message) => process.stderr.write(`credential-broker: ${message}\n`),

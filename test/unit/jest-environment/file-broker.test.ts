@@ -66,8 +66,9 @@ function tree() {
   return { root, state };
 }
 
-function setup(options: { hasDocblock?: boolean } = {}) {
+function setup(options: { hasDocblock?: boolean; earlier?: () => WorkerBroker | undefined } = {}) {
   const fake = fakeWorker();
+  let connects = 0;
   const { root, state } = tree();
   const env: Record<string, string | undefined> = {};
   const warnings: string[] = [];
@@ -76,7 +77,11 @@ function setup(options: { hasDocblock?: boolean } = {}) {
     testPath: '/project/tests/a.test.js',
     env,
     hasDocblock: options.hasDocblock ?? false,
-    connect: () => fake.worker,
+    connect: () => {
+      connects += 1;
+      return fake.worker;
+    },
+    ...(options.earlier === undefined ? {} : { earlier: options.earlier }),
     currentTest: () => current,
     warn: (message) => warnings.push(message),
   });
@@ -91,7 +96,7 @@ function setup(options: { hasDocblock?: boolean } = {}) {
   const setCurrent = (test: Circus.TestEntry | undefined) => {
     current = test;
   };
-  return { ...fake, broker, root, state, env, warnings, add, event, setCurrent };
+  return { ...fake, broker, root, state, env, warnings, add, event, setCurrent, connects: () => connects };
 }
 
 describe(FileBroker.name, () => {
@@ -253,6 +258,49 @@ describe(FileBroker.name, () => {
       const t = setup();
       const plain = t.add('plain');
       expect(t.event('test_start', plain)).toBeUndefined();
+    });
+  });
+
+  describe('with an earlier file’s claim in the same worker', () => {
+    // An earlier file's broker holding LOCAL_A's grant: acquireNow serves it and nothing else, as the worker does.
+    function earlierWorker() {
+      const scrubber = new Scrubber();
+      scrubber.add(VALUES['LOCAL_A'] as string, 'LOCAL_A');
+      const asked: AcquireRequest[] = [];
+      const worker: WorkerBroker = {
+        handle: {} as WorkerBroker['handle'],
+        scrubber,
+        declaredIn: () => [],
+        acquireNow(request) {
+          asked.push(request);
+          if (request.names.some((n) => n !== 'LOCAL_A')) {
+            return undefined;
+          }
+          return { values: { LOCAL_A: VALUES['LOCAL_A'] as string }, files: {}, env: {}, skipped: [], release() {} };
+        },
+        acquire: () => Promise.reject(new Error('an earlier file’s broker never asks the session for this file')),
+      };
+      return { worker, asked };
+    }
+
+    test('serves its granted credentials without claiming this file, and scrubs with its values', async () => {
+      const earlier = earlierWorker();
+      const t = setup({ earlier: () => earlier.worker });
+      const test = t.add('needs a');
+      t.setCurrent(test);
+      expect(await t.broker.api().credentials(['LOCAL_A'])).toEqual({ LOCAL_A: VALUES['LOCAL_A'] });
+      expect(t.connects()).toBe(0);
+      expect(earlier.asked.map((r) => r.file)).toEqual(['/project/tests/a.test.js']);
+      expect(t.broker.scrubber.scrub(`got ${VALUES['LOCAL_A']}`)).not.toContain(VALUES['LOCAL_A']);
+    });
+
+    test('claims this file for a name the worker was not granted yet', async () => {
+      const earlier = earlierWorker();
+      const t = setup({ earlier: () => earlier.worker });
+      t.setCurrent(t.add('needs b'));
+      expect(await t.broker.api().credentials(['LOCAL_B'])).toEqual({ LOCAL_B: VALUES['LOCAL_B'] });
+      expect(t.connects()).toBe(1);
+      expect(t.requests.map((r) => r.names)).toEqual([['LOCAL_B']]);
     });
   });
 
