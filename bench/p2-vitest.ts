@@ -72,7 +72,8 @@ function body(variant: Variant): string[] {
   }
 }
 
-function writeSuite(dir: string): void {
+/** @internal The suite: one directory of test files per variant, and the two configs. */
+export function writeSuite(dir: string): void {
   writeCredentials(dir);
   const config = (plugin: boolean) =>
     [
