@@ -34,10 +34,12 @@ export interface FileBrokerOptions {
   readonly connect: () => WorkerBroker | Promise<WorkerBroker>;
   /**
    * The broker an earlier test file of this worker claimed, if any, whose grants (config credentials, kept for the
-   * worker) may serve this file without a claim of its own. Undefined for a file with a docblock: its names come from
-   * the claim. Called only before the file's own claim.
+   * worker) may serve this file without a claim of its own. Undefined for a file whose docblock declares an inline
+   * ref: that file's names are its own, and come with its claim. Called only before the file's own claim.
    */
   readonly earlier?: () => WorkerBroker | undefined;
+  /** The docblock's names when they are all config credentials (parsed by Jest in this worker); see `earlier`. */
+  readonly docblockNames?: readonly string[];
   /** The test whose code is running (concurrency-safe), or undefined in hooks outside tests. */
   readonly currentTest: () => Circus.TestEntry | undefined;
   /** Prints a skip reason where the user sees it; undefined when our reporter prints them. */
@@ -119,8 +121,10 @@ export class FileBroker {
     if (!this.#options.hasDocblock) {
       return;
     }
-    const names = (await this.#connect()).declaredIn(this.#options.testPath);
-    const held = await this.#acquire(names);
+    const { docblockNames } = this.#options;
+    const held =
+      (docblockNames === undefined ? undefined : this.#fromEarlier(docblockNames)) ??
+      (await this.#acquire((await this.#connect()).declaredIn(this.#options.testPath)));
     if ('skipped' in held) {
       this.#fileSkip = held.skipped;
     } else {
@@ -221,21 +225,33 @@ export class FileBroker {
   /** Synchronous when this worker already has every grant; a promise when the session must be asked. */
   #acquire(names: readonly string[]): Acquired | Promise<Acquired> {
     this.#assertOpen();
-    if (this.#worker === undefined) {
-      // A file without a docblock asks for config credentials by name: when an earlier file of this worker already
-      // has them, they are served as they would be to that file's next test, and this file spends no ticket. Anything
-      // else (a name not granted yet, a credential minted per test) is claimed and asked for as usual.
-      const earlier = this.#options.earlier?.();
-      const lease = earlier?.acquireNow(this.#request(names));
-      if (lease !== undefined) {
-        this.#served = earlier;
-        return this.#taken(lease);
-      }
+    const served = this.#fromEarlier(names);
+    if (served !== undefined) {
+      return served;
     }
     const worker = this.#connect();
     return worker instanceof Promise
       ? worker.then((claimed) => this.#acquireFrom(claimed, names))
       : this.#acquireFrom(worker, names);
+  }
+
+  /**
+   * Config credentials an earlier file of this worker was already granted, served as they would be to that file's
+   * next test, before this file has claimed anything: it then spends no ticket. Undefined when this file has its own
+   * claim, declares an inline ref, or a name is not granted yet (or is minted per test): those are claimed and asked
+   * for as usual.
+   */
+  #fromEarlier(names: readonly string[]): Acquired | undefined {
+    if (this.#worker !== undefined) {
+      return undefined;
+    }
+    const earlier = this.#options.earlier?.();
+    const lease = earlier?.acquireNow(this.#request(names));
+    if (lease === undefined) {
+      return undefined;
+    }
+    this.#served = earlier;
+    return this.#taken(lease);
   }
 
   #assertOpen(): void {

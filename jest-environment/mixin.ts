@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus, Config } from '@jest/types';
+import { configNamesOf } from '../src/docblock/pragma-entries.js';
 import { BrokerError } from '../src/errors.js';
 import { judgesEveryConnection } from '../src/guard/policy.js';
 import { installGuardInWorker } from '../src/guard/worker.js';
@@ -76,25 +77,29 @@ export function withCredentialBroker<T extends EnvironmentClass>(Base: T): T {
         });
         return claiming;
       };
-      const claimed = hasDocblock ? claim() : undefined;
+      // A file that declares no inline ref asks only for config credentials, which an earlier file's claim in this
+      // worker may already hold; such a file is claimed only when a name is missing (see FileBroker).
+      const docblockNames = configNamesOf(context.docblockPragmas[CREDENTIALS_PRAGMA]);
+      const earlier =
+        docblockNames === undefined
+          ? undefined
+          : () => {
+              const found = earlierClaim(taken);
+              if (found !== undefined) {
+                guard();
+              }
+              return found;
+            };
+      // A docblock is claimed at once (setup() waits for the answer), unless an earlier claim may serve it.
+      const claimed = hasDocblock && (earlier === undefined || earlierClaim(taken) === undefined) ? claim() : undefined;
       this.#broker = new FileBroker({
         testPath: context.testPath,
         env: sandbox.process?.env ?? {},
         hasDocblock,
         ...(claimed === undefined ? {} : { claimed: claimed.catch(() => {}) }),
         connect: claim,
-        // Only without a docblock: a docblock's names (and its inline refs) come from the file's own claim.
-        ...(hasDocblock
-          ? {}
-          : {
-              earlier: () => {
-                const earlier = earlierClaim(taken);
-                if (earlier !== undefined) {
-                  guard();
-                }
-                return earlier;
-              },
-            }),
+        ...(earlier === undefined ? {} : { earlier }),
+        ...(hasDocblock && docblockNames !== undefined ? { docblockNames } : {}),
         currentTest: () => currentTest(this.global as unknown as Sandbox),
         // Without our reporter: straight to stderr, since Jest prints no console block for a fully skipped file.
         warn: ownReporter ? undefined : (message) => process.stderr.write(`credential-broker: ${message}\n`),

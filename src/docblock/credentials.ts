@@ -5,6 +5,7 @@ import { displayRefInput } from '../ref/display.js';
 import { RefSyntaxError } from '../ref/errors.js';
 import { parseRef } from '../ref/parse.js';
 import type { SecretRef } from '../ref/types.js';
+import { CREDENTIAL_NAME as NAME, pragmaEntries } from './pragma-entries.js';
 
 /** @public One entry of a `@credentials` pragma: a credential from the config, or one with an inline ref. */
 export interface DocblockDeclaration {
@@ -14,7 +15,6 @@ export interface DocblockDeclaration {
   readonly ref?: SecretRef;
 }
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PRAGMA = 'credentials';
 
 /**
@@ -52,7 +52,7 @@ export function readCredentialPragmas(source: string, filePath: string): Docbloc
   if (value === undefined) {
     return [];
   }
-  const pragmas = (Array.isArray(value) ? value : [value]).map(entriesOf);
+  const pragmas = (Array.isArray(value) ? value : [value]).map(pragmaEntries);
   rejectDroppedEntries(block, pragmas.flat(), filePath);
   const declarations: DocblockDeclaration[] = [];
   const seen = new Set<string>();
@@ -111,10 +111,6 @@ export function readCredentialPragmasFromFile(path: string): DocblockDeclaration
   return readCredentialPragmas(source, path);
 }
 
-function entriesOf(value: string): string[] {
-  return value.split(/[\s,]+/).filter((e) => e !== '');
-}
-
 function readEntry(entry: string, filePath: string): DocblockDeclaration {
   const eq = entry.indexOf('=');
   const name = eq === -1 ? entry : entry.slice(0, eq);
@@ -168,12 +164,12 @@ function rejectDroppedEntries(block: string, read: readonly string[], filePath: 
     if (!/^@credentials(\s|$)/.test(line)) {
       return;
     }
-    written.push(...entriesOf(line.slice('@credentials'.length)));
+    written.push(...pragmaEntries(line.slice('@credentials'.length)));
     for (const next of lines.slice(i + 1)) {
       if (next === '' || next.startsWith('@')) {
         break;
       }
-      written.push(...entriesOf(next));
+      written.push(...pragmaEntries(next));
     }
   });
   const remaining = [...read];

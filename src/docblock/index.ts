@@ -3,6 +3,7 @@
  */
 export type { DocblockDeclaration } from './credentials.js';
 export { docblockLine, readCredentialPragmas, readCredentialPragmasFromFile } from './credentials.js';
+export { configNamesOf } from './pragma-entries.js';
 export {
   DOCBLOCK_HEAD_BYTES,
   readCredentialPragmasFromTestFile,

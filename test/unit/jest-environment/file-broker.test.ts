@@ -66,7 +66,9 @@ function tree() {
   return { root, state };
 }
 
-function setup(options: { hasDocblock?: boolean; earlier?: () => WorkerBroker | undefined } = {}) {
+function setup(
+  options: { hasDocblock?: boolean; earlier?: () => WorkerBroker | undefined; docblockNames?: string[] } = {}
+) {
   const fake = fakeWorker();
   let connects = 0;
   const { root, state } = tree();
@@ -82,6 +84,7 @@ function setup(options: { hasDocblock?: boolean; earlier?: () => WorkerBroker | 
       return fake.worker;
     },
     ...(options.earlier === undefined ? {} : { earlier: options.earlier }),
+    ...(options.docblockNames === undefined ? {} : { docblockNames: options.docblockNames }),
     currentTest: () => current,
     warn: (message) => warnings.push(message),
   });
@@ -276,7 +279,8 @@ describe(FileBroker.name, () => {
           if (request.names.some((n) => n !== 'LOCAL_A')) {
             return undefined;
           }
-          return { values: { LOCAL_A: VALUES['LOCAL_A'] as string }, files: {}, env: {}, skipped: [], release() {} };
+          const values = { LOCAL_A: VALUES['LOCAL_A'] as string };
+          return { values, files: {}, env: values, skipped: [], release() {} };
         },
         acquire: () => Promise.reject(new Error('an earlier file’s broker never asks the session for this file')),
       };
@@ -292,6 +296,25 @@ describe(FileBroker.name, () => {
       expect(t.connects()).toBe(0);
       expect(earlier.asked.map((r) => r.file)).toEqual(['/project/tests/a.test.js']);
       expect(t.broker.scrubber.scrub(`got ${VALUES['LOCAL_A']}`)).not.toContain(VALUES['LOCAL_A']);
+    });
+
+    test('serves a docblock of config names before the file’s tests, without claiming the file', async () => {
+      const earlier = earlierWorker();
+      const t = setup({ hasDocblock: true, docblockNames: ['LOCAL_A'], earlier: () => earlier.worker });
+      await t.broker.setup();
+      expect(t.connects()).toBe(0);
+      expect(t.env).toEqual({ LOCAL_A: VALUES['LOCAL_A'] });
+      t.broker.teardown();
+      expect(t.env).toEqual({});
+    });
+
+    test('claims a docblock file whose names are not all config names (an inline ref), and asks for its own', async () => {
+      const earlier = earlierWorker();
+      const t = setup({ hasDocblock: true, earlier: () => earlier.worker });
+      await t.broker.setup();
+      expect(t.connects()).toBe(1);
+      expect(earlier.asked).toEqual([]);
+      expect(t.requests.map((r) => r.names)).toEqual([['LOCAL_A']]);
     });
 
     test('claims this file for a name the worker was not granted yet', async () => {
