@@ -15,7 +15,12 @@ export function installGuardInWorker(policy: GuardPolicy | undefined): void {
   installGuard(policy);
   const preload = preloadPath();
   if (preload !== undefined) {
-    Object.assign(process.env, guardChildEnv(policy, preload, process.env));
+    // Each write to process.env is a setenv(3): a Jest worker installs the guard again for every file it runs.
+    for (const [name, value] of Object.entries(guardChildEnv(policy, preload, process.env))) {
+      if (process.env[name] !== value) {
+        process.env[name] = value;
+      }
+    }
     publishToChildren();
   }
 }
