@@ -38,7 +38,13 @@ export interface BrokerSession {
   readonly config: LoadedConfig;
   readonly scrubber: Scrubber;
   readonly log: Logger;
-  readonly stats: { readonly fetches: number; readonly resolved: readonly string[]; readonly mints: number };
+  readonly stats: {
+    readonly fetches: number;
+    readonly resolved: readonly string[];
+    readonly mints: number;
+    /** Tickets spent: claims of test files by workers (a file that asks for nothing claims nothing). */
+    readonly claims: number;
+  };
   /** When the run began and who was granted what (audit record, step summary, post-run file scan). */
   readonly ci: RunRecord;
   /**
@@ -208,10 +214,12 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
   };
 
   // What a worker may ask is decided here, from memory: its ticket, the files it claimed, the plan.
+  let claims = 0;
   const authority = {
     takeTicket: (ticket: string) => capabilities.take(ticket),
     claim: (holder: Parameters<Capabilities['claim']>[0], files: readonly string[]) => {
       const claim = capabilities.claim(holder, files, (file) => declarations.has(file));
+      claims += 1;
       return {
         key: claim.key,
         declared: Object.fromEntries([...claim.files].map((file) => [file, declarations.declared(file)])),
@@ -290,6 +298,9 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
       },
       get mints() {
         return minted?.mints ?? 0;
+      },
+      get claims() {
+        return claims;
       },
     },
     async plan(files, roots) {

@@ -120,16 +120,19 @@ describe('the session channel with the real runners', () => {
     it(`Jest (${mode}): the undeclared test, its child and an outside process obtain nothing; no canary anywhere`, async () => {
       const project = copyJestFixture('channel-jest');
       copy = project;
+      const stats = join(project.outDir, 'session-stats.json');
       const run = await runJest(
         project,
         [...args, '--ci=false', '--json', `--outputFile=${join(project.outDir, 'results.json')}`],
-        { env: env(project, environ ? {} : { PROBE_PARENT_ENVIRON: '0' }) }
+        { env: env(project, { BROKER_STATS_FILE: stats, ...(environ ? {} : { PROBE_PARENT_ENVIRON: '0' }) }) }
       );
       expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr.slice(0, 3000) }).toEqual({
         code: 0,
         stderr: '',
       });
       expectNothingObtained(probes(project), { environ });
+      // Only the file with a docblock spent its ticket: the one that asks for nothing opened no connection.
+      expect(JSON.parse(readFileSync(stats, 'utf8'))).toEqual({ claims: 1 });
       expect(readFileSync(join(project.dir, 'tests', '__snapshots__', 'declared.test.js.snap'), 'utf8')).toContain(
         '[redacted:SRC_PLAIN]'
       );
