@@ -2,7 +2,7 @@
  * What P2 (Vitest) and P2 (Jest) share: a temp project with this package installed the way a user's would be, the
  * same three credentials in it, and the median of the samples.
  */
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -67,4 +67,18 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * @internal CPU time of terminated, waited-for children (the runner's main process and, through it, its workers), in
+ * ms: far steadier than wall time on a shared machine. Linux only; NaN elsewhere.
+ */
+export function childCpuMs(): number {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // After "pid (comm) ", cutime and cstime are at 13 and 14 (fields 16 and 17 of proc(5)), in 1/100 s ticks.
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return Number.NaN;
+  }
 }

@@ -6,11 +6,11 @@
  * bootstrap interval (p2-stats.ts). CPU time (children's, from /proc) is printed beside it: steadier than wall time.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Figure } from './figure.js';
-import { benchProject, FILES, median, TESTS, writeCredentials } from './p2-common.js';
+import { benchProject, childCpuMs, FILES, median, TESTS, writeCredentials } from './p2-common.js';
 import { describeVerdict, judgePairs, pairCount, rotate, selectedForms } from './p2-stats.js';
 
 const FORMS = ['docblock', 'with-credentials', 'credentials-call', 'nothing'] as const;
@@ -70,18 +70,6 @@ export function writeSuite(dir: string): void {
       const file = join(dir, 'tests', variant, `f${String(f).padStart(3, '0')}.test.js`);
       writeFileSync(file, `${bodies[variant].join('\n')}\n`);
     }
-  }
-}
-
-// CPU time of terminated, waited-for children (Jest's main process and, through it, its workers), in ms: far
-// steadier than wall time on a shared machine. Linux only; NaN elsewhere.
-function childCpuMs(): number {
-  try {
-    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
-    // After "pid (comm) ", cutime and cstime are at 13 and 14 (fields 16 and 17 of proc(5)), in 1/100 s ticks.
-    return (Number(fields[13]) + Number(fields[14])) * 10;
-  } catch {
-    return Number.NaN;
   }
 }
 

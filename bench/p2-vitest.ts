@@ -3,15 +3,16 @@
  * `docblock`, the `credentials` fixture, `withCredentials()` test options (meta), and the plugin on with nothing
  * declared. The bare runs get the same values by hand (env vars and a file), so every test asserts the same thing.
  * All five variants run in alternated rotations in this one process; each form's figure is the median of its pair
- * ratios with a 95 % bootstrap interval (p2-stats.ts). The package is installed as a user's would be (a copy in
- * node_modules, so Vitest externalises it).
+ * ratios with a 95 % bootstrap interval (p2-stats.ts); the children's CPU time (median ÷ median) is printed beside
+ * it, steadier than wall time. The package is installed as a user's would be (a copy in node_modules, so Vitest
+ * externalises it).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Figure } from './figure.js';
-import { benchProject, FILES, TESTS, writeCredentials } from './p2-common.js';
+import { benchProject, childCpuMs, FILES, median, TESTS, writeCredentials } from './p2-common.js';
 import { p2Phases } from './p2-phases.js';
 import { describeVerdict, judgePairs, pairCount, rotate, selectedForms } from './p2-stats.js';
 
@@ -94,8 +95,11 @@ export function writeSuite(dir: string): void {
   }
 }
 
-function runOnce(project: { dir: string; vitest: string }, variant: Variant): number {
+type Sample = { readonly wall: number; readonly cpu: number };
+
+function runOnce(project: { dir: string; vitest: string }, variant: Variant): Sample {
   const byHand = variant === 'bare' || variant === 'nothing';
+  const cpuBefore = childCpuMs();
   const start = performance.now();
   const result = spawnSync(
     process.execPath,
@@ -121,10 +125,11 @@ function runOnce(project: { dir: string; vitest: string }, variant: Variant): nu
     }
   );
   const elapsed = performance.now() - start;
+  const cpu = childCpuMs() - cpuBefore;
   if (result.status !== 0 || !result.stdout.includes(`${FILES * TESTS} passed`)) {
     throw new Error(`P2: the ${variant} Vitest run failed (exit ${result.status})\n${result.stdout}\n${result.stderr}`);
   }
-  return elapsed;
+  return { wall: elapsed, cpu };
 }
 
 /** P2 (Vitest): one figure per declaration form. */
@@ -143,12 +148,13 @@ export async function p2Vitest(): Promise<Figure[]> {
     // BENCH_P2_PHASES=0 leaves out the profiled run (quick looks at one form).
     const phases = process.env['BENCH_P2_PHASES'] === '0' ? [] : [p2Phases(project)];
     const figures: Figure[] = forms.map((form) => {
-      const ratios = samples[form].map((ms, i) => ms / (bare[i] ?? ms));
+      const ratios = samples[form].map((x, i) => x.wall / (bare[i]?.wall ?? x.wall));
+      const cpu = median(samples[form].map((x) => x.cpu)) / median(bare.map((x) => x.cpu));
       const verdict = judgePairs(ratios, GOALS[form]);
-      const medianMs = (xs: number[]) => Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0);
+      const wall = (xs: Sample[]) => Math.round(median(xs.map((x) => x.wall)));
       return {
         id: `P2-VITEST-${form.toUpperCase()}`,
-        name: `Vitest, ${LABELS[form]} ÷ bare with the values set by hand (${FILES} files × ${TESTS} tests × 3 credentials; ${describeVerdict(verdict)}; run ${medianMs(samples[form])} / ${medianMs(bare)} ms)`,
+        name: `Vitest, ${LABELS[form]} ÷ bare with the values set by hand (${FILES} files × ${TESTS} tests × 3 credentials; ${describeVerdict(verdict)}; run ${wall(samples[form])} / ${wall(bare)} ms; CPU ${cpu.toFixed(3)})`,
         value: Math.round(verdict.median * 1000) / 1000,
         unit: 'ratio',
         goal: `≤ ${GOALS[form]}, 95 % upper bound`,
