@@ -9,14 +9,6 @@ const PRELOAD = 'guard-preload.cjs';
  * dist/), else in the package's dist/ (running from source). Undefined when it was not built.
  */
 export function preloadPath(): string | undefined {
-  // Looked up once per process: a Jest worker installs the guard for every test file it runs.
-  found ??= { path: findPreload() };
-  return found.path;
-}
-
-let found: { readonly path: string | undefined } | undefined;
-
-function findPreload(): string | undefined {
   const here = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
   let dir = dirname(here);
   for (let i = 0; i < 4; i += 1) {

@@ -54,6 +54,11 @@ interface GuardState {
    * Optional: a state made by an older copy of this module (another bundle in the process) has none yet.
    */
   published?: { readonly policy: GuardPolicy; readonly json: string };
+  /**
+   * The policy a worker installed, and as JSON: an equal one installed again (the next test file) changes nothing,
+   * unless the policy was replaced since.
+   */
+  workerPolicy?: { readonly json: string; readonly policy: GuardPolicy };
 }
 
 const STATE = Symbol.for('credential-broker.guard.v1');
