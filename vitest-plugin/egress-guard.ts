@@ -1,32 +1,38 @@
-import { beforeEach } from 'vitest';
+import { onTestFinished, type RunnerTestCase, TestRunner } from 'vitest';
 import {
   describeFinding,
   EgressRefusedError,
   findingsMark,
   findingsSince,
   type GuardPolicy,
+  guardState,
   setCurrentTest,
 } from '../src/guard/index.js';
 
-/**
- * @internal Per test: name the running test in the guard's findings, copy them to `task.meta.egressFindings` (the JSON
- * reporter's `meta`), and fail a test whose connection strict mode refused even when its code swallowed the error.
- * Returns what names the running test to a guard installed later (call it once installed).
- */
-export function guardEachTest(policy: GuardPolicy | undefined): () => void {
+/** @internal What the setup file tells the egress guard about Vitest's tests. */
+export interface TestGuard {
+  /**
+   * A test starts. Returns what to run when it finishes (copy its findings to `task.meta.egressFindings`, the JSON
+   * reporter's `meta`, and fail it when strict mode refused a connection its code swallowed), or undefined while no
+   * guard is installed in this process: then nothing can be found, and the test needs no hook of ours.
+   */
+  begin(task: RunnerTestCase): (() => void) | undefined;
+  /** A guard was just installed (it comes with the run's first claim, perhaps in the middle of a test). */
+  installed(): void;
+}
+
+/** @internal The guard's part in each test; undefined when the policy is off. */
+export function testGuard(policy: GuardPolicy | undefined): TestGuard | undefined {
   const mode = policy?.mode;
   if (mode === undefined || mode === 'off') {
-    return () => {};
+    return undefined;
   }
-  let current: string | undefined;
-  const nameRunningTest = () => setCurrentTest(() => current);
-  nameRunningTest();
-  beforeEach(({ task, onTestFinished }) => {
-    current = task.fullName;
-    // Before the guard is installed (it comes with the run's first claim) there are no findings: the mark is 0.
+  // Vitest's own notion of the running test (set before beforeEach, cleared after onTestFinished): naming it costs
+  // no hook, so a test file that never claims pays nothing per test for the guard.
+  const nameRunningTest = () => setCurrentTest(() => TestRunner.getCurrentTest()?.fullName);
+  const finishOf = (task: RunnerTestCase) => {
     const mark = findingsMark();
-    onTestFinished(() => {
-      current = undefined;
+    return () => {
       const found = findingsSince(mark);
       if (found.length === 0) {
         return;
@@ -38,7 +44,17 @@ export function guardEachTest(policy: GuardPolicy | undefined): () => void {
           `credential-broker egress guard (strict) refused ${refused.map(describeFinding).join('; ')}`
         );
       }
-    });
-  });
-  return nameRunningTest;
+    };
+  };
+  nameRunningTest();
+  return {
+    begin: (task) => (guardState() === undefined ? undefined : finishOf(task)),
+    installed: () => {
+      nameRunningTest();
+      const running = TestRunner.getCurrentTest();
+      if (running !== undefined) {
+        onTestFinished(finishOf(running));
+      }
+    },
+  };
 }

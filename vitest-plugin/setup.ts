@@ -10,7 +10,7 @@ import { afterAll, beforeEach, chai, expect } from 'vitest';
 import { BrokerError } from '../src/errors.js';
 import { judgesEveryConnection } from '../src/guard/policy.js';
 import { currentBroker, takeTicket } from './claim.js';
-import { guardEachTest } from './egress-guard.js';
+import { testGuard } from './egress-guard.js';
 import { redactFileSnapshots } from './file-snapshot.js';
 import { leaseId, skipForMissing, TaskLeases } from './leases.js';
 import { addRedactingSerializer } from './snapshot-serializer.js';
@@ -19,7 +19,8 @@ const run = takeTicket(() => import('./runtime.js'));
 
 if (run !== undefined) {
   const policy = run.handle.guard;
-  run.onGuard = guardEachTest(policy);
+  const guard = testGuard(policy);
+  run.onGuard = () => guard?.installed();
   // A connection is judged while a credential is held, so the guard comes with the run's first claim, before any is.
   // Offline, strict mode judges every connection: installed before the test file runs, and its first connection.
   if (judgesEveryConnection(policy)) {
@@ -32,12 +33,26 @@ if (run !== undefined) {
   // Docblock and `meta.credentials` declarations hold for exactly one test: acquired before its beforeEach hooks,
   // released after its afterEach hooks and fixtures (onTestFinished runs last, also on failure, timeout and skip).
   // A refused claim (a file claimed twice) fails every test that declares something, rather than run it without.
+  // One hook for both, and a finish only for a test that holds something or runs under an installed guard: a hook
+  // costs each test a timer and a promise in Vitest's runner.
   beforeEach(async ({ task, skip, annotate, onTestFinished }) => {
+    const guardFinish = guard?.begin(task);
     const file = task.file.filepath;
     const meta = task.meta.credentials ?? [];
     if (meta.length === 0 && !run.mayDeclare.has(resolve(file))) {
+      if (guardFinish !== undefined) {
+        onTestFinished(guardFinish);
+      }
       return;
     }
+    const leases = new TaskLeases(task.name);
+    onTestFinished(() => {
+      try {
+        leases.end();
+      } finally {
+        guardFinish?.();
+      }
+    });
     const broker = await run.claim();
     const names = [...new Set([...broker.declaredIn(file), ...meta])];
     if (names.length === 0) {
@@ -46,8 +61,6 @@ if (run !== undefined) {
     if (task.concurrent) {
       throw concurrentEnvError(task.name, names);
     }
-    const leases = new TaskLeases(task.name);
-    onTestFinished(() => leases.end());
     const request = { file, taskId: leaseId(task), names, env: process.env, label: task.fullName };
     const lease = await leases.acquire(broker, request, 'materialise');
     if (lease.skipped.length > 0) {

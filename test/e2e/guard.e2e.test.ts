@@ -173,6 +173,36 @@ describe('Vitest', () => {
     },
     TIMEOUT
   );
+  it.each(['report', 'strict'] as const)(
+    '%s mode: a worker that claims in the middle of a test still judges that test',
+    async (mode) => {
+      copy = copyFixture('vitest-guard');
+      const json = join(copy.outDir, 'results.json');
+      const run = await runVitest(copy, ['--reporter=default', '--reporter=json', `--outputFile.json=${json}`], {
+        // Egress on: strict mode then judges connections only while a credential is held, like report mode, so the
+        // guard is installed with the claim (offline strict installs it before the file runs).
+        env: { ...guardEnv(copy, mode), GUARD_LATE: '1', CREDENTIAL_BROKER_EGRESS: '1' },
+        timeoutMs: TIMEOUT,
+      });
+      const output = stripAnsi(run.stdout + run.stderr);
+      expect(run.code, output).toBe(mode === 'report' ? 0 : 1);
+      const results = JSON.parse(readFileSync(json, 'utf8')) as {
+        testResults: { assertionResults: { title: string; status: string; meta?: { egressFindings?: string[] } }[] }[];
+      };
+      const byTitle = Object.fromEntries((results.testResults[0]?.assertionResults ?? []).map((a) => [a.title, a]));
+      const first = byTitle['asks for its credential in the test body, then connects to an undeclared address'];
+      const later = byTitle['a later test of the same file'];
+      const finding = `late/late.test.ts > asks for its credential in the test body, then connects to an undeclared address › API_TOKEN held while connecting to ${undeclaredTarget()} (not a declared destination)`;
+      expect(first?.meta?.egressFindings).toEqual([mode === 'strict' ? `${finding} — refused` : finding]);
+      expect(first?.status).toBe(mode === 'report' ? 'passed' : 'failed');
+      // Holds nothing: its connection is no finding, in either mode.
+      expect(later?.status).toBe('passed');
+      expect(later?.meta?.egressFindings).toBeUndefined();
+      expect(undeclared.connections).toBe(mode === 'report' ? 2 : 1);
+      expectNoLeak(copy, output);
+    },
+    TIMEOUT
+  );
 });
 
 describe('Jest', () => {
