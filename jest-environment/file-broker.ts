@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import type { Circus } from '@jest/types';
-import { BrokerError } from '../src/errors.js';
+import type { BrokerError } from '../src/errors.js';
 import { setCurrentTest } from '../src/guard/index.js';
 import { Scrubber, scrubDeep } from '../src/scrub/index.js';
 import type { AcquireRequest, Lease, WorkerBroker } from '../src/worker/index.js';
@@ -10,6 +10,14 @@ import { EnvLedger } from './env-ledger.js';
 import type { SandboxApi } from './sandbox-api.js';
 import { type SkippedCredential, skipMarker, skippedBy } from './skip-marker.js';
 import { redactingSerializer } from './snapshot-serializer.js';
+import {
+  askedAfterEnd,
+  assertDeclaration,
+  assertDefinedSynchronously,
+  assertRequest,
+  concurrentEnvError,
+  definitionFrame,
+} from './usage-errors.js';
 
 /** @public A test that did not run because a credential it needs could not be had. */
 export interface SkippedTest {
@@ -256,12 +264,7 @@ export class FileBroker {
 
   #assertOpen(): void {
     if (this.#closed) {
-      throw new BrokerError('INTERNAL', 'credentials were asked for after the test file finished', {
-        backend: 'jest',
-        operation: 'credentials',
-        ref: this.#options.testPath,
-        hint: 'Await every credentials() call inside the test or hook that needs it',
-      });
+      throw askedAfterEnd(this.#options.testPath);
     }
   }
 
@@ -300,10 +303,7 @@ export class FileBroker {
     added.name = this.scrubber.scrub(added.name);
     if (event.concurrent) {
       // The definition's frame, while the file is still defining it: circus's own record of it lacks the file.
-      this.#definedAt.set(
-        added,
-        new Error().stack?.split('\n').find((f) => f.includes(`${this.#options.testPath}:`))
-      );
+      this.#definedAt.set(added, definitionFrame(this.#options.testPath));
       this.#concurrentTests.push(added);
       if (this.#options.hasDocblock || this.#declaring.length > 0) {
         throw this.#concurrentError(added);
@@ -317,50 +317,15 @@ export class FileBroker {
     this.#tagged = true;
   }
 
-  /**
-   * Finding 7 of issue 11: concurrent tests share one `process.env`, so a value set for one would reach every test
-   * running beside it, including those that declared nothing. Refused like Vitest refuses its concurrent case.
-   */
   #concurrentError(test: Circus.TestEntry): BrokerError {
-    const path = this.#options.testPath;
-    const frame = this.#definedAt.get(test);
-    const line = frame?.split(`${path}:`)[1]?.match(/^\d+/)?.[0];
-    const where = `${relative(process.cwd(), path)}${line === undefined ? '' : `:${line}`}`;
-    const error = new BrokerError(
-      'CONFIG_INVALID',
-      `"${test.name}" is a test.concurrent in a file that holds credentials as env vars (@credentials, withCredentials or credentials()); concurrent tests share one process.env, so one test's values would reach the others`,
-      {
-        backend: 'jest',
-        operation: 'test.concurrent',
-        ref: where,
-        hint: 'Remove .concurrent from this test, or move it to a file that asks for no credentials',
-      }
-    );
-    // Jest shows the code frame of the stack's first line: the user's test, not the broker's internals.
-    error.stack = `${error.name}: ${error.message}${frame === undefined ? '' : `\n${frame}`}`;
-    return error;
+    return concurrentEnvError(test, this.#options.testPath, this.#definedAt.get(test));
   }
 
   #declare(names: readonly string[], define: () => void): void {
-    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || n === '')) {
-      throw new BrokerError('CONFIG_INVALID', 'needs an array of credential names', {
-        backend: 'jest',
-        operation: 'withCredentials',
-        ref: this.#options.testPath,
-        hint: "Write withCredentials(['DATABASE_URL'], () => { test(…) })",
-      });
-    }
+    assertDeclaration(names, this.#options.testPath);
     this.#declaring.push(names);
     try {
-      const returned: unknown = define();
-      if (returned !== undefined && typeof (returned as { then?: unknown })?.then === 'function') {
-        throw new BrokerError('CONFIG_INVALID', 'the callback returned a promise', {
-          backend: 'jest',
-          operation: 'withCredentials',
-          ref: this.#options.testPath,
-          hint: 'Define tests synchronously, as in describe()',
-        });
-      }
+      assertDefinedSynchronously(define(), this.#options.testPath);
     } finally {
       this.#declaring.pop();
     }
@@ -429,18 +394,11 @@ export class FileBroker {
     const id = testId(test);
     this.skipped.push({ test: id, credentials });
     const reasons = credentials.map((c) => c.reason.replace(/^credential-broker: /, '')).join('; ');
-    this.#options.warn?.(`skipped "${id}" in ${relative(process.cwd(), this.#options.testPath)}: ${reasons}`);
+    this.#options.warn?.(`skipped "${id}" in ${this.#label}: ${reasons}`);
   }
 
   async #credentials(names: readonly string[]): Promise<Readonly<Record<string, string>>> {
-    if (names.length === 0 || names.some((n) => typeof n !== 'string' || n === '')) {
-      throw new BrokerError('CONFIG_INVALID', 'needs one or more credential names', {
-        backend: 'jest',
-        operation: 'credentials',
-        ref: this.#options.testPath,
-        hint: "Write await credentials('DATABASE_URL', 'API_TOKEN')",
-      });
-    }
+    assertRequest(names, this.#options.testPath);
     // Values asked for at run time are set as env vars too: refused while concurrent tests share the file's env.
     const concurrent = this.#concurrentTests[0];
     if (concurrent !== undefined) {
