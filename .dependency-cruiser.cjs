@@ -4,7 +4,7 @@
 // import or be imported.
 /** @type {string[][]} floors from the ground up: path prefixes relative to the repository root */
 const FLOORS = [
-  ['src/errors.ts'],
+  ['src/errors.ts', 'src/read-fully.ts'],
   ['src/ref/', 'src/scrub/', 'src/guard/', 'src/netaddr/'],
   ['src/contract/', 'src/log.ts', 'src/names.ts'],
   ['src/sdk/', 'src/codecs/', 'src/login/', 'src/docblock/', 'src/scan/', 'src/materialise/', 'src/ipc/'],

@@ -39,20 +39,19 @@ if (run !== undefined) {
     const guardFinish = guard?.begin(task);
     const file = task.file.filepath;
     const meta = task.meta.credentials ?? [];
-    if (meta.length === 0 && !run.mayDeclare.has(resolve(file))) {
-      if (guardFinish !== undefined) {
-        onTestFinished(guardFinish);
-      }
+    const leases = meta.length > 0 || run.mayDeclare.has(resolve(file)) ? new TaskLeases(task.name) : undefined;
+    if (leases !== undefined || guardFinish !== undefined) {
+      onTestFinished(() => {
+        try {
+          leases?.end();
+        } finally {
+          guardFinish?.();
+        }
+      });
+    }
+    if (leases === undefined) {
       return;
     }
-    const leases = new TaskLeases(task.name);
-    onTestFinished(() => {
-      try {
-        leases.end();
-      } finally {
-        guardFinish?.();
-      }
-    });
     const broker = await run.claim();
     const names = [...new Set([...broker.declaredIn(file), ...meta])];
     if (names.length === 0) {

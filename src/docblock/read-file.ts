@@ -1,6 +1,7 @@
-import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, realpathSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import { BrokerError } from '../errors.js';
+import { readFullySync } from '../read-fully.js';
 import { type DocblockDeclaration, readCredentialPragmas } from './credentials.js';
 
 /** @internal How much of a test file is read for its leading docblock. */
@@ -78,15 +79,7 @@ export function readTestFileDocblockSync(
       throw fail('is not a regular file; @credentials are read only from regular test files');
     }
     const head = Buffer.alloc(Math.min(stat.size, maxBytes));
-    let length = 0;
-    while (length < head.length) {
-      const read = readSync(fd, head, length, head.length - length, length);
-      if (read === 0) {
-        break;
-      }
-      length += read;
-    }
-    const source = head.subarray(0, length).toString('utf8');
+    const source = head.subarray(0, readFullySync(fd, head)).toString('utf8');
     if (stat.size > maxBytes && /^\s*\/\*/.test(source) && !source.includes('*/')) {
       throw fail(`its leading comment is longer than ${maxBytes} bytes; keep the @credentials docblock short`);
     }

@@ -10,12 +10,12 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  readSync,
   rmdirSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { readFullySync } from '../read-fully.js';
 import { errnoCode, materialiseError } from './materialise-error.js';
 
 // Absent on Windows; there the exclusive create still refuses an existing path.
@@ -218,15 +218,7 @@ export function readSmallFileSync(path: string, maxBytes: number): string | unde
       return undefined;
     }
     const buffer = Buffer.alloc(stat.size);
-    let length = 0;
-    while (length < buffer.byteLength) {
-      const read = readSync(fd, buffer, length, buffer.byteLength - length, length);
-      if (read === 0) {
-        break;
-      }
-      length += read;
-    }
-    return buffer.toString('utf8', 0, length);
+    return buffer.toString('utf8', 0, readFullySync(fd, buffer));
   } catch {
     return undefined;
   } finally {
