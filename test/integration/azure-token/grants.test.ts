@@ -111,7 +111,11 @@ describe('azure-token: grants', () => {
       const g = await grants.grant(spec('endpoint'), track);
       const header = g.vars?.['IDENTITY_HEADER'] ?? '';
       const one = await ask(g.value, header);
-      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      // The endpoint states the cache's refresh point as the expiry (rounded up to a second): an SDK that comes back
+      // after it gets a new token. A fixed sleep is not enough: MSAL rounds the mint time to a second, which can move
+      // the real expiry, and so the refresh point (half the lifetime), by up to half a second.
+      const stated = Number(one.body['expires_on']) * 1000;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(3_000, Math.max(0, stated - Date.now()) + 20)));
       const two = await ask(g.value, header);
       expect(one.body['access_token']).not.toBe(two.body['access_token']);
       expect(Number(two.body['expires_on']) * 1000).toBeGreaterThan(Date.now());
