@@ -6,6 +6,7 @@ import { parseRef } from '../../../src/ref/index.js';
 import type { AzureKvRef } from '../../../src/ref/types.js';
 import {
   type Azure,
+  abortOnceSeen,
   CANARY,
   CANARY_JSON,
   CANARY_OLD,
@@ -144,8 +145,9 @@ describe(createAzureKvBackend.name, () => {
     await b.fetch(r, context(azure.dir));
     azure.kv.latencyMs = 5_000;
     const controller = new AbortController();
+    const seen = azure.kv.requests.length;
     const pending = b.fetch(r, context(azure.dir, {}, controller.signal));
-    setTimeout(() => controller.abort(), 50);
+    void abortOnceSeen(controller, azure.kv.requests, seen + 1);
     expect(await failure(pending)).toEqual({
       code: 'TIMEOUT',
       transient: true,

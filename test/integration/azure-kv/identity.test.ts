@@ -7,7 +7,18 @@ import { createAzureWorkloadIdentityCredential } from '../../../src/login/azure-
 import { parseRef } from '../../../src/ref/index.js';
 import type { AzureKvRef } from '../../../src/ref/types.js';
 import { startKeyVault } from '../../../src/testing/azure/index.js';
-import { type Azure, CANARY, CLIENT, context, failure, SECRETS, settingsFor, startAzure, TENANT } from './harness.js';
+import {
+  type Azure,
+  abortOnceSeen,
+  CANARY,
+  CLIENT,
+  context,
+  failure,
+  SECRETS,
+  settingsFor,
+  startAzure,
+  TENANT,
+} from './harness.js';
 
 const DB = parseRef('azure-kv://corp-kv/db-password') as AzureKvRef;
 const CONFIG = parseRef('azure-kv://corp-kv/app-config') as AzureKvRef;
@@ -223,7 +234,8 @@ describe(createAzureWorkloadIdentityCredential.name, () => {
     azure.entra.latencyMs = 5_000;
     const controller = new AbortController();
     const pending = open().fetch(DB, context(azure.dir, {}, controller.signal));
-    setTimeout(() => controller.abort(), 50);
+    // Entra is reached only after the vault's challenge has been answered: no vault request is in flight.
+    void abortOnceSeen(controller, azure.entra.requests, 1);
     expect(await failure(pending)).toEqual({
       code: 'TIMEOUT',
       transient: true,
