@@ -7,6 +7,9 @@ export interface Figure {
   /** Human-readable goal, e.g. "≤ 1.5" or "= 12". */
   readonly goal: string;
   readonly pass: boolean;
-  /** For figures decided by an interval: `undecided` when it straddles the goal (never a pass). */
-  readonly verdict?: 'pass' | 'undecided' | 'FAIL';
+  /**
+   * For figures decided by an interval: `undecided` when it straddles the goal (never a pass); `shown` for a reference
+   * measured beside the judged figures.
+   */
+  readonly verdict?: 'pass' | 'undecided' | 'FAIL' | 'shown';
 }

@@ -21,7 +21,11 @@ export { benchProject } from './p2-common.js';
 
 const FORMS = ['docblock', 'fixture', 'meta', 'nothing'] as const;
 type Form = (typeof FORMS)[number];
-type Variant = 'bare' | Form;
+// Not a form: bare Vitest with a setup file that registers what ours does when nothing is declared (one `beforeEach`
+// returning at once, one `afterAll`) and nothing else. Its ratio is the floor "nothing declared" is measured against:
+// what Vitest itself charges a fork for any such setup file, and how far this hour's noise reaches.
+const FLOOR_SETUP = "import { afterAll, beforeEach } from 'vitest';\nbeforeEach(() => {});\nafterAll(() => {});\n";
+type Variant = 'bare' | 'floor' | Form;
 const GOALS: Record<Form, number> = { docblock: 1.05, fixture: 1.05, meta: 1.05, nothing: 1.02 };
 const LABELS: Record<Form, string> = {
   docblock: '@credentials docblock',
@@ -67,6 +71,7 @@ function body(variant: Variant): string[] {
         ...loop(`test(${NAME}, withCredentials('BENCH_A', 'BENCH_B', 'BENCH_C'), () => {`, [CHECK]),
       ];
     case 'nothing':
+    case 'floor':
     case 'bare':
       // The values come from the environment the bench sets by hand.
       return ["import { expect, test } from 'vitest';", ...loop(`test(${NAME}, () => {`, [CHECK])];
@@ -76,15 +81,17 @@ function body(variant: Variant): string[] {
 /** @internal The suite: one directory of test files per variant, and the two configs. */
 export function writeSuite(dir: string): void {
   writeCredentials(dir);
-  const config = (plugin: boolean) =>
+  const config = (plugin: boolean, setup = '') =>
     [
       "import { defineConfig } from 'vitest/config';",
       plugin ? "import { credentialBroker } from 'credential-broker/vitest';" : '',
-      `export default defineConfig({ ${plugin ? 'plugins: [credentialBroker()], ' : ''}test: { include: [\`tests/\${process.env.P2_VARIANT}/*.test.js\`] } });`,
+      `export default defineConfig({ ${plugin ? 'plugins: [credentialBroker()], ' : ''}test: { ${setup}include: [\`tests/\${process.env.P2_VARIANT}/*.test.js\`] } });`,
     ].join('\n');
   writeFileSync(join(dir, 'vitest.plugin.config.mjs'), config(true));
   writeFileSync(join(dir, 'vitest.bare.config.mjs'), config(false));
-  for (const variant of ['bare', ...FORMS] as const) {
+  writeFileSync(join(dir, 'floor-setup.js'), FLOOR_SETUP);
+  writeFileSync(join(dir, 'vitest.floor.config.mjs'), config(false, "setupFiles: ['./floor-setup.js'], "));
+  for (const variant of ['bare', 'floor', ...FORMS] as const) {
     mkdirSync(join(dir, 'tests', variant), { recursive: true });
     for (let f = 0; f < FILES; f++) {
       writeFileSync(
@@ -98,7 +105,7 @@ export function writeSuite(dir: string): void {
 type Sample = { readonly wall: number; readonly cpu: number };
 
 function runOnce(project: { dir: string; vitest: string }, variant: Variant): Sample {
-  const byHand = variant === 'bare' || variant === 'nothing';
+  const byHand = variant === 'bare' || variant === 'floor' || variant === 'nothing';
   const cpuBefore = childCpuMs();
   const start = performance.now();
   const result = spawnSync(
@@ -107,7 +114,7 @@ function runOnce(project: { dir: string; vitest: string }, variant: Variant): Sa
       project.vitest,
       'run',
       '--config',
-      `vitest.${variant === 'bare' ? 'bare' : 'plugin'}.config.mjs`,
+      `vitest.${variant === 'bare' || variant === 'floor' ? variant : 'plugin'}.config.mjs`,
       '--reporter=dot',
     ],
     {
@@ -132,13 +139,30 @@ function runOnce(project: { dir: string; vitest: string }, variant: Variant): Sa
   return { wall: elapsed, cpu };
 }
 
+function floorFigure(floor: readonly Sample[], bare: readonly Sample[]): Figure {
+  const ratios = floor.map((x, i) => x.wall / (bare[i]?.wall ?? x.wall));
+  const cpu = median(floor.map((x) => x.cpu)) / median(bare.map((x) => x.cpu));
+  // Judged against no goal: pass/undecided/FAIL would read as a verdict on Vitest.
+  const verdict = judgePairs(ratios, Number.POSITIVE_INFINITY);
+  return {
+    id: 'P2-VITEST-FLOOR',
+    name: `Vitest, bare with a setup file of one empty beforeEach and afterAll (what "nothing declared" registers) ÷ bare (${describeVerdict(verdict)}; CPU ${cpu.toFixed(3)})`,
+    value: Math.round(verdict.median * 1000) / 1000,
+    unit: 'ratio',
+    goal: 'shown, not judged',
+    pass: true,
+    verdict: 'shown',
+  };
+}
+
 /** P2 (Vitest): one figure per declaration form. */
 export async function p2Vitest(): Promise<Figure[]> {
   const project = benchProject('cb-p2-vitest-');
   try {
     writeSuite(project.dir);
     const forms = selectedForms(FORMS);
-    const variants: Variant[] = ['bare', ...forms];
+    // The floor rides along with "nothing declared", the figure it explains.
+    const variants: Variant[] = ['bare', ...(forms.includes('nothing') ? (['floor'] as const) : []), ...forms];
     // One warm-up of each fills Vite's caches and the OS page cache.
     for (const variant of variants) {
       runOnce(project, variant);
@@ -162,7 +186,8 @@ export async function p2Vitest(): Promise<Figure[]> {
         verdict: verdict.verdict,
       };
     });
-    return [...figures, ...phases];
+    const floor = variants.includes('floor') ? [floorFigure(samples.floor, bare)] : [];
+    return [...figures, ...floor, ...phases];
   } finally {
     project.remove();
   }
