@@ -114,19 +114,6 @@ export function context(
   return { signal, env, baseDir: dir, log: { debug: log, info: log, warn: log }, lines };
 }
 
-/**
- * Aborts once the slow server has seen request number `count` — not after a fixed delay: on a
- * loaded machine the request could still be on its way after the abort and land, recorded, in the
- * next test.
- */
-export async function abortOnceSeen(controller: AbortController, requests: readonly unknown[], count: number) {
-  const deadline = Date.now() + 5_000;
-  while (requests.length < count && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  controller.abort();
-}
-
 /** The whole message of what `promise` rejected with, checked to carry no canary, however it is printed. */
 export async function failure(
   promise: Promise<unknown>

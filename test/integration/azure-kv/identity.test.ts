@@ -7,18 +7,7 @@ import { createAzureWorkloadIdentityCredential } from '../../../src/login/azure-
 import { parseRef } from '../../../src/ref/index.js';
 import type { AzureKvRef } from '../../../src/ref/types.js';
 import { startKeyVault } from '../../../src/testing/azure/index.js';
-import {
-  type Azure,
-  abortOnceSeen,
-  CANARY,
-  CLIENT,
-  context,
-  failure,
-  SECRETS,
-  settingsFor,
-  startAzure,
-  TENANT,
-} from './harness.js';
+import { type Azure, CANARY, CLIENT, context, failure, SECRETS, settingsFor, startAzure, TENANT } from './harness.js';
 
 const DB = parseRef('azure-kv://corp-kv/db-password') as AzureKvRef;
 const CONFIG = parseRef('azure-kv://corp-kv/app-config') as AzureKvRef;
@@ -234,8 +223,10 @@ describe(createAzureWorkloadIdentityCredential.name, () => {
     azure.entra.latencyMs = 5_000;
     const controller = new AbortController();
     const pending = open().fetch(DB, context(azure.dir, {}, controller.signal));
-    // Entra is reached only after the vault's challenge has been answered: no vault request is in flight.
-    void abortOnceSeen(controller, azure.entra.requests, 1);
+    // Not after a fixed delay: a vault request still on its way would be recorded in the next test. Entra is
+    // reached only after the vault's challenge has been answered, so none is in flight then.
+    await vi.waitFor(() => expect(azure.entra.requests.length).toBeGreaterThan(0), { timeout: 5_000, interval: 5 });
+    controller.abort();
     expect(await failure(pending)).toEqual({
       code: 'TIMEOUT',
       transient: true,
