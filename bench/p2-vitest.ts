@@ -139,9 +139,16 @@ function runOnce(project: { dir: string; vitest: string }, variant: Variant): Sa
   return { wall: elapsed, cpu };
 }
 
+/** A variant's wall-time pair ratios against the bare run of the same rotation, and its CPU ratio (median ÷ median). */
+function versusBare(xs: readonly Sample[], bare: readonly Sample[]): { ratios: number[]; cpu: number } {
+  return {
+    ratios: xs.map((x, i) => x.wall / (bare[i]?.wall ?? x.wall)),
+    cpu: median(xs.map((x) => x.cpu)) / median(bare.map((x) => x.cpu)),
+  };
+}
+
 function floorFigure(floor: readonly Sample[], bare: readonly Sample[]): Figure {
-  const ratios = floor.map((x, i) => x.wall / (bare[i]?.wall ?? x.wall));
-  const cpu = median(floor.map((x) => x.cpu)) / median(bare.map((x) => x.cpu));
+  const { ratios, cpu } = versusBare(floor, bare);
   // Judged against no goal: pass/undecided/FAIL would read as a verdict on Vitest.
   const verdict = judgePairs(ratios, Number.POSITIVE_INFINITY);
   return {
@@ -172,8 +179,7 @@ export async function p2Vitest(): Promise<Figure[]> {
     // BENCH_P2_PHASES=0 leaves out the profiled run (quick looks at one form).
     const phases = process.env['BENCH_P2_PHASES'] === '0' ? [] : [p2Phases(project)];
     const figures: Figure[] = forms.map((form) => {
-      const ratios = samples[form].map((x, i) => x.wall / (bare[i]?.wall ?? x.wall));
-      const cpu = median(samples[form].map((x) => x.cpu)) / median(bare.map((x) => x.cpu));
+      const { ratios, cpu } = versusBare(samples[form], bare);
       const verdict = judgePairs(ratios, GOALS[form]);
       const wall = (xs: Sample[]) => Math.round(median(xs.map((x) => x.wall)));
       return {
