@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Grant } from '../contract/wire.js';
 import { BrokerError } from '../errors.js';
@@ -9,46 +9,95 @@ const UNREACHABLE_HINT =
 /** A connection closed before any answer (the server sheds connections under a flood) is tried again this often. */
 const ATTEMPTS = 4;
 
+type Answer = Extract<Response, { ok: true }>;
+
+/**
+ * @internal The connection a claim was answered on, kept open for the one acquire that follows it at once (a file's
+ * first grants), so that a fresh worker makes one connection, not two. It closes after that acquire, or unused at the
+ * end of the claim's turn of the event loop: an authenticated socket is not left open while test code runs.
+ */
+export interface SpareConnection {
+  /** Closes it now (idempotent). */
+  close(): void;
+}
+
 /** @internal Spends a one-time ticket on the test files this worker runs; the answer's key serves later requests. */
 export async function claimChannel(
   socketPath: string,
   ticket: string,
   files: readonly string[]
-): Promise<{ readonly key: string; readonly declared: Readonly<Record<string, FileDeclarations>> }> {
-  const response = await exchange(socketPath, { op: 'hello', ticket }, { op: 'claim', files }, 'claim');
-  if (!('key' in response)) {
+): Promise<{
+  readonly key: string;
+  readonly declared: Readonly<Record<string, FileDeclarations>>;
+  readonly spare: SpareConnection;
+}> {
+  const { answer, connection } = await exchange(socketPath, { op: 'hello', ticket }, { op: 'claim', files }, 'claim');
+  if (!('key' in answer)) {
+    connection.close();
     throw new BrokerError('INTERNAL', 'malformed answer on the private channel', { operation: 'claim' });
   }
-  return { key: response.key, declared: response.declared };
+  setImmediate(() => connection.closeIfIdle());
+  return { key: answer.key, declared: answer.declared, spare: connection };
 }
 
-/** @internal One acquire, on a short-lived connection that presents the worker's key first. */
+/**
+ * @internal One acquire: on `spare` (the claim's connection, already authenticated) when it is still open, else on a
+ * short-lived connection that presents the worker's key first.
+ */
 export async function requestGrants(
   socketPath: string,
   key: string,
   file: string,
-  names: readonly string[]
+  names: readonly string[],
+  spare?: SpareConnection
 ): Promise<readonly Grant[]> {
-  const response = await exchange(socketPath, { op: 'hello', key }, { op: 'acquire', file, names }, 'acquire');
-  if (!('grants' in response)) {
+  const request = { op: 'acquire', file, names };
+  const answer = (await onSpare(spare, request)) ?? (await fresh(socketPath, key, request));
+  if (!('grants' in answer)) {
     throw new BrokerError('INTERNAL', 'malformed answer on the private channel', { operation: 'acquire' });
   }
-  return response.grants;
+  return answer.grants;
 }
 
+async function fresh(socketPath: string, key: string, request: object): Promise<Answer> {
+  const { answer, connection } = await exchange(socketPath, { op: 'hello', key }, request, 'acquire');
+  connection.close();
+  return answer;
+}
+
+/** The answer on the spare connection; undefined when it is gone or went away before answering (then ask anew). */
+async function onSpare(spare: SpareConnection | undefined, request: object): Promise<Answer | undefined> {
+  if (!(spare instanceof Connection) || !spare.idle) {
+    spare?.close();
+    return undefined;
+  }
+  try {
+    return await spare.send(frame(request), 'acquire');
+  } catch (error) {
+    if (isShed(error)) {
+      return undefined;
+    }
+    throw error;
+  } finally {
+    spare.close();
+  }
+}
+
+/** One request on a fresh connection, retried while the server sheds it; the caller closes what it is answered on. */
 async function exchange(
   socketPath: string,
   hello: object,
   request: object,
   operation: string
-): Promise<Extract<Response, { ok: true }>> {
-  const text = `${JSON.stringify({ v: PROTOCOL_VERSION, ...hello })}\n${JSON.stringify({ v: PROTOCOL_VERSION, ...request })}\n`;
+): Promise<{ answer: Answer; connection: Connection }> {
+  const text = frame(hello) + frame(request);
   for (let attempt = 1; ; attempt += 1) {
+    const connection = new Connection(socketPath);
     try {
-      return await once(socketPath, text, operation);
+      return { answer: await connection.send(text, operation), connection };
     } catch (error) {
-      const shed = error instanceof BrokerError && error.code === 'UNAVAILABLE' && (error as Shed)[SHED] === true;
-      if (!shed || attempt >= ATTEMPTS) {
+      connection.close();
+      if (!isShed(error) || attempt >= ATTEMPTS) {
         throw error;
       }
       await delay(25 * 2 ** attempt);
@@ -56,64 +105,111 @@ async function exchange(
   }
 }
 
+function frame(message: object): string {
+  return `${JSON.stringify({ v: PROTOCOL_VERSION, ...message })}\n`;
+}
+
 const SHED = Symbol('closed before any answer');
 type Shed = BrokerError & { [SHED]?: boolean };
 
-function once(socketPath: string, text: string, operation: string): Promise<Extract<Response, { ok: true }>> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(socketPath);
-    const reader = new LineReader();
-    let settled = false;
-    const settle = (outcome: () => void) => {
-      if (!settled) {
-        settled = true;
-        socket.destroy();
-        outcome();
-      }
-    };
-    socket.on('connect', () => socket.write(text));
-    socket.on('data', (chunk: Buffer) => {
-      const lines = reader.push(chunk);
-      if (lines === undefined) {
-        settle(() => reject(new BrokerError('INTERNAL', 'answer too large', { operation })));
-        return;
-      }
-      const [line] = lines;
-      if (line !== undefined) {
-        settle(() => answered(line, operation, resolve, reject));
-      }
-    });
+function isShed(error: unknown): boolean {
+  return error instanceof BrokerError && error.code === 'UNAVAILABLE' && (error as Shed)[SHED] === true;
+}
+
+interface Waiting {
+  readonly operation: string;
+  readonly resolve: (answer: Answer) => void;
+  readonly reject: (error: BrokerError) => void;
+}
+
+/** One connection to the channel: a request out, one answer line back, one request at a time. */
+class Connection implements SpareConnection {
+  readonly #socket: Socket;
+  readonly #reader = new LineReader();
+  #waiting: Waiting | undefined;
+  #closed = false;
+
+  constructor(socketPath: string) {
+    this.#socket = connect(socketPath);
+    this.#socket.on('data', (chunk: Buffer) => this.#read(chunk));
     // A server that goes away mid-request (closed, crashed, shed the connection) must not leave the test hanging.
-    socket.on('close', () =>
-      settle(() => {
+    this.#socket.on('close', () =>
+      this.#settle((w) => {
         const error: Shed = new BrokerError('UNAVAILABLE', 'the run’s broker closed the channel without an answer', {
-          operation,
+          operation: w.operation,
           hint: UNREACHABLE_HINT,
         });
         error[SHED] = true;
-        reject(error);
+        w.reject(error);
       })
     );
-    socket.on('error', (cause) =>
-      settle(() =>
-        reject(
+    this.#socket.on('error', (cause) =>
+      this.#settle((w) =>
+        w.reject(
           new BrokerError('UNAVAILABLE', 'the run’s broker is not reachable', {
-            operation,
+            operation: w.operation,
             hint: UNREACHABLE_HINT,
             cause,
           })
         )
       )
     );
-  });
+  }
+
+  /** Open, and no request waiting for its answer. */
+  get idle(): boolean {
+    return !this.#closed && this.#waiting === undefined;
+  }
+
+  /** Writes `text` (queued until connected) and resolves with the next answer line. */
+  send(text: string, operation: string): Promise<Answer> {
+    return new Promise((resolve, reject) => {
+      this.#waiting = { operation, resolve, reject };
+      this.#socket.ref();
+      this.#socket.write(text);
+    });
+  }
+
+  closeIfIdle(): void {
+    if (this.#waiting === undefined) {
+      this.close();
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#socket.destroy();
+  }
+
+  #read(chunk: Buffer): void {
+    const lines = this.#reader.push(chunk);
+    if (lines === undefined) {
+      this.#settle((w) => w.reject(new BrokerError('INTERNAL', 'answer too large', { operation: w.operation })));
+      this.close();
+      return;
+    }
+    const [line] = lines;
+    if (line !== undefined) {
+      this.#settle((w) => answered(line, w));
+    }
+  }
+
+  // Hands the outcome to the request waiting for it; with none waiting (an idle connection closed, an answer nobody
+  // asked for), the connection is no longer usable.
+  #settle(outcome: (waiting: Waiting) => void): void {
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    if (waiting === undefined) {
+      this.close();
+      return;
+    }
+    // Idle, it must not keep the worker's event loop alive.
+    this.#socket.unref();
+    outcome(waiting);
+  }
 }
 
-function answered(
-  line: string,
-  operation: string,
-  resolve: (response: Extract<Response, { ok: true }>) => void,
-  reject: (error: BrokerError) => void
-) {
+function answered(line: string, { operation, resolve, reject }: Waiting): void {
   let response: Response | null = null;
   try {
     response = JSON.parse(line) as Response | null;

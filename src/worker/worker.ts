@@ -4,7 +4,7 @@ import type { Grant, SessionHandle } from '../contract/wire.js';
 import { BrokerError } from '../errors.js';
 import { holdCredentials } from '../guard/index.js';
 import { installGuardInWorker } from '../guard/worker.js';
-import { claimChannel, requestGrants } from '../ipc/client.js';
+import { claimChannel, requestGrants, type SpareConnection } from '../ipc/client.js';
 import { errorFromWire, type FileDeclarations } from '../ipc/protocol.js';
 import { applyEnv, openTaskDir, type TaskDir } from '../materialise/index.js';
 import { Scrubber } from '../scrub/index.js';
@@ -113,18 +113,19 @@ export async function spendTicket(
   ticket: string,
   files: readonly string[]
 ): Promise<WorkerBroker> {
-  const { key, declared } = await claimChannel(
+  const { key, declared, spare } = await claimChannel(
     handle.socketPath,
     ticket,
     files.map((f) => resolve(f))
   );
-  return createWorker(handle, key, declared);
+  return createWorker(handle, key, declared, spare);
 }
 
 function createWorker(
   handle: SessionHandle,
   key: string,
-  declared: Readonly<Record<string, FileDeclarations>>
+  declared: Readonly<Record<string, FileDeclarations>>,
+  claimConnection: SpareConnection | undefined
 ): WorkerBroker {
   const { scrubber, granted, held } = shareFor(handle);
   const docblockOf = (path: string) => declared[path] ?? { names: [], inline: [] };
@@ -148,7 +149,10 @@ function createWorker(
     const cacheKey = keyOf(file);
     const missing = names.filter((name) => !granted.has(cacheKey(name)));
     const fresh = new Map<string, Grant>();
-    for (const g of await requestGrants(handle.socketPath, key, file, missing)) {
+    // The first acquire rides the claim's connection when it follows the claim at once (claimChannel).
+    const spare = claimConnection;
+    claimConnection = undefined;
+    for (const g of await requestGrants(handle.socketPath, key, file, missing, spare)) {
       if (g.status === 'ok') {
         // A minted grant names its secret parts; its value (an endpoint URL, an access key id) is not one.
         for (const secret of g.secrets ?? [g.value]) {

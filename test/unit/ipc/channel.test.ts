@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Grant } from '../../../src/contract/wire.js';
 import { isBrokerError } from '../../../src/errors.js';
-import { requestGrants } from '../../../src/ipc/client.js';
+import { claimChannel, requestGrants } from '../../../src/ipc/client.js';
+import { DEFAULT_CHANNEL_LIMITS } from '../../../src/ipc/limits.js';
 import { type ChannelServer, listenChannel } from '../../../src/ipc/server.js';
 
 const TOKEN = 'a'.repeat(64);
@@ -161,5 +163,57 @@ describe(requestGrants.name, () => {
     );
     const error = await requestGrants(path, KEY, '/a.test.ts', ['A']).catch((e: unknown) => e);
     expect(isBrokerError(error) && [error.code, error.message]).toEqual(['INTERNAL', 'nope']);
+  });
+});
+
+describe("the claim's connection", () => {
+  /** A channel that counts its key lookups: one for the claim, then one per connection opened for an acquire. */
+  async function counting(idleMs = DEFAULT_CHANNEL_LIMITS.idleMs) {
+    const keyLookups = { count: 0 };
+    const server = await listenChannel(
+      socketPath(),
+      {
+        takeTicket: (ticket) => (ticket === TOKEN ? {} : undefined),
+        claim: () => ({ key: KEY, declared: {} }),
+        byKey: (key) => {
+          keyLookups.count += 1;
+          return key === KEY ? {} : undefined;
+        },
+        acquire: async (_claim, _file, names) => names.map((name) => ({ name, status: 'skipped', reason: 'r' })),
+      },
+      { ...DEFAULT_CHANNEL_LIMITS, idleMs }
+    );
+    cleanups.push(() => server.close());
+    return { server, keyLookups };
+  }
+  const skippedA = [{ name: 'A', status: 'skipped', reason: 'r' }];
+
+  it('carries the acquire that follows the claim at once, then closes', async () => {
+    const { server, keyLookups } = await counting();
+    const { key, spare } = await claimChannel(server.socketPath, TOKEN, ['/a.test.ts']);
+    expect(await requestGrants(server.socketPath, key, '/a.test.ts', ['A'], spare)).toEqual(skippedA);
+    expect(keyLookups.count).toBe(1);
+    await vi.waitFor(() => expect(server.connections).toBe(0));
+    // Used once: a later acquire opens its own connection.
+    expect(await requestGrants(server.socketPath, key, '/a.test.ts', ['A'], spare)).toEqual(skippedA);
+    expect(keyLookups.count).toBe(2);
+  });
+
+  it("closes unused at the end of the claim's turn of the event loop, and the acquire opens its own", async () => {
+    const { server, keyLookups } = await counting();
+    const { key, spare } = await claimChannel(server.socketPath, TOKEN, ['/a.test.ts']);
+    await nextTurn();
+    await vi.waitFor(() => expect(server.connections).toBe(0));
+    expect(await requestGrants(server.socketPath, key, '/a.test.ts', ['A'], spare)).toEqual(skippedA);
+    expect(keyLookups.count).toBe(2);
+  });
+
+  it('is asked anew on a fresh connection when the server closed it before answering', async () => {
+    const { server, keyLookups } = await counting(5);
+    const { key, spare } = await claimChannel(server.socketPath, TOKEN, ['/a.test.ts']);
+    // The server's idle timeout ends the claim's connection while the spare waits.
+    await vi.waitFor(() => expect(server.connections).toBe(0));
+    expect(await requestGrants(server.socketPath, key, '/a.test.ts', ['A'], spare)).toEqual(skippedA);
+    expect(keyLookups.count).toBe(2);
   });
 });
