@@ -62,6 +62,20 @@ export function writeCredentials(dir: string): void {
   );
 }
 
+/** @internal One run of a suite: its wall time and its children's CPU time, in ms. */
+export type Sample = { readonly wall: number; readonly cpu: number };
+
+/**
+ * @internal A variant's wall-time pair ratios against the bare run of the same rotation, and its CPU ratio
+ * (median ÷ median).
+ */
+export function versusBare(xs: readonly Sample[], bare: readonly Sample[]): { ratios: number[]; cpu: number } {
+  return {
+    ratios: xs.map((x, i) => x.wall / (bare[i]?.wall ?? x.wall)),
+    cpu: median(xs.map((x) => x.cpu)) / median(bare.map((x) => x.cpu)),
+  };
+}
+
 /** @internal The median: single runs on a shared machine vary too much to compare one against one. */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -10,7 +10,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Figure } from './figure.js';
-import { benchProject, childCpuMs, FILES, median, TESTS, writeCredentials } from './p2-common.js';
+import {
+  benchProject,
+  childCpuMs,
+  FILES,
+  median,
+  type Sample,
+  TESTS,
+  versusBare,
+  writeCredentials,
+} from './p2-common.js';
 import { describeVerdict, judgePairs, pairCount, rotate, selectedForms } from './p2-stats.js';
 
 const FORMS = ['docblock', 'with-credentials', 'credentials-call', 'nothing'] as const;
@@ -73,8 +82,6 @@ export function writeSuite(dir: string): void {
   }
 }
 
-type Sample = { readonly wall: number; readonly cpu: number };
-
 function runOnce(dir: string, variant: Variant): Sample {
   const cpuBefore = childCpuMs();
   const start = performance.now();
@@ -134,8 +141,7 @@ export async function p2Jest(): Promise<Figure[]> {
     const samples = rotate(variants, pairCount(), (variant) => runOnce(dir, variant));
     const bare = samples.bare;
     return forms.map((form) => {
-      const ratios = samples[form].map((x, i) => x.wall / (bare[i]?.wall ?? x.wall));
-      const cpu = median(samples[form].map((x) => x.cpu)) / median(bare.map((x) => x.cpu));
+      const { ratios, cpu } = versusBare(samples[form], bare);
       const verdict = judgePairs(ratios, GOALS[form]);
       const wall = (xs: Sample[]) => Math.round(median(xs.map((x) => x.wall)));
       return {

@@ -12,7 +12,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Figure } from './figure.js';
-import { benchProject, childCpuMs, FILES, median, TESTS, writeCredentials } from './p2-common.js';
+import {
+  benchProject,
+  childCpuMs,
+  FILES,
+  median,
+  type Sample,
+  TESTS,
+  versusBare,
+  writeCredentials,
+} from './p2-common.js';
 import { p2Phases } from './p2-phases.js';
 import { describeVerdict, judgePairs, pairCount, rotate, selectedForms } from './p2-stats.js';
 
@@ -102,8 +111,6 @@ export function writeSuite(dir: string): void {
   }
 }
 
-type Sample = { readonly wall: number; readonly cpu: number };
-
 function runOnce(project: { dir: string; vitest: string }, variant: Variant): Sample {
   const byHand = variant === 'bare' || variant === 'floor' || variant === 'nothing';
   const cpuBefore = childCpuMs();
@@ -137,14 +144,6 @@ function runOnce(project: { dir: string; vitest: string }, variant: Variant): Sa
     throw new Error(`P2: the ${variant} Vitest run failed (exit ${result.status})\n${result.stdout}\n${result.stderr}`);
   }
   return { wall: elapsed, cpu };
-}
-
-/** A variant's wall-time pair ratios against the bare run of the same rotation, and its CPU ratio (median ÷ median). */
-function versusBare(xs: readonly Sample[], bare: readonly Sample[]): { ratios: number[]; cpu: number } {
-  return {
-    ratios: xs.map((x, i) => x.wall / (bare[i]?.wall ?? x.wall)),
-    cpu: median(xs.map((x) => x.cpu)) / median(bare.map((x) => x.cpu)),
-  };
 }
 
 function floorFigure(floor: readonly Sample[], bare: readonly Sample[]): Figure {
