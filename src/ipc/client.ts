@@ -1,4 +1,6 @@
 import { connect, type Socket } from 'node:net';
+// Node's own, not the global: a test's fake timers (vi.useFakeTimers) replace the global and would keep a spare open.
+import { setImmediate } from 'node:timers';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Grant } from '../contract/wire.js';
 import { BrokerError } from '../errors.js';

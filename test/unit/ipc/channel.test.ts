@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Grant } from '../../../src/contract/wire.js';
 import { isBrokerError } from '../../../src/errors.js';
@@ -206,6 +206,21 @@ describe("the claim's connection", () => {
     await vi.waitFor(() => expect(server.connections).toBe(0));
     expect(await requestGrants(server.socketPath, key, '/a.test.ts', ['A'], spare)).toEqual(skippedA);
     expect(keyLookups.count).toBe(2);
+  });
+
+  it("closes unused under a test's fake timers too", async () => {
+    const { server } = await counting();
+    vi.useFakeTimers({ toFake: ['setImmediate'] });
+    try {
+      await claimChannel(server.socketPath, TOKEN, ['/a.test.ts']);
+      // Polled on Node's own timers: vi.waitFor would advance the fake ones, and so run a faked setImmediate.
+      for (let waited = 0; server.connections > 0 && waited < 5_000; waited += 10) {
+        await sleep(10);
+      }
+      expect(server.connections).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('is asked anew on a fresh connection when the server closed it before answering', async () => {
