@@ -14,9 +14,10 @@ const ATTEMPTS = 4;
 type Answer = Extract<Response, { ok: true }>;
 
 /**
- * @internal The connection a claim was answered on, kept open for the one acquire that follows it at once (a file's
- * first grants), so that a fresh worker makes one connection, not two. It closes after that acquire, or unused at the
- * end of the claim's turn of the event loop: an authenticated socket is not left open while test code runs.
+ * @internal The connection a claim was answered on, kept open for the one acquire that follows it at once (Jest claims
+ * and acquires back to back), so that the two share one connection. It closes after that acquire, or unused at the
+ * end of the claim's turn of the event loop (a Vitest fork acquires only at its first test): an authenticated socket
+ * is not left open while test code runs.
  */
 export interface SpareConnection {
   /** Closes it now (idempotent). */
