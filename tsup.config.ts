@@ -46,8 +46,6 @@ export default defineConfig([
     entry: {
       vitest: 'vitest-plugin/index.ts',
       'vitest-setup': 'vitest-plugin/setup.ts',
-      // Imported by the setup file only when a test file first needs a credential (most of the worker side's code).
-      'vitest-runtime': 'vitest-plugin/runtime.ts',
     },
     format: ['esm'],
     dts: withTypes({ entry: { vitest: 'vitest-plugin/index.ts' } }),
@@ -57,7 +55,7 @@ export default defineConfig([
         name: 'vitest-configure-entry',
         setup(build) {
           build.onResolve({ filter: /^\.\/configure\.js$/ }, () => ({ path: './vitest-configure.js', external: true }));
-          build.onResolve({ filter: /^\.\/runtime\.js$/ }, () => ({ path: './vitest-runtime.js', external: true }));
+          build.onResolve({ filter: /^\.\/runtime\.js$/ }, () => ({ path: './vitest-runtime.cjs', external: true }));
         },
       },
     ],
@@ -80,6 +78,9 @@ export default defineConfig([
       jest: 'jest-environment/api.ts',
       // Preloaded by NODE_OPTIONS in every Node child of a guarded run: CJS, so `--require` takes it.
       'guard-preload': 'src/guard/preload.ts',
+      // The Vitest worker's runtime, loaded by the setup file only when a test file first needs a credential (most of
+      // the worker side's code): CommonJS, so it can be compiled with V8's code cache (vitest-plugin/runtime-loader.ts).
+      'vitest-runtime': 'vitest-plugin/runtime.ts',
     },
     format: ['cjs'],
     // `import.meta.url` in shared code (a module's own path) becomes `__filename`'s URL here, instead of an empty

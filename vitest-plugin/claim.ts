@@ -9,6 +9,7 @@ import { inject } from 'vitest';
 import type { SessionHandle } from '../src/contract/wire.js';
 import { BrokerError } from '../src/errors.js';
 import type { WorkerBroker } from '../src/worker/index.js';
+import type { Runtime } from './runtime-loader.js';
 import { PROVIDE_KEY } from './types.js';
 
 const CLAIMS = Symbol.for('credential-broker.vitest.claims.v3');
@@ -30,8 +31,6 @@ export interface RunClaim {
   flush(): void;
 }
 
-type Runtime = typeof import('./runtime.js');
-
 // Keyed by the provided handle, one object per worker run; on globalThis, as the setup file, the snapshot serializer
 // and the fixture can be separate module instances (Vite's runner and Node's loader) that must share one claim.
 function claims(): WeakMap<object, RunClaim> {
@@ -47,7 +46,7 @@ function claims(): WeakMap<object, RunClaim> {
  * credential-broker); otherwise when a test first asks for a credential. A run that never does costs no connection
  * and loads none of the runtime. Undefined when the plugin is not active in this project.
  */
-export function takeTicket(load: () => Promise<Runtime>): RunClaim | undefined {
+export function takeTicket(load: (scratchRoot: string) => Promise<Runtime>): RunClaim | undefined {
   const handle = inject(PROVIDE_KEY) as (SessionHandle & { ticket?: string }) | undefined;
   if (handle === undefined) {
     return undefined;
@@ -65,13 +64,13 @@ export function takeTicket(load: () => Promise<Runtime>): RunClaim | undefined {
   let claiming: Promise<WorkerBroker> | undefined;
   let guarding: Promise<void> | undefined;
   const guardNow = async () => {
-    (await load()).installGuardInWorker(handle.guard);
+    (await load(handle.scratchRoot)).installGuardInWorker(handle.guard);
     run.onGuard();
   };
   const spend = async (): Promise<WorkerBroker> => {
     // Before any credential is held in this process: a connection is judged while one is.
     await run.guard();
-    const runtime = await load();
+    const runtime = await load(handle.scratchRoot);
     broker = await runtime.spendTicket(handle, ticket ?? '', files);
     flush = runtime.scrubWorkerOutput(broker.scrubber);
     return broker;

@@ -13,9 +13,14 @@ import { currentBroker, takeTicket } from './claim.js';
 import { testGuard } from './egress-guard.js';
 import { redactFileSnapshots } from './file-snapshot.js';
 import { leaseId, skipForMissing, TaskLeases } from './leases.js';
+import { builtRuntimePath, type RuntimeLoader, runtimeLoader } from './runtime-loader.js';
 import { addRedactingSerializer } from './snapshot-serializer.js';
 
-const run = takeTicket(() => import('./runtime.js'));
+// Built: dist/vitest-runtime.cjs through the run's code cache (runtime-loader.ts). From source: runtime.ts.
+const runtime = runtimeLoader(builtRuntimePath(import.meta.url), () => import('./runtime.js'));
+/** @internal The worker's runtime loader, for bench P5 (a setup file's exports are otherwise unused). */
+export const workerRuntime: Pick<RuntimeLoader, 'load' | 'cacheUse'> = runtime;
+const run = takeTicket((scratchRoot) => runtime.load(scratchRoot));
 
 if (run !== undefined) {
   const policy = run.handle.guard;
@@ -26,7 +31,11 @@ if (run !== undefined) {
   if (judgesEveryConnection(policy)) {
     await run.guard();
   }
-  afterAll(() => run.flush());
+  afterAll(() => {
+    run.flush();
+    // After the file's tests: the cache then holds what a fork compiles for a claim, a grant, a lease and a wipe.
+    runtime.saveCache();
+  });
   redactFileSnapshots(chai, () => currentBroker()?.scrubber);
   addRedactingSerializer(expect);
 

@@ -387,3 +387,24 @@ describe('crash safety', () => {
     }
   );
 });
+
+describe("the worker runtime's code cache", () => {
+  it('is left by the first fork for the next, holds no value, and goes with the scratch root', async () => {
+    const project = copyFixture('vitest-code-cache');
+    copies.push(project);
+    const probe = join(project.outDir, 'cache-probe.txt');
+    const run = await runVitest(project, [], { env: { CACHE_PROBE: probe } });
+    expect({ code: run.code, stderr: stripAnsi(run.stderr) }).toEqual({ code: 0, stderr: '' });
+    const seen = readFileSync(probe, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { file: string; caches: number; held: number });
+    // Whichever file ran first found none; the second found the one the first fork left, and neither held the value.
+    expect(seen.map(({ caches, held }) => ({ caches, held })).sort((a, b) => a.caches - b.caches)).toEqual([
+      { caches: 0, held: 0 },
+      { caches: 1, held: 0 },
+    ]);
+    expect(`${run.stdout}${run.stderr}`.includes('CODE_CACHE_CANARY_')).toBe(false);
+    expect(listTree(project.runtimeDir)).toEqual([]);
+  }, 120_000);
+});
