@@ -13,6 +13,8 @@ import { FILES } from './p2-common.js';
 
 /** Function names in the built package (dist/) and the phase they belong to; the innermost match wins. */
 const PHASES: readonly [phase: string, names: readonly string[]][] = [
+  // The runtime compiled from its code cache (or not, in the run's first fork), and its module code run.
+  ['worker: load the runtime (code cache, module init)', ['compileRuntime']],
   ['worker: claim (socket, ticket, declarations)', ['claimWorker', 'claimChannel']],
   ['worker: egress guard install', ['installGuardInWorker', 'installGuard']],
   ['worker: grant round trip', ['fetchGrants', 'requestGrants']],

@@ -20,16 +20,17 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Script } from 'node:vm';
+import type { Script } from 'node:vm';
 
 /** @internal What the setup file calls the runtime. */
 export type Runtime = typeof import('./runtime.js');
 
-/** @internal How the runtime was compiled in this process: from the run's cache, or not (and why not). */
-export type CacheUse = 'from cache' | 'compiled' | 'cache rejected' | 'source';
+/**
+ * @internal How the runtime was compiled in this process: from the run's cache, or not (and why not); `imported` when
+ * it was imported instead (from source, or in one of Vitest's vm pools).
+ */
+export type CacheUse = 'from cache' | 'compiled' | 'cache rejected' | 'imported';
 
 /** @internal One worker process's runtime: loaded once, on first need. */
 export interface RuntimeLoader {
@@ -44,13 +45,16 @@ export interface RuntimeLoader {
 const MAX_CACHE_BYTES = 8 * 1024 * 1024;
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 
-/** @internal `built` is the CommonJS runtime's path; when it does not exist, `fallback` imports the source. */
+/**
+ * @internal `built` is the CommonJS runtime's path. `fallback` imports the runtime instead when it does not exist (this
+ * repository's source) or when this module runs in a vm context of Vitest's (vmForks, vmThreads).
+ */
 export function runtimeLoader(built: string, fallback: () => Promise<Runtime>): RuntimeLoader {
   let loading: Promise<Runtime> | undefined;
   let cacheUse: CacheUse | undefined;
   let pending: { script: Script; path: string } | undefined;
 
-  const compile = (scratchRoot: string): Runtime => {
+  const compileRuntime = (scratchRoot: string): Runtime => {
     const fd = openSync(built, constants.O_RDONLY);
     let source: string;
     let cachePath: string;
@@ -65,7 +69,7 @@ export function runtimeLoader(built: string, fallback: () => Promise<Runtime>): 
     const cacheable = privateRoot(scratchRoot);
     const cachedData = cacheable ? readCache(cachePath) : undefined;
     // Node's own CommonJS wrapper, so the file runs as `require` would run it (and names itself in stack traces).
-    const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    const script = new (vm().Script)(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
       filename: built,
       ...(cachedData === undefined ? {} : { cachedData }),
     });
@@ -74,7 +78,7 @@ export function runtimeLoader(built: string, fallback: () => Promise<Runtime>): 
       pending = { script, path: cachePath };
     }
     const module = { exports: {} as Runtime };
-    script.runInThisContext()(module.exports, createRequire(built), module, built, dirname(built));
+    script.runInThisContext()(module.exports, nodeModule().createRequire(built), module, built, dirname(built));
     return module.exports;
   };
 
@@ -83,12 +87,13 @@ export function runtimeLoader(built: string, fallback: () => Promise<Runtime>): 
       return cacheUse;
     },
     load(scratchRoot) {
-      loading ??= existsAsFile(built)
-        ? Promise.resolve().then(() => compile(scratchRoot))
-        : fallback().then((runtime) => {
-            cacheUse = 'source';
-            return runtime;
-          });
+      loading ??=
+        existsAsFile(built) && inMainContext()
+          ? Promise.resolve().then(() => compileRuntime(scratchRoot))
+          : fallback().then((runtime) => {
+              cacheUse = 'imported';
+              return runtime;
+            });
       return loading;
     },
     saveCache() {
@@ -99,10 +104,23 @@ export function runtimeLoader(built: string, fallback: () => Promise<Runtime>): 
   };
 }
 
-/** @internal The built runtime next to the built setup file. */
+/** @internal The built runtime next to the built setup file (`import.meta.url`). */
 export function builtRuntimePath(setupUrl: string): string {
-  return join(dirname(fileURLToPath(setupUrl)), 'vitest-runtime.cjs');
+  return join(dirname(url().fileURLToPath(setupUrl)), 'vitest-runtime.cjs');
 }
+
+// Vitest's vm pools evaluate the setup file in a context of their own, with its own globalThis, where the runtime
+// must keep its shared state too; a script compiled here would run in the process's main context. There, Vitest's
+// loader imports the runtime into the test's context instead.
+function inMainContext(): boolean {
+  return vm().runInThisContext('globalThis') === globalThis;
+}
+
+// What only loading the runtime needs is taken from Node when it is needed, not imported by the setup file that every
+// fork evaluates (a builtin's first ESM importer pays for its module facade).
+const vm = () => process.getBuiltinModule('node:vm');
+const nodeModule = () => process.getBuiltinModule('node:module');
+const url = () => process.getBuiltinModule('node:url');
 
 function existsAsFile(path: string): boolean {
   try {

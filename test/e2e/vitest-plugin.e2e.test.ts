@@ -304,6 +304,8 @@ describe('pools and isolation', () => {
     ['threads', false],
     ['forks', false],
     ['threads', true],
+    // The setup file runs in a vm context of Vitest's there: the runtime is imported into it, not compiled outside.
+    ['vmForks', true],
   ])(
     'pool %s, isolate %s: same results, nothing left behind',
     async (pool, isolate) => {
@@ -398,13 +400,26 @@ describe("the worker runtime's code cache", () => {
     const seen = readFileSync(probe, 'utf8')
       .split('\n')
       .filter(Boolean)
-      .map((line) => JSON.parse(line) as { file: string; caches: number; held: number });
+      .map((line) => JSON.parse(line) as { file: string; caches: number; held: number; shared: boolean });
     // Whichever file ran first found none; the second found the one the first fork left, and neither held the value.
-    expect(seen.map(({ caches, held }) => ({ caches, held })).sort((a, b) => a.caches - b.caches)).toEqual([
-      { caches: 0, held: 0 },
-      { caches: 1, held: 0 },
+    expect(
+      seen.map(({ caches, held, shared }) => ({ caches, held, shared })).sort((a, b) => a.caches - b.caches)
+    ).toEqual([
+      { caches: 0, held: 0, shared: true },
+      { caches: 1, held: 0, shared: true },
     ]);
     expect(`${run.stdout}${run.stderr}`.includes('CODE_CACHE_CANARY_')).toBe(false);
+    expect(listTree(project.runtimeDir)).toEqual([]);
+  }, 120_000);
+
+  it('is not used in a vm pool, where the setup file runs in a context of its own: the runtime is imported into it', async () => {
+    const project = copyFixture('vitest-code-cache');
+    copies.push(project);
+    const probe = join(project.outDir, 'cache-probe.txt');
+    const run = await runVitest(project, ['tests/first.test.ts', '--pool=vmForks'], { env: { CACHE_PROBE: probe } });
+    expect({ code: run.code, stderr: stripAnsi(run.stderr) }).toEqual({ code: 0, stderr: '' });
+    // Compiled outside the test's context, the runtime would keep its state on another globalThis than the test's.
+    expect(JSON.parse(readFileSync(probe, 'utf8'))).toEqual({ file: 'first', caches: 0, held: 0, shared: true });
     expect(listTree(project.runtimeDir)).toEqual([]);
   }, 120_000);
 });

@@ -129,7 +129,7 @@ describe('the runtime loader', () => {
   it('imports the source when there is no built file (this repository, before a build)', async () => {
     const loader = runtimeLoader(join(dir, 'missing.cjs'), async () => ({ from: 'source' }) as never);
     expect(await loader.load(root)).toEqual({ from: 'source' });
-    expect(loader.cacheUse).toBe('source');
+    expect(loader.cacheUse).toBe('imported');
     expect(loader.saveCache()).toBe(false);
   });
 
