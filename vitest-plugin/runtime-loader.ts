@@ -8,20 +8,12 @@
  * acquire 2.8 → 1.9 ms, a fork's life from setup file to last hook 1.5 ms shorter (the load overlaps the test file's
  * import, so most of what it saves was hidden already). From source (this repository's own tests), a plain `import()`.
  */
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  lstatSync,
-  openSync,
-  readSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Script } from 'node:vm';
+import { scratchRootProblem } from '../src/materialise/open-task-dir.js';
+import { writeExclusiveFileSync } from '../src/materialise/safe-fs.js';
+import { readFullySync } from '../src/read-fully.js';
 
 /** @internal What the setup file calls the runtime. */
 export type Runtime = typeof import('./runtime.js');
@@ -66,7 +58,8 @@ export function runtimeLoader(built: string, fallback: () => Promise<Runtime>): 
     } finally {
       closeSync(fd);
     }
-    const cacheable = privateRoot(scratchRoot);
+    // Only a root that is ours alone, as the main process made it (0700, our uid, its name), may hold code we run.
+    const cacheable = scratchRootProblem(scratchRoot) === undefined;
     const cachedData = cacheable ? readCache(cachePath) : undefined;
     // Node's own CommonJS wrapper, so the file runs as `require` would run it (and names itself in stack traces).
     const script = new (vm().Script)(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
@@ -130,16 +123,6 @@ function existsAsFile(path: string): boolean {
   }
 }
 
-// Only a root that is ours alone (as the main process made it: 0700, our uid) may hold code we run.
-function privateRoot(path: string): boolean {
-  try {
-    const stat = lstatSync(path);
-    return stat.isDirectory() && stat.uid === process.getuid?.() && (stat.mode & 0o077) === 0;
-  } catch {
-    return false;
-  }
-}
-
 function readCache(path: string): Buffer | undefined {
   let fd: number;
   try {
@@ -162,15 +145,7 @@ function readCache(path: string): Buffer | undefined {
 
 function readAll(fd: number, size: number): Buffer {
   const buffer = Buffer.allocUnsafe(size);
-  let offset = 0;
-  while (offset < size) {
-    const read = readSync(fd, buffer, offset, size - offset, offset);
-    if (read === 0) {
-      break;
-    }
-    offset += read;
-  }
-  return buffer.subarray(0, offset);
+  return buffer.subarray(0, readFullySync(fd, buffer));
 }
 
 // Written whole under a name of this process's, then renamed: a fork reading at the same moment sees the old file or
@@ -178,15 +153,7 @@ function readAll(fd: number, size: number): Buffer {
 function writeCache(path: string, data: () => Buffer): boolean {
   const partial = `${path}.${process.pid}.partial`;
   try {
-    const bytes = data();
-    const fd = openSync(partial, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | O_NOFOLLOW, 0o600);
-    try {
-      for (let offset = 0; offset < bytes.length; ) {
-        offset += writeSync(fd, bytes, offset);
-      }
-    } finally {
-      closeSync(fd);
-    }
+    writeExclusiveFileSync(partial, data());
     renameSync(partial, path);
     return true;
   } catch {

@@ -45,7 +45,8 @@ export function makeTaskDir(
   return new ScratchTaskDir(taskId, path, keep, onWiped);
 }
 
-function scratchRootProblem(rootPath: string): string | undefined {
+/** @internal Why `rootPath` is not a scratch root of ours (a real 0700 directory, our uid, its name), or undefined. */
+export function scratchRootProblem(rootPath: string): string | undefined {
   if (!isAbsolute(rootPath)) {
     return 'the path is not absolute';
   }
