@@ -12,7 +12,7 @@ import { closeSync, constants, fstatSync, openSync, renameSync, statSync, unlink
 import { dirname, join } from 'node:path';
 import type { Script } from 'node:vm';
 import { scratchRootProblem } from '../src/materialise/open-task-dir.js';
-import { writeExclusiveFileSync } from '../src/materialise/safe-fs.js';
+import { readSmallFileBytesSync, writeExclusiveFileSync } from '../src/materialise/safe-fs.js';
 import { readFullySync } from '../src/read-fully.js';
 
 /** @internal What the setup file calls the runtime. */
@@ -35,7 +35,6 @@ export interface RuntimeLoader {
 
 // The cache is the broker's own bytecode, a few hundred KB at most; anything larger was not written by us.
 const MAX_CACHE_BYTES = 8 * 1024 * 1024;
-const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 
 /**
  * @internal `built` is the CommonJS runtime's path. `fallback` imports the runtime instead when it does not exist (this
@@ -60,7 +59,7 @@ export function runtimeLoader(built: string, fallback: () => Promise<Runtime>): 
     }
     // Only a root that is ours alone, as the main process made it (0700, our uid, its name), may hold code we run.
     const cacheable = scratchRootProblem(scratchRoot) === undefined;
-    const cachedData = cacheable ? readCache(cachePath) : undefined;
+    const cachedData = cacheable ? readSmallFileBytesSync(cachePath, MAX_CACHE_BYTES) : undefined;
     // Node's own CommonJS wrapper, so the file runs as `require` would run it (and names itself in stack traces).
     const script = new (vm().Script)(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
       filename: built,
@@ -120,26 +119,6 @@ function existsAsFile(path: string): boolean {
     return statSync(path).isFile();
   } catch {
     return false;
-  }
-}
-
-function readCache(path: string): Buffer | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | O_NOFOLLOW);
-  } catch {
-    return undefined;
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile() || stat.uid !== process.getuid?.() || stat.size === 0 || stat.size > MAX_CACHE_BYTES) {
-      return undefined;
-    }
-    return readAll(fd, stat.size);
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -206,6 +206,11 @@ function unlinkIfPresent(path: string): void {
  * not a regular file, larger than `maxBytes`, or unreadable.
  */
 export function readSmallFileSync(path: string, maxBytes: number): string | undefined {
+  return readSmallFileBytesSync(path, maxBytes)?.toString('utf8');
+}
+
+/** @internal {@link readSmallFileSync}, as bytes. */
+export function readSmallFileBytesSync(path: string, maxBytes: number): Buffer | undefined {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | O_NOFOLLOW);
@@ -218,7 +223,7 @@ export function readSmallFileSync(path: string, maxBytes: number): string | unde
       return undefined;
     }
     const buffer = Buffer.alloc(stat.size);
-    return buffer.toString('utf8', 0, readFullySync(fd, buffer));
+    return buffer.subarray(0, readFullySync(fd, buffer));
   } catch {
     return undefined;
   } finally {
