@@ -45,10 +45,13 @@ export default defineConfig([
     ...common,
     entry: {
       vitest: 'vitest-plugin/index.ts',
+      // The plugin alone, for the Vitest config: `credential-broker/vitest` also exports `test`, which imports
+      // Vitest's test API (chai, expect, the runner: ~35 ms) into the main process before the first fork.
+      'vitest-plugin': 'vitest-plugin/plugin.ts',
       'vitest-setup': 'vitest-plugin/setup.ts',
     },
     format: ['esm'],
-    dts: withTypes({ entry: { vitest: 'vitest-plugin/index.ts' } }),
+    dts: withTypes({ entry: { vitest: 'vitest-plugin/index.ts', 'vitest-plugin': 'vitest-plugin/plugin.ts' } }),
     splitting: false,
     esbuildPlugins: [
       {

@@ -37,7 +37,7 @@ function writeSuite(dir: string, port: number): void {
     join(dir, 'vitest.config.mjs'),
     [
       "import { defineConfig } from 'vitest/config';",
-      "import { credentialBroker } from 'credential-broker/vitest';",
+      "import { credentialBroker } from 'credential-broker/vitest/plugin';",
       "export default defineConfig({ plugins: [credentialBroker()], test: { include: ['tests/**/*.test.js'] } });",
     ].join('\n')
   );

@@ -93,7 +93,7 @@ export function writeSuite(dir: string): void {
   const config = (plugin: boolean, setup = '') =>
     [
       "import { defineConfig } from 'vitest/config';",
-      plugin ? "import { credentialBroker } from 'credential-broker/vitest';" : '',
+      plugin ? "import { credentialBroker } from 'credential-broker/vitest/plugin';" : '',
       `export default defineConfig({ ${plugin ? 'plugins: [credentialBroker()], ' : ''}test: { ${setup}include: [\`tests/\${process.env.P2_VARIANT}/*.test.js\`] } });`,
     ].join('\n');
   writeFileSync(join(dir, 'vitest.plugin.config.mjs'), config(true));

@@ -90,7 +90,7 @@ function writeProject(dir: string): void {
   writeFileSync(
     join(dir, 'vitest.plugin.config.mjs'),
     [
-      "import { credentialBroker } from 'credential-broker/vitest';",
+      "import { credentialBroker } from 'credential-broker/vitest/plugin';",
       "import { defineConfig } from 'vitest/config';",
       "export default defineConfig({ plugins: [credentialBroker()], test: { include: ['plugin.test.js'] } });",
     ].join('\n')

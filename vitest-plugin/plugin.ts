@@ -4,13 +4,19 @@ import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
 import { type CredentialBrokerPluginOptions, validatePluginOptions } from './options.js';
 
+export type { CredentialBrokerPluginOptions } from './options.js';
+
 /**
  * @public The credential-broker Vite plugin for Vitest. It finds `credential-broker.config.*` (or takes `options`),
  * adds the broker's reporter (first, so it survives `--reporter`), its setup file (before yours) and its global
  * setup, forces full assertion messages (`chaiConfig.truncateThreshold: 0`, so no value is half-printed) and
  * registers a snapshot serializer that redacts values (from the setup file).
  *
+ * Import it from `credential-broker/vitest/plugin` in the Vitest config: `credential-broker/vitest` exports it too,
+ * beside `test`, which loads Vitest's test API into the main process.
+ *
  * ```ts
+ * import { credentialBroker } from 'credential-broker/vitest/plugin';
  * export default defineConfig({ plugins: [credentialBroker()] });
  * ```
  */

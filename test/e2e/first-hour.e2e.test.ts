@@ -108,7 +108,7 @@ describe('config discovery', () => {
   it('with no config file: a Vitest run that declares nothing runs silently; one that declares stops cleanly', async () => {
     const p = project({
       'vitest.config.ts':
-        "import { credentialBroker } from 'credential-broker/vitest';\nimport { defineConfig } from 'vitest/config';\nexport default defineConfig({ plugins: [credentialBroker()] });\n",
+        "import { credentialBroker } from 'credential-broker/vitest/plugin';\nimport { defineConfig } from 'vitest/config';\nexport default defineConfig({ plugins: [credentialBroker()] });\n",
       'tests/plain.test.ts': "import { expect, test } from 'vitest';\ntest('plain', () => expect(1).toBe(1));\n",
       'tests/db.test.ts':
         "/**\n * A test of the database.\n * @credentials DATABASE_URL\n */\nimport { test } from 'vitest';\ntest('db', () => {});\n",
@@ -132,7 +132,7 @@ describe('clean failures inside the runners', () => {
     const p = project({
       'credential-broker.config.yaml': YAML_CONFIG,
       'vitest.config.ts':
-        "import { credentialBroker } from 'credential-broker/vitest';\nimport { defineConfig } from 'vitest/config';\nexport default defineConfig({ plugins: [credentialBroker()] });\n",
+        "import { credentialBroker } from 'credential-broker/vitest/plugin';\nimport { defineConfig } from 'vitest/config';\nexport default defineConfig({ plugins: [credentialBroker()] });\n",
       'tests/a.test.ts': "/** @credentials API_TOKNE */\nimport { test } from 'vitest';\ntest('a', () => {});\n",
     });
     const run = await p.vitest();
@@ -148,7 +148,7 @@ describe('clean failures inside the runners', () => {
   it('Vitest: a configFile that does not exist names it and says what it is relative to', async () => {
     const p = project({
       'vitest.config.ts':
-        "import { credentialBroker } from 'credential-broker/vitest';\nimport { defineConfig } from 'vitest/config';\nexport default defineConfig({ plugins: [credentialBroker({ configFile: 'config/missing.yaml' })] });\n",
+        "import { credentialBroker } from 'credential-broker/vitest/plugin';\nimport { defineConfig } from 'vitest/config';\nexport default defineConfig({ plugins: [credentialBroker({ configFile: 'config/missing.yaml' })] });\n",
       'tests/a.test.ts': "import { test } from 'vitest';\ntest('a', () => {});\n",
     });
     const run = await p.vitest();
@@ -184,7 +184,7 @@ describe('egress on the command line', () => {
     const p = project({
       'credential-broker.config.yaml': YAML_CONFIG,
       'vitest.config.ts':
-        "import { credentialBroker } from 'credential-broker/vitest';\nimport { defineConfig } from 'vitest/config';\nexport default defineConfig({ plugins: [credentialBroker()] });\n",
+        "import { credentialBroker } from 'credential-broker/vitest/plugin';\nimport { defineConfig } from 'vitest/config';\nexport default defineConfig({ plugins: [credentialBroker()] });\n",
       'tests/a.test.ts':
         "/** @credentials API_TOKEN */\nimport { expect, test } from 'vitest';\ntest('a', () => { expect(process.env.CREDENTIAL_BROKER_EGRESS).toBe('1'); console.log('token', process.env.API_TOKEN); });\n",
     });
@@ -218,7 +218,7 @@ describe('polish', () => {
     const p = project({
       'credential-broker.config.yaml': 'backends:\n  vault:\n    address: https://vault.internal:8200\n',
       'vitest.config.ts':
-        "import { credentialBroker } from 'credential-broker/vitest';\nimport { defineConfig } from 'vitest/config';\nexport default defineConfig({ plugins: [credentialBroker()] });\n",
+        "import { credentialBroker } from 'credential-broker/vitest/plugin';\nimport { defineConfig } from 'vitest/config';\nexport default defineConfig({ plugins: [credentialBroker()] });\n",
       'tests/one.test.ts': file('NET_ONE'),
       'tests/two.test.ts': file('NET_TWO'),
     });

@@ -68,7 +68,7 @@ beforeAll(() => {
   );
   writeFileSync(
     join(project, 'vitest.config.ts'),
-    "import { credentialBroker } from 'credential-broker/vitest';\nimport { defineConfig } from 'vitest/config';\n\nexport default defineConfig({ plugins: [credentialBroker()] });\n"
+    "import { credentialBroker } from 'credential-broker/vitest/plugin';\nimport { defineConfig } from 'vitest/config';\n\nexport default defineConfig({ plugins: [credentialBroker()] });\n"
   );
   writeFileSync(
     join(project, 'tests', 'api.test.ts'),
