@@ -1,6 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   describeFinding,
@@ -77,6 +80,25 @@ describe('judge', () => {
     } finally {
       release();
     }
+  });
+
+  // A separate process: this one has a guard since the first test. On Node 20 a used AsyncLocalStorage taxes every
+  // later promise of the process, so the broker's main process, which has no guard, must not use one.
+  it('uses no AsyncLocalStorage in a process without a guard, and one as soon as it has a guard', () => {
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const state = pathToFileURL(join(import.meta.dirname, '../../../src/guard/state.ts')).href;
+    const script = `
+      const { asBroker, setPolicy } = await import(${JSON.stringify(state)});
+      const own = () => globalThis[Symbol.for('credential-broker.guard.own.v1')];
+      const seen = [await asBroker(async () => 'work done'), own() === undefined];
+      setPolicy(${JSON.stringify(policy())});
+      seen.push(await asBroker(async () => own()?.getStore()));
+      process.stdout.write(JSON.stringify(seen));`;
+    const run = spawnSync(process.execPath, ['--import', tsx, '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual(['work done', true, true]);
   });
 
   it('writes nothing secret: names, hosts and ports only', () => {
