@@ -220,7 +220,7 @@ export class CredentialBrokerReporter implements Reporter {
   }
 
   // A project's `serializedConfig` serialises the whole config again on every read: read once per project here,
-  // not once per file (40 files: ~1.7 ms before the first fork, and again after the run).
+  // not once per file (in a profile, the paths of 40 files took ~1.7 ms before the first fork, that part of it).
   #writtenFiles(
     files: readonly { readonly moduleId: string; readonly project: TestModule['project'] }[]
   ): WrittenFile[] {
