@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { MintCache, type Minted } from '../../../src/login/index.js';
 
@@ -93,5 +97,41 @@ describe(MintCache.name, () => {
       'CANARY_fresh'
     );
     expect(cache.mints).toBe(2);
+  });
+
+  // A separate process: the guard patches net.Socket for the whole process. Strict, nothing allowed, a test holding a
+  // credential: its own connection is refused, and a mint started from that test (a grant in band, a re-mint through
+  // the loopback endpoint) connects, because the exchange is the broker's.
+  test("runs each mint as the broker's own work: the egress guard does not judge it as the test's", () => {
+    const src = (path: string) => JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../../src', path)).href);
+    const script = `
+      import { createServer, connect } from 'node:net';
+      const { installGuard, holdCredentials } = await import(${src('guard/index.ts')});
+      const { MintCache } = await import(${src('login/mint-cache.ts')});
+      const server = createServer((socket) => socket.end()).listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      const { port } = server.address();
+      const attempt = () => new Promise((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        socket.once('connect', () => { socket.destroy(); resolve('connected'); });
+        socket.once('error', (error) => resolve(error.name));
+      });
+      installGuard({ mode: 'strict', egress: true, allow: [], destinations: {}, findings: '/dev/null' });
+      const release = holdCredentials(['TOKEN'], 'a.test.ts > holds a token');
+      const cache = new MintCache();
+      const minted = await cache.get('role', async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        return { value: await attempt(), expiresAt: undefined };
+      });
+      const own = await attempt();
+      release();
+      server.close();
+      process.stdout.write(JSON.stringify({ minted, own }));`;
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const run = spawnSync(process.execPath, ['--import', tsx, '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ minted: 'connected', own: 'EgressRefusedError' });
   });
 });
