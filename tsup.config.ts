@@ -1,7 +1,20 @@
 import { defineConfig, type Options } from 'tsup';
 
+// esbuild escapes non-ASCII characters in code (`charset: 'ascii'`) but keeps them in comments, and one em dash makes
+// Node decode the whole file on its slow path and V8 hold it as a two-byte string. Escaped there too, every file is
+// ASCII. Measured in fresh processes (medians of 15-30): reading the Jest global setup (586 KB) 3.3 -> 2.3 ms; the
+// Vitest runtime's load from its code cache, once per fork, 2.1 -> 1.8 ms. In a comment the escape is inert; anywhere
+// else it is what esbuild writes.
+const asciiOnly: NonNullable<Options['plugins']>[number] = {
+  name: 'ascii-only',
+  renderChunk: (code) => ({
+    code: code.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  }),
+};
+
 const common = {
   target: 'node20',
+  plugins: [asciiOnly],
   sourcemap: false,
   shims: false,
   // Keep `node:` specifiers: Vite's module runner (Vitest setup files) resolves a bare `stream` as a project file.

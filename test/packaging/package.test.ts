@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +42,18 @@ describe('package.json exports', () => {
     expect(paths).toContain('README.md');
     expect(paths.filter((p) => /^(src|test|fixtures|bench)\//.test(p))).toEqual([]);
     expect(Object.values(pkg.bin)).toEqual(['./dist/cli.js']);
+  });
+});
+
+describe('built files', () => {
+  // tsup.config.ts (ascii-only): V8 decodes and scans an ASCII source faster than one it must hold as two-byte.
+  it('are ASCII throughout, comments included, so V8 holds each as a one-byte string', () => {
+    const dist = join(root, 'dist');
+    const scripts = readdirSync(dist).filter((f) => /\.(js|cjs)$/.test(f));
+    expect(scripts).toContain('jest-global-setup.cjs');
+    expect(scripts).toContain('vitest-runtime.cjs');
+    const nonAscii = scripts.filter((f) => /[\u0080-\uffff]/.test(readFileSync(join(dist, f), 'utf8')));
+    expect(nonAscii).toEqual([]);
   });
 });
 
