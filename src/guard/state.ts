@@ -79,8 +79,8 @@ function own(): AsyncLocalStorage<true> {
 
 /**
  * @internal Run the broker's own work (a backend resolving a credential) outside the guard's judgement: where a runner
- * runs tests in the main process (Jest in band), a test's held credentials must not make the broker's requests
- * findings.
+ * runs tests in the session's process (Jest with `--detectOpenHandles`), a test's held credentials must not make the
+ * broker's requests findings.
  *
  * Only where this process has a guard: on Node 20 the first `run` of an AsyncLocalStorage enables an async hook
  * that every later promise and callback of the process pays for (Vitest's main process, which never holds a

@@ -119,7 +119,8 @@ export class MintCache<T> {
       // A pending mint must not keep the process alive on its own.
       timer.unref();
       // The exchange is the broker's own request, whoever asked: a test's SDK re-minting through the loopback endpoint,
-      // or a grant while a Jest test in band holds credentials. The egress guard must not judge it as the test's.
+      // or a grant while a test in the session's own process (Jest with --detectOpenHandles) holds credentials. The
+      // egress guard must not judge it as the test's.
       asBroker(() => mint(controller.signal))
         .then(resolve, reject)
         .finally(() => clearTimeout(timer));

@@ -249,7 +249,7 @@ describe('Jest', () => {
     'strict mode fails the undeclared connections before they reach the listener',
     async () => {
       copy = copyJestFixture('jest-guard');
-      // In band: the guard lives in Jest's main process, beside the session.
+      // In band: the preset's runner still runs the file in one child process, where the guard lives.
       const run = await runJest(copy, ['--runInBand', '--json', `--outputFile=${join(copy.outDir, 'results.json')}`], {
         env: guardEnv(copy, 'strict'),
         timeoutMs: TIMEOUT,

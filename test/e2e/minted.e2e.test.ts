@@ -256,4 +256,31 @@ describe('minted credentials under Jest', () => {
     expect(listTree(project.runtimeDir)).toEqual([]);
     expect(findLeaks([{ where: 'output', text: run.stdout + run.stderr }], SENTINELS)).toEqual([]);
   }, 240_000);
+
+  // `--detectOpenHandles` runs the tests in Jest's main process (the preset's runner otherwise uses a child even in
+  // band), so the guard and the session share it. A test holding API_TOKEN (destination 127.0.0.3,
+  // nothing allowed, strict) asks for AWS_CI: the grant's STS call to 127.0.0.1 is the broker's, not the test's.
+  it("with the tests in Jest's main process and a strict guard, a mint while a test holds a credential is the broker's", async () => {
+    const inBand = copyJestFixture('minted-jest-inband');
+    try {
+      symlinkSync(join(repoRoot, 'node_modules', '@aws-sdk'), join(inBand.dir, 'node_modules', '@aws-sdk'), 'dir');
+      const token = 'SENTINEL-MINT-GUARD-TOKEN-39c0d5e1';
+      const run = await runJest(inBand, ['--runInBand', '--detectOpenHandles', '--verbose'], {
+        env: { ...runEnv(fake, inBand.outDir, true), CB_GUARD_TOKEN: token },
+        timeoutMs: 180_000,
+      });
+      const output = stripAnsi(run.stdout + run.stderr);
+      // The twin: the test's own connection to that STS is refused, which fails its test (strict) and the run.
+      expect(run.code, output.slice(-4000)).toBe(1);
+      expect(output).toMatch(/✓ a credential minted while another is held: the STS exchange is the broker's own/);
+      expect(output).toMatch(/✕ the test's own connection to the same STS is refused/);
+      expect(output).toContain('egress guard (strict) — 1 connection outside the declared destinations');
+      expect(output).toContain(
+        `the test's own connection to the same STS is refused › API_TOKEN held while connecting to ${new URL(fake.url).host} (not a declared destination) — refused`
+      );
+      expect(findLeaks([{ where: 'output', text: output }], { ...SENTINELS, 'guard token': token })).toEqual([]);
+    } finally {
+      inBand.remove();
+    }
+  }, 240_000);
 });
