@@ -100,8 +100,8 @@ describe(MintCache.name, () => {
   });
 
   // A separate process: the guard patches net.Socket for the whole process. Strict, nothing allowed, a test holding a
-  // credential: its own connection is refused, and a mint started from that test (a grant in the session's process, a re-mint through
-  // the loopback endpoint) connects, because the exchange is the broker's.
+  // credential: its own connection is refused, and a mint started from that test (a grant in the session's process, a
+  // re-mint through the loopback endpoint) connects, because the exchange is the broker's.
   test("runs each mint as the broker's own work: the egress guard does not judge it as the test's", () => {
     const src = (path: string) => JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../../src', path)).href);
     const script = `
