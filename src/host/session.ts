@@ -185,7 +185,10 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
             resolved.add(spec.name);
             const done = waiting.start(spec.name, spec.ref.scheme);
             try {
-              return await mintedCredentials().grant(spec as CredentialSpec & { readonly ref: MintedRef }, holder);
+              // The exchange (STS, a Vault child token) and the endpoints it opens are the broker's, as a resolution is.
+              return await asBroker(() =>
+                mintedCredentials().grant(spec as CredentialSpec & { readonly ref: MintedRef }, holder)
+              );
             } finally {
               done();
             }

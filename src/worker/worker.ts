@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { FILE_PATH_SUFFIX } from '../config/normalise.js';
 import type { Grant, SessionHandle } from '../contract/wire.js';
 import { BrokerError } from '../errors.js';
-import { holdCredentials } from '../guard/index.js';
+import { asBroker, holdCredentials } from '../guard/index.js';
 import { installGuardInWorker } from '../guard/worker.js';
 import { claimChannel, requestGrants, type SpareConnection } from '../ipc/client.js';
 import { errorFromWire, type FileDeclarations } from '../ipc/protocol.js';
@@ -318,9 +318,15 @@ function emptyLease(skipped: Lease['skipped']): Lease {
  * the main process closes the endpoint on receipt, and at the end of the run in any case.
  */
 function closeEndpoints(grants: readonly Extract<Grant, { status: 'ok' }>[]): void {
-  for (const g of grants) {
-    if (g.close !== undefined) {
-      fetch(g.close.url, { method: 'DELETE', headers: { authorization: g.close.authorization } }).catch(() => {});
-    }
+  const closing = grants.flatMap((g) => (g.close === undefined ? [] : [g.close]));
+  if (closing.length === 0) {
+    return; // Nothing to ask: no AsyncLocalStorage for asBroker, whose first use costs every later promise here.
   }
+  // The broker's own requests to its loopback endpoints: what the file still holds (a docblock's credentials) must not
+  // make the guard judge them, nor refuse them where egress.allow leaves loopback out.
+  asBroker(() => {
+    for (const close of closing) {
+      fetch(close.url, { method: 'DELETE', headers: { authorization: close.authorization } }).catch(() => {});
+    }
+  });
 }

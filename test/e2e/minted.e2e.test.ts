@@ -257,30 +257,42 @@ describe('minted credentials under Jest', () => {
     expect(findLeaks([{ where: 'output', text: run.stdout + run.stderr }], SENTINELS)).toEqual([]);
   }, 240_000);
 
-  // `--detectOpenHandles` runs the tests in Jest's main process (the preset's runner otherwise uses a child even in
-  // band), so the guard and the session share it. A test holding API_TOKEN (destination 127.0.0.3,
-  // nothing allowed, strict) asks for AWS_CI: the grant's STS call to 127.0.0.1 is the broker's, not the test's.
-  it("with the tests in Jest's main process and a strict guard, a mint while a test holds a credential is the broker's", async () => {
-    const inBand = copyJestFixture('minted-jest-inband');
-    try {
-      symlinkSync(join(repoRoot, 'node_modules', '@aws-sdk'), join(inBand.dir, 'node_modules', '@aws-sdk'), 'dir');
-      const token = 'SENTINEL-MINT-GUARD-TOKEN-39c0d5e1';
-      const run = await runJest(inBand, ['--runInBand', '--detectOpenHandles', '--verbose'], {
-        env: { ...runEnv(fake, inBand.outDir, true), CB_GUARD_TOKEN: token },
-        timeoutMs: 180_000,
-      });
-      const output = stripAnsi(run.stdout + run.stderr);
-      // The twin: the test's own connection to that STS is refused, which fails its test (strict) and the run.
-      expect(run.code, output.slice(-4000)).toBe(1);
-      expect(output).toMatch(/✓ a credential minted while another is held: the STS exchange is the broker's own/);
-      expect(output).toMatch(/✕ the test's own connection to the same STS is refused/);
-      expect(output).toContain('egress guard (strict) — 1 connection outside the declared destinations');
-      expect(output).toContain(
-        `the test's own connection to the same STS is refused › API_TOKEN held while connecting to ${new URL(fake.url).host} (not a declared destination) — refused`
-      );
-      expect(findLeaks([{ where: 'output', text: output }], { ...SENTINELS, 'guard token': token })).toEqual([]);
-    } finally {
-      inBand.remove();
-    }
-  }, 240_000);
+  // A strict guard, nothing allowed, tests holding API_TOKEN (destination 127.0.0.3) for the whole file, asking for
+  // AWS_CI and VAULT_CI: the STS call, the child token's creation and revocation, and the worker's request that closes
+  // its endpoints are the broker's own. `--detectOpenHandles` runs the tests in Jest's main process, beside the session
+  // (the preset's runner otherwise uses a child even in band): both places are tried.
+  it.each([
+    ["in Jest's main process", ['--runInBand', '--detectOpenHandles']],
+    ['in a worker process', ['--runInBand']],
+  ])(
+    "with the tests %s and a strict guard, the broker's own requests are not the test's",
+    async (_where, args) => {
+      const project = copyJestFixture('minted-jest-inband');
+      try {
+        symlinkSync(join(repoRoot, 'node_modules', '@aws-sdk'), join(project.dir, 'node_modules', '@aws-sdk'), 'dir');
+        const token = 'SENTINEL-MINT-GUARD-TOKEN-39c0d5e1';
+        const childrenBefore = vault.children.length;
+        const run = await runJest(project, [...args, '--verbose'], {
+          env: { ...runEnv(fake, project.outDir, true, vault), CB_GUARD_TOKEN: token },
+          timeoutMs: 180_000,
+        });
+        const output = stripAnsi(run.stdout + run.stderr);
+        // The twin: the test's own connection to that STS is refused, which fails its test (strict) and the run.
+        expect(run.code, output.slice(-4000)).toBe(1);
+        expect(output).toMatch(/✓ a credential minted while another is held: the STS exchange is the broker's own/);
+        expect(output).toMatch(/✓ a Vault child token created while another credential is held, and revoked when/);
+        expect(output).toMatch(/✕ the test's own connection to the same STS is refused/);
+        const children = vault.children.slice(childrenBefore);
+        expect(children.map((c) => [c.role, c.revoked])).toEqual([['ci-reader', true]]);
+        expect(output).toContain('egress guard (strict) — 1 connection outside the declared destinations');
+        expect(output).toContain(
+          `the test's own connection to the same STS is refused › API_TOKEN held while connecting to ${new URL(fake.url).host} (not a declared destination) — refused`
+        );
+        expect(findLeaks([{ where: 'output', text: output }], { ...SENTINELS, 'guard token': token })).toEqual([]);
+      } finally {
+        project.remove();
+      }
+    },
+    240_000
+  );
 });
