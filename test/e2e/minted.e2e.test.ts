@@ -197,6 +197,33 @@ describe('minted credentials under Vitest', () => {
     expect(findLeaks([{ where: 'output', text: run.stdout + run.stderr }], SENTINELS)).toEqual([]);
   }, 240_000);
 
+  // Vitest's twin of the Jest case below: concurrent tests share a fork, so one can hold API_TOKEN (destination
+  // 127.0.0.3; strict, nothing allowed) while another's Vault child token is released and its endpoint closed.
+  it("with a strict guard, closing one test's endpoint while another holds a credential is the broker's own", async () => {
+    const guarded = copyFixture('minted-vitest-guard');
+    try {
+      symlinkSync(join(repoRoot, 'node_modules', 'node-vault'), join(guarded.dir, 'node_modules', 'node-vault'), 'dir');
+      const token = 'SENTINEL-MINT-GUARD-TOKEN-39c0d5e1';
+      const childrenBefore = vault.children.length;
+      const run = await runVitest(guarded, ['--reporter=verbose'], {
+        env: { ...runEnv(fake, guarded.outDir, true, vault), CB_GUARD_TOKEN: token },
+        timeoutMs: 180_000,
+      });
+      const output = stripAnsi(run.stdout + run.stderr);
+      // The twin: the test's own connection to Vault is refused, which fails its test (strict) and the run.
+      expect(run.code, output.slice(-4000)).toBe(1);
+      expect(output).toMatch(/✓ .*holds API_TOKEN until the other test has released its credentials/);
+      expect(output).toMatch(/✓ .*a Vault child token, released while another test holds API_TOKEN/);
+      expect(output).toMatch(/× .*a test's own connection to Vault is refused/);
+      expect(output).toContain('egress guard (strict) — 1 connection outside the declared destinations');
+      expect(output).toContain(`API_TOKEN held while connecting to ${new URL(vault.url).host}`);
+      expect(vault.children.slice(childrenBefore).map((c) => [c.role, c.revoked])).toEqual([['ci-reader', true]]);
+      expect(findLeaks([{ where: 'output', text: output }], { ...SENTINELS, 'guard token': token })).toEqual([]);
+    } finally {
+      guarded.remove();
+    }
+  }, 240_000);
+
   it('skips declared tests with the reason while egress is off', async () => {
     const before = fake.requests.length;
     const run = await runVitest(copy, ['--reporter=verbose', 'tests/declared.test.ts'], {
