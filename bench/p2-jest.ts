@@ -20,6 +20,7 @@ import {
   versusBare,
   writeCredentials,
 } from './p2-common.js';
+import { p2JestPhases } from './p2-phases.js';
 import { describeVerdict, judgePairs, pairCount, rotate, selectedForms } from './p2-stats.js';
 
 const FORMS = ['docblock', 'with-credentials', 'credentials-call', 'nothing'] as const;
@@ -82,12 +83,10 @@ export function writeSuite(dir: string): void {
   }
 }
 
-function runOnce(dir: string, variant: Variant): Sample {
-  const cpuBefore = childCpuMs();
-  const start = performance.now();
-  const result = spawnSync(
-    process.execPath,
-    [
+/** The Jest command line and environment of one P2 run of `variant` (node flags go before the first). */
+function command(dir: string, variant: Variant): { argv: string[]; env: NodeJS.ProcessEnv } {
+  return {
+    argv: [
       join(dir, 'node_modules', 'jest', 'bin', 'jest.js'),
       '--config',
       `jest.${variant === 'bare' ? 'bare' : 'broker'}.config.cjs`,
@@ -95,20 +94,23 @@ function runOnce(dir: string, variant: Variant): Sample {
       '--ci',
       `tests/${variant}/`,
     ],
-    {
-      cwd: dir,
-      encoding: 'utf8',
-      env: {
-        ...benchEnv(),
-        CI: '1',
-        CREDENTIAL_BROKER_EGRESS: '0',
-        FORCE_COLOR: '0',
-        ...(variant === 'bare' || variant === 'nothing'
-          ? { BENCH_A: 'by-hand-a', BENCH_B: 'by-hand-b', BENCH_C: join(dir, 'secrets', 'c.txt') }
-          : {}),
-      },
-    }
-  );
+    env: {
+      ...benchEnv(),
+      CI: '1',
+      CREDENTIAL_BROKER_EGRESS: '0',
+      FORCE_COLOR: '0',
+      ...(variant === 'bare' || variant === 'nothing'
+        ? { BENCH_A: 'by-hand-a', BENCH_B: 'by-hand-b', BENCH_C: join(dir, 'secrets', 'c.txt') }
+        : {}),
+    },
+  };
+}
+
+function runOnce(dir: string, variant: Variant): Sample {
+  const { argv, env } = command(dir, variant);
+  const cpuBefore = childCpuMs();
+  const start = performance.now();
+  const result = spawnSync(process.execPath, argv, { cwd: dir, encoding: 'utf8', env });
   const wall = performance.now() - start;
   const cpu = childCpuMs() - cpuBefore;
   if (result.status !== 0 || !result.stderr.includes(`Tests:       ${FILES * TESTS} passed`)) {
@@ -140,7 +142,12 @@ export async function p2Jest(): Promise<Figure[]> {
     }
     const samples = rotate(variants, pairCount(), (variant) => runOnce(dir, variant));
     const bare = samples.bare;
-    return forms.map((form) => {
+    // BENCH_P2_PHASES=0 leaves out the profiled run (quick looks at one form).
+    const phases =
+      process.env['BENCH_P2_PHASES'] === '0'
+        ? []
+        : [p2JestPhases(dir, command(dir, 'docblock').argv, command(dir, 'docblock').env)];
+    const figures: Figure[] = forms.map((form) => {
       const { ratios, cpu } = versusBare(samples[form], bare);
       const verdict = judgePairs(ratios, GOALS[form]);
       const wall = (xs: Sample[]) => Math.round(median(xs.map((x) => x.wall)));
@@ -154,6 +161,7 @@ export async function p2Jest(): Promise<Figure[]> {
         verdict: verdict.verdict,
       };
     });
+    return [...figures, ...phases];
   } finally {
     remove();
   }

@@ -1,8 +1,10 @@
 /**
- * P2 breakdown: where the plugin's time goes in one run of the P2 (Vitest) docblock suite, from CPU profiles of the
- * main process and every fork (`--cpu-prof`, which the forks inherit). Each sample is charged to the innermost of the
- * broker's functions below on its stack (one phase per sample, nothing counted twice); the rest of the process is
- * Vitest's and the test's own. Printed per phase, in ms per run and per test file, so a regression shows where.
+ * P2 breakdown: where the broker's time goes in one run of a P2 docblock suite (Vitest and Jest), from CPU profiles of
+ * the main process and every worker (`--cpu-prof`, which the workers inherit). A sample is the broker's when the
+ * innermost package frame on its stack is the broker's (Node's own frames and the test's are looked through, the
+ * runner's are not: a runner's work that our wrappers call into stays the runner's). It is charged to the innermost of
+ * the broker's functions below on its stack (one phase per sample, nothing counted twice). Printed per phase, in ms
+ * per run and per test file, so a regression shows where.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -11,25 +13,49 @@ import { join } from 'node:path';
 import type { Figure } from './figure.js';
 import { FILES } from './p2-common.js';
 
-/** Function names in the built package (dist/) and the phase they belong to; the innermost match wins. */
-const PHASES: readonly [phase: string, names: readonly string[]][] = [
-  // The runtime compiled from its code cache (or not, in the run's first fork), and its module code run.
-  ['worker: load the runtime (code cache, module init)', ['compileRuntime']],
+type PhaseTable = readonly (readonly [phase: string, names: readonly string[]])[];
+
+// Phases both runners' workers and main processes share (the core's function names in dist/).
+const CORE: PhaseTable = [
   ['worker: claim (socket, ticket, declarations)', ['claimWorker', 'claimChannel']],
   ['worker: egress guard install', ['installGuardInWorker', 'installGuard']],
   ['worker: grant round trip', ['fetchGrants', 'requestGrants']],
+  // The channel's connections, both ends: socket events run outside the request that caused them.
+  [
+    'channel: socket I/O (connect, frames, close)',
+    ['Connection', 'send', '#read', '#settle', 'closeIfIdle', 'close', 'push', 'guardedConnect'],
+  ],
   ['worker: materialise (env, 0600 files)', ['deliver', 'openTaskDir', 'hold', 'applyEnv']],
-  ['worker: release and wipe', ['release', 'releaseAll', 'wipeSync']],
+  ['worker: release and wipe', ['release', 'releaseAll', 'wipeSync', 'closeEndpoints']],
   ['scrubber: derive forms, build automaton', ['#settle', '#compile', 'buildAutomaton']],
   ['scrubbing output and names', ['scrub', 'scrubBuffer', 'scrubDeep', 'scrubTask', 'scrubNames']],
-  ['main: session start (config, scratch root)', ['startSession', 'loadConfig']],
   ['main: serving grants', ['serve', 'grant', 'grantAll']],
+];
+
+/** Function names in the built package (dist/) and the phase they belong to; the innermost match wins. */
+const VITEST_PHASES: PhaseTable = [
+  // The runtime compiled from its code cache (or not, in the run's first fork), and its module code run.
+  [
+    'worker: load the runtime (code cache, module init)',
+    ['compileRuntime', 'existsAsFile', 'readAll', 'readSmallFileBytesSync', 'builtRuntimePath'],
+  ],
+  ...CORE,
+  ['main: session start (config, scratch root)', ['startSession', 'loadConfig']],
   ['main: reporter hooks', ['onTestCaseReady', 'onTestCaseResult', 'onTestRunEnd', 'onInit']],
   ['main: post-run audit (written files, CI record)', ['finishVitestRun', 'finishRun']],
 ];
 
-/** Wrappers around Vitest's own work (a fork's spawn and kill under the plugin's stream wrapper): not ours. */
-const PASS_THROUGH = new Set(['proto.start', 'proto.stop']);
+const JEST_PHASES: PhaseTable = [
+  ...CORE,
+  // A Jest worker captures the files its test file may rewrite (.snap, inline snapshots) and scans them after.
+  ['worker: written files (capture, scan)', ['captureWrittenFiles', 'auditWrittenFiles', 'scanWrittenFiles']],
+  ['worker: environment (setup, test events, teardown)', ['setup', 'handleTestEvent', 'teardown', 'acquireNow']],
+  ['main: global setup (session start: config, scratch root)', ['credentialBrokerGlobalSetup', 'startSession']],
+  ['main: plan (docblocks of the selected files)', ['plan']],
+  ['main: runner (a ticket per file)', ['runTests', 'issue', 'issueTicket']],
+  ['main: reporter hooks', ['onRunStart', 'onTestFileStart', 'onTestFileResult', 'onTestCaseResult', 'onRunComplete']],
+  ['main: post-run audit (written files, CI record)', ['finishRun', 'recordJestRun']],
+];
 
 interface ProfileNode {
   readonly id: number;
@@ -42,10 +68,18 @@ interface Profile {
   readonly timeDeltas: readonly number[];
 }
 
+/** Whose a frame is: the broker's, another package's, or neither (Node's own, the test's, V8's). */
+function ownerOf(url: string): 'ours' | 'package' | undefined {
+  if (url.includes('/credential-broker/dist/')) {
+    return 'ours';
+  }
+  return url.includes('/node_modules/') ? 'package' : undefined;
+}
+
 /** @internal ms per phase over every profile in `dir`, plus `other (ours)` for the broker's remaining frames. */
-export function chargePhases(dir: string): Map<string, number> {
+export function chargePhases(dir: string, table: PhaseTable): Map<string, number> {
   const byName = new Map<string, string>();
-  for (const [phase, names] of PHASES) {
+  for (const [phase, names] of table) {
     for (const name of names) {
       byName.set(name, phase);
     }
@@ -66,12 +100,13 @@ export function chargePhases(dir: string): Map<string, number> {
       let ours = false;
       for (let id: number | undefined = sample; id !== undefined && phase === undefined; id = parent.get(id)) {
         const frame = nodes.get(id)?.callFrame;
-        if (frame?.url.includes('/credential-broker/dist/')) {
-          if (!ours && PASS_THROUGH.has(frame.functionName)) {
-            break;
-          }
+        const owner = frame === undefined ? undefined : ownerOf(frame.url);
+        if (!ours && owner === 'package') {
+          break; // The runner's (or a dependency's) own work, even when our wrapper called it.
+        }
+        if (owner === 'ours') {
           ours = true;
-          phase = byName.get(frame.functionName);
+          phase = byName.get(frame?.functionName ?? '');
         }
       }
       const key = phase ?? (ours ? 'other (ours: module init, helpers)' : undefined);
@@ -83,48 +118,35 @@ export function chargePhases(dir: string): Map<string, number> {
   return totals;
 }
 
-/** P2 breakdown: one profiled run of the docblock suite; the figure is the broker's CPU ms per test file. */
-export function p2Phases(project: { dir: string; vitest: string }): Figure {
+/** Runs `argv` (node flags first) with every process profiled, and charges the profiles to `table`'s phases. */
+function profiledRun(
+  runner: string,
+  argv: readonly string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+  table: PhaseTable
+): Figure {
   const profiles = mkdtempSync(join(tmpdir(), 'cb-p2-profiles-'));
   try {
+    // On the command line (NODE_OPTIONS refuses it): Vitest's forks and Jest's workers inherit the main execArgv.
     const result = spawnSync(
       process.execPath,
-      // On the command line (NODE_OPTIONS refuses it): Vitest's forks inherit the main process's execArgv.
-      [
-        '--cpu-prof',
-        `--cpu-prof-dir=${profiles}`,
-        '--cpu-prof-interval=100',
-        project.vitest,
-        'run',
-        '--config',
-        'vitest.plugin.config.mjs',
-        '--reporter=dot',
-      ],
-      {
-        cwd: project.dir,
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          P2_VARIANT: 'docblock',
-          CI: '1',
-          CREDENTIAL_BROKER_EGRESS: '0',
-        },
-      }
+      ['--cpu-prof', `--cpu-prof-dir=${profiles}`, '--cpu-prof-interval=100', ...argv],
+      { ...options, encoding: 'utf8' }
     );
     if (result.status !== 0) {
       throw new Error(
-        `P2 breakdown: the profiled run failed (exit ${result.status})\n${result.stdout}\n${result.stderr}`
+        `P2 breakdown (${runner}): the profiled run failed (exit ${result.status})\n${result.stdout}\n${result.stderr}`
       );
     }
-    const totals = [...chargePhases(profiles)].sort((a, b) => b[1] - a[1]);
+    const totals = [...chargePhases(profiles, table)].sort((a, b) => b[1] - a[1]);
     const ours = totals.reduce((sum, [, ms]) => sum + ms, 0);
     const lines = totals.map(([phase, ms]) => `${phase} ${ms.toFixed(0)} ms (${(ms / FILES).toFixed(1)}/file)`);
     process.stderr.write(
-      `P2 breakdown, CPU of the broker in one docblock run (${FILES} files):\n  ${lines.join('\n  ')}\n`
+      `P2 breakdown (${runner}), CPU of the broker in one docblock run (${FILES} files):\n  ${lines.join('\n  ')}\n`
     );
     return {
-      id: 'P2-PHASES',
-      name: `the broker's CPU in one profiled docblock run, by phase: ${lines.join('; ')}`,
+      id: `P2-${runner.toUpperCase()}-PHASES`,
+      name: `${runner}: the broker's CPU in one profiled docblock run, by phase: ${lines.join('; ')}`,
       value: Math.round((ours / FILES) * 10) / 10,
       unit: 'ms/file',
       goal: 'shown, not judged',
@@ -134,4 +156,19 @@ export function p2Phases(project: { dir: string; vitest: string }): Figure {
   } finally {
     rmSync(profiles, { recursive: true, force: true });
   }
+}
+
+/** P2 breakdown (Vitest): one profiled run of the docblock suite; the figure is the broker's CPU ms per test file. */
+export function p2Phases(project: { dir: string; vitest: string }): Figure {
+  return profiledRun(
+    'Vitest',
+    [project.vitest, 'run', '--config', 'vitest.plugin.config.mjs', '--reporter=dot'],
+    { cwd: project.dir, env: { ...process.env, P2_VARIANT: 'docblock', CI: '1', CREDENTIAL_BROKER_EGRESS: '0' } },
+    VITEST_PHASES
+  );
+}
+
+/** P2 breakdown (Jest): the same for one profiled run of the Jest docblock suite (`argv` and `env` as P2 runs it). */
+export function p2JestPhases(cwd: string, argv: readonly string[], env: NodeJS.ProcessEnv): Figure {
+  return profiledRun('Jest', argv, { cwd, env }, JEST_PHASES);
 }
