@@ -143,10 +143,8 @@ export async function p2Jest(): Promise<Figure[]> {
     const samples = rotate(variants, pairCount(), (variant) => runOnce(dir, variant));
     const bare = samples.bare;
     // BENCH_P2_PHASES=0 leaves out the profiled run (quick looks at one form).
-    const phases =
-      process.env['BENCH_P2_PHASES'] === '0'
-        ? []
-        : [p2JestPhases(dir, command(dir, 'docblock').argv, command(dir, 'docblock').env)];
+    const profiled = command(dir, 'docblock');
+    const phases = process.env['BENCH_P2_PHASES'] === '0' ? [] : [p2JestPhases(dir, profiled.argv, profiled.env)];
     const figures: Figure[] = forms.map((form) => {
       const { ratios, cpu } = versusBare(samples[form], bare);
       const verdict = judgePairs(ratios, GOALS[form]);
