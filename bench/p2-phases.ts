@@ -118,6 +118,33 @@ export function chargePhases(dir: string, table: PhaseTable): Map<string, number
   return totals;
 }
 
+/**
+ * The run returns when its main process exits, but a worker (Jest's, with stdio of its own) may still be writing its
+ * profile then: waits until every profile is whole and no new one has appeared for a while.
+ */
+function waitForProfiles(dir: string): void {
+  const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  const deadline = Date.now() + 15_000;
+  let seen = '';
+  for (;;) {
+    const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+    const whole = files.every((file) => {
+      try {
+        JSON.parse(readFileSync(join(dir, file), 'utf8'));
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    const now = files.sort().join();
+    if ((whole && files.length > 0 && now === seen) || Date.now() > deadline) {
+      return;
+    }
+    seen = whole ? now : '';
+    pause(300);
+  }
+}
+
 /** Runs `argv` (node flags first) with every process profiled, and charges the profiles to `table`'s phases. */
 function profiledRun(
   runner: string,
@@ -138,6 +165,7 @@ function profiledRun(
         `P2 breakdown (${runner}): the profiled run failed (exit ${result.status})\n${result.stdout}\n${result.stderr}`
       );
     }
+    waitForProfiles(profiles);
     const totals = [...chargePhases(profiles, table)].sort((a, b) => b[1] - a[1]);
     const ours = totals.reduce((sum, [, ms]) => sum + ms, 0);
     const lines = totals.map(([phase, ms]) => `${phase} ${ms.toFixed(0)} ms (${(ms / FILES).toFixed(1)}/file)`);
