@@ -4,10 +4,11 @@
  * green and the file byte-identical; (b) a PEM key and a kubeconfig — armour and structure print verbatim, body
  * lines and the token do not; (c) a URL password in both forms and the Basic-auth header; (d) every printed form
  * of item 4 in output, reports and snapshots; (e) a snapshot holding a value is written redacted, and a second run
- * in CI mode passes against it. Values are generated here (TEST ONLY) and handed over through env: refs.
+ * in CI mode passes against it; (f) a file: value that ends in a newline, printed without it, is redacted and the
+ * output's line break kept. Values are generated here (TEST ONLY) and handed over through env: refs and a file.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +38,8 @@ const KUBECONFIG = [
 ].join('\n');
 const PASSWORD = `CANARY@pw/${randomBytes(6).toString('hex')}-SENTINEL`;
 const DATABASE_URL = `postgres://app:${encodeURIComponent(PASSWORD)}@db.internal:5432/app`;
+// Written to secrets/file-token.txt with a trailing newline, as `echo` writes it.
+const FILE_TOKEN = `CANARYfile${randomBytes(12).toString('hex')}SENTINEL`;
 
 const env = {
   SRC_PGPASSWORD: 'postgres',
@@ -51,6 +54,7 @@ const b64 = Buffer.from(LONG_TOKEN).toString('base64');
 const FORBIDDEN: Record<string, string> = {
   'token core': core,
   'kube token': KUBE_TOKEN,
+  'file token without its newline': FILE_TOKEN,
   'password decoded': PASSWORD,
   'password percent-encoded': encodeURIComponent(PASSWORD),
   'Basic credential': Buffer.from(`app:${PASSWORD}`).toString('base64').slice(0, 24),
@@ -112,6 +116,8 @@ describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('precise scrubbi
   let snapAfterFirst: string;
 
   beforeAll(async () => {
+    mkdirSync(join(project.dir, 'secrets'), { recursive: true });
+    writeFileSync(join(project.dir, 'secrets', 'file-token.txt'), `${FILE_TOKEN}\n`, { mode: 0o600 });
     first = await runner.run(project, false);
     out = flat(stripAnsi(first.stdout + first.stderr));
     snapAfterFirst = readFileSync(join(project.dir, runner.snap), 'utf8');
@@ -149,13 +155,24 @@ describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('precise scrubbi
       stdout: first.stdout,
       stderr: first.stderr,
       'second run': second.stdout + second.stderr,
-      ...Object.fromEntries(filesUnder(project.dir).map((f) => [f.path, f.text])),
+      // Every file of the project but the secret's own source.
+      ...Object.fromEntries(
+        filesUnder(project.dir)
+          .filter((f) => !f.path.startsWith(join(project.dir, 'secrets')))
+          .map((f) => [f.path, f.text])
+      ),
       ...Object.fromEntries(filesUnder(project.outDir).map((f) => [f.path, f.text])),
     };
     expect(Object.keys(places).some((p) => p.endsWith('junit.xml'))).toBe(true);
     expect(leaks(places)).toEqual([]);
     expect(out).toContain('wrapped at 64:\n[redacted:LONG_TOKEN]\n[redacted:LONG_TOKEN]');
     expect(out).toContain('<Buffer [redacted:LONG_TOKEN]');
+  });
+
+  it('(f) redacts a file value that ends in a newline when it is printed without it, and keeps the line break', () => {
+    expect(out).toContain('file token trimmed: [redacted:FILE_TOKEN] end');
+    expect(out).toContain('file token written: [redacted:FILE_TOKEN]\nafter the value');
+    expect(out).toContain('file token from a child: [redacted:FILE_TOKEN] end');
   });
 
   it('(e) writes the snapshot redacted, and a second run in CI mode passes against it', () => {

@@ -33,6 +33,32 @@ describe(Scrubber.name, () => {
       expect(scrubber.scrub('xabcx')).toBe('x[redacted:SHORT]x');
     });
 
+    it('redacts a value read with a trailing newline when it is printed without it, and keeps the line breaks', () => {
+      // `echo CANARY_… > token.txt`: the value ends in a newline, and a test strips it (.trim(), new Headers()).
+      const scrubber = scrubberWith({ API_TOKEN: `${SECRET}\n` });
+      expect(scrubber.scrub(`trimmed=${SECRET} end`)).toBe('trimmed=[redacted:API_TOKEN] end');
+      expect(scrubber.scrub(`Bearer ${SECRET}`)).toBe('Bearer [redacted:API_TOKEN]');
+      expect(scrubber.scrub(`a ${SECRET}\nnext line\n`)).toBe('a [redacted:API_TOKEN]\nnext line\n');
+      expect(scrubber.scrub(`${Buffer.from(SECRET).toString('base64')}`)).toBe('[redacted:API_TOKEN]');
+      expect(scrubber.scrub(`${Buffer.from(`${SECRET}\n`).toString('base64')}`)).not.toContain(
+        Buffer.from(SECRET).toString('base64').slice(0, 16)
+      );
+      const findings = scrubber.findings(Buffer.from(`x ${SECRET} y`));
+      expect(findings.map((f) => f.name)).toEqual(['API_TOKEN']);
+      // Leading whitespace (a BOM, an indented value) likewise; harmless text stays verbatim.
+      const indented = scrubberWith({ INDENTED: `\uFEFF  ${SECRET}  ` });
+      expect(indented.scrub(`[${SECRET}]`)).toBe('[[redacted:INDENTED]]');
+      expect(scrubber.scrub('CANARY_7f3a9c1 is a prefix, CANARY_7f3a9c1f another value')).toBe(
+        'CANARY_7f3a9c1 is a prefix, CANARY_7f3a9c1f another value'
+      );
+    });
+
+    it('keeps a value whose core is shorter than the minimum as it is', () => {
+      const scrubber = scrubberWith({ PIN: 'abcde\n' });
+      expect(scrubber.scrub('pin abcde\n!')).toBe('pin [redacted:PIN]!');
+      expect(scrubber.scrub('abcde alone')).toBe('abcde alone');
+    });
+
     it('accepts a SecretValue and keeps the first name of a value added twice', () => {
       const scrubber = new Scrubber();
       scrubber.add(new SecretValue(SECRET, 'db'), 'DB_PASSWORD');
