@@ -2,22 +2,54 @@ import type { SnapshotSerializer, expect as vitestExpect } from 'vitest';
 import { currentBroker } from './claim.js';
 
 /**
- * @internal Registered by the setup file (see {@link addRedactingSerializer}). Pretty-format asks plugins about primitives too, so a
- * string that holds a value this worker received is printed redacted, in `.snap` files and inline snapshots alike.
+ * @internal Registered by the setup file (see {@link addRedactingSerializer}). Pretty-format asks plugins about
+ * primitives too, so a string that holds a value this worker received is printed redacted, in `.snap` files and
+ * inline snapshots alike. So is an error: Vitest's `toThrowErrorMatchingSnapshot` and its inline twin snapshot the
+ * thrown error itself, which pretty-format prints as `[Name: message]` without asking plugins about those strings.
  */
 const serializer: SnapshotSerializer = {
   test(value: unknown): boolean {
-    if (typeof value !== 'string') {
+    const scrub = scrubNow();
+    if (scrub === undefined) {
       return false;
     }
-    const scrubber = currentBroker()?.scrubber;
-    return scrubber !== undefined && scrubber.scrub(value) !== value;
+    if (typeof value === 'string') {
+      return scrub(value) !== value;
+    }
+    return value instanceof Error && scrub(printedError(value)) !== printedError(value);
   },
-  serialize(value: string, config, indentation, depth, refs, printer): string {
-    const scrubber = currentBroker()?.scrubber;
-    return printer(scrubber === undefined ? value : scrubber.scrub(value), config, indentation, depth, refs);
+  serialize(value: string | Error, config, indentation, depth, refs, printer): string {
+    const scrub = scrubNow() ?? ((text: string) => text);
+    if (typeof value === 'string') {
+      return printer(scrub(value), config, indentation, depth, refs);
+    }
+    // A copy of the same class with its name and message redacted, which pretty-format then prints as it prints the
+    // error (this serializer no longer applies to it); its cause and own properties go along, redacted by the
+    // printer as it reaches them.
+    const copy = new Error(scrub(value.message), value.cause === undefined ? undefined : { cause: value.cause });
+    Object.setPrototypeOf(copy, Object.getPrototypeOf(value));
+    Object.assign(copy, value);
+    for (const key of ['name', 'message'] as const) {
+      const own = Object.getOwnPropertyDescriptor(value, key);
+      Object.defineProperty(copy, key, {
+        value: scrub(String(value[key])),
+        enumerable: own?.enumerable ?? false,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return printer(copy, config, indentation, depth, refs);
   },
 };
+
+function scrubNow(): ((text: string) => string) | undefined {
+  const scrubber = currentBroker()?.scrubber;
+  return scrubber === undefined ? undefined : (text) => scrubber.scrub(text);
+}
+
+function printedError(error: Error): string {
+  return `${String(error.name)}: ${String(error.message)}`;
+}
 
 const ADDED = Symbol.for('credential-broker.vitest.snapshot-serializer.v1');
 

@@ -178,6 +178,7 @@ describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('precise scrubbi
   it('(e) writes the snapshot redacted, and a second run in CI mode passes against it', () => {
     expect(snapAfterFirst).toContain('"url": "[redacted:DATABASE_URL]"');
     expect(snapAfterFirst).toContain('"token": "[redacted:LONG_TOKEN]"');
+    expect(snapAfterFirst).toContain('thrown [redacted:LONG_TOKEN]');
     expect({
       code: second.code,
       tail: second.code === 0 ? '' : stripAnsi(second.stdout + second.stderr).slice(-3000),
