@@ -179,6 +179,9 @@ describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('precise scrubbi
     expect(snapAfterFirst).toContain('"url": "[redacted:DATABASE_URL]"');
     expect(snapAfterFirst).toContain('"token": "[redacted:LONG_TOKEN]"');
     expect(snapAfterFirst).toContain('thrown [redacted:LONG_TOKEN]');
+    expect(snapAfterFirst).toContain(
+      name === 'vitest' ? '[TypeError: thrown harmless-CANARY-text]' : '"thrown harmless-CANARY-text"'
+    );
     expect({
       code: second.code,
       tail: second.code === 0 ? '' : stripAnsi(second.stdout + second.stderr).slice(-3000),
