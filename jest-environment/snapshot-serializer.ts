@@ -4,14 +4,23 @@
  * entry (which a user's own config could drop) and loads no module into the sandbox.
  */
 
+import { bytesAsText, redactedBytes } from '../src/scrub/byte-text.js';
+
 type Printer = (value: unknown, config: unknown, indentation: string, depth: number, refs: unknown) => string;
 
-/** @internal A pretty-format plugin that prints strings and error messages holding a delivered value scrubbed. */
+/**
+ * @internal A pretty-format plugin that prints strings, error messages and byte arrays holding a delivered value
+ * scrubbed (bytes as their scrubbed UTF-8 text: printed one decimal per line, no scrubber would match them).
+ */
 export function redactingSerializer(scrub: (text: string) => string) {
   return {
     test(value: unknown): boolean {
       if (typeof value === 'string') {
         return value !== '' && scrub(value) !== value;
+      }
+      const bytes = bytesAsText(value);
+      if (bytes !== undefined) {
+        return scrub(bytes) !== bytes;
       }
       const message = errorMessage(value);
       return message !== undefined && scrub(message) !== message;
@@ -19,6 +28,9 @@ export function redactingSerializer(scrub: (text: string) => string) {
     serialize(value: unknown, config: unknown, indentation: string, depth: number, refs: unknown, printer: Printer) {
       if (typeof value === 'string') {
         return printer(scrub(value), config, indentation, depth, refs);
+      }
+      if (ArrayBuffer.isView(value)) {
+        return redactedBytes(value, printer(scrub(bytesAsText(value) ?? ''), config, indentation, depth, refs));
       }
       const error = value as Error;
       return `[${scrub(String(error.name))}: ${scrub(error.message)}]`;

@@ -1,4 +1,5 @@
 import type { SnapshotSerializer, expect as vitestExpect } from 'vitest';
+import { bytesAsText, redactedBytes } from '../src/scrub/byte-text.js';
 import { currentBroker } from './claim.js';
 
 /**
@@ -6,6 +7,7 @@ import { currentBroker } from './claim.js';
  * primitives too, so a string that holds a value this worker received is printed redacted, in `.snap` files and
  * inline snapshots alike. So is an error: Vitest's `toThrowErrorMatchingSnapshot` and its inline twin snapshot the
  * thrown error itself, which pretty-format prints as `[Name: message]` without asking plugins about those strings.
+ * And so is a Buffer or typed array whose bytes hold a value, which would print one decimal byte per line.
  */
 const serializer: SnapshotSerializer = {
   test(value: unknown): boolean {
@@ -16,12 +18,19 @@ const serializer: SnapshotSerializer = {
     if (typeof value === 'string') {
       return scrub(value) !== value;
     }
+    const bytes = bytesAsText(value);
+    if (bytes !== undefined) {
+      return scrub(bytes) !== bytes;
+    }
     return value instanceof Error && scrub(printedError(value)) !== printedError(value);
   },
-  serialize(value: string | Error, config, indentation, depth, refs, printer): string {
+  serialize(value: string | Error | ArrayBufferView, config, indentation, depth, refs, printer): string {
     const scrub = scrubNow() ?? ((text: string) => text);
     if (typeof value === 'string') {
       return printer(scrub(value), config, indentation, depth, refs);
+    }
+    if (ArrayBuffer.isView(value)) {
+      return redactedBytes(value, printer(scrub(bytesAsText(value) ?? ''), config, indentation, depth, refs));
     }
     // A copy of the same class with its name and message redacted, which pretty-format then prints as it prints the
     // error (this serializer no longer applies to it); its cause and own properties go along, redacted by the
