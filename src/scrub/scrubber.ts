@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { type Automaton, buildAutomaton, type Pattern } from './automaton.js';
+import { scrubDecimalRuns } from './decimal-runs.js';
 import { BUFFER_INSPECT_BYTES, bufferInspection, deriveForms, ENCODERS, wrappedBase64Lines } from './forms.js';
 import { splitValue } from './parts.js';
 import { type Ops, ScanSession } from './scan-session.js';
@@ -261,12 +262,31 @@ export class Scrubber {
     return [...this.#names];
   }
 
-  /** `text` with every registered form replaced. Returns `text` itself when nothing matched. */
+  /**
+   * `text` with every registered form replaced, and every run of decimal bytes that decodes to text holding one
+   * (decimal-runs.ts). Returns `text` itself when nothing matched.
+   */
   scrub(text: string): string {
     this.#settle();
     if (this.#forms.size === 0 || text.length === 0) {
       return text;
     }
+    return scrubDecimalRuns(this.#scrubForms(text), this.#minLength, (decoded) => this.#scrubForms(decoded));
+  }
+
+  /**
+   * @internal Only the runs of decimal bytes of `text` that hold a value, redacted (decimal-runs.ts): for a stream
+   * whose registered forms are matched across chunks elsewhere, applied to each whole write.
+   */
+  scrubDecimalRuns(text: string): string {
+    this.#settle();
+    if (this.#forms.size === 0 || text.length === 0) {
+      return text;
+    }
+    return scrubDecimalRuns(text, this.#minLength, (decoded) => this.#scrubForms(decoded));
+  }
+
+  #scrubForms(text: string): string {
     const compiled = this.compiled();
     const buf = Buffer.from(text, 'utf8');
     const ops = this.#session(compiled).once(buf);

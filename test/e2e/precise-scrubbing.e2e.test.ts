@@ -76,7 +76,7 @@ const FORBIDDEN: Record<string, string> = {
 const flat = (text: string): string => text.replace(/^[ \t]+/gm, '');
 
 // Bytes print one decimal number per line (snapshots) or in columns: looked for with the whitespace taken out too.
-const unspaced = (text: string): string => text.replace(/,\s+/g, ',');
+const unspaced = (text: string): string => stripAnsi(text).replace(/,\s+/g, ',');
 
 function leaks(places: Record<string, string>): string[] {
   return Object.entries(places).flatMap(([place, text]) =>
@@ -172,6 +172,8 @@ describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('precise scrubbi
     expect(leaks(places)).toEqual([]);
     expect(out).toContain('wrapped at 64:\n[redacted:LONG_TOKEN]\n[redacted:LONG_TOKEN]');
     expect(out).toContain('<Buffer [redacted:LONG_TOKEN]');
+    // A Uint8Array logged: the value's bytes redacted, the harmless array's printed as Node prints them.
+    expect(unspaced(out)).toContain([...Buffer.from('harmless-CANARY-bytes')].join(','));
   });
 
   it('(f) redacts a file value that ends in a newline when it is printed without it, and keeps the line break', () => {
