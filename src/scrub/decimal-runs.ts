@@ -4,11 +4,25 @@
  * markers, colours), so no fixed form matches them: a run of such numbers is decoded and scrubbed as text instead.
  */
 
-// A colour code around a number or inside a separator (the automaton skips escapes; this matcher must too).
-const SGR = '(?:\\x1b\\[[0-9;]*m)*';
-const NUMBER = `${SGR}\\d{1,3}${SGR}`;
-// A comma, then spaces, line breaks, a diff's `+`/`-` markers and colour codes.
-const SEPARATOR = `,(?:[ \\t\\r\\n+-]|\\x1b\\[[0-9;]*m)*`;
+// A colour code (the automaton skips escapes; this matcher must too). Each character of a run has one way to match:
+// codes before a number's first digit or before a comma, then after the comma spaces, line breaks, a diff's `+`/`-`
+// markers and codes; a number is bare digits. No ambiguity, so no backtracking blow-up on a long run that fails.
+const SGR = '\\x1b\\[[0-9;]*m';
+const runs = new Map<number, RegExp>();
+
+function runPattern(minBytes: number): RegExp {
+  let pattern = runs.get(minBytes);
+  if (pattern === undefined) {
+    const more = Math.max(1, minBytes - 1);
+    pattern = new RegExp(
+      `(?<![\\d.])(?:${SGR})*\\d{1,3}(?:(?:${SGR})*,(?:[ \\t\\r\\n+-]|${SGR})*\\d{1,3}){${more},}(?![\\d.])`,
+      'g'
+    );
+    runs.set(minBytes, pattern);
+  }
+  return pattern;
+}
+
 // biome-ignore lint/suspicious/noControlCharactersInRegex: escape sequences are the point
 const COLOUR = /\x1b\[[0-9;]*m/g;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: escape sequences are the point
@@ -23,8 +37,7 @@ export function scrubDecimalRuns(text: string, minBytes: number, scrubText: (dec
   if (!DIGIT_COMMA.test(text)) {
     return text;
   }
-  const run = new RegExp(`(?<![\\d.])${NUMBER}(?:${SEPARATOR}${NUMBER}){${Math.max(1, minBytes - 1)},}(?![\\d.])`, 'g');
-  return text.replace(run, (match) => {
+  return text.replace(runPattern(minBytes), (match) => {
     const bytes =
       match
         .replace(COLOUR, '')

@@ -42,6 +42,13 @@ describe('bytes printed one decimal number at a time', () => {
     expect(out.startsWith('  Object {\n    "data": Array [\n')).toBe(true);
   });
 
+  it('leaves a long run that no value is in as it is, coloured or not, also when it ends in a decimal point', () => {
+    const long = `${Array.from({ length: 50_000 }, (_, i) => i % 256).join(', ')}.5`;
+    expect(scrubber().scrub(long)).toBe(long);
+    const coloured = `${Array.from({ length: 20_000 }, (_, i) => `\x1b[33m${i % 256}\x1b[39m`).join(',\n+ ')}.5`;
+    expect(scrubber().scrub(coloured)).toBe(coloured);
+  });
+
   it('leaves harmless numbers verbatim: other bytes, lists, versions, numbers over 255', () => {
     const harmless = [
       inspect(new TextEncoder().encode('harmless-CANARY-bytes')),
