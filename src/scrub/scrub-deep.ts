@@ -1,3 +1,4 @@
+import { bytesAsText } from './byte-text.js';
 import type { Scrubber } from './scrubber.js';
 import { SecretValue } from './secret-value.js';
 
@@ -6,8 +7,10 @@ import { SecretValue } from './secret-value.js';
  * Error's `message`, `stack`, `cause` chain and `AggregateError.errors`, assertion fields (`actual`,
  * `expected`, `diff`, `matcherResult`, …), arbitrary properties, array elements, Map values and Set
  * members. Cycles are safe; read-only but configurable properties are redefined; frozen ones are
- * left as they are. Getters are not called (except an Error's own `stack`/`message` accessors),
- * binary data is not touched. Returns `value`, or the scrubbed string when `value` is a string.
+ * left as they are. Getters are not called (except an Error's own `stack`/`message` accessors). A
+ * Buffer or typed array, or a serialised Buffer (`{ type: 'Buffer', data }`), whose bytes hold a
+ * value is replaced by the bytes of its redacted text; other binary data is not touched. Returns
+ * `value`, or the scrubbed string when `value` is a string.
  * Pass the same `seen` set to several calls to visit shared objects once.
  */
 export function scrubDeep<T>(value: T, scrubber: Scrubber, seen: WeakSet<object> = new WeakSet()): T {
@@ -18,10 +21,17 @@ export function scrubDeep<T>(value: T, scrubber: Scrubber, seen: WeakSet<object>
     return value;
   }
   const stack: object[] = [value];
-  const visit = (v: unknown): string | undefined => {
+  const visit = (v: unknown): string | Buffer | undefined => {
     if (typeof v === 'string') {
       const scrubbed = scrubber.scrub(v);
       return scrubbed === v ? undefined : scrubbed;
+    }
+    // A Buffer (a matcher's `actual`) would be printed or serialised one decimal byte at a time: replaced by the
+    // bytes of its redacted text when it holds a value, else left as it is.
+    const bytes = bytesAsText(v);
+    if (bytes !== undefined) {
+      const scrubbed = scrubber.scrub(bytes);
+      return scrubbed === bytes ? undefined : Buffer.from(scrubbed, 'utf8');
     }
     if (isWalkable(v) && !seen.has(v)) {
       stack.push(v);
@@ -34,6 +44,14 @@ export function scrubDeep<T>(value: T, scrubber: Scrubber, seen: WeakSet<object>
       continue;
     }
     seen.add(obj);
+    const serialised = serialisedBufferText(obj);
+    if (serialised !== undefined) {
+      const scrubbed = scrubber.scrub(serialised);
+      if (scrubbed !== serialised) {
+        setProperty(obj, 'data', [...Buffer.from(scrubbed, 'utf8')]);
+      }
+      continue;
+    }
     if (Array.isArray(obj)) {
       for (let i = 0; i < obj.length; i++) {
         const replaced = visit(obj[i]);
@@ -82,6 +100,15 @@ export function scrubDeep<T>(value: T, scrubber: Scrubber, seen: WeakSet<object>
   return value;
 }
 
+// A Buffer after JSON.stringify or jest-worker's IPC: `{ type: 'Buffer', data: [67, 65, …] }`.
+function serialisedBufferText(obj: object): string | undefined {
+  const { type, data } = obj as { type?: unknown; data?: unknown };
+  if (type !== 'Buffer' || !Array.isArray(data) || !data.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) {
+    return undefined;
+  }
+  return Buffer.from(data as number[]).toString('utf8');
+}
+
 function isWalkable(value: unknown): value is object {
   return (
     typeof value === 'object' &&
@@ -97,7 +124,7 @@ function isWalkable(value: unknown): value is object {
   );
 }
 
-function setProperty(obj: object, key: string | symbol, replacement: string): void {
+function setProperty(obj: object, key: string | symbol, replacement: unknown): void {
   try {
     if (Reflect.set(obj, key, replacement) && Reflect.get(obj, key) === replacement) {
       return;

@@ -102,4 +102,19 @@ describe(scrubDeep.name, () => {
     expect(bytes.toString()).toBe(SECRET);
     expect(holder.secret).toBe(secret);
   });
+
+  it("replaces a Buffer and a serialised Buffer that hold a value by their redacted text's bytes, and keeps others", () => {
+    const s = scrubber();
+    const value = SECRET;
+    const result = {
+      matcherResult: { actual: Buffer.from(`buf ${value}`), expected: Buffer.from('harmless-bytes') },
+      json: JSON.parse(JSON.stringify({ actual: Buffer.from(value), other: Buffer.from('harmless-bytes') })),
+    };
+    scrubDeep(result, s);
+    expect(result.matcherResult.actual.toString()).not.toContain(value);
+    expect(result.matcherResult.actual.toString()).toContain('[redacted:');
+    expect(result.matcherResult.expected.toString()).toBe('harmless-bytes');
+    expect(Buffer.from(result.json.actual.data).toString()).not.toContain(value);
+    expect(Buffer.from(result.json.other.data).toString()).toBe('harmless-bytes');
+  });
 });
