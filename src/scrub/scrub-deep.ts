@@ -102,7 +102,9 @@ export function scrubDeep<T>(value: T, scrubber: Scrubber, seen: WeakSet<object>
 
 // A Buffer after JSON.stringify or jest-worker's IPC: `{ type: 'Buffer', data: [67, 65, …] }`.
 function serialisedBufferText(obj: object): string | undefined {
-  const { type, data } = obj as { type?: unknown; data?: unknown };
+  // Own data properties only: no getter is called.
+  const type = Reflect.getOwnPropertyDescriptor(obj, 'type')?.value;
+  const data = type === 'Buffer' ? Reflect.getOwnPropertyDescriptor(obj, 'data')?.value : undefined;
   if (type !== 'Buffer' || !Array.isArray(data) || !data.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) {
     return undefined;
   }
