@@ -177,7 +177,7 @@ function redact(bytes: Buffer, hits: readonly Finding[], source: FindingSource):
     if (hit.start < pos) {
       continue;
     }
-    parts.push(bytes.subarray(pos, hit.start), Buffer.from(source.label(hit.name), 'utf8'));
+    parts.push(bytes.subarray(pos, hit.start), Buffer.from(hit.replacement ?? source.label(hit.name), 'utf8'));
     pos = hit.end;
   }
   parts.push(bytes.subarray(pos));

@@ -1,5 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { hasDigitComma as hasDigitCommaIn, openRunStart, trailingNumberStart } from './decimal-runs.js';
 import { ScanSession } from './scan-session.js';
 import type { Scrubber } from './scrubber.js';
 
@@ -184,31 +185,34 @@ export class ScrubbingWriter {
   }
 }
 
-// Keeps one session in step with the scrubber's automaton, which changes when values are added.
+// Keeps one session in step with the scrubber's automaton, which changes when values are added; what the session
+// hands out goes through the decimal-run hold-back.
 class SessionFeeder {
   readonly #scrubber: Scrubber;
+  readonly #decimal: DecimalRunHold;
   #session: ScanSession | undefined;
 
   constructor(scrubber: Scrubber) {
     this.#scrubber = scrubber;
+    this.#decimal = new DecimalRunHold(scrubber);
   }
 
   get pending(): number {
-    return this.#session?.pending ?? 0;
+    return (this.#session?.pending ?? 0) + this.#decimal.pending;
   }
 
   write(chunk: Uint8Array): Uint8Array[] {
-    return this.#current().write(chunk);
+    return this.#decimal.pass(this.#current().write(chunk), 'write');
   }
 
   // Nothing ever written, nothing to release: no automaton is compiled for it (a test file's end flushes every
   // stream, and most test files write nothing to them).
   flushIdle(): Uint8Array[] {
-    return this.#session === undefined ? [] : this.#current().flushIdle();
+    return this.#session === undefined ? [] : this.#decimal.pass(this.#current().flushIdle(), 'idle');
   }
 
   end(): Uint8Array[] {
-    return this.#session === undefined ? [] : this.#current().end();
+    return this.#session === undefined ? [] : this.#decimal.pass(this.#current().end(), 'end');
   }
 
   #current(): ScanSession {
@@ -220,6 +224,98 @@ class SessionFeeder {
     }
     return this.#session;
   }
+}
+
+// An open run longer than this is cut: its first part is matched on its own (a value inside it is still caught).
+const MAX_DECIMAL_HOLD = 64 * 1024;
+
+/*
+ * Bytes printed one decimal number at a time (decimal-runs.ts) have no fixed form for the automaton, so they are
+ * matched on the output the session hands out. A run that reaches the end of that output may go on in the next write
+ * (a child process's array read in two pieces): it is held back until it ends. Like a partial value, a held list is
+ * not released by an idle pause, only by more output or the end of the stream; a lone number at the end (nothing
+ * printed after it yet) is.
+ */
+class DecimalRunHold {
+  readonly #scrubber: Scrubber;
+  #held: Buffer | undefined;
+
+  constructor(scrubber: Scrubber) {
+    this.#scrubber = scrubber;
+  }
+
+  get pending(): number {
+    return this.#held?.length ?? 0;
+  }
+
+  pass(pieces: Uint8Array[], mode: 'write' | 'idle' | 'end'): Uint8Array[] {
+    const held = this.#held;
+    if (held === undefined && this.#scrubber.formCount === 0) {
+      return pieces;
+    }
+    if (!hasDigitComma(held, pieces)) {
+      // No run of two numbers in reach: everything goes on but a number at the very end, which a comma may follow.
+      this.#held = undefined;
+      const out = held === undefined ? pieces : [held, ...pieces];
+      return mode === 'write' ? this.#holdTrailingNumber(out) : out;
+    }
+    const bytes = concat(held === undefined ? pieces : [held, ...pieces]) ?? Buffer.alloc(0);
+    let cut = bytes.length;
+    if (mode !== 'end') {
+      const open = openRunStart(bytes, MAX_DECIMAL_HOLD);
+      cut = mode === 'idle' && !open.list ? bytes.length : open.start;
+    }
+    // A copy: the bytes may be a view of the caller's chunk.
+    this.#held = cut < bytes.length ? Buffer.from(bytes.subarray(cut)) : undefined;
+    const out = bytes.subarray(0, cut);
+    const found = this.#scrubber.decimalRuns(out.toString('latin1'));
+    if (found.length === 0) {
+      return out.length === 0 ? [] : [out];
+    }
+    const parts: Uint8Array[] = [];
+    let pos = 0;
+    for (const run of found) {
+      parts.push(out.subarray(pos, run.start), Buffer.from(run.redacted, 'utf8'));
+      pos = run.end;
+    }
+    parts.push(out.subarray(pos));
+    return parts;
+  }
+
+  #holdTrailingNumber(pieces: Uint8Array[]): Uint8Array[] {
+    const last = pieces.findLastIndex((piece) => piece.length > 0);
+    const piece = pieces[last];
+    if (piece === undefined) {
+      return pieces;
+    }
+    const start = trailingNumberStart(piece);
+    if (start === piece.length) {
+      return pieces;
+    }
+    if (start === 0 && last > 0) {
+      // The number may have begun in an earlier piece: looked for in them all.
+      const bytes = concat(pieces) ?? Buffer.alloc(0);
+      const from = trailingNumberStart(bytes);
+      this.#held = Buffer.from(bytes.subarray(from));
+      return [bytes.subarray(0, from)];
+    }
+    this.#held = Buffer.from(piece.subarray(start));
+    return [...pieces.slice(0, last), piece.subarray(0, start)];
+  }
+}
+
+// Whether a comma follows a digit (or a colour code) anywhere in `held` and `pieces`, read as one stream.
+function hasDigitComma(held: Uint8Array | undefined, pieces: readonly Uint8Array[]): boolean {
+  let previous: number | undefined;
+  for (const piece of held === undefined ? pieces : [held, ...pieces]) {
+    if (piece.length > 0) {
+      if (hasDigitCommaIn(piece, previous)) {
+        return true;
+      }
+      previous = piece[piece.length - 1];
+    }
+  }
+  return false;
 }
 
 function concat(pieces: Uint8Array[]): Buffer | undefined {

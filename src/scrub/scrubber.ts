@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { type Automaton, buildAutomaton, type Pattern } from './automaton.js';
-import { scrubDecimalRuns } from './decimal-runs.js';
+import { asDecimalBytes, type DecimalRun, decimalRuns, scrubDecimalRuns } from './decimal-runs.js';
 import { BUFFER_INSPECT_BYTES, bufferInspection, deriveForms, ENCODERS, wrappedBase64Lines } from './forms.js';
 import { splitValue } from './parts.js';
 import { type Ops, ScanSession } from './scan-session.js';
@@ -57,6 +57,11 @@ export interface Finding {
   /** Byte offsets of the match in the scanned bytes, `[start, end)`. */
   readonly start: number;
   readonly end: number;
+  /**
+   * What replaces the match in a file the run created, when not the redaction label: for a run of decimal bytes, the
+   * bytes of its redacted text in the same layout (a JSON array stays one).
+   */
+  readonly replacement?: string;
 }
 
 /** @public What {@link Scrubber.report} says about one credential (counts only). */
@@ -275,15 +280,15 @@ export class Scrubber {
   }
 
   /**
-   * @internal Only the runs of decimal bytes of `text` that hold a value, redacted (decimal-runs.ts): for a stream
-   * whose registered forms are matched across chunks elsewhere, applied to each whole write.
+   * @internal The runs of decimal bytes in `latin1` (bytes as a Latin-1 string: offsets are byte offsets) that hold a
+   * value, each with its redacted text: for a stream, which matches registered forms across chunks elsewhere.
    */
-  scrubDecimalRuns(text: string): string {
+  decimalRuns(latin1: string): readonly DecimalRun[] {
     this.#settle();
-    if (this.#forms.size === 0 || text.length === 0) {
-      return text;
+    if (this.#forms.size === 0 || latin1.length === 0) {
+      return [];
     }
-    return scrubDecimalRuns(text, this.#minLength, (decoded) => this.#scrubForms(decoded));
+    return decimalRuns(latin1, this.#minLength, (decoded) => this.#scrubForms(decoded));
   }
 
   #scrubForms(text: string): string {
@@ -359,13 +364,11 @@ export class Scrubber {
       return [];
     }
     this.#strict ??= this.#compile(true);
-    const ops = this.#session(this.#strict).once(bytes);
-    if (ops === undefined) {
-      return [];
-    }
+    const strict = this.#strict;
+    const ops = this.#session(strict).once(bytes);
     const found: Finding[] = [];
     let pos = 0;
-    for (let o = 0; o < ops.length; o += 2) {
+    for (let o = 0; ops !== undefined && o < ops.length; o += 2) {
       if (ops[o] === -1) {
         // The match ends where the text resumes (escape sequences inside it are copied after the label).
         let end = bytes.length;
@@ -380,7 +383,17 @@ export class Scrubber {
         pos = ops[o + 1]!;
       }
     }
-    return found;
+    // A run of decimal bytes (a Buffer printed one number per line) holding a form that cannot occur by accident.
+    const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+    for (const run of decimalRuns(latin1, this.#minLength, (decoded) => this.#scrubForms(decoded))) {
+      const hit = this.#session(strict).once(Buffer.from(run.decoded, 'utf8'));
+      const name = hit === undefined ? undefined : firstName(hit);
+      if (name !== undefined && !found.some((f) => f.start < run.end && f.end > run.start)) {
+        const replacement = asDecimalBytes(run.redacted, run.separator);
+        found.push({ name: this.#names[name]!, start: run.start, end: run.end, replacement });
+      }
+    }
+    return found.sort((a, b) => a.start - b.start);
   }
 
   /** The redaction label of a credential name (the `replacement` option applied). */
@@ -408,6 +421,16 @@ export class Scrubber {
   [inspect.custom](): string {
     return `Scrubber { size: ${this.size}, names: ${inspect(this.#names)} }`;
   }
+}
+
+// The name index of the first replacement in `ops`.
+function firstName(ops: Ops): number | undefined {
+  for (let o = 0; o < ops.length; o += 2) {
+    if (ops[o] === -1) {
+      return ops[o + 1];
+    }
+  }
+  return undefined;
 }
 
 // Builds the output from slices of the original string, so that only matched text is re-encoded.

@@ -21,11 +21,7 @@ export function scrubStreamWrites(stream: NodeJS.WriteStream, current: () => Scr
       scrubber = latest;
       writer = new ScrubbingWriter(scrubber, (piece) => write(piece));
     }
-    // Bytes printed one decimal at a time (a logged Uint8Array) are matched per write: a console entry is one write.
-    writer.write(
-      typeof chunk === 'string' ? scrubber.scrubDecimalRuns(chunk) : chunk,
-      typeof encoding === 'string' ? encoding : 'utf8'
-    );
+    writer.write(chunk, typeof encoding === 'string' ? encoding : 'utf8');
     const done = typeof encoding === 'function' ? encoding : callback;
     if (done !== undefined) {
       process.nextTick(done);

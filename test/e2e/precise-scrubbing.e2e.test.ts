@@ -182,6 +182,11 @@ describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('precise scrubbi
     expect(out).toContain('file token from a child: [redacted:FILE_TOKEN] end');
   });
 
+  it('(g) redacts bytes a child process prints in two writes, and passes its harmless twin on as printed', () => {
+    expect(stripAnsi(out)).toMatch(/child bytes: Uint8Array\(\d+\) \[\s+\[redacted:LONG_TOKEN\]\s+\] end/);
+    expect(out).toContain(flat(`child harmless: ${inspect(new TextEncoder().encode('harmless-child-bytes'))}\n`));
+  });
+
   it('(e) writes the snapshot redacted, and a second run in CI mode passes against it', () => {
     expect(snapAfterFirst).toContain('"url": "[redacted:DATABASE_URL]"');
     expect(snapAfterFirst).toContain('"token": "[redacted:LONG_TOKEN]"');

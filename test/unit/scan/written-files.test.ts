@@ -48,6 +48,34 @@ describe(scanWrittenFiles.name, () => {
     expect(readFileSync(path, 'utf8')).toBe('// header\nexports[`a 1`] = `[redacted:TOKEN]`;\n');
   });
 
+  it('finds a value written as decimal bytes, and redacts a created file keeping its layout (a JSON array stays one)', () => {
+    const bytes = [...Buffer.from(SECRET)];
+    const path = join(dir, 'report.json');
+    const baseline = new RunBaseline().capture([path]);
+    const report = JSON.stringify(
+      { actual: { type: 'Buffer', data: bytes }, other: [1, 2, 3, 4, 5, 6, 7, 8] },
+      null,
+      2
+    );
+    writeFileSync(path, report);
+    expect(scanWrittenFiles(baseline, [path], scrubber)).toEqual([{ path, line: 5, name: 'TOKEN', created: true }]);
+    const redacted = JSON.parse(readFileSync(path, 'utf8'));
+    expect(Buffer.from(redacted.actual.data).toString()).toBe('[redacted:TOKEN]');
+    expect(redacted.other).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(readFileSync(path, 'utf8')).toBe(
+      report.replace(bytes.join(',\n      '), [...Buffer.from('[redacted:TOKEN]')].join(',\n      '))
+    );
+
+    const existing = join(dir, 'a.test.ts.snap');
+    writeFileSync(existing, '// header\n');
+    const captured = new RunBaseline().capture([existing]);
+    const harmless = `exports[\`b 1\`] = \`[${[...Buffer.from('harmless-bytes-here')].join(', ')}]\`;\n`;
+    writeFileSync(existing, `// header\n${harmless}exports[\`a 1\`] = \`[${bytes.join(', ')}]\`;\n`);
+    expect(scanWrittenFiles(captured, [existing], scrubber)).toEqual([
+      { path: existing, line: 3, name: 'TOKEN', created: false },
+    ]);
+  });
+
   it('counts only the changed bytes of a file that existed, and never rewrites it', () => {
     const path = join(dir, 'a.test.ts');
     const before = `const s = '${SECRET}';\ntest('x', () => {});\n`;
