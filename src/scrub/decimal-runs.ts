@@ -28,64 +28,120 @@ const COLOUR = /\x1b\[[0-9;]*m/g;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: escape sequences are the point
 const DIGIT_COMMA = /\d(?:\x1b\[[0-9;]*m)*,/;
 
-/** @internal A run of decimal bytes whose text holds a value. Offsets index the searched string. */
-export interface DecimalRun {
+/** @internal A run of decimal bytes: where it is in the searched text, where each number is, and the bytes. */
+export interface NumberRun {
   readonly start: number;
   readonly end: number;
-  /** The text the run's bytes decode to (UTF-8). */
-  readonly decoded: string;
-  /** The run's text with its values redacted (what `scrubText` made of it). */
-  readonly redacted: string;
-  /** What separates the run's first two numbers (`, `, `,\n    `…), to print other bytes in the same layout. */
-  readonly separator: string;
+  /** `[start, end)` of each number in the searched text. */
+  readonly numbers: readonly (readonly [number, number])[];
+  readonly bytes: Buffer;
 }
 
+// A colour code or a number, to find the numbers of a run (a colour code's parameters are digits too).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: escape sequences are the point
+const NUMBER_OR_COLOUR = /\x1b\[[0-9;]*m|\d{1,3}/g;
+
 /**
- * @internal The runs of at least `minBytes` decimal bytes in `text` whose decoded text `scrubText` changes. Only ASCII
- * takes part in a run, so a Latin-1 string of bytes gives byte offsets.
+ * @internal The runs of at least `minBytes` decimal bytes in `text` (numbers over 255 make no run). Only ASCII takes
+ * part in a run, so a Latin-1 string of bytes gives byte offsets.
  */
-export function decimalRuns(
-  text: string,
-  minBytes: number,
-  scrubText: (decoded: string) => string
-): readonly DecimalRun[] {
+export function numberRuns(text: string, minBytes: number): NumberRun[] {
   // Most text has no `<digit>,` at all: one cheap test before the run pattern.
   if (!DIGIT_COMMA.test(text)) {
     return [];
   }
-  const found: DecimalRun[] = [];
+  const found: NumberRun[] = [];
   for (const match of text.matchAll(runPattern(minBytes))) {
-    const plain = match[0].replace(COLOUR, '');
-    const bytes = plain.match(/\d{1,3}/g)?.map(Number) ?? [];
-    if (bytes.some((b) => b > 255)) {
-      continue;
+    const numbers: [number, number][] = [];
+    const bytes: number[] = [];
+    for (const part of match[0].matchAll(NUMBER_OR_COLOUR)) {
+      if (part[0].charCodeAt(0) !== 0x1b) {
+        numbers.push([match.index + part.index, match.index + part.index + part[0].length]);
+        bytes.push(Number(part[0]));
+      }
     }
-    const decoded = Buffer.from(bytes).toString('utf8');
-    const redacted = scrubText(decoded);
-    if (redacted !== decoded) {
-      const separator = /^\d+(,[^\d]*)\d/.exec(plain)?.[1] ?? ',';
-      found.push({ start: match.index, end: match.index + match[0].length, decoded, redacted, separator });
+    if (bytes.every((b) => b <= 255)) {
+      found.push({ start: match.index, end: match.index + match[0].length, numbers, bytes: Buffer.from(bytes) });
     }
   }
   return found;
 }
 
+/** @internal A value's bytes inside a run: numbers `[first, last)` of the run, and the replacement's index. */
+export interface RunMatch {
+  readonly first: number;
+  readonly last: number;
+  readonly name: number;
+}
+
 /**
- * @internal Scrubs each run of at least `minBytes` decimal bytes as the text it decodes to; `text` itself when no run
- * holds a value.
+ * @internal The matches in a run's bytes, from the scrubber's output instructions for them (`ops`: `[from, to]` copies
+ * bytes, `[-1, name]` replaces what no copy covers up to the next copy).
  */
-export function scrubDecimalRuns(text: string, minBytes: number, scrubText: (decoded: string) => string): string {
-  const found = decimalRuns(text, minBytes, scrubText);
-  if (found.length === 0) {
+export function runMatches(ops: readonly number[], count: number): RunMatch[] {
+  const matches: RunMatch[] = [];
+  let pos = 0;
+  for (let o = 0; o < ops.length; o += 2) {
+    if (ops[o] === -1) {
+      let end = count;
+      for (let n = o + 2; n < ops.length; n += 2) {
+        if (ops[n] !== -1) {
+          end = Math.max(pos, ops[n]!);
+          break;
+        }
+      }
+      matches.push({ first: pos, last: Math.max(pos + 1, end), name: ops[o + 1]! });
+    } else {
+      pos = ops[o + 1]!;
+    }
+  }
+  return matches;
+}
+
+/**
+ * @internal `run`'s text with the numbers of each match replaced by `replacement(match)`: the numbers around it, and
+ * the separators between them, stay as printed (a harmless byte is never turned into a character).
+ */
+export function rewriteRun(
+  text: string,
+  run: NumberRun,
+  matches: readonly RunMatch[],
+  replacement: (match: RunMatch) => string
+): string {
+  let out = '';
+  let pos = run.start;
+  for (const match of matches) {
+    out += text.slice(pos, run.numbers[match.first]![0]) + replacement(match);
+    pos = run.numbers[match.last - 1]![1];
+  }
+  return out + text.slice(pos, run.end);
+}
+
+/** @internal A rewrite of `text`: `[start, end)` becomes `text`. */
+export interface Edit {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
+
+/** @internal `text` with `edits` (in order, not overlapping) applied; `text` itself when there are none. */
+export function applyEdits(text: string, edits: readonly Edit[]): string {
+  if (edits.length === 0) {
     return text;
   }
   let out = '';
   let pos = 0;
-  for (const run of found) {
-    out += text.slice(pos, run.start) + run.redacted;
-    pos = run.end;
+  for (const edit of edits) {
+    out += text.slice(pos, edit.start) + edit.text;
+    pos = edit.end;
   }
   return out + text.slice(pos);
+}
+
+/** @internal What separates a run's first two numbers (`, `, `,\n    `…), to print other bytes in the same layout. */
+export function runSeparator(text: string, run: NumberRun): string {
+  const [first, second] = run.numbers;
+  return first === undefined || second === undefined ? ',' : text.slice(first[1], second[0]).replace(COLOUR, '');
 }
 
 /** @internal `text` as decimal bytes (its UTF-8), separated as a run printed them. */

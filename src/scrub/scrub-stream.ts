@@ -268,15 +268,16 @@ class DecimalRunHold {
     // A copy: the bytes may be a view of the caller's chunk.
     this.#held = cut < bytes.length ? Buffer.from(bytes.subarray(cut)) : undefined;
     const out = bytes.subarray(0, cut);
-    const found = this.#scrubber.decimalRuns(out.toString('latin1'));
-    if (found.length === 0) {
+    const edits = this.#scrubber.decimalEdits(out.toString('latin1'));
+    if (edits.length === 0) {
       return out.length === 0 ? [] : [out];
     }
     const parts: Uint8Array[] = [];
     let pos = 0;
-    for (const run of found) {
-      parts.push(out.subarray(pos, run.start), Buffer.from(run.redacted, 'utf8'));
-      pos = run.end;
+    for (const edit of edits) {
+      // The rewritten run is the run's own bytes (Latin-1) and the labels (UTF-8).
+      parts.push(out.subarray(pos, edit.start), Buffer.from(edit.text, 'utf8'));
+      pos = edit.end;
     }
     parts.push(out.subarray(pos));
     return parts;

@@ -1,6 +1,14 @@
 import { inspect } from 'node:util';
 import { type Automaton, buildAutomaton, type Pattern } from './automaton.js';
-import { asDecimalBytes, type DecimalRun, decimalRuns, scrubDecimalRuns } from './decimal-runs.js';
+import {
+  applyEdits,
+  asDecimalBytes,
+  type Edit,
+  numberRuns,
+  rewriteRun,
+  runMatches,
+  runSeparator,
+} from './decimal-runs.js';
 import { BUFFER_INSPECT_BYTES, bufferInspection, deriveForms, ENCODERS, wrappedBase64Lines } from './forms.js';
 import { splitValue } from './parts.js';
 import { type Ops, ScanSession } from './scan-session.js';
@@ -276,19 +284,31 @@ export class Scrubber {
     if (this.#forms.size === 0 || text.length === 0) {
       return text;
     }
-    return scrubDecimalRuns(this.#scrubForms(text), this.#minLength, (decoded) => this.#scrubForms(decoded));
+    const scrubbed = this.#scrubForms(text);
+    return applyEdits(scrubbed, this.decimalEdits(scrubbed));
   }
 
   /**
-   * @internal The runs of decimal bytes in `latin1` (bytes as a Latin-1 string: offsets are byte offsets) that hold a
-   * value, each with its redacted text: for a stream, which matches registered forms across chunks elsewhere.
+   * @internal Where runs of decimal bytes in `text` hold a value, and the run rewritten with the value's numbers
+   * replaced (decimal-runs.ts): for a stream, which matches registered forms across chunks elsewhere. A Latin-1 string
+   * of bytes gives byte offsets.
    */
-  decimalRuns(latin1: string): readonly DecimalRun[] {
+  decimalEdits(text: string): readonly Edit[] {
     this.#settle();
-    if (this.#forms.size === 0 || latin1.length === 0) {
+    if (this.#forms.size === 0 || text.length === 0) {
       return [];
     }
-    return decimalRuns(latin1, this.#minLength, (decoded) => this.#scrubForms(decoded));
+    const compiled = this.compiled();
+    const edits: Edit[] = [];
+    for (const run of numberRuns(text, this.#minLength)) {
+      const ops = this.#session(compiled).once(run.bytes);
+      if (ops !== undefined) {
+        const matches = runMatches(ops, run.bytes.length);
+        const rewritten = rewriteRun(text, run, matches, (match) => compiled.replacementText[match.name]!);
+        edits.push({ start: run.start, end: run.end, text: rewritten });
+      }
+    }
+    return edits;
   }
 
   #scrubForms(text: string): string {
@@ -383,14 +403,19 @@ export class Scrubber {
         pos = ops[o + 1]!;
       }
     }
-    // A run of decimal bytes (a Buffer printed one number per line) holding a form that cannot occur by accident.
+    // A run of decimal bytes (a Buffer printed one number per line) holding a form that cannot occur by accident: in a
+    // created file, its numbers become those of the label, so a JSON array stays one.
     const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-    for (const run of decimalRuns(latin1, this.#minLength, (decoded) => this.#scrubForms(decoded))) {
-      const hit = this.#session(strict).once(Buffer.from(run.decoded, 'utf8'));
-      const name = hit === undefined ? undefined : firstName(hit);
-      if (name !== undefined && !found.some((f) => f.start < run.end && f.end > run.start)) {
-        const replacement = asDecimalBytes(run.redacted, run.separator);
-        found.push({ name: this.#names[name]!, start: run.start, end: run.end, replacement });
+    for (const run of numberRuns(latin1, this.#minLength)) {
+      const hits = this.#session(strict).once(run.bytes);
+      const separator = runSeparator(latin1, run);
+      for (const match of hits === undefined ? [] : runMatches(hits, run.bytes.length)) {
+        const start = run.numbers[match.first]![0];
+        const end = run.numbers[match.last - 1]![1];
+        const name = this.#names[match.name]!;
+        if (!found.some((f) => f.start < end && f.end > start)) {
+          found.push({ name, start, end, replacement: asDecimalBytes(this.label(name), separator) });
+        }
       }
     }
     return found.sort((a, b) => a.start - b.start);
@@ -421,16 +446,6 @@ export class Scrubber {
   [inspect.custom](): string {
     return `Scrubber { size: ${this.size}, names: ${inspect(this.#names)} }`;
   }
-}
-
-// The name index of the first replacement in `ops`.
-function firstName(ops: Ops): number | undefined {
-  for (let o = 0; o < ops.length; o += 2) {
-    if (ops[o] === -1) {
-      return ops[o + 1];
-    }
-  }
-  return undefined;
 }
 
 // Builds the output from slices of the original string, so that only matched text is re-encoded.

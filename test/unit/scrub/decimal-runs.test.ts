@@ -43,6 +43,16 @@ describe('bytes printed one decimal number at a time', () => {
     expect(out.startsWith('  Object {\n    "data": Array [\n')).toBe(true);
   });
 
+  it('replaces only the numbers of the value: harmless bytes around it stay numbers, never characters', () => {
+    const framed = JSON.stringify([0, 0, 0, 27, 10, 13, 7, ...BYTES, 1, 2, 3, 200, 201, 27, 91, 50, 74]);
+    expect(scrubber().scrub(`framed ${framed}`)).toBe(
+      'framed [0,0,0,27,10,13,7,[redacted:API_TOKEN],1,2,3,200,201,27,91,50,74]'
+    );
+    expect(scrubber().scrub(`${BYTES.join(',')},65,66,67,68`)).toBe('[redacted:API_TOKEN],65,66,67,68');
+    const diff = [...[122, 122].map((b) => `-     ${b},`), ...BYTES.map((b) => `+     ${b},`)].join('\n');
+    expect(scrubber().scrub(diff)).toBe('-     122,\n-     122,\n+     [redacted:API_TOKEN],');
+  });
+
   it('leaves a long run that no value is in as it is, coloured or not, also when it ends in a decimal point', () => {
     const long = `${Array.from({ length: 50_000 }, (_, i) => i % 256).join(', ')}.5`;
     expect(scrubber().scrub(long)).toBe(long);
