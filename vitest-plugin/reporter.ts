@@ -265,8 +265,7 @@ export class CredentialBrokerReporter implements Reporter {
 function scrubTask(task: RunnerTask, scrubber: Scrubber): void {
   // Again here, not only at collection: a name can hold a value resolved after its file was collected (a `file:`
   // ref first asked for by a later test), and the JSON and JUnit reporters read `task.name` when they write.
-  task.name = scrubber.scrub(task.name);
-  task.fullName = scrubber.scrub(task.fullName);
+  scrubTitles(task, scrubber);
   const seen = new WeakSet<object>();
   scrubDeep(task.result, scrubber, seen);
   scrubDeep(task.meta, scrubber, seen);
@@ -277,10 +276,18 @@ function scrubTask(task: RunnerTask, scrubber: Scrubber): void {
   scrubDeep(task.logs, scrubber, seen);
 }
 
-// Titles can hold values too (`test.each` over data read from a credential in an earlier file of the worker).
-function scrubNames(task: RunnerTask, scrubber: Scrubber): void {
+// Every title a task carries: the blob reporter writes `fullTestName` (Vitest 4) beside the other two.
+function scrubTitles(task: RunnerTask, scrubber: Scrubber): void {
   task.name = scrubber.scrub(task.name);
   task.fullName = scrubber.scrub(task.fullName);
+  if (typeof task.fullTestName === 'string') {
+    task.fullTestName = scrubber.scrub(task.fullTestName);
+  }
+}
+
+// Titles can hold values too (`test.each` over data read from a credential in an earlier file of the worker).
+function scrubNames(task: RunnerTask, scrubber: Scrubber): void {
+  scrubTitles(task, scrubber);
   if ('tasks' in task) {
     for (const child of task.tasks) {
       scrubNames(child, scrubber);

@@ -40,6 +40,8 @@ const PASSWORD = `CANARY@pw/${randomBytes(6).toString('hex')}-SENTINEL`;
 const DATABASE_URL = `postgres://app:${encodeURIComponent(PASSWORD)}@db.internal:5432/app`;
 // Written to secrets/file-token.txt with a trailing newline, as `echo` writes it.
 const FILE_TOKEN = `CANARYfile${randomBytes(12).toString('hex')}SENTINEL`;
+// Holds a quote, which `%o` in a title escapes: the blob report wrote that form of a title unscrubbed.
+const TITLE_TOKEN = `CANARY'title${randomBytes(8).toString('hex')}SENTINEL`;
 
 const env = {
   SRC_PGPASSWORD: 'postgres',
@@ -55,6 +57,7 @@ const FORBIDDEN: Record<string, string> = {
   'token core': core,
   'kube token': KUBE_TOKEN,
   'file token without its newline': FILE_TOKEN,
+  'title token after its quote': TITLE_TOKEN.slice(TITLE_TOKEN.indexOf("'") + 1),
   'password decoded': PASSWORD,
   'password percent-encoded': encodeURIComponent(PASSWORD),
   'Basic credential': Buffer.from(`app:${PASSWORD}`).toString('base64').slice(0, 24),
@@ -95,7 +98,13 @@ const RUNNERS = {
     run: (dir: ReturnType<typeof copyFixture>, ci: boolean) =>
       runVitest(
         dir,
-        ['--reporter=default', '--reporter=junit', `--outputFile.junit=${join(dir.outDir, 'junit.xml')}`],
+        [
+          '--reporter=default',
+          '--reporter=junit',
+          `--outputFile.junit=${join(dir.outDir, 'junit.xml')}`,
+          '--reporter=blob',
+          `--outputFile.blob=${join(dir.outDir, 'blob.json')}`,
+        ],
         {
           env: { ...env, CI: ci ? 'true' : '' },
           timeoutMs: 120_000,
@@ -123,6 +132,7 @@ describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('precise scrubbi
   beforeAll(async () => {
     mkdirSync(join(project.dir, 'secrets'), { recursive: true });
     writeFileSync(join(project.dir, 'secrets', 'file-token.txt'), `${FILE_TOKEN}\n`, { mode: 0o600 });
+    writeFileSync(join(project.dir, 'secrets', 'title-token.txt'), TITLE_TOKEN, { mode: 0o600 });
     first = await runner.run(project, false);
     out = flat(stripAnsi(first.stdout + first.stderr));
     snapAfterFirst = readFileSync(join(project.dir, runner.snap), 'utf8');
@@ -180,6 +190,14 @@ describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('precise scrubbi
     expect(out).toContain('file token trimmed: [redacted:FILE_TOKEN] end');
     expect(out).toContain('file token written: [redacted:FILE_TOKEN]\nafter the value');
     expect(out).toContain('file token from a child: [redacted:FILE_TOKEN] end');
+  });
+
+  it('(h) redacts a title made from a value in every report, and keeps its harmless twin', () => {
+    const junit = filesUnder(project.outDir).find((f) => f.path.endsWith('junit.xml'))?.text ?? '';
+    expect(junit).toContain('(h) a title made from a value: ');
+    expect(junit).toContain('[redacted:TITLE_TOKEN]');
+    // Quoted as the runner's `%o` quotes it (Vitest: '…\'…', Jest: "…'…"), XML-escaped.
+    expect(junit).toMatch(/\(h\) a harmless title: (&apos;harmless\\&apos;|&quot;harmless&apos;)CANARY-title/);
   });
 
   it('(g) redacts bytes a child process prints in two writes, and passes its harmless twin on as printed', () => {
