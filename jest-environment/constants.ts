@@ -17,6 +17,12 @@ export const SANDBOX_API = Symbol.for('credential-broker.jest.sandbox-api.v1');
 /** @internal The main process's session, from global setup to global teardown (read by the reporter). */
 export const MAIN_SESSION = Symbol.for('credential-broker.jest.session.v1');
 
+/**
+ * @internal The scrubber of the main process's latest session, which its stdout and stderr go through; kept after
+ * global teardown (the user's teardown may print after ours, and the values are still the run's).
+ */
+export const MAIN_SCRUBBER = Symbol.for('credential-broker.jest.main-scrubber.v1');
+
 /** @internal The test files the sequencer saw, handed to global setup (both run in the main process). */
 export const MAIN_PLAN = Symbol.for('credential-broker.jest.plan.v1');
 

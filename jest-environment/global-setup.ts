@@ -5,8 +5,9 @@
  */
 import type { Config } from '@jest/types';
 import { isBrokerError } from '../src/errors.js';
-import { type BrokerSession, startSession } from '../src/host/index.js';
-import { MAIN_PLAN, MAIN_SESSION } from './constants.js';
+import { type BrokerSession, scrubProcessOutput, startSession } from '../src/host/index.js';
+import type { Scrubber } from '../src/scrub/index.js';
+import { MAIN_PLAN, MAIN_SCRUBBER, MAIN_SESSION } from './constants.js';
 
 type Main = Record<symbol, unknown>;
 
@@ -37,6 +38,10 @@ export default async function credentialBrokerGlobalSetup(
     throw withoutStack(error);
   }
   main[MAIN_SESSION] = session;
+  main[MAIN_SCRUBBER] = session.scrubber;
+  // What Jest's main process prints itself: the user's global setup and teardown, a fake API server started there
+  // (which logs the requests tests make), tests run in band. Workers' output is scrubbed on its way in already.
+  scrubProcessOutput(() => main[MAIN_SCRUBBER] as Scrubber | undefined);
 }
 
 /**

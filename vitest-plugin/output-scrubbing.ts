@@ -3,7 +3,6 @@ import { scrubStreamWrites } from '../src/worker/index.js';
 
 const WRAPPED = Symbol.for('credential-broker.vitest.output');
 
-type Write = NodeJS.WriteStream['write'];
 type Marked = NodeJS.WriteStream & { [WRAPPED]?: () => void };
 
 /**
@@ -29,29 +28,4 @@ export function scrubWorkerOutput(scrubber: Scrubber): () => void {
       flush();
     }
   };
-}
-
-/**
- * @internal The main process prints what reporters render and what workers' children wrote to their inherited
- * pipes (forks pool). Scrubbed per write, without holding anything back: Vitest exits the process itself, and its
- * terminal renderer redraws in place.
- */
-export function scrubMainOutput(scrubber: Scrubber): void {
-  for (const stream of [process.stdout, process.stderr]) {
-    const marked = stream as Marked;
-    if (marked[WRAPPED] !== undefined) {
-      continue;
-    }
-    marked[WRAPPED] = () => {};
-    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      if (typeof chunk === 'string') {
-        return write(scrubber.scrub(chunk), ...rest);
-      }
-      if (chunk instanceof Uint8Array) {
-        return write(scrubber.scrubBuffer(chunk), ...rest);
-      }
-      return write(chunk, ...rest);
-    }) as Write;
-  }
 }

@@ -10,11 +10,10 @@ import type {
 } from 'vitest/node';
 import { addSkipMessagesToFile, type SkipReasons, testcaseKey } from '../src/ci/junit-skips.js';
 import { isBrokerError } from '../src/errors.js';
-import type { BrokerSession } from '../src/host/index.js';
+import { type BrokerSession, scrubProcessOutput } from '../src/host/index.js';
 import { RunBaseline } from '../src/scan/index.js';
 import { type Scrubber, scrubDeep } from '../src/scrub/index.js';
 import type { BrokerHost } from './host.js';
-import { scrubMainOutput } from './output-scrubbing.js';
 import { renderSkipSummary, type SkippedTest, skipNote } from './skip-summary.js';
 import { auditWrittenFiles, renderLeaks, type WrittenFile } from './snapshot-audit.js';
 
@@ -83,7 +82,8 @@ export class CredentialBrokerReporter implements Reporter {
     const specifications = await this.#ownShard(all);
     const session = await this.#host.session();
     this.#session = session;
-    scrubMainOutput(session.scrubber);
+    // What reporters render and what workers' children wrote to their inherited pipes (forks pool).
+    scrubProcessOutput(() => this.#session?.scrubber);
     // What the workers may rewrite, as it is before they run: the audit looks only at what the run changes.
     this.#baseline = new RunBaseline().capture(this.#writtenFiles(specifications).map((f) => f.path));
     await session.plan([...new Set(specifications.map((spec) => spec.moduleId))], [this.#vitest.config.root]);
