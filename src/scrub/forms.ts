@@ -21,22 +21,38 @@ export const ENCODERS: Readonly<Record<string, Encoder>> = {
   lineEnds: (s) => (/[\r\n]/.test(s) ? [s.replace(/\r?\n/g, '\r\n'), s.replace(/\r\n/g, '\n')] : []),
   // JSON.stringify, also of a string already JSON-encoded (a JSON document inside a JSON string).
   json: (s) => [jsonInner(s), jsonInner(jsonInner(s)), jsonInner(jsonInner(jsonInner(s)))],
-  // \uXXXX for non-ASCII (Python's json.dumps), for <>&' too (Go's encoding/json), for every character.
+  // \uXXXX for non-ASCII (Python's json.dumps), for <>&' too (Go's encoding/json), for every character; the first two
+  // also inside a JSON string once more; `\/` for `/` (PHP's json_encode, Java encoders).
   jsonUnicode: (s) => [
     uEscape(jsonInner(s), /[\u0080-\uffff]/g),
     uEscape(jsonInner(s), /[<>&'\u0080-\uffff]/g),
+    jsonInner(uEscape(jsonInner(s), /[\u0080-\uffff]/g)),
+    jsonInner(uEscape(jsonInner(s), /[<>&'\u0080-\uffff]/g)),
     uEscape(s, /[\s\S]/g),
     uEscape(s, /[\s\S]/g)
       .toUpperCase()
       .replace(/\\U/g, '\\u'),
+    jsonInner(s).replace(/\//g, '\\/'),
   ],
   // util.inspect / console.log of a string: it picks the quote, escapes it, `\`, and control characters.
   inspect: (s) => [inspect(s, { breakLength: Number.POSITIVE_INFINITY }).slice(1, -1)],
-  // Backslash escaping for single and double quotes (pretty-format's escapeString, shells, source code).
-  backslash: (s) => [s.replace(/[\\']/g, '\\$&'), s.replace(/[\\"]/g, '\\$&'), s.replace(/[\\'"]/g, '\\$&')],
+  // Backslash escaping for single and double quotes (pretty-format's escapeString, shells, source code), and of the
+  // characters a regular expression escapes (a value in a printed pattern, `new RegExp(escaped)`).
+  backslash: (s) => [
+    s.replace(/[\\']/g, '\\$&'),
+    s.replace(/[\\"]/g, '\\$&'),
+    s.replace(/[\\'"]/g, '\\$&'),
+    s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'),
+  ],
   // Template literals and snapshot keys and values (`exports[\`…\`]`, printBacktickString): `, \ and ${.
   backtick: (s) => [s.replace(/`|\\|\$\{/g, '\\$&')],
   percent: (s) => percentForms(s),
+  // A URL prints a value it holds percent-encoded by its own sets, which differ by part (WHATWG URL): in the query,
+  // the path, the fragment and the password; and as encodeURI and the legacy escape() print it.
+  url: (s) => urlForms(s),
+  // Printed forms of the value inside a JSON document (a request body): logged with util.inspect, percent-encoded,
+  // XML-escaped, in hex and base64 (a JWT payload). Only where JSON changes the value (a quote, a backslash…).
+  inJson: (s) => inJsonForms(s),
   hex: (s) => [Buffer.from(s, 'utf8').toString('hex'), Buffer.from(s, 'utf8').toString('hex').toUpperCase()],
   // Byte arrays in decimal: JSON.stringify(buffer) (`"data":[67,65,…]`), chai/loupe messages (`Buffer[ 67, 65, … ]`).
   decimalBytes: (s) => [[...Buffer.from(s, 'utf8')].join(','), [...Buffer.from(s, 'utf8')].join(', ')],
@@ -166,9 +182,72 @@ export function wrappedBase64Lines(bytes: Buffer, width: number): { form: string
   return out;
 }
 
+// Every character the serializer escapes, and the minimal escaping of text (`&`, `<`) and of an attribute (`"` too).
 function xmlForms(s: string): string[] {
-  const xml = s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-  return [xml.replace(/'/g, '&#39;'), xml.replace(/'/g, '&apos;'), xml.replace(/'/g, '&#x27;')];
+  const text = s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const xml = text.replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return [
+    xml.replace(/'/g, '&#39;'),
+    xml.replace(/'/g, '&apos;'),
+    xml.replace(/'/g, '&#x27;'),
+    text,
+    text.replace(/"/g, '&quot;'),
+  ];
+}
+
+// The WHATWG URL serializer's percent-encode sets, by what the value is set as; encodeURI and escape().
+function urlForms(s: string): (string | undefined)[] {
+  const url = (set: (u: URL) => string): string | undefined => {
+    try {
+      return set(new URL('https://h.invalid/'));
+    } catch {
+      return undefined;
+    }
+  };
+  return [
+    url((u) => {
+      u.search = s;
+      return u.search.slice(1);
+    }),
+    url((u) => {
+      u.pathname = s;
+      return u.pathname.slice(1);
+    }),
+    url((u) => {
+      u.hash = s;
+      return u.hash.slice(1);
+    }),
+    url((u) => {
+      u.password = s;
+      return u.password;
+    }),
+    tryOr(() => encodeURI(s)),
+    escape(s),
+  ];
+}
+
+function inJsonForms(s: string): (string | undefined)[] {
+  const json = jsonInner(s);
+  if (json === s) {
+    return [];
+  }
+  const bytes = Buffer.from(json, 'utf8');
+  return [
+    inspect(json, { breakLength: Number.POSITIVE_INFINITY }).slice(1, -1),
+    jsonInner(inspect(s, { breakLength: Number.POSITIVE_INFINITY }).slice(1, -1)),
+    ...percentForms(json),
+    ...xmlForms(json),
+    bytes.toString('hex'),
+    ...base64Forms(bytes),
+  ];
+}
+
+function tryOr(encode: () => string): string | undefined {
+  try {
+    return encode();
+  } catch {
+    return undefined;
+  }
 }
 
 function tryEncode(value: string): string | undefined {

@@ -56,6 +56,41 @@ const PRINTERS: Record<string, (value: string) => string> = {
   'XML/HTML escaped': (v) =>
     v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;'),
   'CRLF line ends': (v) => v.replace(/\n/g, '\r\n'),
+  // Found by the second attack on the packed package (2026-12-07): URLs, legacy encoders, a value inside JSON.
+  'a URL with it in the query (WHATWG)': (v) => new URL(`https://api.example.com/v1?token=${v}`).href,
+  'a URL with it in the path': (v) => new URL(`https://api.example.com/v1/${v}`).href,
+  'a URL with it in the fragment': (v) => new URL(`https://api.example.com/v1#${v}`).href,
+  'a URL with it as the password': (v) => {
+    const url = new URL('https://api.example.com/');
+    url.username = 'me';
+    url.password = v;
+    return url.href;
+  },
+  encodeURI: (v) => encodeURI(v),
+  'escape()': (v) => escape(v),
+  'JSON with \\u escapes, in JSON again': (v) =>
+    JSON.stringify(
+      JSON.stringify({ v }).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    ),
+  'JSON with escaped slashes (PHP)': (v) => JSON.stringify({ v }).replace(/\//g, '\\/'),
+  'XML text (only & and < escaped)': (v) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;'),
+  'a regular expression source': (v) => new RegExp(v.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).source,
+};
+
+// A value inside a JSON document, printed again: the structure around it depends on the value's quotes and length,
+// and base64 mixes the characters next to it into its first and last output characters.
+const IN_JSON: Record<string, (value: string) => string> = {
+  'console.log of a JSON body': (v) => inspect({ body: JSON.stringify({ password: v }) }),
+  'a JSON logger of a formatted object': (v) => JSON.stringify({ msg: inspect({ password: v }) }),
+  'a JSON body percent-encoded': (v) => encodeURIComponent(JSON.stringify({ password: v })),
+  'a JSON body in base64url (a JWT payload)': (v) => Buffer.from(JSON.stringify({ password: v })).toString('base64url'),
+  'a JSON body XML-escaped': (v) =>
+    JSON.stringify({ password: v })
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;'),
+  'a JSON body in hex': (v) => Buffer.from(JSON.stringify({ password: v })).toString('hex'),
 };
 
 function scrubberWith(values: Record<string, string>): Scrubber {
@@ -88,6 +123,19 @@ describe('every printed form is redacted', () => {
     Object.entries(VALUES).map(
       ([name, value]) => [printer, name, print(value), print('Q'.repeat(value.length))] as const
     )
+  );
+  it.each(cases)('%s of %s', (_printer, _name, printed, structure) => {
+    const scrubbed = scrubber.scrub(`log: ${printed} :end`);
+    expect(scrubbed).toContain('[redacted:');
+    expect(survivors(printed, scrubbed, structure)).toEqual([]);
+  });
+});
+
+describe('every printed form of a value inside a JSON document is redacted', () => {
+  // Structure from a placeholder with the value's quotes, escapes and first and last characters.
+  const placeholder = (v: string) => v[0] + v.slice(1, -1).replace(/[A-Za-z0-9]/g, 'Q') + v.at(-1);
+  const cases = Object.entries(IN_JSON).flatMap(([printer, print]) =>
+    Object.entries(VALUES).map(([name, value]) => [printer, name, print(value), print(placeholder(value))] as const)
   );
   it.each(cases)('%s of %s', (_printer, _name, printed, structure) => {
     const scrubbed = scrubber.scrub(`log: ${printed} :end`);
