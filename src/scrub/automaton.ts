@@ -39,6 +39,8 @@ export interface Automaton {
   readonly outName: Int32Array;
   /** Name index of some pattern passing through this state (for truncated prefixes). */
   readonly prefixName: Int32Array;
+  /** The shortest cut prefix redacted in this state: the least of the patterns passing through it. */
+  readonly prefixMin: Int32Array;
   readonly patternCount: number;
   /**
    * Hashed set of the patterns' first three bytes ({@link gramIndex}), or `undefined` when some
@@ -75,6 +77,8 @@ export interface Pattern {
   readonly name: number;
   /** What a truncated prefix of the pattern redacts to (default: `name`). */
   readonly truncatedName?: number;
+  /** Shortest truncated prefix of the pattern that is redacted (default, and at least: `truncatedMinLength`). */
+  readonly truncatedMinLength?: number;
 }
 
 /**
@@ -94,6 +98,7 @@ export function buildAutomaton(patterns: readonly Pattern[], truncatedMinLength:
   const tByte = new Uint8Array(total);
   const tTerm = new Int32Array(total).fill(-1);
   const tRep = new Int32Array(total).fill(-1);
+  const tMin = new Int32Array(total).fill(0x7fffffff);
   const used = new Uint8Array(256);
   let count = 1;
   let minPatternLength = Number.POSITIVE_INFINITY;
@@ -103,6 +108,7 @@ export function buildAutomaton(patterns: readonly Pattern[], truncatedMinLength:
       continue;
     }
     minPatternLength = Math.min(minPatternLength, bytes.length);
+    const cutMin = Math.min(0x7fffffff, Math.max(truncatedMinLength, patterns[pi]!.truncatedMinLength ?? 0));
     let u = 0;
     for (const b of bytes) {
       used[b] = 1;
@@ -117,6 +123,7 @@ export function buildAutomaton(patterns: readonly Pattern[], truncatedMinLength:
         tFirst[u] = c;
         tRep[c] = pi;
       }
+      tMin[c] = Math.min(tMin[c]!, cutMin);
       u = c;
     }
     if (tTerm[u] === -1) {
@@ -236,6 +243,7 @@ export function buildAutomaton(patterns: readonly Pattern[], truncatedMinLength:
   const outLen = new Int32Array(count);
   const outName = new Int32Array(count);
   const prefixName = new Int32Array(count);
+  const prefixMin = new Int32Array(count).fill(0x7fffffff);
   for (let id = 1; id < count; id++) {
     const old = order[id]!;
     const term = tTerm[old]!;
@@ -248,6 +256,7 @@ export function buildAutomaton(patterns: readonly Pattern[], truncatedMinLength:
     }
     const rep = patterns[tRep[old]!]!;
     prefixName[id] = rep.truncatedName ?? rep.name;
+    prefixMin[id] = tMin[old]!;
   }
 
   return {
@@ -264,6 +273,7 @@ export function buildAutomaton(patterns: readonly Pattern[], truncatedMinLength:
     outLen,
     outName,
     prefixName,
+    prefixMin,
     patternCount: patterns.length,
     grams: useGrams ? grams : undefined,
     shift: useGrams ? shift : undefined,

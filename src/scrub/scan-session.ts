@@ -192,7 +192,9 @@ export class ScanSession {
         if (nextEllipsis < i) {
           nextEllipsis = nextOf(buf, ELLIPSIS, i);
         }
-        const nextStop = Math.min(nextEsc, nextDots, nextEllipsis);
+        // One byte more before an ellipsis or an escape: a closing quote may sit between a cut prefix and the ellipsis,
+        // and a colour code after the quote.
+        const nextStop = Math.min(nextEsc, nextDots, nextEllipsis) - 1;
         const stop = nextStop - 2;
         if (shift !== undefined) {
           const windowStop = nextStop - window + 1;
@@ -255,8 +257,13 @@ export class ScanSession {
           i++;
           continue;
         }
-        if ((b === 0xe2 || b === 0x2e) && a.depth[s - limit + a.denseCount]! >= this.#truncMin) {
-          this.#addCandidate(base + i, s);
+        if (b === 0xe2 || b === 0x2e || b === 0x27 || b === 0x22 || b === 0x60) {
+          const id = s - limit + a.denseCount;
+          const depth = a.depth[id]!;
+          if (depth >= this.#truncMin && depth >= a.prefixMin[id]!) {
+            // After a quote, the ellipsis may follow it: util.inspect cuts a long string as `'…prefix'... N more`.
+            this.#addCandidate(base + i, s, b === 0xe2 || b === 0x2e ? 0 : 1);
+          }
         }
         s = step(a, s, b);
         i++;
@@ -325,10 +332,11 @@ export class ScanSession {
     return p;
   }
 
-  #addCandidate(pos: number, s: number): void {
+  // `pos`: the byte after the prefix; the ellipsis is looked for `after` bytes later (past a closing quote).
+  #addCandidate(pos: number, s: number, after: number): void {
     const a = this.#a;
     const id = stateId(a, s);
-    this.#cands.push(pos, this.#walkBack(pos, a.depth[id]!), this.#walkBack(pos, 1), a.prefixName[id]!);
+    this.#cands.push(pos + after, this.#walkBack(pos, a.depth[id]!), this.#walkBack(pos, 1), a.prefixName[id]!);
   }
 
   #byteAt(pos: number): number {
@@ -343,10 +351,10 @@ export class ScanSession {
     }
     const keep: number[] = [];
     for (let c = 0; c < cands.length; c += 4) {
-      const pos = cands[c]!;
-      if (pos + 3 > this.#end) {
+      const pos = this.#pastColours(cands[c]!);
+      if (pos === undefined || pos + 3 > this.#end) {
         if (!final) {
-          keep.push(pos, cands[c + 1]!, cands[c + 2]!, cands[c + 3]!);
+          keep.push(cands[c]!, cands[c + 1]!, cands[c + 2]!, cands[c + 3]!);
         }
         continue;
       }
@@ -358,6 +366,36 @@ export class ScanSession {
       }
     }
     this.#cands = keep;
+  }
+
+  // The first position from `pos` that is not in a colour code (`ESC [ … m`); undefined while one is cut off by the end.
+  #pastColours(pos: number): number | undefined {
+    let p = pos;
+    while (p < this.#end && this.#byteAt(p) === ESC_BYTE) {
+      let q = p + 1;
+      if (q < this.#end && this.#byteAt(q) !== 0x5b) {
+        return p;
+      }
+      q++;
+      while (q < this.#end && q - p < MAX_PARTIAL_ESCAPE) {
+        const b = this.#byteAt(q);
+        if (b === 0x6d) {
+          break;
+        }
+        if (!((b >= 0x30 && b <= 0x39) || b === 0x3b)) {
+          return p;
+        }
+        q++;
+      }
+      if (q >= this.#end) {
+        return undefined;
+      }
+      if (this.#byteAt(q) !== 0x6d) {
+        return p;
+      }
+      p = q + 1;
+    }
+    return p;
   }
 
   /** First position that is not final yet. */

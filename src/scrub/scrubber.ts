@@ -362,7 +362,8 @@ export class Scrubber {
     for (const [form, entry] of this.#forms) {
       if (!strictOnly || !entry.common) {
         const name = entry.masked < 0 || strictOnly ? entry.name : labels + entry.masked;
-        patterns.push({ bytes: Buffer.from(form, 'utf8'), name, truncatedName: entry.name });
+        const bytes = Buffer.from(form, 'utf8');
+        patterns.push({ bytes, name, truncatedName: entry.name, truncatedMinLength: cutPrefixMin(bytes.length) });
       }
     }
     const replacementText = [...this.#names.map((name) => this.#render(name)), ...this.#masked];
@@ -447,6 +448,17 @@ export class Scrubber {
     return `Scrubber { size: ${this.size}, names: ${inspect(this.#names)} }`;
   }
 }
+
+/**
+ * A cut prefix of a form is redacted from half the form's length, up to {@link CUT_PREFIX_CAP} bytes (never below
+ * `truncatedMinLength`): a vendor's public prefix in a hint (`github_pat_...`, 11 bytes of an 82-byte token) is not a
+ * cut value, while a runner's cut (chai: 37 characters) and most of a short value are.
+ */
+function cutPrefixMin(formBytes: number): number {
+  return Math.min(CUT_PREFIX_CAP, Math.ceil(formBytes / 2));
+}
+
+const CUT_PREFIX_CAP = 16;
 
 // Builds the output from slices of the original string, so that only matched text is re-encoded.
 function opsToString(ops: Ops, text: string, buf: Uint8Array, replacements: readonly string[]): string {

@@ -200,6 +200,12 @@ describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('precise scrubbi
     expect(junit).toMatch(/\(h\) a harmless title: (&apos;harmless\\&apos;|&quot;harmless&apos;)CANARY-title/);
   });
 
+  it('(i) redacts the part of a value util.inspect prints before it cuts a long string, and keeps a harmless cut', () => {
+    expect(out).not.toContain(core.slice(0, 12));
+    expect(out).toMatch(/q\[redacted:LONG_TOKEN\]'\.\.\. \d+ more characters/);
+    expect(out).toMatch(/qharmless-CANARY-cut-text-that-is-long-enough-'\.\.\. \d+ more characters/);
+  });
+
   it('(g) redacts bytes a child process prints in two writes, and passes its harmless twin on as printed', () => {
     expect(stripAnsi(out)).toMatch(/child bytes: Uint8Array\(\d+\) \[\s+\[redacted:LONG_TOKEN\]\s+\] end/);
     expect(out).toContain(flat(`child harmless: ${inspect(new TextEncoder().encode('harmless-child-bytes'))}\n`));

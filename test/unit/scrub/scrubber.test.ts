@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Scrubber, SecretValue } from '../../../src/scrub/index.js';
 
@@ -142,7 +143,7 @@ describe(Scrubber.name, () => {
   });
 
   describe('truncation', () => {
-    it('redacts a prefix of at least 8 characters followed by an ellipsis (chai)', () => {
+    it('redacts a prefix of at least half the value (up to 16 bytes) followed by an ellipsis (chai)', () => {
       const scrubber = scrubberWith({ URL: 'postgres://u:CANARY_pw@db/x' });
       expect(scrubber.scrub("expected 'postgres://u:CANAR…' to equal 'x'")).toBe(
         "expected '[redacted:URL]…' to equal 'x'"
@@ -170,6 +171,37 @@ describe(Scrubber.name, () => {
       expect(scrubber.scrub('a postgres://u:CANAR… b postgres://u:CANARY_pw@db/x')).toBe(
         'a postgres://u:CANAR… b [redacted:URL]'
       );
+    });
+
+    it("redacts util.inspect's cut of a long string: the prefix, then the closing quote, then the ellipsis", () => {
+      const value = 'CANARY_cut_by_inspect_5f2a9e7b';
+      const scrubber = scrubberWith({ TOKEN: value });
+      // Every cut from half the value to all but its last character.
+      for (let keep = 15; keep < value.length; keep++) {
+        const body = `${'q'.repeat(10_000 - keep)}${value} tail`;
+        for (const colors of [false, true]) {
+          const printed = inspect({ body }, { colors });
+          const out = scrubber.scrub(printed);
+          expect(out).not.toContain(value.slice(0, keep));
+          expect(out).toContain('[redacted:TOKEN]');
+          expect(out).toMatch(/more characters/);
+        }
+      }
+    });
+
+    it("leaves a vendor's public prefix in a hint: a cut prefix counts from half the value", () => {
+      const pat = `github_pat_11AQZ7XKY0${'aB3dE5fG7h'.repeat(6)}`;
+      const scrubber = scrubberWith({ GH: pat, API_TOKEN: 'SENTINEL_attack2_5c8e1d0f9a' });
+      const hints = [
+        'Set GITHUB_TOKEN to a fine-grained token (github_pat_...) with contents:read',
+        'SENTINEL_... is the sentinel prefix',
+        "expected 'github_pat_…' to match",
+      ];
+      for (const hint of hints) {
+        expect(scrubber.scrub(hint)).toBe(hint);
+      }
+      expect(scrubber.scrub(`token ${pat.slice(0, 16)}... cut`)).toBe('token [redacted:GH]... cut');
+      expect(scrubber.scrub('loading SENTINEL_attack2_5... done')).toBe('loading [redacted:API_TOKEN]... done');
     });
 
     it('leaves a shorter prefix, and a long prefix without an ellipsis', () => {
