@@ -17,8 +17,16 @@ const LEADING_MIXED = [0, 2, 3] as const;
  */
 export const ENCODERS: Readonly<Record<string, Encoder>> = {
   identity: (s) => [s],
-  // Windows line ends, and a value read with them printed with LF.
-  lineEnds: (s) => (/[\r\n]/.test(s) ? [s.replace(/\r?\n/g, '\r\n'), s.replace(/\r\n/g, '\n')] : []),
+  // Windows line ends, and a value read with them printed with LF; and each line indented by 2 to 8 spaces, as Jest's
+  // console prints a message (4 or 6, 2 more per console.group).
+  lineEnds: (s) =>
+    /[\r\n]/.test(s)
+      ? [
+          s.replace(/\r?\n/g, '\r\n'),
+          s.replace(/\r\n/g, '\n'),
+          ...[2, 4, 6, 8].map((n) => s.replace(/\r?\n/g, `\n${' '.repeat(n)}`)),
+        ]
+      : [],
   // JSON.stringify, also of a string already JSON-encoded (a JSON document inside a JSON string).
   json: (s) => [jsonInner(s), jsonInner(jsonInner(s)), jsonInner(jsonInner(jsonInner(s)))],
   // \uXXXX for non-ASCII (Python's json.dumps), for <>&' too (Go's encoding/json), for every character; the first two

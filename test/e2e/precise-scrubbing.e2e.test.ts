@@ -41,6 +41,8 @@ const DATABASE_URL = `postgres://app:${encodeURIComponent(PASSWORD)}@db.internal
 // Written to secrets/file-token.txt with a trailing newline, as `echo` writes it.
 const FILE_TOKEN = `CANARYfile${randomBytes(12).toString('hex')}SENTINEL`;
 // Holds a quote, which `%o` in a title escapes: the blob report wrote that form of a title unscrubbed.
+// Two lines, each shorter than what is registered alone: Jest's console indents the second.
+const SHORT_LINES = `C${randomBytes(3).toString('hex')}$!\nZ${randomBytes(3).toString('hex')}#`;
 const TITLE_TOKEN = `CANARY'title${randomBytes(8).toString('hex')}SENTINEL`;
 
 const env = {
@@ -49,6 +51,7 @@ const env = {
   SRC_KUBECONFIG: KUBECONFIG,
   SRC_DATABASE_URL: DATABASE_URL,
   SRC_LONG_TOKEN: LONG_TOKEN,
+  SRC_SHORT_LINES: SHORT_LINES,
 };
 
 // What must appear nowhere after a run: every secret-bearing piece in every form the tests print.
@@ -57,6 +60,7 @@ const FORBIDDEN: Record<string, string> = {
   'token core': core,
   'kube token': KUBE_TOKEN,
   'file token without its newline': FILE_TOKEN,
+  ...Object.fromEntries(SHORT_LINES.split('\n').map((line, i) => [`short line ${i}`, line])),
   'title token after its quote': TITLE_TOKEN.slice(TITLE_TOKEN.indexOf("'") + 1),
   'password decoded': PASSWORD,
   'password percent-encoded': encodeURIComponent(PASSWORD),
@@ -204,6 +208,11 @@ describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('precise scrubbi
     expect(out).not.toContain(core.slice(0, 12));
     expect(out).toMatch(/q\[redacted:LONG_TOKEN\]'\.\.\. \d+ more characters/);
     expect(out).toMatch(/qharmless-CANARY-cut-text-that-is-long-enough-'\.\.\. \d+ more characters/);
+  });
+
+  it('(j) redacts a value of short lines that the console prints indented, and keeps the harmless twin', () => {
+    expect(out).toContain('Hq5%Lm2^\nWv8&Rt4*');
+    expect(out.match(/\[redacted:SHORT_LINES\]/g)?.length).toBeGreaterThanOrEqual(2);
   });
 
   it('(g) redacts bytes a child process prints in two writes, and passes its harmless twin on as printed', () => {
