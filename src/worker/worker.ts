@@ -8,6 +8,7 @@ import { claimChannel, requestGrants, type SpareConnection } from '../ipc/client
 import { errorFromWire, type FileDeclarations } from '../ipc/protocol.js';
 import { applyEnv, openTaskDir, type TaskDir } from '../materialise/index.js';
 import { Scrubber } from '../scrub/index.js';
+import { exitWhenOrphaned } from './orphan.js';
 
 /** @public What a test receives for the duration of one task. */
 export interface Lease {
@@ -118,6 +119,7 @@ export async function spendTicket(
     ticket,
     files.map((f) => resolve(f))
   );
+  exitWhenOrphaned();
   return createWorker(handle, key, declared, spare);
 }
 

@@ -358,6 +358,30 @@ describe('crashes', () => {
     expect(listTree(p.runtimeDir)).toEqual([]);
   }, 120_000);
 
+  test("SIGTERM to Jest's main process alone: the worker holding a credential exits with it", async () => {
+    const p = project();
+    const child = spawn(process.execPath, [jestBin, ...WORKERS, 'tests/crash/hang.test.js'], {
+      cwd: p.dir,
+      env: jestEnv(p),
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const deadline = Date.now() + 60_000;
+    while (readProbes(p).length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const worker = readProbes(p)[0]?.['pid'] as number;
+    expect(alive(worker)).toBe(true);
+    child.kill('SIGTERM');
+    await exited;
+    // The test waits 60 s: a worker still there after a few seconds outlived its runner with the value.
+    for (let i = 0; i < 100 && alive(worker); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(alive(worker)).toBe(false);
+    expect(listTree(p.runtimeDir)).toEqual([]);
+  }, 120_000);
+
   test('SIGINT to the whole run wipes the scratch root and the run still dies of the signal', async () => {
     const p = project();
     const child = spawn(process.execPath, [jestBin, ...WORKERS, 'tests/crash/hang.test.js'], {
@@ -382,3 +406,17 @@ describe('crashes', () => {
     expect(listTree(p.runtimeDir)).toEqual([]);
   }, 120_000);
 });
+
+// Running, not a zombie left for an init that may never reap it.
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return existsSync(`/proc/${pid}`) || process.platform !== 'linux';
+  }
+}

@@ -390,6 +390,48 @@ describe('crash safety', () => {
   );
 });
 
+describe('a fork that outlives its runner', () => {
+  it('exits when SIGTERM ends the Vitest main process while it holds a credential', async () => {
+    const project = copy();
+    const pidFile = join(project.outDir, 'fork.pid');
+    let child: ChildProcess | undefined;
+    const running = runVitest(project, ['tests/hang.test.ts'], {
+      env: { ...probeEnv(project), BROKER_E2E_HANG: 'orphan', BROKER_E2E_PID: pidFile },
+      onSpawn: (spawned) => {
+        child = spawned;
+      },
+    });
+    for (let i = 0; i < 600 && !existsSync(pidFile); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const fork = Number(readFileSync(pidFile, 'utf8'));
+    expect(alive(fork)).toBe(true);
+    child?.kill('SIGTERM');
+    await running;
+    // The test waits a minute: a fork still there after a few seconds outlived its runner with the value.
+    for (let i = 0; i < 100 && alive(fork); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(alive(fork)).toBe(false);
+    expect(listTree(project.runtimeDir)).toEqual([]);
+  });
+});
+
+// Running, not a zombie left for an init that may never reap it.
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return existsSync(`/proc/${pid}`) || process.platform !== 'linux';
+  }
+}
+
 describe("the worker runtime's code cache", () => {
   it('is left by the first fork for the next, holds no value, and goes with the scratch root', async () => {
     const project = copyFixture('vitest-code-cache');
