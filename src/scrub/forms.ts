@@ -8,6 +8,11 @@ import { inspect } from 'node:util';
 /** @internal One way a runtime prints a string: text in, the printed forms out (`undefined` entries are skipped). */
 export type Encoder = (text: string) => readonly (string | undefined)[];
 
+// Longer values are structured (a key, a config file: their parts are registered on their own) or opaque tokens. The
+// forms that only a value with special characters printed in an unusual place needs are derived for shorter ones:
+// each form of a long value is that many more states in the automaton every scan walks.
+const SHORT_VALUE = 256;
+
 // Base64 output characters that depend on the bytes before the value, for a prefix of 0, 1 or 2 bytes.
 const LEADING_MIXED = [0, 2, 3] as const;
 
@@ -17,14 +22,15 @@ const LEADING_MIXED = [0, 2, 3] as const;
  */
 export const ENCODERS: Readonly<Record<string, Encoder>> = {
   identity: (s) => [s],
-  // Windows line ends, and a value read with them printed with LF; and each line indented by 2 to 8 spaces, as Jest's
-  // console prints a message (4 or 6, 2 more per console.group).
+  // Windows line ends, and a value read with them printed with LF; and each line of a short value indented by 2 to 8
+  // spaces, as Jest's console prints a message (4 or 6, 2 more per console.group). A long one (a PEM key, a
+  // kubeconfig) has its lines registered as parts: its indented copies would only grow the automaton.
   lineEnds: (s) =>
     /[\r\n]/.test(s)
       ? [
           s.replace(/\r?\n/g, '\r\n'),
           s.replace(/\r\n/g, '\n'),
-          ...[2, 4, 6, 8].map((n) => s.replace(/\r?\n/g, `\n${' '.repeat(n)}`)),
+          ...(s.length > SHORT_VALUE ? [] : [2, 4, 6, 8].map((n) => s.replace(/\r?\n/g, `\n${' '.repeat(n)}`))),
         ]
       : [],
   // JSON.stringify, also of a string already JSON-encoded (a JSON document inside a JSON string).
@@ -34,13 +40,17 @@ export const ENCODERS: Readonly<Record<string, Encoder>> = {
   jsonUnicode: (s) => [
     uEscape(jsonInner(s), /[\u0080-\uffff]/g),
     uEscape(jsonInner(s), /[<>&'\u0080-\uffff]/g),
-    jsonInner(uEscape(jsonInner(s), /[\u0080-\uffff]/g)),
-    jsonInner(uEscape(jsonInner(s), /[<>&'\u0080-\uffff]/g)),
+    ...(s.length > SHORT_VALUE
+      ? []
+      : [
+          jsonInner(uEscape(jsonInner(s), /[\u0080-\uffff]/g)),
+          jsonInner(uEscape(jsonInner(s), /[<>&'\u0080-\uffff]/g)),
+          jsonInner(s).replace(/\//g, '\\/'),
+        ]),
     uEscape(s, /[\s\S]/g),
     uEscape(s, /[\s\S]/g)
       .toUpperCase()
       .replace(/\\U/g, '\\u'),
-    jsonInner(s).replace(/\//g, '\\/'),
   ],
   // util.inspect / console.log of a string: it picks the quote, escapes it, `\`, and control characters.
   inspect: (s) => [inspect(s, { breakLength: Number.POSITIVE_INFINITY }).slice(1, -1)],
@@ -50,7 +60,7 @@ export const ENCODERS: Readonly<Record<string, Encoder>> = {
     s.replace(/[\\']/g, '\\$&'),
     s.replace(/[\\"]/g, '\\$&'),
     s.replace(/[\\'"]/g, '\\$&'),
-    s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'),
+    s.length > SHORT_VALUE ? undefined : s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'),
   ],
   // Template literals and snapshot keys and values (`exports[\`…\`]`, printBacktickString): `, \ and ${.
   backtick: (s) => [s.replace(/`|\\|\$\{/g, '\\$&')],
@@ -205,6 +215,9 @@ function xmlForms(s: string): string[] {
 
 // The WHATWG URL serializer's percent-encode sets, by what the value is set as; encodeURI and escape().
 function urlForms(s: string): (string | undefined)[] {
+  if (s.length > SHORT_VALUE) {
+    return [];
+  }
   const url = (set: (u: URL) => string): string | undefined => {
     try {
       return set(new URL('https://h.invalid/'));
@@ -236,7 +249,7 @@ function urlForms(s: string): (string | undefined)[] {
 
 function inJsonForms(s: string): (string | undefined)[] {
   const json = jsonInner(s);
-  if (json === s) {
+  if (json === s || s.length > SHORT_VALUE) {
     return [];
   }
   const bytes = Buffer.from(json, 'utf8');
