@@ -187,3 +187,17 @@ export function findLeaks(
   }
   return found;
 }
+
+/** Whether `pid` is running: not gone, and not a zombie left for an init that may never reap it. */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return existsSync(`/proc/${pid}`) || process.platform !== 'linux';
+  }
+}

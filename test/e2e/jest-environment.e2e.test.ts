@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { recordFigure } from '../helpers/figures.js';
-import { filesUnder, findLeaks, listTree, stripAnsi } from './harness.js';
+import { filesUnder, findLeaks, isRunning, listTree, stripAnsi } from './harness.js';
 import {
   copyJestFixture,
   type JestProject,
@@ -371,14 +371,14 @@ describe('crashes', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const worker = readProbes(p)[0]?.['pid'] as number;
-    expect(alive(worker)).toBe(true);
+    expect(isRunning(worker)).toBe(true);
     child.kill('SIGTERM');
     await exited;
     // The test waits 60 s: a worker still there after a few seconds outlived its runner with the value.
-    for (let i = 0; i < 100 && alive(worker); i++) {
+    for (let i = 0; i < 100 && isRunning(worker); i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect(alive(worker)).toBe(false);
+    expect(isRunning(worker)).toBe(false);
     expect(listTree(p.runtimeDir)).toEqual([]);
   }, 120_000);
 
@@ -406,17 +406,3 @@ describe('crashes', () => {
     expect(listTree(p.runtimeDir)).toEqual([]);
   }, 120_000);
 });
-
-// Running, not a zombie left for an init that may never reap it.
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return existsSync(`/proc/${pid}`) || process.platform !== 'linux';
-  }
-}

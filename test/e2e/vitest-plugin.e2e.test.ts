@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordFigure } from '../helpers/figures.js';
-import { listTree, stripAnsi } from './harness.js';
+import { isRunning, listTree, stripAnsi } from './harness.js';
 import { copyFixture, type FixtureCopy, type RunResult, runVitest } from './vitest-harness.js';
 
 const SECRET = readFileSync(
@@ -406,31 +406,17 @@ describe('a fork that outlives its runner', () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
     const fork = Number(readFileSync(pidFile, 'utf8'));
-    expect(alive(fork)).toBe(true);
+    expect(isRunning(fork)).toBe(true);
     child?.kill('SIGTERM');
     await running;
     // The test waits a minute: a fork still there after a few seconds outlived its runner with the value.
-    for (let i = 0; i < 100 && alive(fork); i++) {
+    for (let i = 0; i < 100 && isRunning(fork); i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect(alive(fork)).toBe(false);
+    expect(isRunning(fork)).toBe(false);
     expect(listTree(project.runtimeDir)).toEqual([]);
   });
 });
-
-// Running, not a zombie left for an init that may never reap it.
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return existsSync(`/proc/${pid}`) || process.platform !== 'linux';
-  }
-}
 
 describe("the worker runtime's code cache", () => {
   it('is left by the first fork for the next, holds no value, and goes with the scratch root', async () => {
