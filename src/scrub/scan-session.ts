@@ -33,6 +33,38 @@ function asBuffer(bytes: Uint8Array): Buffer {
 /** @internal An output instruction: `[from, to]` copies input bytes, `[-1, name]` is a replacement. */
 export type Ops = number[];
 
+/** @internal A replaced range of the input, `[start, end)`, and the replacement's index. */
+export interface OpsMatch {
+  readonly start: number;
+  readonly end: number;
+  readonly name: number;
+}
+
+/**
+ * @internal The input ranges `ops` replace: a replacement stands for what no copy covers from the end of the copy
+ * before it up to the next copy (escape sequences inside a match are copied after the label, so the match ends where
+ * the text resumes).
+ */
+export function opsMatches(ops: Ops, length: number): OpsMatch[] {
+  const matches: OpsMatch[] = [];
+  let pos = 0;
+  for (let o = 0; o < ops.length; o += 2) {
+    if (ops[o] === -1) {
+      let end = length;
+      for (let n = o + 2; n < ops.length; n += 2) {
+        if (ops[n] !== -1) {
+          end = ops[n]!;
+          break;
+        }
+      }
+      matches.push({ start: pos, end: Math.max(pos, end), name: ops[o + 1]! });
+    } else {
+      pos = ops[o + 1]!;
+    }
+  }
+  return matches;
+}
+
 /** @internal */
 export class ScanSession {
   #a: Automaton;

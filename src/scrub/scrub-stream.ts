@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { hasDigitComma as hasDigitCommaIn, openRunStart, trailingNumberStart } from './decimal-runs.js';
+import { DecimalRunHold } from './decimal-hold.js';
 import { ScanSession } from './scan-session.js';
 import type { Scrubber } from './scrubber.js';
 
@@ -224,99 +224,6 @@ class SessionFeeder {
     }
     return this.#session;
   }
-}
-
-// An open run longer than this is cut: its first part is matched on its own (a value inside it is still caught).
-const MAX_DECIMAL_HOLD = 64 * 1024;
-
-/*
- * Bytes printed one decimal number at a time (decimal-runs.ts) have no fixed form for the automaton, so they are
- * matched on the output the session hands out. A run that reaches the end of that output may go on in the next write
- * (a child process's array read in two pieces): it is held back until it ends. Like a partial value, a held list is
- * not released by an idle pause, only by more output or the end of the stream; a lone number at the end (nothing
- * printed after it yet) is.
- */
-class DecimalRunHold {
-  readonly #scrubber: Scrubber;
-  #held: Buffer | undefined;
-
-  constructor(scrubber: Scrubber) {
-    this.#scrubber = scrubber;
-  }
-
-  get pending(): number {
-    return this.#held?.length ?? 0;
-  }
-
-  pass(pieces: Uint8Array[], mode: 'write' | 'idle' | 'end'): Uint8Array[] {
-    const held = this.#held;
-    if (held === undefined && this.#scrubber.formCount === 0) {
-      return pieces;
-    }
-    if (!hasDigitComma(held, pieces)) {
-      // No run of two numbers in reach: everything goes on but a number at the very end, which a comma may follow.
-      this.#held = undefined;
-      const out = held === undefined ? pieces : [held, ...pieces];
-      return mode === 'write' ? this.#holdTrailingNumber(out) : out;
-    }
-    const bytes = concat(held === undefined ? pieces : [held, ...pieces]) ?? Buffer.alloc(0);
-    let cut = bytes.length;
-    if (mode !== 'end') {
-      const open = openRunStart(bytes, MAX_DECIMAL_HOLD);
-      cut = mode === 'idle' && !open.list ? bytes.length : open.start;
-    }
-    // A copy: the bytes may be a view of the caller's chunk.
-    this.#held = cut < bytes.length ? Buffer.from(bytes.subarray(cut)) : undefined;
-    const out = bytes.subarray(0, cut);
-    const edits = this.#scrubber.decimalEdits(out.toString('latin1'));
-    if (edits.length === 0) {
-      return out.length === 0 ? [] : [out];
-    }
-    const parts: Uint8Array[] = [];
-    let pos = 0;
-    for (const edit of edits) {
-      // The rewritten run is the run's own bytes (Latin-1) and the labels (UTF-8).
-      parts.push(out.subarray(pos, edit.start), Buffer.from(edit.text, 'utf8'));
-      pos = edit.end;
-    }
-    parts.push(out.subarray(pos));
-    return parts;
-  }
-
-  #holdTrailingNumber(pieces: Uint8Array[]): Uint8Array[] {
-    const last = pieces.findLastIndex((piece) => piece.length > 0);
-    const piece = pieces[last];
-    if (piece === undefined) {
-      return pieces;
-    }
-    const start = trailingNumberStart(piece);
-    if (start === piece.length) {
-      return pieces;
-    }
-    if (start === 0 && last > 0) {
-      // The number may have begun in an earlier piece: looked for in them all.
-      const bytes = concat(pieces) ?? Buffer.alloc(0);
-      const from = trailingNumberStart(bytes);
-      this.#held = Buffer.from(bytes.subarray(from));
-      return [bytes.subarray(0, from)];
-    }
-    this.#held = Buffer.from(piece.subarray(start));
-    return [...pieces.slice(0, last), piece.subarray(0, start)];
-  }
-}
-
-// Whether a comma follows a digit (or a colour code) anywhere in `held` and `pieces`, read as one stream.
-function hasDigitComma(held: Uint8Array | undefined, pieces: readonly Uint8Array[]): boolean {
-  let previous: number | undefined;
-  for (const piece of held === undefined ? pieces : [held, ...pieces]) {
-    if (piece.length > 0) {
-      if (hasDigitCommaIn(piece, previous)) {
-        return true;
-      }
-      previous = piece[piece.length - 1];
-    }
-  }
-  return false;
 }
 
 function concat(pieces: Uint8Array[]): Buffer | undefined {

@@ -6,12 +6,12 @@ import {
   type Edit,
   numberRuns,
   rewriteRun,
-  runMatches,
   runSeparator,
+  runSpan,
 } from './decimal-runs.js';
 import { BUFFER_INSPECT_BYTES, bufferInspection, deriveForms, ENCODERS, wrappedBase64Lines } from './forms.js';
 import { splitValue } from './parts.js';
-import { type Ops, ScanSession } from './scan-session.js';
+import { type Ops, opsMatches, ScanSession } from './scan-session.js';
 import { isCommon } from './secret-like.js';
 import { SecretValue } from './secret-value.js';
 
@@ -303,7 +303,7 @@ export class Scrubber {
     for (const run of numberRuns(text, this.#minLength)) {
       const ops = this.#session(compiled).once(run.bytes);
       if (ops !== undefined) {
-        const matches = runMatches(ops, run.bytes.length);
+        const matches = opsMatches(ops, run.bytes.length);
         const rewritten = rewriteRun(text, run, matches, (match) => compiled.replacementText[match.name]!);
         edits.push({ start: run.start, end: run.end, text: rewritten });
       }
@@ -387,35 +387,22 @@ export class Scrubber {
     this.#strict ??= this.#compile(true);
     const strict = this.#strict;
     const ops = this.#session(strict).once(bytes);
-    const found: Finding[] = [];
-    let pos = 0;
-    for (let o = 0; ops !== undefined && o < ops.length; o += 2) {
-      if (ops[o] === -1) {
-        // The match ends where the text resumes (escape sequences inside it are copied after the label).
-        let end = bytes.length;
-        for (let n = o + 2; n < ops.length; n += 2) {
-          if (ops[n] !== -1) {
-            end = ops[n]!;
-            break;
-          }
-        }
-        found.push({ name: this.#names[ops[o + 1]!]!, start: pos, end: Math.max(pos, end) });
-      } else {
-        pos = ops[o + 1]!;
-      }
-    }
+    const found: Finding[] = (ops === undefined ? [] : opsMatches(ops, bytes.length)).map(({ start, end, name }) => ({
+      name: this.#names[name]!,
+      start,
+      end,
+    }));
     // A run of decimal bytes (a Buffer printed one number per line) holding a form that cannot occur by accident: in a
     // created file, its numbers become those of the label, so a JSON array stays one.
     const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
     for (const run of numberRuns(latin1, this.#minLength)) {
       const hits = this.#session(strict).once(run.bytes);
-      const separator = runSeparator(latin1, run);
-      for (const match of hits === undefined ? [] : runMatches(hits, run.bytes.length)) {
-        const start = run.numbers[match.first]![0];
-        const end = run.numbers[match.last - 1]![1];
+      for (const match of hits === undefined ? [] : opsMatches(hits, run.bytes.length)) {
+        const [start, end] = runSpan(run, match);
         const name = this.#names[match.name]!;
         if (!found.some((f) => f.start < end && f.end > start)) {
-          found.push({ name, start, end, replacement: asDecimalBytes(this.label(name), separator) });
+          const replacement = asDecimalBytes(this.label(name), runSeparator(latin1, run));
+          found.push({ name, start, end, replacement });
         }
       }
     }

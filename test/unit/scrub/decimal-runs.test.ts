@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
-import { openRunStart } from '../../../src/scrub/decimal-runs.js';
+import { openRunStart } from '../../../src/scrub/decimal-hold.js';
 import { Scrubber, ScrubbingWriter } from '../../../src/scrub/index.js';
 
 const SECRET = 'CANARY_7f3a9c1e';
