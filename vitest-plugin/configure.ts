@@ -1,5 +1,6 @@
-import type { Vitest } from 'vitest/node';
+import type { ResolvedConfig, Vitest } from 'vitest/node';
 import { finishVitestRun } from './ci.js';
+import { scrubErrorHooks } from './error-hooks.js';
 import { scrubForkOutput, warnSharedTerminal } from './fork-output.js';
 import { hostFor } from './host.js';
 import type { CredentialBrokerPluginOptions } from './options.js';
@@ -14,11 +15,12 @@ const configured = new WeakSet<Vitest>();
  */
 export async function configureBroker(
   vitest: Vitest,
-  pool: string,
+  config: ResolvedConfig,
   options: CredentialBrokerPluginOptions
 ): Promise<void> {
   const host = hostFor(vitest, options);
-  warnSharedTerminal(vitest, pool);
+  warnSharedTerminal(vitest, config.pool);
+  scrubErrorHooks(vitest, config, () => host.started?.scrubber);
   if (configured.has(vitest)) {
     return;
   }

@@ -32,7 +32,7 @@ export function credentialBroker(options?: CredentialBrokerPluginOptions): Plugi
     async configureVitest({ vitest, project }) {
       // Imported here, not at the top: workers import this module for `test`, and must not load the main process's.
       const { configureBroker } = await import('./configure.js');
-      await configureBroker(vitest, project.config.pool, validated);
+      await configureBroker(vitest, project.config, validated);
       // First, so raw output is scrubbed before any user setup file writes, and hooks see credentials already set.
       project.config.setupFiles.unshift(entryPath('vitest-setup', 'setup'));
       const { config } = project;
