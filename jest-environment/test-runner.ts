@@ -15,6 +15,7 @@ import type { FileBroker, SkippedTest } from './file-broker.js';
 import { requireFromJest } from './resolve-jest.js';
 import { snapshotPathOf } from './snapshot-path.js';
 import { mayCarryValues } from './test-case-filter.js';
+import { foreignEnvironmentError } from './usage-errors.js';
 
 type SendMessage = (eventName: string, args: Array<unknown>) => void;
 type Runner = (
@@ -45,6 +46,10 @@ export default function credentialBrokerTestRunner(
 ): Promise<TestResult> {
   const circus = requireFromJest<Runner>('jest-circus/runner', config.rootDir);
   const broker = (environment as unknown as Record<symbol, FileBroker | undefined>)[ENVIRONMENT_BROKER];
+  const misplaced = broker === undefined ? foreignEnvironmentError(testPath, config.testEnvironment) : undefined;
+  if (misplaced !== undefined) {
+    return Promise.reject(misplaced);
+  }
   // Another environment (a @jest-environment docblock) has no broker; the worker's values may still be known.
   const scrubber = (): Scrubber => broker?.scrubber ?? fallbackScrubber();
   const send: SendMessage | undefined =

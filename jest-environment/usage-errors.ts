@@ -2,8 +2,11 @@
  * The mistakes a Jest test file can make with the broker's API, each as an error that names the file (and line where
  * known), what was wrong and the fix (aesthetics.md G5–G7), never a frame of ours.
  */
+import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Circus } from '@jest/types';
+import { extract, parse } from 'jest-docblock';
+import { docblockLine, readCredentialPragmas } from '../src/docblock/index.js';
 import { BrokerError } from '../src/errors.js';
 
 /**
@@ -78,4 +81,48 @@ export function askedAfterEnd(testPath: string): BrokerError {
     ref: testPath,
     hint: 'Await every credentials() call inside the test or hook that needs it',
   });
+}
+
+/**
+ * @internal A file whose `@credentials` docblock would be ignored: it runs in an environment without the broker (a
+ * `@jest-environment node` docblock, or a config `testEnvironment` of another package), so its tests would run without
+ * the credentials it declares, silently. Undefined when the file declares none. Read only for such files.
+ */
+export function foreignEnvironmentError(testPath: string, testEnvironment: string): BrokerError | undefined {
+  let source: string;
+  try {
+    source = readFileSync(testPath, 'utf8');
+  } catch {
+    // Jest could not have loaded it either; its own error says why.
+    return undefined;
+  }
+  const [first] = readCredentialPragmas(source, testPath);
+  if (first === undefined) {
+    return undefined;
+  }
+  const pragma = parse(extract(source))['jest-environment'];
+  const chosen =
+    typeof pragma === 'string'
+      ? `@jest-environment ${pragma}`
+      : `the config's testEnvironment (${shortName(testEnvironment)})`;
+  const line = docblockLine(source, first.name);
+  const error = new BrokerError(
+    'CONFIG_INVALID',
+    `@credentials declares ${first.name}, but ${chosen} runs this file without the broker, so no test in it would get its credentials`,
+    {
+      backend: 'jest',
+      operation: 'environment',
+      ref: `${relative(process.cwd(), testPath)}${line === undefined ? '' : `:${line}`}`,
+      hint: 'Use @jest-environment credential-broker/jest-environment (Node) or credential-broker/jest-environment-jsdom, or wrap your environment with withCredentialBroker() from credential-broker/jest-environment',
+    }
+  );
+  // Jest prints the stack of a file that failed to run: the message is all there is to say, no frame of ours.
+  error.stack = `${error.name}: ${error.message}`;
+  return error;
+}
+
+// Jest resolves testEnvironment to an absolute path: the package it belongs to says more.
+function shortName(path: string): string {
+  const at = path.lastIndexOf('/node_modules/');
+  return at === -1 ? relative(process.cwd(), path) : path.slice(at + '/node_modules/'.length);
 }
