@@ -5,6 +5,8 @@
  * holder remains, and gets its original back (or disappears) when the last one lets go.
  */
 
+import type { ReleasedEnv } from '../src/materialise/released-env.js';
+
 type Holder = { readonly id: number; readonly value: string };
 type Entry = { readonly hadOriginal: boolean; readonly original: string | undefined; holders: Holder[] };
 
@@ -12,16 +14,20 @@ type Entry = { readonly hadOriginal: boolean; readonly original: string | undefi
 export class EnvLedger {
   readonly #target: Record<string, string | undefined>;
   readonly #entries = new Map<string, Entry>();
+  readonly #released: ReleasedEnv | undefined;
   #nextId = 0;
 
-  constructor(target: Record<string, string | undefined>) {
+  /** @param released told of every apply and release, so a value a test's own env restore puts back is removed. */
+  constructor(target: Record<string, string | undefined>, released?: ReleasedEnv) {
     this.#target = target;
+    this.#released = released;
   }
 
   /** Sets `vars` and returns an idempotent function that takes them back. */
   apply(vars: Readonly<Record<string, string>>): () => void {
     const id = this.#nextId++;
     const names = Object.keys(vars);
+    const watched = this.#released?.set(this.#target, vars);
     for (const name of names) {
       const value = vars[name] as string;
       let entry = this.#entries.get(name);
@@ -39,8 +45,12 @@ export class EnvLedger {
         return;
       }
       released = true;
-      for (const name of names) {
-        this.#drop(name, id);
+      try {
+        for (const name of names) {
+          this.#drop(name, id);
+        }
+      } finally {
+        watched?.();
       }
     };
   }

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import type { Circus } from '@jest/types';
 import type { BrokerError } from '../src/errors.js';
 import { setCurrentTest } from '../src/guard/index.js';
+import { ReleasedEnv } from '../src/materialise/released-env.js';
 import { Scrubber, scrubDeep } from '../src/scrub/index.js';
 import type { AcquireRequest, Lease, WorkerBroker } from '../src/worker/index.js';
 import { jestWillSkip, testErrors, testId, testsUnder } from './circus.js';
@@ -31,6 +32,11 @@ export interface FileBrokerOptions {
   readonly testPath: string;
   /** The sandbox's `process.env` (a copy Jest made for this file), where leases apply their variables. */
   readonly env: Record<string, string | undefined>;
+  /**
+   * The sandbox's `process.env` as it is now: a test may assign it a new object (a copy restored in `afterEach`),
+   * which is where a released value put back by the test's own env restore would be.
+   */
+  readonly currentEnv: () => Record<string, string | undefined> | undefined;
   /** Whether the file has a `@credentials` docblock (from Jest's `docblockPragmas`). */
   readonly hasDocblock: boolean;
   /** Settles once the file's channel ticket was spent, when it is spent up front (setup waits for it). */
@@ -65,6 +71,7 @@ type Acquired = Held | { readonly skipped: readonly SkippedCredential[] };
 export class FileBroker {
   readonly #options: FileBrokerOptions;
   readonly #ledger: EnvLedger;
+  readonly #released: ReleasedEnv;
   /** The test file as messages name it, relative to where Jest started. */
   readonly #label: string;
   #worker: WorkerBroker | undefined;
@@ -89,7 +96,8 @@ export class FileBroker {
 
   constructor(options: FileBrokerOptions) {
     this.#options = options;
-    this.#ledger = new EnvLedger(options.env);
+    this.#released = new ReleasedEnv(options.currentEnv);
+    this.#ledger = new EnvLedger(options.env, this.#released);
     this.#label = relative(process.cwd(), options.testPath);
     // Files run one after another in a worker: the newest file's tests are the ones connecting.
     setCurrentTest(
@@ -180,6 +188,11 @@ export class FileBroker {
       }
       case 'test_start':
         return this.#start(event.test, state);
+      case 'test_fn_start':
+        // After the test's beforeEach hooks, where restoreMocks puts back what jest.replaceProperty replaced in the
+        // previous test: a released value it restored is gone before the test body (or a child it starts) runs.
+        this.#released.check();
+        return;
       case 'test_skip':
         return this.#release(event.test);
       case 'test_done':
@@ -209,8 +222,12 @@ export class FileBroker {
     for (const test of [...this.#testHeld.keys()]) {
       this.#release(test);
     }
-    for (const held of this.#fileHeld.splice(0)) {
-      release(held);
+    try {
+      for (const held of this.#fileHeld.splice(0)) {
+        release(held);
+      }
+    } finally {
+      this.#released.settle();
     }
   }
 

@@ -95,6 +95,7 @@ export function withCredentialBroker<T extends EnvironmentClass>(Base: T): T {
       this.#broker = new FileBroker({
         testPath: context.testPath,
         env: sandbox.process?.env ?? {},
+        currentEnv: () => sandbox.process?.env,
         hasDocblock,
         ...(claimed === undefined ? {} : { claimed: claimed.catch(() => {}) }),
         connect: claim,

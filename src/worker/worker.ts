@@ -6,7 +6,7 @@ import { asBroker, holdCredentials } from '../guard/index.js';
 import { installGuardInWorker } from '../guard/worker.js';
 import { claimChannel, requestGrants, type SpareConnection } from '../ipc/client.js';
 import { errorFromWire, type FileDeclarations } from '../ipc/protocol.js';
-import { applyEnv, openTaskDir, type TaskDir } from '../materialise/index.js';
+import { applyEnv, openTaskDir, processEnvReleases, type TaskDir } from '../materialise/index.js';
 import { Scrubber } from '../scrub/index.js';
 import { exitWhenOrphaned } from './orphan.js';
 
@@ -298,15 +298,28 @@ function hold(
       }
     );
   }
+  // The process's own env is watched after release: a test's env restore may put the value back (released-env.ts).
+  // Another object (Jest's sandbox env, watched by its ledger; a throwaway target) is the caller's to watch.
+  const watched = env === process.env ? processEnvReleases().set(env, vars) : undefined;
+  let applied: ReturnType<typeof applyEnv>;
+  try {
+    applied = applyEnv(env, vars);
+  } catch (error) {
+    watched?.();
+    throw error;
+  }
   // Held only once applied: a rejected value must not block its names for the rest of the run.
-  const applied = applyEnv(env, vars);
   for (const name of applied.names) {
     holders.set(name, taskId);
   }
   return () => {
-    applied.restore();
-    for (const name of applied.names) {
-      holders.delete(name);
+    try {
+      applied.restore();
+    } finally {
+      for (const name of applied.names) {
+        holders.delete(name);
+      }
+      watched?.();
     }
   };
 }

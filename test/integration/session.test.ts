@@ -267,6 +267,34 @@ describe(startSession.name, () => {
     expect(session.scrubber.scrub(`${CANARY}_kept ${CANARY}_gone`)).toBe('[redacted:KEPT] [redacted:GONE]');
   });
 
+  it("removes a value of process.env that the test's own env restore put back after the release", async () => {
+    const { dir, env } = project();
+    session = await startSession({ cwd: dir, env });
+    const file = join(dir, 'a.test.ts');
+    const worker = await claimed(session, file);
+    const before = process.env;
+    try {
+      const lease = await worker.acquire({ file, taskId: 'holds', names: ['TOKEN'], env: process.env });
+      expect(process.env['TOKEN']).toBe(CANARY);
+      const saved = { ...process.env }; // beforeEach(() => { saved = { ...process.env } })
+      lease.release();
+      process.env['TOKEN'] = CANARY; // unstubEnvs / restoreMocks, in the same turn as the release
+      process.env = saved; // afterEach(() => { process.env = saved })
+      await new Promise((done) => setImmediate(done));
+      expect(Object.hasOwn(saved, 'TOKEN')).toBe(false);
+      // The object released from is checked before the next lease reads what it replaces.
+      before['TOKEN'] = CANARY;
+      process.env = before;
+      const next = await worker.acquire({ file, taskId: 'next', names: ['INLINE'], env: process.env });
+      expect(Object.hasOwn(process.env, 'TOKEN')).toBe(false);
+      next.release();
+    } finally {
+      process.env = before;
+      delete before['TOKEN'];
+      delete before['INLINE'];
+    }
+  });
+
   it("answers a file's later tests from the worker's grant cache, without a round trip", async () => {
     const { dir, env } = project();
     session = await startSession({ cwd: dir, env });

@@ -73,11 +73,14 @@ function setup(
   let connects = 0;
   const { root, state } = tree();
   const env: Record<string, string | undefined> = {};
+  // The sandbox's process.env as a test may reassign it (a copy put back in afterEach).
+  let liveEnv: Record<string, string | undefined> = env;
   const warnings: string[] = [];
   let current: Circus.TestEntry | undefined;
   const broker = new FileBroker({
     testPath: '/project/tests/a.test.js',
     env,
+    currentEnv: () => liveEnv,
     hasDocblock: options.hasDocblock ?? false,
     connect: () => {
       connects += 1;
@@ -99,7 +102,10 @@ function setup(
   const setCurrent = (test: Circus.TestEntry | undefined) => {
     current = test;
   };
-  return { ...fake, broker, root, state, env, warnings, add, event, setCurrent, connects: () => connects };
+  const assignEnv = (next: Record<string, string | undefined>) => {
+    liveEnv = next;
+  };
+  return { ...fake, broker, root, state, env, warnings, add, event, setCurrent, assignEnv, connects: () => connects };
 }
 
 describe(FileBroker.name, () => {
@@ -122,6 +128,44 @@ describe(FileBroker.name, () => {
     await t.event('test_done', inside);
     expect(t.env).toEqual({});
     expect(t.live.size).toBe(0);
+  });
+
+  test('removes a released value that a copy of process.env, assigned back after the test, still holds', async () => {
+    const t = setup();
+    let inside!: Circus.TestEntry;
+    t.broker.api().declare(['LOCAL_A'], () => {
+      inside = t.add('holds a');
+    });
+    const later = t.add('declares nothing');
+    t.env['OWN'] = 'by hand';
+    await t.event('test_start', inside);
+    const copy = { ...t.env }; // beforeEach(() => { saved = { ...process.env } })
+    await t.event('test_done', inside);
+    t.assignEnv(copy); // afterEach(() => { process.env = saved }), seen by the broker only after its release
+    expect(copy['LOCAL_A']).toBe(VALUES['LOCAL_A']);
+    await t.event('test_start', later);
+    await t.event('test_fn_start', later);
+    expect(copy).toEqual({ OWN: 'by hand' });
+  });
+
+  test('removes a released value that restoreMocks puts back in the next test, and keeps what was there before', async () => {
+    const t = setup();
+    let inside!: Circus.TestEntry;
+    t.broker.api().declare(['LOCAL_A'], () => {
+      inside = t.add('holds a');
+    });
+    const later = t.add('declares nothing');
+    t.env['LOCAL_A'] = 'by hand';
+    await t.event('test_start', inside);
+    await t.event('test_done', inside);
+    expect(t.env['LOCAL_A']).toBe('by hand');
+    await t.event('test_start', later);
+    t.env['LOCAL_A'] = VALUES['LOCAL_A']; // jest.replaceProperty's restore, in the next test's first beforeEach
+    await t.event('test_fn_start', later);
+    expect(t.env['LOCAL_A']).toBe('by hand');
+    t.env['LOCAL_A'] = 'changed by the test';
+    t.broker.teardown();
+    expect(t.env['LOCAL_A']).toBe('changed by the test');
   });
 
   test('does not resolve anything for a tagged test that -t filters out', async () => {
