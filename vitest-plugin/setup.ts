@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { afterAll, beforeEach, chai, expect } from 'vitest';
 import { BrokerError } from '../src/errors.js';
 import { judgesEveryConnection } from '../src/guard/policy.js';
-import { checkProcessEnv, settleProcessEnv } from '../src/materialise/released-env.js';
+import { checkProcessEnv } from '../src/materialise/released-env.js';
 import { currentBroker, takeTicket } from './claim.js';
 import { testGuard } from './egress-guard.js';
 import { redactFileSnapshots } from './file-snapshot.js';
@@ -33,9 +33,9 @@ if (run !== undefined) {
     await run.guard();
   }
   afterAll(() => {
-    // The file's last env restore has run (the setup file's afterAll runs after the user's): nothing released may stay
-    // in process.env for the next file of this worker (isolate: false).
-    settleProcessEnv();
+    // After the user's afterAll (the setup file's runs last), which may assign a copy of process.env back. The last
+    // test's unstubEnvs comes with the next test's start: the next file's beforeEach checks again (isolate: false).
+    checkProcessEnv();
     run.flush();
     // After the file's tests: the cache then holds what a fork compiles for a claim, a grant, a lease and a wipe.
     runtime.saveCache();
@@ -49,8 +49,9 @@ if (run !== undefined) {
   // One hook for both, and a finish only for a test that holds something or runs under an installed guard: a hook
   // costs each test a timer and a promise in Vitest's runner.
   beforeEach(async ({ task, skip, annotate, onTestFinished }) => {
-    // Before the test's own hooks and after the previous test's unstubEnvs: a value released then and put back by
-    // the runner or the user's afterEach is gone before this test (or a child it starts) can see it.
+    // Before the test's own hooks and after the previous test's unstubEnvs (Vitest unstubs as a test starts): a
+    // value released earlier and put back by the runner or the user's afterEach is gone before this test (or a child
+    // it starts) can see it.
     checkProcessEnv();
     const guardFinish = guard?.begin(task);
     const file = task.file.filepath;

@@ -1,11 +1,12 @@
 /**
- * What the broker set on an environment and took back, kept until it is sure the value stayed gone.
+ * What the broker set on an environment and took back, remembered so that it can be taken back again.
  *
  * Releasing a lease restores the names it set, on the object it set them on. A test's own env restore may run after
- * that and put a value back: Vitest's `unstubEnvs` (the value saved at the first `vi.stubEnv` is the credential),
- * Jest's `restoreMocks` (`jest.replaceProperty(process.env, …)`, restored in the next test's first `beforeEach`), or
- * a copy of `process.env` taken in `beforeEach` and assigned back in `afterEach` (the broker restored the object it
- * set, not the copy now in place). Each would hand the value to every later test and child process.
+ * that and put a value back: Vitest's `unstubEnvs` (the value saved at the first `vi.stubEnv` is the credential;
+ * restored as the next test starts), Jest's `restoreMocks` (`jest.replaceProperty(process.env, …)`, restored in the
+ * next test's first `beforeEach`), or a copy of `process.env` taken in `beforeEach` and assigned back in `afterEach`
+ * (the broker restored the object it set, not the copy now in place). Each would hand the value to every later test
+ * and child process.
  */
 // Node's own, not the global: a test's fake timers replace the global, and would hold the check back.
 import { setImmediate } from 'node:timers';
@@ -34,8 +35,7 @@ export class ReleasedEnv {
   /**
    * Call just before the broker sets `vars` on `target`: puts back any value released earlier first (so that it is
    * not taken for what was there before), then notes what each name holds and that it is held. Returns what to call
-   * once the broker has restored them (idempotent): the values are remembered and checked again after the runner's
-   * own restore step, which runs later in the same turn.
+   * once the broker has restored them (idempotent): the values are remembered, and checked again in the next turn.
    */
   set(target: EnvTarget, vars: Readonly<Record<string, string>>): () => void {
     this.check();
@@ -81,7 +81,10 @@ export class ReleasedEnv {
     }
   }
 
-  /** {@link check}, then forgets the released names (found clean now): for the end of a test file. */
+  /**
+   * {@link check}, then forgets the released names (found clean now): for an environment that ends with its test
+   * file (Jest's sandbox env).
+   */
   settle(): void {
     this.check();
     for (const name of [...this.#released.keys()]) {
@@ -113,7 +116,11 @@ export class ReleasedEnv {
     }
   }
 
-  /** After the runner's own restore step: Vitest unstubs in the same turn as the release, after it. */
+  /**
+   * After a restore that runs in the same turn as the release, after it (a user's onTestFinished under Vitest's
+   * `sequence.hooks: 'list'`). A restore at the next test's start (Vitest's unstubEnvs, Jest's restoreMocks) is
+   * caught by the check each runner's adapter makes there.
+   */
   #defer(): void {
     if (this.#deferred) {
       return;
@@ -144,7 +151,9 @@ type Holder = Record<symbol, ReleasedEnv | undefined>;
 
 /**
  * @internal The watch over this process's `process.env`. On globalThis: a runner loads copies of this module (the
- * Vitest setup file and the worker's runtime are separate bundles), and all must see the same names.
+ * Vitest setup file and the worker's runtime are separate bundles), and all must see the same names. Never settled:
+ * the env outlives each file in a worker, and a restore may come after its file ended (Vitest unstubs the last test's
+ * stubs when the next test starts, in the next file); the values it keeps are in the worker's scrubber anyway.
  */
 export function processEnvReleases(): ReleasedEnv {
   const holder = globalThis as unknown as Holder;
@@ -155,9 +164,4 @@ export function processEnvReleases(): ReleasedEnv {
 /** @internal {@link ReleasedEnv.check} on `process.env`; nothing when this process never set a variable there. */
 export function checkProcessEnv(): void {
   (globalThis as unknown as Holder)[PROCESS_ENV]?.check();
-}
-
-/** @internal {@link ReleasedEnv.settle} on `process.env`; nothing when this process never set a variable there. */
-export function settleProcessEnv(): void {
-  (globalThis as unknown as Holder)[PROCESS_ENV]?.settle();
 }

@@ -278,7 +278,7 @@ describe(startSession.name, () => {
       expect(process.env['TOKEN']).toBe(CANARY);
       const saved = { ...process.env }; // beforeEach(() => { saved = { ...process.env } })
       lease.release();
-      process.env['TOKEN'] = CANARY; // unstubEnvs / restoreMocks, in the same turn as the release
+      process.env['TOKEN'] = CANARY; // a restore in the same turn, after the release
       process.env = saved; // afterEach(() => { process.env = saved })
       await new Promise((done) => setImmediate(done));
       expect(Object.hasOwn(saved, 'TOKEN')).toBe(false);

@@ -45,7 +45,7 @@ describe(ReleasedEnv.name, () => {
     const env: Env = {};
     const watch = new ReleasedEnv(() => env);
     lease(watch, env, { API_TOKEN: VALUE })();
-    env['API_TOKEN'] = VALUE; // later in the same turn, as Vitest's onAfterTryTask does
+    env['API_TOKEN'] = VALUE; // later in the same turn: a user's onTestFinished run after the broker's (hooks 'list')
     expect(env['API_TOKEN']).toBe(VALUE);
     await nextTurn();
     expect(Object.hasOwn(env, 'API_TOKEN')).toBe(false);
