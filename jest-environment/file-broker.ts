@@ -188,9 +188,11 @@ export class FileBroker {
       }
       case 'test_start':
         return this.#start(event.test, state);
+      case 'hook_start':
       case 'test_fn_start':
-        // After the test's beforeEach hooks, where restoreMocks puts back what jest.replaceProperty replaced in the
-        // previous test: a released value it restored is gone before the test body (or a child it starts) runs.
+        // restoreMocks puts back what jest.replaceProperty replaced in the previous test in the first beforeEach of
+        // the next: a released value it restored is gone before any later hook, or the body (or a child they start),
+        // runs. Nothing to read when nothing was released.
         this.#released.check();
         return;
       case 'test_skip':

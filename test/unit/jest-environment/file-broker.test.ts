@@ -161,7 +161,7 @@ describe(FileBroker.name, () => {
     expect(t.env['LOCAL_A']).toBe('by hand');
     await t.event('test_start', later);
     t.env['LOCAL_A'] = VALUES['LOCAL_A']; // jest.replaceProperty's restore, in the next test's first beforeEach
-    await t.event('test_fn_start', later);
+    await t.broker.handleTestEvent({ name: 'hook_start', hook: { type: 'beforeEach' } } as Circus.Event, t.state);
     expect(t.env['LOCAL_A']).toBe('by hand');
     t.env['LOCAL_A'] = 'changed by the test';
     t.broker.teardown();
