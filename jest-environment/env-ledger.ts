@@ -7,19 +7,30 @@
 
 import type { ReleasedEnv } from '../src/materialise/released-env.js';
 
+type Env = Record<string, string | undefined>;
 type Holder = { readonly id: number; readonly value: string };
-type Entry = { readonly hadOriginal: boolean; readonly original: string | undefined; holders: Holder[] };
+/** One name while held: the object it was set on first (restored there), what that object had, and the holders. */
+type Entry = {
+  readonly target: Env;
+  readonly hadOriginal: boolean;
+  readonly original: string | undefined;
+  holders: Holder[];
+};
 
 /** @internal */
 export class EnvLedger {
-  readonly #target: Record<string, string | undefined>;
+  readonly #target: () => Env;
   readonly #entries = new Map<string, Entry>();
   readonly #released: ReleasedEnv | undefined;
   #nextId = 0;
 
-  /** @param released told of every apply and release, so a value a test's own env restore puts back is removed. */
-  constructor(target: Record<string, string | undefined>, released?: ReleasedEnv) {
-    this.#target = target;
+  /**
+   * @param target the env, or how to read it now: a test may assign the sandbox's `process.env` a new object (a copy
+   *   put back in `afterEach`), and the next test's values belong on the object it will read.
+   * @param released told of every apply and release, so a value a test's own env restore puts back is removed.
+   */
+  constructor(target: Env | (() => Env), released?: ReleasedEnv) {
+    this.#target = typeof target === 'function' ? target : () => target;
     this.#released = released;
   }
 
@@ -27,17 +38,18 @@ export class EnvLedger {
   apply(vars: Readonly<Record<string, string>>): () => void {
     const id = this.#nextId++;
     const names = Object.keys(vars);
-    const watched = this.#released?.set(this.#target, vars);
+    const target = this.#target();
+    const watched = this.#released?.set(target, vars);
     for (const name of names) {
       const value = vars[name] as string;
       let entry = this.#entries.get(name);
       if (entry === undefined) {
-        const hadOriginal = Object.hasOwn(this.#target, name);
-        entry = { hadOriginal, original: hadOriginal ? this.#target[name] : undefined, holders: [] };
+        const hadOriginal = Object.hasOwn(target, name);
+        entry = { target, hadOriginal, original: hadOriginal ? target[name] : undefined, holders: [] };
         this.#entries.set(name, entry);
       }
       entry.holders.push({ id, value });
-      this.#target[name] = value;
+      target[name] = value;
     }
     let released = false;
     return () => {
@@ -75,15 +87,15 @@ export class EnvLedger {
     entry.holders = entry.holders.filter((h) => h.id !== id);
     const last = entry.holders.at(-1);
     if (last !== undefined) {
-      this.#target[name] = last.value;
+      entry.target[name] = last.value;
       return;
     }
     this.#entries.delete(name);
     if (entry.hadOriginal) {
-      this.#target[name] = entry.original;
+      entry.target[name] = entry.original;
     } else {
       // Deleting, not assigning undefined: a real env would store the string "undefined".
-      delete this.#target[name];
+      delete entry.target[name];
     }
   }
 }

@@ -30,11 +30,11 @@ export interface SkippedTest {
 /** @internal */
 export interface FileBrokerOptions {
   readonly testPath: string;
-  /** The sandbox's `process.env` (a copy Jest made for this file), where leases apply their variables. */
+  /** The sandbox's `process.env` (a copy Jest made for this file) as the file starts: used if `currentEnv` has none. */
   readonly env: Record<string, string | undefined>;
   /**
-   * The sandbox's `process.env` as it is now: a test may assign it a new object (a copy restored in `afterEach`),
-   * which is where a released value put back by the test's own env restore would be.
+   * The sandbox's `process.env` as it is now: a test may assign it a new object (a copy restored in `afterEach`).
+   * Leases apply their variables there, and a released value put back by the test's own env restore would be there.
    */
   readonly currentEnv: () => Record<string, string | undefined> | undefined;
   /** Whether the file has a `@credentials` docblock (from Jest's `docblockPragmas`). */
@@ -97,7 +97,7 @@ export class FileBroker {
   constructor(options: FileBrokerOptions) {
     this.#options = options;
     this.#released = new ReleasedEnv(options.currentEnv);
-    this.#ledger = new EnvLedger(options.env, this.#released);
+    this.#ledger = new EnvLedger(() => options.currentEnv() ?? options.env, this.#released);
     this.#label = relative(process.cwd(), options.testPath);
     // Files run one after another in a worker: the newest file's tests are the ones connecting.
     setCurrentTest(

@@ -26,7 +26,7 @@ const RUNNERS = {
   jest: {
     copy: () => copyJestFixture('jest-restore'),
     run: (copy: ProjectCopy) => runJest(copy, ['--ci'], { env }),
-    summary: /Tests: {7}6 passed, 6 total/,
+    summary: /Tests: {7}7 passed, 7 total/,
   },
 } as const;
 

@@ -35,4 +35,19 @@ describe(EnvLedger.name, () => {
     first();
     expect(env).toEqual({});
   });
+
+  test('applies to the env as it is now, and restores on the object it set', () => {
+    const first: Record<string, string | undefined> = { KEPT: 'before' };
+    let current = first;
+    const ledger = new EnvLedger(() => current);
+    ledger.apply({ TOKEN: 'CANARY_1' })();
+    const copy = { ...first }; // process.env = { ...saved } in afterEach
+    current = copy;
+    const release = ledger.apply({ TOKEN: 'CANARY_2' });
+    expect(copy).toEqual({ KEPT: 'before', TOKEN: 'CANARY_2' });
+    current = { ...copy };
+    release();
+    expect(copy).toEqual({ KEPT: 'before' });
+    expect(first).toEqual({ KEPT: 'before' });
+  });
 });
