@@ -5,10 +5,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
+  closeSync,
   cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -105,29 +107,38 @@ export interface NodeRunOptions {
   readonly timeoutMs?: number;
   /** Called with the child as soon as it is spawned (signal scenarios). */
   readonly onSpawn?: (child: ChildProcess) => void;
+  /** The child's stdout is this file (as in `> out.txt`) instead of a pipe; `stdout` is read from it at the end. */
+  readonly stdoutFile?: string;
 }
 
 /** Runs `node <args>` and collects its output. Never rejects on a failing run: the result says how it ended. */
 export function runNode(args: readonly string[], options: NodeRunOptions): Promise<NodeRun> {
   return new Promise((resolvePromise, reject) => {
+    const file = options.stdoutFile === undefined ? undefined : openSync(options.stdoutFile, 'w');
     const child = spawn(process.execPath, args, {
       cwd: options.cwd,
       env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', file ?? 'pipe', 'pipe'],
     });
+    if (file !== undefined) {
+      closeSync(file);
+    }
     options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
     });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      if (options.stdoutFile !== undefined) {
+        stdout = readFileSync(options.stdoutFile, 'utf8');
+      }
       resolvePromise({ code, signal, pid: child.pid ?? -1, stdout, stderr });
     });
   });

@@ -15,6 +15,8 @@ export type JestRun = NodeRun;
 export interface JestRunOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly timeoutMs?: number;
+  /** The run's stdout is this file instead of a pipe (see runNode). */
+  readonly stdoutFile?: string;
   /** Jest's entry script; the packed-tarball scenario still uses the repository's Jest. */
   readonly bin?: string;
 }
@@ -50,6 +52,7 @@ export function runJest(project: JestProject, args: readonly string[], options: 
     cwd: project.dir,
     env: jestEnv(project, options.env),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.stdoutFile === undefined ? {} : { stdoutFile: options.stdoutFile }),
   });
 }
 

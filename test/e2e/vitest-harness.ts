@@ -15,6 +15,8 @@ export type RunResult = NodeRun;
 export interface RunOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly timeoutMs?: number;
+  /** The run's stdout is this file instead of a pipe (see runNode). */
+  readonly stdoutFile?: string;
   /** Called with the child as soon as it is spawned (signal scenarios). */
   readonly onSpawn?: (child: ChildProcess) => void;
   /** Defaults to the repository's Vitest; the packed-tarball scenario runs the project's own. */
@@ -36,6 +38,7 @@ export function runVitest(copy: FixtureCopy, args: readonly string[], options: R
     cwd: copy.dir,
     env: childEnv(copy, INHERITED_NOISE, {}, options.env),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.stdoutFile === undefined ? {} : { stdoutFile: options.stdoutFile }),
     ...(options.onSpawn === undefined ? {} : { onSpawn: options.onSpawn }),
   });
 }
