@@ -8,7 +8,7 @@ import type { JestEnvironment } from '@jest/environment';
 import type { TestResult } from '@jest/test-result';
 import type { Config } from '@jest/types';
 import { RunBaseline, renderFindings, scanWrittenFiles } from '../src/scan/index.js';
-import { Scrubber, scrubDeep } from '../src/scrub/index.js';
+import { Scrubber, scrubDeep, settleToJSON } from '../src/scrub/index.js';
 import { workerScrubber } from './channel-ticket.js';
 import { ENVIRONMENT_BROKER, RESULT_FIELD } from './constants.js';
 import type { FileBroker, SkippedTest } from './file-broker.js';
@@ -58,7 +58,7 @@ export default function credentialBrokerTestRunner(
       : (eventName, args) =>
           sendMessageToJest(
             eventName,
-            args.map((arg) => (mayCarryValues(arg) ? scrubbed(arg, scrubber()) : arg))
+            args.map((arg) => (mayCarryValues(arg) ? scrubbedForJest(arg, scrubber()) : arg))
           );
   let written: WrittenFiles | undefined;
   return captureWrittenFiles(config, testPath)
@@ -72,7 +72,7 @@ export default function credentialBrokerTestRunner(
     })
     .then(
       (result) => {
-        scrubbed(result, scrubber());
+        scrubbedForJest(result, scrubber());
         if (broker !== undefined && broker.skipped.length > 0) {
           const extension: ResultExtension = { skipped: broker.skipped };
           Object.assign(result, { [RESULT_FIELD]: extension });
@@ -134,6 +134,14 @@ function auditWrittenFiles(written: WrittenFiles, result: TestResult, scrubber: 
 // Nothing delivered to this worker yet: nothing to look for.
 function scrubbed<T>(value: T, scrubber: Scrubber): T {
   return scrubber.size === 0 ? value : scrubDeep(value, scrubber);
+}
+
+/**
+ * A result or a message on its way to the main process: an error's `toJSON()` (in `failureDetails`) is called there
+ * by jest-worker's serialisation, or by `--json` in band, past our scrub; what it returns is scrubbed here instead.
+ */
+function scrubbedForJest<T>(value: T, scrubber: Scrubber): T {
+  return scrubber.size === 0 ? value : scrubDeep(settleToJSON(value) as T, scrubber);
 }
 
 let none: Scrubber | undefined;

@@ -17,3 +17,4 @@ export {
   type ScrubWarning,
 } from './scrubber.js';
 export { isSecretValue, SecretValue } from './secret-value.js';
+export { settleToJSON } from './to-json.js';
