@@ -8,6 +8,7 @@ import { isBrokerError } from '../src/errors.js';
 import { type BrokerSession, scrubProcessOutput, startSession } from '../src/host/index.js';
 import type { Scrubber } from '../src/scrub/index.js';
 import { MAIN_PLAN, MAIN_SCRUBBER, MAIN_SESSION } from './constants.js';
+import { missingReporterWarning } from './reporters-check.js';
 
 type Main = Record<symbol, unknown>;
 
@@ -42,6 +43,10 @@ export default async function credentialBrokerGlobalSetup(
   // What Jest's main process prints itself: the user's global setup and teardown, a fake API server started there
   // (which logs the requests tests make), tests run in band. Workers' output is scrubbed on its way in already.
   scrubProcessOutput(() => main[MAIN_SCRUBBER] as Scrubber | undefined);
+  const warning = missingReporterWarning(globalConfig);
+  if (warning !== undefined) {
+    process.stderr.write(`${warning}\n`);
+  }
 }
 
 /**
