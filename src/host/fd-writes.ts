@@ -16,7 +16,7 @@ type Done = (error: NodeJS.ErrnoException | null, written: number, data: unknown
 const PATCHED = Symbol.for('credential-broker.fd-writes');
 
 /**
- * @internal Routes `fs.writeSync(fd, …)` and `fs.write(fd, …, cb)` to fd 1 and 2 through the given sinks: loggers
+ * @internal Routes `fs.writeSync(fd, …)`, `fs.write(fd, …, cb)` and their `writev` kin to fd 1 and 2 through the given sinks: loggers
  * such as pino (sonic-boom) write to the descriptors themselves, past `process.stdout.write`. Every overload is
  * taken (a buffer with offset, length and position or an options object; a string with position and encoding);
  * the caller is told its full length was written, and `fs.write`'s callback gets `(null, written, data)` as Node
@@ -60,7 +60,39 @@ export function scrubFdWrites(sinks: ReadonlyMap<number, FdSink>, passing: () =>
     process.nextTick(done as Done, null, bytes.byteLength, data);
   };
 
+  // fs.writev: what an fs.createWriteStream on fd 1 or 2 uses for queued writes. (fd, buffers, position?, cb?)
+  const writevSync = fs.writevSync as unknown as WriteSync;
+  const writev = fs.writev as unknown as WriteAsync;
+  target['writevSync'] = function scrubbedWritevSync(fd: number, data: unknown, ...rest: unknown[]): number {
+    const sink = sinkFor(fd);
+    const bytes = sink === undefined ? undefined : joined(data);
+    if (sink === undefined || bytes === undefined) {
+      return writevSync(fd, data, ...rest);
+    }
+    sink.write(bytes);
+    return bytes.byteLength;
+  };
+  target['writev'] = function scrubbedWritev(fd: number, data: unknown, ...rest: unknown[]): void {
+    const sink = sinkFor(fd);
+    const done = rest.at(-1);
+    const bytes = sink === undefined || typeof done !== 'function' ? undefined : joined(data);
+    if (sink === undefined || bytes === undefined) {
+      writev(fd, data, ...rest);
+      return;
+    }
+    sink.write(bytes);
+    process.nextTick(done as Done, null, bytes.byteLength, data);
+  };
+
   syncBuiltinESMExports();
+}
+
+// The buffers of a writev as one write (a value may span two of them), or undefined for what fs rejects.
+function joined(data: unknown): Uint8Array | undefined {
+  if (!Array.isArray(data) || !data.every((b) => ArrayBuffer.isView(b))) {
+    return undefined;
+  }
+  return Buffer.concat(data.map((b: ArrayBufferView) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)));
 }
 
 /**

@@ -2,7 +2,7 @@
  * What the runner's main process prints itself, under the real Vitest and Jest CLIs (fixtures/projects/*-global-server):
  * a fake API started in the user's own global setup logs the requests tests make, with the credential in a header and
  * a query. Jest's main process printed it raw (found by the second attack on the packed package, 2026-12-07); Vitest's
- * was scrubbed. The server also logs as pino (sonic-boom) does, with fs.writeSync and fs.write to fd 1 and 2, which
+ * was scrubbed. The server also logs as pino (sonic-boom) does, with fs.writeSync, fs.write and fs.writevSync to fd 1 and 2, which
  * bypassed the scrubbed streams in both runners (found by the third attack). Each run goes once with stdout a pipe
  * and once with stdout a file (where Node's stream writes with fs.writeSync itself). Each run also sends a harmless
  * token, which must print verbatim. The sentinel is generated here (TEST ONLY).
@@ -57,13 +57,15 @@ describe.each(CASES)("the main process's own output, %s, stdout %s", (name, stdo
     expect(out).toContain('server saw url=/api?token=harmless-CANARY-server-token\n');
   });
 
-  it('redacts it in what the server wrote to fd 1 and 2 with fs.writeSync and fs.write, and keeps the twin', () => {
+  it('redacts it in what the server wrote to fd 1 and 2 with fs.writeSync, fs.write and fs.writevSync, and keeps the twin', () => {
     expect(out).toContain('fd1 sync saw auth=Bearer [redacted:API_TOKEN]\n');
     expect(out).toContain('fd2 sync saw url=/api?token=[redacted:API_TOKEN]\n');
     expect(out).toContain('fd1 async saw auth=Bearer [redacted:API_TOKEN]\n');
+    expect(out).toContain('fd2 writev saw auth=Bearer [redacted:API_TOKEN]\n');
     expect(out).toContain('fd1 sync saw auth=Bearer harmless-CANARY-server-token\n');
     expect(out).toContain('fd2 sync saw url=/api?token=harmless-CANARY-server-token\n');
     expect(out).toContain('fd1 async saw auth=Bearer harmless-CANARY-server-token\n');
+    expect(out).toContain('fd2 writev saw auth=Bearer harmless-CANARY-server-token\n');
   });
 
   it('leaves the value nowhere: output and every file of the project', () => {

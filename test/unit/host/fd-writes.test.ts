@@ -15,8 +15,7 @@ const RED = '[redacted:API_TOKEN]';
 type Fs = Record<PropertyKey, unknown>;
 const target = fs as unknown as Fs;
 const saved = {
-  writeSync: fs.writeSync,
-  write: fs.write,
+  fs: { writeSync: fs.writeSync, write: fs.write, writevSync: fs.writevSync, writev: fs.writev },
   stdout: process.stdout.write,
   stderr: process.stderr.write,
 };
@@ -39,6 +38,14 @@ beforeAll(() => {
     reached.push({ where: `fs:${fd}`, text: text(data) });
     (rest.at(-1) as (e: null, n: number, d: unknown) => void)(null, 0, data);
   };
+  target['writevSync'] = (fd: number, data: Uint8Array[]) => {
+    reached.push({ where: `fs:${fd}`, text: text(Buffer.concat(data)) });
+    return 0;
+  };
+  target['writev'] = (fd: number, data: Uint8Array[], ...rest: unknown[]) => {
+    reached.push({ where: `fs:${fd}`, text: text(Buffer.concat(data)) });
+    (rest.at(-1) as (e: null, n: number, d: unknown) => void)(null, 0, data);
+  };
   // stdout on a file: a SyncWriteStream writes with fs.writeSync(1) itself (looked up when it writes).
   process.stdout.write = ((chunk: unknown) => {
     reached.push({ where: 'stdout', text: text(chunk) });
@@ -53,7 +60,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  Object.assign(target, { writeSync: saved.writeSync, write: saved.write });
+  Object.assign(target, saved.fs);
   delete target[Symbol.for('credential-broker.fd-writes')];
   for (const [stream, write] of [
     [process.stdout, saved.stdout],
@@ -113,6 +120,15 @@ describe('fs writes to fd 1 and 2 in the main process', () => {
       [null, buf.length - 1, buf],
     ]);
     expect(reached.map((r) => r.text)).toEqual([`s ${RED}\n`, `p ${RED}\n`, `[${RED}]`, RED, `${RED}]`]);
+  });
+
+  it('scrubs fs.writevSync and fs.writev as one write, a value split across their buffers too', async () => {
+    const half = Math.floor(VALUE.length / 2);
+    const buffers = [Buffer.from(`v ${VALUE.slice(0, half)}`), Buffer.from(`${VALUE.slice(half)}\n`)];
+    expect(fs.writevSync(2, buffers)).toBe(`v ${VALUE}\n`.length);
+    const args = await new Promise((resolve) => fs.writev(2, buffers, null, (...a) => resolve(a)));
+    expect(args).toEqual([null, `v ${VALUE}\n`.length, buffers]);
+    expect(reached.map((r) => r.text)).toEqual([`v ${RED}\n`, `v ${RED}\n`]);
   });
 
   it('keeps the order of process.stderr.write and fs writes to fd 2', () => {
