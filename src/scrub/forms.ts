@@ -13,6 +13,9 @@ export type Encoder = (text: string) => readonly (string | undefined)[];
 // each form of a long value is that many more states in the automaton every scan walks.
 const SHORT_VALUE = 256;
 
+const NON_ASCII = /[\u0080-\uffff]/g;
+const GO_ESCAPED = /[<>&'\u0080-\uffff]/g;
+
 // Base64 output characters that depend on the bytes before the value, for a prefix of 0, 1 or 2 bytes.
 const LEADING_MIXED = [0, 2, 3] as const;
 
@@ -36,22 +39,29 @@ export const ENCODERS: Readonly<Record<string, Encoder>> = {
   // JSON.stringify, also of a string already JSON-encoded (a JSON document inside a JSON string).
   json: (s) => [jsonInner(s), jsonInner(jsonInner(s)), jsonInner(jsonInner(jsonInner(s)))],
   // \uXXXX for non-ASCII (Python's json.dumps), for <>&' too (Go's encoding/json), for every character; the first two
-  // also inside a JSON string once more; `\/` for `/` (PHP's json_encode, Java encoders).
-  jsonUnicode: (s) => [
-    uEscape(jsonInner(s), /[\u0080-\uffff]/g),
-    uEscape(jsonInner(s), /[<>&'\u0080-\uffff]/g),
-    ...(s.length > SHORT_VALUE
-      ? []
-      : [
-          jsonInner(uEscape(jsonInner(s), /[\u0080-\uffff]/g)),
-          jsonInner(uEscape(jsonInner(s), /[<>&'\u0080-\uffff]/g)),
-          jsonInner(s).replace(/\//g, '\\/'),
-        ]),
-    uEscape(s, /[\s\S]/g),
-    uEscape(s, /[\s\S]/g)
-      .toUpperCase()
-      .replace(/\\U/g, '\\u'),
-  ],
+  // also inside a JSON string once more; `\/` for `/` (PHP's json_encode, Java encoders). Each with upper-case hex
+  // digits too (V8 heap snapshots, Jackson, Java's Properties) and the value itself with only its non-ASCII
+  // escaped. For an ASCII-only value most of these equal the JSON form: the set keeps one.
+  jsonUnicode: (s) => {
+    const json = jsonInner(s);
+    const escaped = [NON_ASCII, GO_ESCAPED].flatMap((which) => [uEscape(json, which), uEscape(json, which, true)]);
+    return [
+      ...escaped,
+      uEscape(s, NON_ASCII),
+      uEscape(s, NON_ASCII, true),
+      heapEscape(s),
+      ...(s.length > SHORT_VALUE
+        ? []
+        : [
+            ...escaped.map(jsonInner),
+            json.replace(/\//g, '\\/'),
+            // A JSON document holding the value, in a heap snapshot: its `\"` and `\\` escaped again, `\u` once.
+            heapEscape(json),
+          ]),
+      uEscape(s, /[\s\S]/g),
+      uEscape(s, /[\s\S]/g, true),
+    ];
+  },
   // util.inspect / console.log of a string: it picks the quote, escapes it, `\`, and control characters.
   inspect: (s) => [inspect(s, { breakLength: Number.POSITIVE_INFINITY }).slice(1, -1)],
   // Backslash escaping for single and double quotes (pretty-format's escapeString, shells, source code), and of the
@@ -83,6 +93,33 @@ export const ENCODERS: Readonly<Record<string, Encoder>> = {
   // Shell single-quote escaping.
   shell: (s) => [s.replace(/'/g, "'\\''")],
 };
+
+/**
+ * @internal Forms that are bytes rather than text, matched where bytes are scanned (streams, files). Latin-1 (a file
+ * written with `'latin1'`, Java's ISO-8859-1 properties, Windows-1252 tools): one byte per character, so é is the
+ * single byte 0xE9, not UTF-8's two. Only for a value with a character above ASCII and none above U+00FF: an ASCII
+ * value's Latin-1 bytes are its UTF-8 ones.
+ */
+export const BYTE_ENCODERS: Readonly<Record<string, (text: string) => Uint8Array | undefined>> = {
+  latin1: (s) => (/[\x80-\xff]/.test(s) && !/[^\0-\xff]/.test(s) ? Buffer.from(s, 'latin1') : undefined),
+};
+
+/**
+ * @internal The byte forms ({@link BYTE_ENCODERS}) of `text` and of its unicode normalisation forms, at least
+ * `minLength` bytes long, without duplicates (a Latin-1 form's bytes are its characters).
+ */
+export function deriveByteForms(text: string, minLength: number): Uint8Array[] {
+  const forms = new Map<string, Uint8Array>();
+  for (const source of normalForms(text)) {
+    for (const encode of Object.values(BYTE_ENCODERS)) {
+      const form = encode(source);
+      if (form !== undefined && form.length >= Math.max(1, minLength)) {
+        forms.set(Buffer.from(form).toString('latin1'), form);
+      }
+    }
+  }
+  return [...forms.values()];
+}
 
 /** @internal Node's Buffer inspection prints the first 50 bytes as spaced hex (buffer.INSPECT_MAX_BYTES). */
 export const BUFFER_INSPECT_BYTES = 50;
@@ -136,8 +173,23 @@ function jsonInner(s: string): string {
   return JSON.stringify(s).slice(1, -1);
 }
 
-function uEscape(s: string, which: RegExp): string {
-  return s.replace(which, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+function uEscape(s: string, which: RegExp, upper = false): string {
+  return s.replace(which, (c) => `\\u${hex4(c.charCodeAt(0), upper)}`);
+}
+
+function hex4(code: number, upper: boolean): string {
+  const hex = code.toString(16).padStart(4, '0');
+  return upper ? hex.toUpperCase() : hex;
+}
+
+// A V8 heap snapshot writes a string as JSON with each non-ASCII code point as \u and four upper-case hex digits: the
+// low 16 bits of an astral one (🔑, U+1F511, prints as \uF511); control characters upper-case too, DEL as it is.
+function heapEscape(s: string): string {
+  return s.replace(/[^\x20-\x7f]|["\\]/gu, (c) => {
+    const code = c.codePointAt(0)!;
+    const json = jsonInner(c);
+    return code >= 0x80 || json.startsWith('\\u') ? `\\u${hex4(code & 0xffff, true)}` : json;
+  });
 }
 
 // encodeURIComponent and form encoding (`+` for space), upper- and lowercase hex digits, and percent-encoded twice.
@@ -200,11 +252,13 @@ export function wrappedBase64Lines(bytes: Buffer, width: number): { form: string
   return out;
 }
 
-// Every character the serializer escapes, and the minimal escaping of text (`&`, `<`) and of an attribute (`"` too).
+// Every character the serializer escapes (`'` kept, or in any of three spellings), and the minimal escaping of text
+// (`&`, `<`) and of an attribute (`"` too).
 function xmlForms(s: string): string[] {
   const text = s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const xml = text.replace(/>/g, '&gt;').replace(/"/g, '&quot;');
   return [
+    xml,
     xml.replace(/'/g, '&#39;'),
     xml.replace(/'/g, '&apos;'),
     xml.replace(/'/g, '&#x27;'),

@@ -9,7 +9,14 @@ import {
   runSeparator,
   runSpan,
 } from './decimal-runs.js';
-import { BUFFER_INSPECT_BYTES, bufferInspection, deriveForms, ENCODERS, wrappedBase64Lines } from './forms.js';
+import {
+  BUFFER_INSPECT_BYTES,
+  bufferInspection,
+  deriveByteForms,
+  deriveForms,
+  ENCODERS,
+  wrappedBase64Lines,
+} from './forms.js';
 import { splitValue } from './parts.js';
 import { type Ops, opsMatches, ScanSession } from './scan-session.js';
 import { isCommon } from './secret-like.js';
@@ -114,6 +121,8 @@ export class Scrubber {
   readonly #render: (name: string) => string;
   readonly #values = new Set<string>();
   readonly #forms = new Map<string, FormEntry>();
+  /** Byte forms ({@link deriveByteForms}), keyed by their bytes as Latin-1 text: matched in bytes, never told to CI. */
+  readonly #byteForms = new Map<string, FormEntry>();
   readonly #names: string[] = [];
   readonly #nameIndex = new Map<string, number>();
   /** Masked texts of structured values, replacing the value printed whole. */
@@ -199,6 +208,7 @@ export class Scrubber {
     for (const form of deriveForms(plain, this.#minLength, masked === undefined ? [] : ['base64Wrapped'])) {
       this.#register(form, nameIndex, valueCommon);
     }
+    this.#registerBytes(plain, nameIndex, valueCommon);
     if (masked !== undefined) {
       for (const width of [64, 76]) {
         for (const line of wrappedBase64Lines(Buffer.from(plain, 'utf8'), width)) {
@@ -217,6 +227,7 @@ export class Scrubber {
       for (const form of deriveForms(part.text, this.#minLength)) {
         this.#register(form, nameIndex, part.common);
       }
+      this.#registerBytes(part.text, nameIndex, part.common);
     }
   }
 
@@ -247,6 +258,22 @@ export class Scrubber {
     }
   }
 
+  // A CI log masker reads text: a byte form reaches it only through our streams, which redact it first.
+  #registerBytes(text: string, name: number, common: boolean): void {
+    for (const bytes of deriveByteForms(text, this.#minLength)) {
+      const key = Buffer.from(bytes).toString('latin1');
+      const entry = this.#byteForms.get(key);
+      if (entry === undefined) {
+        this.#byteForms.set(key, { name, masked: -1, common });
+        this.#compiled = undefined;
+        this.#strict = undefined;
+      } else if (entry.common && !common) {
+        entry.common = false;
+        this.#strict = undefined;
+      }
+    }
+  }
+
   /**
    * Calls `observer` synchronously with each form as it is registered (and with those registered already), before
    * `add` returns: CI log maskers (GitHub's `::add-mask::`) must learn a form before any test can print it.
@@ -267,7 +294,7 @@ export class Scrubber {
   /** Number of distinct forms being matched. */
   get formCount(): number {
     this.#settle();
-    return this.#forms.size;
+    return this.#forms.size + this.#byteForms.size;
   }
 
   /** Credential names registered, in registration order. */
@@ -359,10 +386,11 @@ export class Scrubber {
   #compile(strictOnly: boolean): Compiled {
     const labels = this.#names.length;
     const patterns: Pattern[] = [];
-    for (const [form, entry] of this.#forms) {
+    const forms = [...this.#forms].map(([form, entry]) => [Buffer.from(form, 'utf8'), entry] as const);
+    const byteForms = [...this.#byteForms].map(([form, entry]) => [Buffer.from(form, 'latin1'), entry] as const);
+    for (const [bytes, entry] of [...forms, ...byteForms]) {
       if (!strictOnly || !entry.common) {
         const name = entry.masked < 0 || strictOnly ? entry.name : labels + entry.masked;
-        const bytes = Buffer.from(form, 'utf8');
         patterns.push({ bytes, name, truncatedName: entry.name, truncatedMinLength: cutPrefixMin(bytes.length) });
       }
     }
@@ -418,7 +446,7 @@ export class Scrubber {
   report(): FormReport[] {
     this.#settle();
     const counts = this.#names.map(() => ({ forms: 0, commonForms: 0 }));
-    for (const entry of this.#forms.values()) {
+    for (const entry of [...this.#forms.values(), ...this.#byteForms.values()]) {
       counts[entry.name]!.forms++;
       if (entry.common) {
         counts[entry.name]!.commonForms++;

@@ -98,6 +98,30 @@ describe(scanWrittenFiles.name, () => {
 });
 
 describe(scanChangedFiles.name, () => {
+  // Found by the third attack (2026-12-07): a value with an accented letter, in a Latin-1 file and in a heap snapshot.
+  it('finds a Latin-1 file and a heap-snapshot-like JSON (upper-case \\u) holding a non-ASCII value, not their twins', () => {
+    const value = 'CANARY&<Tok>"q\'u/o+te=%20é~SENTINEL';
+    const twin = 'CANARY&<Tok>"q\'u/o+te=%20è~SENTINEL';
+    scrubber.add(value, 'OTHER');
+    const upper = (json: string) =>
+      json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+    const files = {
+      'latin1.xml': (v: string) => Buffer.from(`<prop value="${v}"/>\n`, 'latin1'),
+      'h.heapsnapshot': (v: string) => Buffer.from(`{"strings":["<dummy>",\n${upper(JSON.stringify(v))},\n"x"]}\n`),
+    };
+    const write = (v: string, prefix: string) =>
+      Object.entries(files).map(([name, bytes]) => {
+        const path = join(dir, prefix + name);
+        writeFileSync(path, bytes(v));
+        return { path, size: 0, created: false };
+      });
+    const result = scanChangedFiles([...write(value, ''), ...write(twin, 'twin-')], scrubber);
+    expect(result.findings).toEqual([
+      { path: join(dir, 'latin1.xml'), line: 1, name: 'OTHER', created: false },
+      { path: join(dir, 'h.heapsnapshot'), line: 2, name: 'OTHER', created: false },
+    ]);
+  });
+
   it('redacts a created file, only reports a pre-existing one, skips common values, and counts files and bytes', () => {
     const created = join(dir, 'debug.log');
     const existing = join(dir, 'notes.txt');

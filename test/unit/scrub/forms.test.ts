@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { deriveByteForms } from '../../../src/scrub/forms.js';
 import { deriveForms, Scrubber } from '../../../src/scrub/index.js';
 
 const VALUE = 'CANARY_pa55+word/with?odd&chars "quoted" \'single\' <tag> ✓ ünï';
@@ -61,6 +62,42 @@ describe(deriveForms.name, () => {
 
   it('strips escape sequences from the forms, as the matcher skips them in text', () => {
     expect(deriveForms('CANARY_\x1b[31mred\x1b[0m', 6)).toContain('CANARY_red');
+  });
+});
+
+describe(deriveByteForms.name, () => {
+  it('gives the Latin-1 bytes of a value with a character above ASCII and none above U+00FF', () => {
+    expect(deriveByteForms('CANARY-é~ü', 6).map((b) => Buffer.from(b).toString('hex'))).toEqual([
+      Buffer.from('CANARY-é~ü', 'latin1').toString('hex'),
+    ]);
+    // Written decomposed, the value still has a Latin-1 form: its NFC one.
+    expect(deriveByteForms('CANARY-e\u0301', 6).map((b) => Buffer.from(b).toString('latin1'))).toEqual(['CANARY-é']);
+  });
+
+  it('gives nothing for an ASCII value (its Latin-1 bytes are its UTF-8 ones) or one beyond Latin-1', () => {
+    expect(deriveByteForms('CANARY-ascii', 6)).toEqual([]);
+    expect(deriveByteForms('CANARY-é-秘密', 6)).toEqual([]);
+    expect(deriveByteForms('abcé', 6)).toEqual([]);
+  });
+
+  it('is matched in bytes, and counted once with the forms', () => {
+    const scrubber = scrubberFor('CANARY-é~ü');
+    const ascii = scrubberFor('CANARY-e~u');
+    // Both also register their Buffer inspection: the difference is the text forms' and the one Latin-1 form.
+    const textForms = deriveForms('CANARY-é~ü', 6).length - deriveForms('CANARY-e~u', 6).length;
+    expect(scrubber.formCount - ascii.formCount).toBe(textForms + 1);
+    expect(scrubber.scrubBuffer(Buffer.from('a=CANARY-é~ü;', 'latin1')).toString('latin1')).toBe('a=[redacted:TOKEN];');
+  });
+});
+
+describe('upper-case \\u forms', () => {
+  it('are derived only where they differ from the lower-case ones', () => {
+    const forms = deriveForms('CANARY"é/秘', 6);
+    expect(forms).toContain('CANARY\\"\\u00E9/\\u79D8');
+    expect(forms).toContain('CANARY\\"\\u00e9/\\u79d8');
+    expect(forms).toContain('CANARY"\\u00E9/\\u79D8');
+    // No letter in the hex digits: one form, as the set keeps it.
+    expect(deriveForms('CANARY-ascii-only', 6).filter((f) => f.includes('\\u0')).length).toBe(2);
   });
 });
 

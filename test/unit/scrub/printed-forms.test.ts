@@ -5,7 +5,11 @@
  * (overlapping, adjacent, repeated secrets). No 12-character window of a printed form may survive scrubbing.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
+import { writeHeapSnapshot } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { Scrubber } from '../../../src/scrub/index.js';
 
@@ -15,7 +19,69 @@ const VALUES = {
   UNICODE: 'CANARY-p@ss wörd/é-🔑-秘密-SENTINEL',
   COMBINING: 'CANARY-cafe\u0301-n\u0303o-SENTINEL',
   LONG: `CANARY-${'k7Qz9xWv3LmN8pRt2YbH5cJd'.repeat(4)}-SENTINEL`,
+  // Every character in Latin-1, one of them above ASCII, with the characters JSON, HTML and URLs escape.
+  LATIN1: 'CANARY&<Tok>"q\'u/o+te=%20é~SENTINEL',
 };
+
+// A placeholder with the value's quotes, escapes and first and last characters (the printer picks its quotes by them).
+const placeholder = (v: string) => v[0] + v.slice(1, -1).replace(/[A-Za-z0-9]/g, 'Q') + v.at(-1);
+
+// \u with upper-case hex digits for what `which` matches (Jackson, Java's Properties.store).
+const upperU = (text: string, which: RegExp) =>
+  text.replace(which, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+
+/**
+ * The line a real V8 heap snapshot (`v8.writeHeapSnapshot()`) writes for each string: one snapshot holding every
+ * value, every placeholder, and each of them inside a JSON document.
+ */
+const heapLines = ((): Map<string, string> => {
+  const strings = Object.values(VALUES).flatMap((v) => {
+    const shapes = [v, 'Q'.repeat(v.length), placeholder(v)];
+    return shapes.flatMap((s) => [`heap-${s}`, JSON.stringify({ password: s })]);
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'cb-heap-'));
+  try {
+    const kept = strings.map((s) => JSON.parse(JSON.stringify(s)) as string); // flat strings of their own
+    // V8 writes the low 16 bits of an astral character (🔑 as \uF511): what its line parses back to.
+    const byParsed = new Map(
+      kept.map((s) => [
+        s.replace(/[\u{10000}-\u{10ffff}]/gu, (c) => String.fromCharCode(c.codePointAt(0)! & 0xffff)),
+        s,
+      ])
+    );
+    const file = writeHeapSnapshot(join(dir, 'h.heapsnapshot'));
+    kept.length = 0; // held until the snapshot is written
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const byString = new Map<string, string>();
+    for (const line of lines) {
+      const parsed = parseStringLine(line);
+      const kept = parsed === undefined ? undefined : byParsed.get(parsed);
+      if (kept !== undefined) {
+        byString.set(kept, line);
+      }
+    }
+    return byString;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+})();
+
+function parseStringLine(line: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(line.replace(/,$/, ''));
+    return typeof parsed === 'string' ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function heapLine(text: string): string {
+  const line = heapLines.get(text);
+  if (line === undefined) {
+    throw new Error('the heap snapshot holds no line for a string the test kept');
+  }
+  return line;
+}
 
 const wrap = (text: string, width: number): string => text.replace(new RegExp(`(.{${width}})`, 'g'), '$1\n');
 const b64 = (value: string, encoding: BufferEncoding = 'utf8') => Buffer.from(value, encoding).toString('base64');
@@ -75,6 +141,16 @@ const PRINTERS: Record<string, (value: string) => string> = {
   'JSON with escaped slashes (PHP)': (v) => JSON.stringify({ v }).replace(/\//g, '\\/'),
   'XML text (only & and < escaped)': (v) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;'),
   'a regular expression source': (v) => new RegExp(v.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).source,
+  // Found by the third attack (2026-12-07): upper-case \u hex digits for non-ASCII.
+  'a V8 heap snapshot (v8.writeHeapSnapshot)': (v) => heapLine(`heap-${v}`),
+  'a V8 heap snapshot of a JSON body': (v) => heapLine(JSON.stringify({ password: v })),
+  'JSON with upper-case \\u for non-ASCII (Jackson ESCAPE_NON_ASCII)': (v) =>
+    upperU(JSON.stringify({ v }), /[\u0080-\uffff]/g),
+  "JSON with upper-case \\u for <>&' and non-ASCII": (v) => upperU(JSON.stringify({ v }), /[<>&'\u0080-\uffff]/g),
+  'JSON with upper-case \\u, in JSON again': (v) => JSON.stringify(upperU(JSON.stringify({ v }), /[\u0080-\uffff]/g)),
+  'the value with upper-case \\u for non-ASCII (Java Properties.store)': (v) => upperU(v, /[\u0080-\uffff]/g),
+  'the value with \\u for non-ASCII': (v) =>
+    v.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
 };
 
 // A value inside a JSON document, printed again: the structure around it depends on the value's quotes and length,
@@ -121,7 +197,8 @@ const scrubber = scrubberWith(VALUES);
 describe('every printed form is redacted', () => {
   const cases = Object.entries(PRINTERS).flatMap(([printer, print]) =>
     Object.entries(VALUES).map(
-      ([name, value]) => [printer, name, print(value), print('Q'.repeat(value.length))] as const
+      ([name, value]) =>
+        [printer, name, print(value), `${print('Q'.repeat(value.length))}\n${print(placeholder(value))}`] as const
     )
   );
   it.each(cases)('%s of %s', (_printer, _name, printed, structure) => {
@@ -132,8 +209,6 @@ describe('every printed form is redacted', () => {
 });
 
 describe('every printed form of a value inside a JSON document is redacted', () => {
-  // Structure from a placeholder with the value's quotes, escapes and first and last characters.
-  const placeholder = (v: string) => v[0] + v.slice(1, -1).replace(/[A-Za-z0-9]/g, 'Q') + v.at(-1);
   const cases = Object.entries(IN_JSON).flatMap(([printer, print]) =>
     Object.entries(VALUES).map(([name, value]) => [printer, name, print(value), print(placeholder(value))] as const)
   );
@@ -141,6 +216,34 @@ describe('every printed form of a value inside a JSON document is redacted', () 
     const scrubbed = scrubber.scrub(`log: ${printed} :end`);
     expect(scrubbed).toContain('[redacted:');
     expect(survivors(printed, scrubbed, structure)).toEqual([]);
+  });
+});
+
+describe('a value written as bytes is found and redacted in the bytes', () => {
+  // fs.writeFileSync(path, text, 'latin1'): é is the single byte 0xE9. For a value whose NFC form fits in Latin-1.
+  const latin1 = Object.entries(VALUES).filter(([, v]) =>
+    [...v.normalize('NFC')].every((c) => c.charCodeAt(0) <= 0xff)
+  );
+  it.each(latin1)('a Latin-1 file of %s', (name, value) => {
+    const bytes = Buffer.from(`<prop value="${value.normalize('NFC')}"/>\n`, 'latin1');
+    expect(scrubber.findings(bytes).map((f) => f.name)).toEqual([name]);
+    expect(scrubber.scrubBuffer(bytes).toString('latin1')).toBe(`<prop value="[redacted:${name}]"/>\n`);
+  });
+
+  it('keeps a different value of the same shape in Latin-1 as written', () => {
+    const twin = Buffer.from('<prop value="CANARY&<Tok>"q\'u/o+te=%20è~SENTINEL"/>\n', 'latin1');
+    expect(scrubber.findings(twin)).toEqual([]);
+    expect(scrubber.scrubBuffer(twin).equals(twin)).toBe(true);
+  });
+});
+
+describe('a different value of the same shape printed with upper-case \\u stays as printed', () => {
+  const twin = 'CANARY&<Tok>"q\'u/o+te=%20è~SENTINEL';
+  it.each(Object.keys(PRINTERS).filter((p) => /heap|upper-case/.test(p)))('%s', (printer) => {
+    const printed = printer.includes('heap')
+      ? upperU(JSON.stringify(twin), /[\u0080-\uffff]/g)
+      : PRINTERS[printer]!(twin);
+    expect(scrubber.scrub(printed)).toBe(printed);
   });
 });
 
