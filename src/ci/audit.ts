@@ -65,7 +65,13 @@ export interface AuditRecord {
   readonly scan?: {
     readonly files: number;
     readonly bytes: number;
-    readonly findings: readonly { readonly path: string; readonly line: number; readonly credential: string }[];
+    readonly findings: readonly {
+      readonly path: string;
+      readonly line: number;
+      readonly credential: string;
+      /** Set when the value is in the entry's name or a link's target (line 0), not in the content. */
+      readonly in?: 'name' | 'link target';
+    }[];
   };
 }
 
@@ -134,7 +140,12 @@ export function buildAudit(
           scan: {
             files: scan.files,
             bytes: scan.bytes,
-            findings: scan.findings.map((f) => ({ path: relativeTo(f.path), line: f.line, credential: f.name })),
+            findings: scan.findings.map((f) => ({
+              path: relativeTo(f.path),
+              line: f.line,
+              credential: f.name,
+              ...(f.in === undefined ? {} : { in: f.in }),
+            })),
           },
         }),
   };

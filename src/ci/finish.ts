@@ -2,7 +2,15 @@ import { relative, resolve } from 'node:path';
 import { refPath } from '../backends/secret-file.js';
 import { appendStepSummary, onGitHubActions } from '../host/github-actions.js';
 import type { BrokerSession } from '../host/session.js';
-import { type ChangedFilesScan, changedFilesSince, renderFindings, scanChangedFiles } from '../scan/index.js';
+import {
+  type ChangedFilesScan,
+  type ChangedName,
+  changedFilesSince,
+  type FindingSource,
+  renderFindings,
+  scanChangedFiles,
+  scanChangedNames,
+} from '../scan/index.js';
 import { scrubDeep } from '../scrub/scrub-deep.js';
 import { type AuditRecord, buildAudit, revokedIn, writeAudit } from './audit.js';
 import { renderRevocations, renderStepSummary } from './step-summary.js';
@@ -53,7 +61,10 @@ export function finishRun(session: BrokerSession, options: FinishRunOptions): Fi
             ...sourceFiles(session),
           ],
         });
-  const scan = walk === undefined ? NOTHING_SCANNED : scanChangedFiles(walk.files, session.scrubber);
+  const scan =
+    walk === undefined
+      ? NOTHING_SCANNED
+      : withNames(scanChangedFiles(walk.files, session.scrubber), walk.names, session.scrubber);
   // Silent when the run wrote nothing: a clean run's output stays what the runner prints.
   if (walk !== undefined && scan.files > 0) {
     write(
@@ -89,6 +100,12 @@ export function finishRun(session: BrokerSession, options: FinishRunOptions): Fi
     }
   });
   return { failed: scan.findings.length > 0, scan };
+}
+
+// The names of new entries (a cache file keyed by a token) and links' targets count like content.
+function withNames(scan: ChangedFilesScan, names: readonly ChangedName[], source: FindingSource): ChangedFilesScan {
+  const found = scanChangedNames(names, source);
+  return found.length === 0 ? scan : { ...scan, findings: [...scan.findings, ...found] };
 }
 
 const NOTHING_SCANNED: ChangedFilesScan = { findings: [], files: 0, bytes: 0 };

@@ -59,7 +59,14 @@ export function renderStepSummary(audit: AuditRecord, scrub: (text: string) => s
       `#### Files written during the run: ${files} scanned (${bytes} bytes), ${findings.length} value(s) found`
     );
     if (findings.length > 0) {
-      lines.push('', ...findings.map((f) => `- \`${cell(f.path)}:${f.line}\`: ${f.credential}`));
+      lines.push(
+        '',
+        ...findings.map((f) =>
+          f.in === undefined
+            ? `- \`${cell(f.path)}:${f.line}\`: ${f.credential}`
+            : `- \`${cell(f.path)}\`: ${f.credential} (in its ${f.in})`
+        )
+      );
     }
   }
   if (audit.holds.length > 0 || audit.grants.length > 0 || audit.mints.length > 0) {

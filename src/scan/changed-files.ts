@@ -1,5 +1,5 @@
-import { type Dirent, lstatSync, readdirSync, type Stats } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { type Dirent, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 
 /**
  * Directory names never descended into: dependencies and version-control stores are large, written by tools, not by
@@ -22,6 +22,18 @@ export interface ChangedFile {
   readonly created: boolean;
 }
 
+/**
+ * An entry of any kind (file, directory, symbolic link) created, renamed or changed since the run began: its name can
+ * hold a value (a cache keyed by a token), and a link's target too. Never followed, never modified.
+ */
+export interface ChangedName {
+  readonly path: string;
+  /** The path below the walked root that holds it: what is matched, so a value split by `/` is found too. */
+  readonly relative: string;
+  /** A symbolic link's target, as `readlink` gives it. */
+  readonly target?: string;
+}
+
 export interface ChangedFilesOptions {
   /** Directory names skipped wherever they occur (replaces {@link DEFAULT_SKIPPED_DIRS}). */
   readonly skipDirs?: readonly string[];
@@ -31,14 +43,16 @@ export interface ChangedFilesOptions {
 
 export interface ChangedFiles {
   readonly files: readonly ChangedFile[];
+  /** Every entry (of any kind) changed since the start, for its name: files, directories, symbolic links. */
+  readonly names: readonly ChangedName[];
   /** Entries stat'ed by the walk, and how long it took. */
   readonly visited: number;
   readonly elapsedMs: number;
 }
 
 /**
- * Every regular file under `roots` whose mtime or ctime is at or after `startMs`: one `readdir` per directory and
- * one `lstat` per file, no content read. Symbolic links are not followed (a link to a file outside the roots is not
+ * Every regular file under `roots` whose mtime or ctime is at or after `startMs`, and every entry of any kind so
+ * changed (for its name): one `readdir` and one `lstat` per directory, one `lstat` per other entry, no content read. Symbolic links are not followed (a link to a file outside the roots is not
  * the run's output); a root that does not exist is skipped; a file under two roots is listed once.
  */
 export function changedFilesSince(
@@ -53,7 +67,20 @@ export function changedFilesSince(
   const excluded = (path: string) => exclude.some((e) => path === e || path.startsWith(e + sep));
   const seen = new Set<string>();
   const files: ChangedFile[] = [];
+  const names: ChangedName[] = [];
+  const named = new Set<string>();
   let visited = 0;
+
+  // A directory's times also move when an entry is added to it, so an old directory can be listed: its name is then
+  // matched once more, which costs a lookup and finds only what is there.
+  const considerName = (root: string, path: string, stats: Stats | undefined): void => {
+    if (stats === undefined || named.has(path) || Math.max(stats.mtimeMs, stats.ctimeMs) < since) {
+      return;
+    }
+    named.add(path);
+    const target = stats.isSymbolicLink() ? readlinkOrUndefined(path) : undefined;
+    names.push({ path, relative: relative(root, path), ...(target === undefined ? {} : { target }) });
+  };
 
   const consider = (path: string, stats: Stats): void => {
     if (seen.has(path) || Math.max(stats.mtimeMs, stats.ctimeMs) < since) {
@@ -67,7 +94,7 @@ export function changedFilesSince(
     files.push({ path, size: stats.size, created: stats.birthtimeMs > 0 && Math.floor(stats.birthtimeMs) > startMs });
   };
 
-  const walk = (dir: string): void => {
+  const walk = (root: string, dir: string): void => {
     let entries: Dirent[];
     try {
       entries = readdirSync(dir, { withFileTypes: true });
@@ -81,14 +108,19 @@ export function changedFilesSince(
       }
       if (entry.isDirectory()) {
         if (!skip.has(entry.name)) {
-          walk(path);
+          considerName(root, path, statOrUndefined(path));
+          walk(root, path);
         }
       } else if (entry.isFile()) {
         visited++;
         const stats = statOrUndefined(path);
+        considerName(root, path, stats);
         if (stats?.isFile()) {
           consider(path, stats);
         }
+      } else {
+        // A symbolic link (never followed), a socket or a FIFO: only its name, and a link's target, can hold a value.
+        considerName(root, path, statOrUndefined(path));
       }
     }
   };
@@ -100,13 +132,21 @@ export function changedFilesSince(
     }
     const stats = statOrUndefined(absolute);
     if (stats?.isDirectory()) {
-      walk(absolute);
+      walk(absolute, absolute);
     } else if (stats?.isFile()) {
       visited++;
       consider(absolute, stats);
     }
   }
-  return { files, visited, elapsedMs: performance.now() - began };
+  return { files, names, visited, elapsedMs: performance.now() - began };
+}
+
+function readlinkOrUndefined(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 function statOrUndefined(path: string): Stats | undefined {

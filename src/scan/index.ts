@@ -3,6 +3,7 @@ export {
   type ChangedFile,
   type ChangedFiles,
   type ChangedFilesOptions,
+  type ChangedName,
   changedFilesSince,
   DEFAULT_SKIPPED_DIRS,
 } from './changed-files.js';
@@ -13,5 +14,6 @@ export {
   RunBaseline,
   renderFindings,
   scanChangedFiles,
+  scanChangedNames,
   scanWrittenFiles,
 } from './written-files.js';

@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import type { Finding } from '../scrub/scrubber.js';
 import { changedRanges } from './changed-bytes.js';
-import type { ChangedFile } from './changed-files.js';
+import type { ChangedFile, ChangedName } from './changed-files.js';
 
 /**
  * The post-run scan of what a run wrote (docs/security.md, "Files the run writes"): one definition for Vitest, Jest
@@ -27,6 +27,11 @@ export interface FileFinding {
   readonly name: string;
   /** The file did not exist at the start of the run (it is redacted in place). */
   readonly created: boolean;
+  /**
+   * Where the value is when not in the content: the entry's name (a file, directory or link; `path` then shows the
+   * value replaced by its redaction label, and `line` is 0), or a symbolic link's target. Never renamed nor edited.
+   */
+  readonly in?: 'name' | 'link target';
 }
 
 /**
@@ -116,6 +121,38 @@ export function scanChangedFiles(
   return { findings, files: count, bytes };
 }
 
+/**
+ * @public The names of the entries the walk found changed ({@link ChangedName}): each path below its root, and each
+ * symbolic link's target, matched like content. A value counts when it ends in the entry's own name (a directory
+ * named by a value is reported once, not again for each file in it). Reported only: a name is never changed.
+ */
+export function scanChangedNames(names: readonly ChangedName[], source: FindingSource): FileFinding[] {
+  const found: FileFinding[] = [];
+  for (const entry of names) {
+    const relative = Buffer.from(entry.relative, 'utf8');
+    const own = Buffer.byteLength(entry.relative.slice(0, entry.relative.lastIndexOf(sep) + 1), 'utf8');
+    const all = source.findings(relative);
+    const shown = redactedPath(entry, all, source);
+    for (const hit of all.filter((h) => h.end > own)) {
+      found.push({ path: shown, line: 0, name: hit.name, created: false, in: 'name' });
+    }
+    const target = entry.target === undefined ? [] : source.findings(Buffer.from(entry.target, 'utf8'));
+    for (const hit of target) {
+      found.push({ path: shown, line: 0, name: hit.name, created: false, in: 'link target' });
+    }
+  }
+  return found;
+}
+
+// The entry's path with each value in the part below its root replaced by the label: the path is printed.
+function redactedPath(entry: ChangedName, hits: readonly Finding[], source: FindingSource): string {
+  if (hits.length === 0) {
+    return entry.path;
+  }
+  const root = entry.path.slice(0, entry.path.length - entry.relative.length);
+  return join(root, redact(Buffer.from(entry.relative, 'utf8'), hits, source).toString('utf8'));
+}
+
 // A pre-existing file whose old content was not captured: scanned whole, never rewritten.
 const UNKNOWN = Symbol('content before the run unknown');
 
@@ -138,11 +175,14 @@ function scanOne(
   if (hits.length === 0) {
     return [];
   }
+  // The path is printed: a directory named by a value shows its label instead (reported on its own, by name).
+  const pathHits = source.findings(Buffer.from(path, 'utf8'));
+  const shown = pathHits.length === 0 ? path : redact(Buffer.from(path, 'utf8'), pathHits, source).toString('utf8');
   if (created && !rewrite(path, redact(after, hits, source))) {
     // Made read-only (or removed) by the run: reported like a file of the user's.
-    return hits.map((hit) => ({ path, line: lineOf(after, hit.start), name: hit.name, created: false }));
+    return hits.map((hit) => ({ path: shown, line: lineOf(after, hit.start), name: hit.name, created: false }));
   }
-  return hits.map((hit) => ({ path, line: lineOf(after, hit.start), name: hit.name, created }));
+  return hits.map((hit) => ({ path: shown, line: lineOf(after, hit.start), name: hit.name, created }));
 }
 
 function rewrite(path: string, content: Uint8Array): boolean {
@@ -160,14 +200,26 @@ export function renderFindings(findings: readonly FileFinding[], root: string): 
   const lines = [`credential-broker: ${files} file(s) written by this run hold a credential value; the run fails`];
   for (const f of findings) {
     const where = `${relative(root, f.path) || f.path}:${f.line}`;
+    if (f.in !== undefined) {
+      lines.push(`  ${relative(root, f.path) || f.path}: ${nameHint(f.in, f.name)}`);
+      continue;
+    }
     lines.push(
       f.created
         ? `  ${where}: ${f.name} (the file is new: the value was replaced by its redaction label)`
         : `  ${where}: ${f.name} (written into an existing file, which the broker does not rewrite: revert that change)`
     );
   }
-  lines.push('  A snapshot or report printed a credential value; assert on what the code does with it instead.');
+  if (findings.some((f) => f.in === undefined)) {
+    lines.push('  A snapshot or report printed a credential value; assert on what the code does with it instead.');
+  }
   return lines.join('\n');
+}
+
+function nameHint(where: 'name' | 'link target', name: string): string {
+  return where === 'name'
+    ? `a file or directory name holds ${name} (left as is: rename or delete it)`
+    : `a symbolic link's target holds ${name} (left as is: delete the link)`;
 }
 
 function redact(bytes: Buffer, hits: readonly Finding[], source: FindingSource): Buffer {

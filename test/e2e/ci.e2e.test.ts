@@ -9,7 +9,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveForms } from '../../src/scrub/forms.js';
 import { recordFigure } from '../helpers/figures.js';
-import { childEnv, filesUnder, findLeaks, type NodeRun, type ProjectCopy, repoRoot, runNode } from './harness.js';
+import {
+  childEnv,
+  filesUnder,
+  findLeaks,
+  type NodeRun,
+  type ProjectCopy,
+  repoRoot,
+  runNode,
+  stripAnsi,
+} from './harness.js';
 import { copyJestFixture, runJest } from './jest-harness.js';
 import { copyFixture, runVitest } from './vitest-harness.js';
 
@@ -131,4 +140,59 @@ describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('%s under GITHUB
     expect(findLeaks(texts, { CI_TOKEN: SECRET })).toEqual([]);
     recordFigure('R1', `file-scan-${name}`, { vectors: 1 });
   });
+});
+
+// Found by the third attack (2026-12-07): a cache keyed by a token leaves it only in names, which the scan did not read.
+describe('vitest: a value in a file name, a directory name or a link target', () => {
+  const copies: ProjectCopy[] = [];
+  afterAll(() => {
+    for (const p of copies) {
+      p.remove();
+    }
+  });
+  const run = async (names: 'value' | 'twin') => {
+    const p = copyFixture('ci-scan');
+    copies.push(p);
+    return { p, run: await runVitest(p, [], { env: { BROKER_E2E_NAMES: names, FORCE_COLOR: '0' } }) };
+  };
+
+  it('fails the run naming each entry with the value redacted, and leaves the entries as they are', async () => {
+    const { p, run: result } = await run('value');
+    expect(result.code).toBe(1);
+    for (const line of [
+      '  .cache/[redacted:CI_TOKEN].json: a file or directory name holds CI_TOKEN (left as is: rename or delete it)',
+      '  .cache/d-[redacted:CI_TOKEN]: a file or directory name holds CI_TOKEN (left as is: rename or delete it)',
+      "  .cache/link: a symbolic link's target holds CI_TOKEN (left as is: delete the link)",
+    ]) {
+      expect(result.stderr).toContain(`${line}\n`);
+    }
+    expect(
+      findLeaks(
+        [
+          { where: 'stdout', text: result.stdout },
+          { where: 'stderr', text: result.stderr },
+        ],
+        { CI_TOKEN: SECRET }
+      )
+    ).toEqual([]);
+    expect(readFileSync(join(p.dir, '.cache', `${SECRET.trim()}.json`), 'utf8')).toBe('{"ok":true}\n');
+    const audit = JSON.parse(readFileSync(join(p.dir, 'reports/credential-broker-audit.json'), 'utf8')) as {
+      scan: { findings: unknown[] };
+    };
+    expect(audit.scan.findings).toContainEqual({
+      path: '.cache/[redacted:CI_TOKEN].json',
+      line: 0,
+      credential: 'CI_TOKEN',
+      in: 'name',
+    });
+  }, 120_000);
+
+  it('passes names holding a different value of the same shape', async () => {
+    const { run: result } = await run('twin');
+    expect(stripAnsi(result.stdout)).toMatch(/Tests\s+1 passed/);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({
+      code: 0,
+      stderr: expect.not.stringContaining('hold'),
+    });
+  }, 120_000);
 });

@@ -99,4 +99,32 @@ describe('changedFilesSince', () => {
     symlinkSync(join(outside, 'elsewhere.txt'), join(root, 'link-file'));
     expect(changedFilesSince(start, [root, join(root, 'missing')]).files).toEqual([]);
   });
+
+  it('lists the names of the entries changed since the start, of any kind, and a link’s target without following it', async () => {
+    old(join(root, 'src/app.ts'));
+    const start = await runBegins();
+    mkdirSync(join(root, '.cache/d-new'), { recursive: true });
+    writeFileSync(join(root, '.cache/entry.json'), '{}');
+    symlinkSync('/nonexistent/target-name', join(root, '.cache/link'));
+    const { names, files } = changedFilesSince(start, [root], { exclude: [join(root, 'src')] });
+    expect(names.map((n) => [n.relative, n.target]).sort()).toEqual([
+      ['.cache', undefined],
+      ['.cache/d-new', undefined],
+      ['.cache/entry.json', undefined],
+      ['.cache/link', '/nonexistent/target-name'],
+    ]);
+    expect(names.every((n) => n.path === join(root, n.relative))).toBe(true);
+    expect(rel(files)).toEqual(['.cache/entry.json']);
+    // Below an extra root, the name is matched from that root.
+    writeFileSync(join(outside, 'report.json'), '{}');
+    expect(changedFilesSince(start, [outside]).names.map((n) => n.relative)).toEqual(['report.json']);
+  });
+
+  it('lists no name of an entry untouched since before the start', async () => {
+    old(join(root, 'src/app.ts'));
+    const past = new Date(Date.now() - 3_600_000);
+    utimesSync(join(root, 'src'), past, past);
+    const start = await runBegins();
+    expect(changedFilesSince(start, [root]).names.map((n) => n.relative)).not.toContain('src/app.ts');
+  });
 });

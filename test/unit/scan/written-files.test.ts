@@ -1,8 +1,25 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { changedRanges, RunBaseline, scanChangedFiles, scanWrittenFiles } from '../../../src/scan/index.js';
+import {
+  changedRanges,
+  RunBaseline,
+  renderFindings,
+  scanChangedFiles,
+  scanChangedNames,
+  scanWrittenFiles,
+} from '../../../src/scan/index.js';
 import { Scrubber } from '../../../src/scrub/index.js';
 
 const SECRET = 'CANARY-scan-5d1e7b02c4-SENTINEL';
@@ -170,5 +187,75 @@ describe(scanChangedFiles.name, () => {
     // Root may write a 0444 file: then it is redacted like any created file.
     const rewritten = readFileSync(locked, 'utf8') !== `${SECRET}\n`;
     expect(result.findings).toEqual([{ path: locked, line: 1, name: 'TOKEN', created: rewritten }]);
+  });
+});
+
+// Found by the third attack (2026-12-07): a cache keyed by a token left the value in file and directory names and in a
+// link's target, and the scan read only contents.
+describe(scanChangedNames.name, () => {
+  const entry = (relative: string, target?: string) => ({
+    path: join(dir, relative),
+    relative,
+    ...(target === undefined ? {} : { target }),
+  });
+
+  it('finds a value in a file name, a directory name (once, not again for its files) and a link target', () => {
+    const names = [
+      entry(`.cache/${SECRET}.json`),
+      entry(`.cache/d-${SECRET}`),
+      entry(`.cache/d-${SECRET}/f.txt`),
+      entry('.cache/link', `/nonexistent/${SECRET}`),
+      entry(`.cache/b64-${Buffer.from(SECRET).toString('base64url')}.json`),
+    ];
+    expect(scanChangedNames(names, scrubber)).toEqual([
+      { path: join(dir, '.cache/[redacted:TOKEN].json'), line: 0, name: 'TOKEN', created: false, in: 'name' },
+      { path: join(dir, '.cache/d-[redacted:TOKEN]'), line: 0, name: 'TOKEN', created: false, in: 'name' },
+      { path: join(dir, '.cache/link'), line: 0, name: 'TOKEN', created: false, in: 'link target' },
+      { path: join(dir, '.cache/b64-[redacted:TOKEN].json'), line: 0, name: 'TOKEN', created: false, in: 'name' },
+    ]);
+  });
+
+  it('finds a value that a `/` splits across directories, in the entry where it ends', () => {
+    const value = 'CANARY&<Tok>"q\'u/o+te=%20é~SENTINEL';
+    scrubber.add(value, 'OTHER');
+    const [head, tail] = value.split('/') as [string, string];
+    expect(scanChangedNames([entry(`.cache/${head}`), entry(`.cache/${head}/${tail}.json`)], scrubber)).toEqual([
+      { path: join(dir, '.cache/[redacted:OTHER].json'), line: 0, name: 'OTHER', created: false, in: 'name' },
+    ]);
+  });
+
+  it('passes names and a target holding a different value of the same shape', () => {
+    const twin = SECRET.replace('5d1e7b02c4', '5d1e7b02c5');
+    const names = [entry(`.cache/${twin}.json`), entry(`d-${twin}`), entry('link', `/x/${twin}`)];
+    expect(scanChangedNames(names, scrubber)).toEqual([]);
+  });
+
+  it('leaves the entries as they are, and prints the redacted path with a hint, never the value', () => {
+    mkdirSync(join(dir, '.cache'));
+    writeFileSync(join(dir, `.cache/${SECRET}.json`), '{"ok":true}\n');
+    symlinkSync(`/nonexistent/${SECRET}`, join(dir, '.cache/link'));
+    const found = scanChangedNames(
+      [entry(`.cache/${SECRET}.json`), entry('.cache/link', `/nonexistent/${SECRET}`)],
+      scrubber
+    );
+    expect(existsSync(join(dir, `.cache/${SECRET}.json`))).toBe(true);
+    expect(readlinkSync(join(dir, '.cache/link'))).toBe(`/nonexistent/${SECRET}`);
+    const message = renderFindings(found, dir);
+    expect(message).not.toContain(SECRET);
+    expect(message.split('\n').slice(1)).toEqual([
+      '  .cache/[redacted:TOKEN].json: a file or directory name holds TOKEN (left as is: rename or delete it)',
+      "  .cache/link: a symbolic link's target holds TOKEN (left as is: delete the link)",
+    ]);
+  });
+
+  it('prints a content finding in a directory named by a value with the label in its path', () => {
+    mkdirSync(join(dir, `d-${SECRET}`));
+    const path = join(dir, `d-${SECRET}`, 'out.log');
+    writeFileSync(path, `${SECRET}\n`);
+    const { findings } = scanChangedFiles([{ path, size: 0, created: true }], scrubber);
+    expect(findings).toEqual([
+      { path: join(dir, 'd-[redacted:TOKEN]', 'out.log'), line: 1, name: 'TOKEN', created: true },
+    ]);
+    expect(readFileSync(path, 'utf8')).toBe('[redacted:TOKEN]\n');
   });
 });
