@@ -4,7 +4,7 @@
  * the step summary and the audit record naming credentials without values, and the post-run scan failing the run on
  * a value written into logs/debug.log (redacted there), reporting a pre-existing file without touching it.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveForms } from '../../src/scrub/forms.js';
@@ -194,5 +194,28 @@ describe('vitest: a value in a file name, a directory name or a link target', ()
       code: 0,
       stderr: expect.not.stringContaining('hold'),
     });
+  }, 120_000);
+});
+
+// Found by the third attack (2026-12-07): V8 writes a non-ASCII character as \u00E9, which was not a registered form.
+describe('vitest: a heap snapshot of a worker holding a value with an accented letter', () => {
+  let p: ProjectCopy;
+  afterAll(() => p.remove());
+
+  it('fails the run naming the snapshot, and redacts every form of the value in it', async () => {
+    p = copyFixture('ci-scan');
+    const value = `${SECRET.trim()}-é~ü`;
+    writeFileSync(join(p.dir, 'secrets/token.txt'), `${value}\n`);
+    const result = await runVitest(p, [], { env: { BROKER_E2E_HEAP: '1', FORCE_COLOR: '0' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/ {2}worker\.heapsnapshot:\d+: CI_TOKEN \(the file is new: the value was replaced/);
+    const heap = readFileSync(join(p.dir, 'worker.heapsnapshot'), 'utf8');
+    // The worker's env holds the value: the snapshot writes that string on a line of its own.
+    expect(heap).toMatch(/^"\[redacted:CI_TOKEN\]/m);
+    const upper = JSON.stringify(value)
+      .slice(1, -1)
+      .replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+    expect(heap.includes(upper)).toBe(false);
+    expect(heap.includes(SECRET.trim())).toBe(false);
   }, 120_000);
 });
