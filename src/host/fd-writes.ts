@@ -14,6 +14,17 @@ type WriteAsync = (fd: number, data: unknown, ...rest: unknown[]) => void;
 type Done = (error: NodeJS.ErrnoException | null, written: number, data: unknown) => void;
 
 const PATCHED = Symbol.for('credential-broker.fd-writes');
+// Kept on globalThis: each bundle of the package (Jest's global setup, its reporter) has its own copy of this module.
+const UNPATCHED = Symbol.for('credential-broker.fd-writes.unpatched');
+
+/**
+ * @internal `fs.writeSync` as it was before {@link scrubFdWrites}: for the one output that must reach fd 1 as written,
+ * GitHub's `::add-mask::` commands, which hold each form of a value so that the runner can mask it in the log.
+ */
+export function writeSyncUnscrubbed(fd: number, text: string): number {
+  const original = (globalThis as unknown as Record<symbol, WriteSync | undefined>)[UNPATCHED] ?? fs.writeSync;
+  return original(fd, text);
+}
 
 /**
  * @internal Routes `fs.writeSync(fd, …)`, `fs.write(fd, …, cb)` and their `writev` kin to fd 1 and 2 through the given sinks: loggers
@@ -31,6 +42,7 @@ export function scrubFdWrites(sinks: ReadonlyMap<number, FdSink>, passing: () =>
   }
   target[PATCHED] = true;
   const writeSync = fs.writeSync as unknown as WriteSync;
+  (globalThis as unknown as Record<symbol, WriteSync | undefined>)[UNPATCHED] ??= writeSync;
   const write = fs.write as unknown as WriteAsync;
   const sinkFor = (fd: unknown): FdSink | undefined => {
     const sink = typeof fd === 'number' && !passing() ? sinks.get(fd) : undefined;

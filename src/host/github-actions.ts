@@ -1,5 +1,6 @@
-import { appendFileSync, writeSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import type { Scrubber } from '../scrub/scrubber.js';
+import { writeSyncUnscrubbed } from './fd-writes.js';
 
 /** Whether this process runs as a GitHub Actions step (the runner sets `GITHUB_ACTIONS=true` for every step). */
 export function onGitHubActions(env: Readonly<Record<string, string | undefined>>): boolean {
@@ -21,8 +22,8 @@ export function maskCommand(form: string): string | undefined {
 
 /**
  * Writes `::add-mask::` for every form the scrubber registers — synchronously, straight to file descriptor 1, so
- * it happens before the value reaches any test and bypasses the stdout scrubbing that would redact the command
- * itself. A tee'd copy of stdout holds these lines (see docs/ci.md).
+ * it happens before the value reaches any test and bypasses the stdout scrubbing (of the stream and of fd 1 writes)
+ * that would redact the command itself. A tee'd copy of stdout holds these lines (see docs/ci.md).
  */
 export function announceMasks(scrubber: Scrubber, write: (text: string) => void = writeStdout): void {
   scrubber.onForm((form) => {
@@ -35,7 +36,7 @@ export function announceMasks(scrubber: Scrubber, write: (text: string) => void 
 
 function writeStdout(text: string): void {
   try {
-    writeSync(1, text);
+    writeSyncUnscrubbed(1, text);
   } catch {
     // stdout closed: nobody reads this log, so there is nothing to mask.
   }
