@@ -12,6 +12,8 @@ export interface FdSink {
 type WriteSync = (fd: number, data: unknown, ...rest: unknown[]) => number;
 type WriteAsync = (fd: number, data: unknown, ...rest: unknown[]) => void;
 type Done = (error: NodeJS.ErrnoException | null, written: number, data: unknown) => void;
+/** The bytes a write call asks for, from its data and the arguments after it (undefined: fs rejects the call). */
+type BytesOf = (data: unknown, args: readonly unknown[]) => Uint8Array | undefined;
 
 const PATCHED = Symbol.for('credential-broker.fd-writes');
 // Kept on globalThis: each bundle of the package (Jest's global setup, its reporter) has its own copy of this module.
@@ -43,58 +45,41 @@ export function scrubFdWrites(sinks: ReadonlyMap<number, FdSink>, passing: () =>
   target[PATCHED] = true;
   const writeSync = fs.writeSync as unknown as WriteSync;
   (globalThis as unknown as Record<symbol, WriteSync | undefined>)[UNPATCHED] ??= writeSync;
-  const write = fs.write as unknown as WriteAsync;
   const sinkFor = (fd: unknown): FdSink | undefined => {
     const sink = typeof fd === 'number' && !passing() ? sinks.get(fd) : undefined;
     return sink?.active() === true ? sink : undefined;
   };
+  // One shape for each pair: the bytes a call asks to write go to the sink, or the call goes to fs as it was.
+  const scrubbedSync =
+    (original: WriteSync, bytesIn: BytesOf): WriteSync =>
+    (fd, data, ...rest) => {
+      const sink = sinkFor(fd);
+      const bytes = sink === undefined ? undefined : bytesIn(data, rest);
+      if (sink === undefined || bytes === undefined) {
+        return original(fd, data, ...rest);
+      }
+      sink.write(bytes);
+      return bytes.byteLength;
+    };
+  const scrubbedAsync =
+    (original: WriteAsync, bytesIn: BytesOf): WriteAsync =>
+    (fd, data, ...rest) => {
+      const sink = sinkFor(fd);
+      const done = rest.at(-1);
+      const bytes = sink === undefined || typeof done !== 'function' ? undefined : bytesIn(data, rest.slice(0, -1));
+      if (sink === undefined || bytes === undefined) {
+        original(fd, data, ...rest);
+        return;
+      }
+      sink.write(bytes);
+      process.nextTick(done as Done, null, bytes.byteLength, data);
+    };
 
-  target['writeSync'] = function scrubbedWriteSync(fd: number, data: unknown, ...rest: unknown[]): number {
-    const sink = sinkFor(fd);
-    const bytes = sink === undefined ? undefined : bytesOf(data, rest);
-    if (sink === undefined || bytes === undefined) {
-      return writeSync(fd, data, ...rest);
-    }
-    sink.write(bytes);
-    return bytes.byteLength;
-  };
-
-  target['write'] = function scrubbedWrite(fd: number, data: unknown, ...rest: unknown[]): void {
-    const sink = sinkFor(fd);
-    const done = rest.at(-1);
-    const args = typeof done === 'function' ? rest.slice(0, -1) : rest;
-    const bytes = sink === undefined || typeof done !== 'function' ? undefined : bytesOf(data, args);
-    if (sink === undefined || bytes === undefined) {
-      write(fd, data, ...rest);
-      return;
-    }
-    sink.write(bytes);
-    process.nextTick(done as Done, null, bytes.byteLength, data);
-  };
-
+  target['writeSync'] = scrubbedSync(writeSync, bytesOf);
+  target['write'] = scrubbedAsync(fs.write as unknown as WriteAsync, bytesOf);
   // fs.writev: what an fs.createWriteStream on fd 1 or 2 uses for queued writes. (fd, buffers, position?, cb?)
-  const writevSync = fs.writevSync as unknown as WriteSync;
-  const writev = fs.writev as unknown as WriteAsync;
-  target['writevSync'] = function scrubbedWritevSync(fd: number, data: unknown, ...rest: unknown[]): number {
-    const sink = sinkFor(fd);
-    const bytes = sink === undefined ? undefined : joined(data);
-    if (sink === undefined || bytes === undefined) {
-      return writevSync(fd, data, ...rest);
-    }
-    sink.write(bytes);
-    return bytes.byteLength;
-  };
-  target['writev'] = function scrubbedWritev(fd: number, data: unknown, ...rest: unknown[]): void {
-    const sink = sinkFor(fd);
-    const done = rest.at(-1);
-    const bytes = sink === undefined || typeof done !== 'function' ? undefined : joined(data);
-    if (sink === undefined || bytes === undefined) {
-      writev(fd, data, ...rest);
-      return;
-    }
-    sink.write(bytes);
-    process.nextTick(done as Done, null, bytes.byteLength, data);
-  };
+  target['writevSync'] = scrubbedSync(fs.writevSync as unknown as WriteSync, joined);
+  target['writev'] = scrubbedAsync(fs.writev as unknown as WriteAsync, joined);
 
   syncBuiltinESMExports();
 }
