@@ -106,7 +106,8 @@ export function builtRuntimePath(setupUrl: string): string {
 // loader imports the runtime into the test's context instead. `process` is the main context's object in every
 // context (Vitest hands it in), so its prototype chain ends at this context's Object.prototype only in the main
 // one: a check that compiles nothing (running a script to read the main globalThis cost ~0.3 ms per fork).
-function inMainContext(): boolean {
+/** @internal Whether this module runs in the process's main context (not in a vm context of Vitest's vm pools). */
+export function inMainContext(): boolean {
   let proto: object = process;
   for (let next = Object.getPrototypeOf(proto); next !== null; next = Object.getPrototypeOf(proto)) {
     proto = next;

@@ -1,12 +1,13 @@
 /**
  * The broker's setup file, placed before the user's so that its stream wrappers and hooks come first. Vitest
- * imports it again for every test file, in the worker. Its first import in a worker run takes that run's one-time
+ * imports it again for every test file, in the worker; Node evaluates it once per worker (see `registerEachFile`).
+ * Its first import in a worker run takes that run's one-time
  * ticket out of the provided handle (see global-setup.ts) before any test code runs. The ticket is spent, and the
  * runtime (the egress guard's socket patch, the channel client, materialisation, the scrub engine) loaded, only when
  * a file of the run needs a credential (see claim.ts): a file that declares nothing loads this file and no more.
  */
 import { resolve } from 'node:path';
-import { afterAll, beforeEach, chai, expect } from 'vitest';
+import { afterAll, beforeEach, chai, expect, TestRunner } from 'vitest';
 import { BrokerError } from '../src/errors.js';
 import { judgesEveryConnection } from '../src/guard/policy.js';
 import { checkProcessEnv } from '../src/materialise/released-env.js';
@@ -14,7 +15,7 @@ import { currentBroker, takeTicket } from './claim.js';
 import { testGuard } from './egress-guard.js';
 import { redactFileSnapshots } from './file-snapshot.js';
 import { leaseId, skipForMissing, TaskLeases } from './leases.js';
-import { builtRuntimePath, type RuntimeLoader, runtimeLoader } from './runtime-loader.js';
+import { builtRuntimePath, inMainContext, type RuntimeLoader, runtimeLoader } from './runtime-loader.js';
 import { addRedactingSerializer } from './snapshot-serializer.js';
 
 // Built: dist/vitest-runtime.cjs through the run's code cache (runtime-loader.ts). From source: runtime.ts.
@@ -22,16 +23,18 @@ const runtime = runtimeLoader(builtRuntimePath(import.meta.url), () => import('.
 /** @internal The worker's runtime loader, for bench P5 (a setup file's exports are otherwise unused). */
 export const workerRuntime: Pick<RuntimeLoader, 'load' | 'cacheUse'> = runtime;
 const run = takeTicket((scratchRoot) => runtime.load(scratchRoot));
+const guard = run === undefined ? undefined : testGuard(run.handle.guard);
 
-if (run !== undefined) {
-  const policy = run.handle.guard;
-  const guard = testGuard(policy);
-  run.onGuard = () => guard?.installed();
-  // A connection is judged while a credential is held, so the guard comes with the run's first claim, before any is.
-  // Offline, strict mode judges every connection: installed before the test file runs, and its first connection.
-  if (judgesEveryConnection(policy)) {
-    await run.guard();
+const REGISTERED = Symbol.for('credential-broker.vitest.setup-registrations.v1');
+// How many times a file's hooks were registered in this worker, by any instance of this module.
+const registrations = (): number => (globalThis as { [REGISTERED]?: number })[REGISTERED] ?? 0;
+
+/** The hooks of one test file: each file of the worker needs its own (Vitest keeps hooks per file). */
+function registerFileHooks(): void {
+  if (run === undefined) {
+    return;
   }
+  (globalThis as { [REGISTERED]?: number })[REGISTERED] = registrations() + 1;
   afterAll(() => {
     // After the user's afterAll (the setup file's runs last), which may assign a copy of process.env back. The last
     // test's unstubEnvs comes with the next test's start: the next file's beforeEach checks again (isolate: false).
@@ -40,8 +43,6 @@ if (run !== undefined) {
     // After the file's tests: the cache then holds what a fork compiles for a claim, a grant, a lease and a wipe.
     runtime.saveCache();
   });
-  redactFileSnapshots(chai, () => currentBroker()?.scrubber);
-  addRedactingSerializer(expect);
 
   // Docblock and `meta.credentials` declarations hold for exactly one test: acquired before its beforeEach hooks,
   // released after its afterEach hooks and fixtures (onTestFinished runs last, also on failure, timeout and skip).
@@ -85,6 +86,44 @@ if (run !== undefined) {
   });
 }
 
+const EACH_FILE = Symbol.for('credential-broker.vitest.setup-each-file.v1');
+type Patched = { [EACH_FILE]?: true; importFile(filepath: string, source: string): Promise<unknown> };
+
+/**
+ * Vitest imports each setup file again for every test file of a worker (it invalidates its own record first). Once
+ * installed in node_modules, this one is external to Vite, Vitest hands it to Node's `import()`, and Node evaluates a
+ * module once: with `isolate: false`, the hooks above were registered for the worker's first file only, and later
+ * files ran their tests without their credentials, and without the released-value check. (Linked from outside
+ * node_modules, as this repository's e2e link it, Vite runs it again for each file, and it registers its hooks
+ * itself.) The runner's setup import is wrapped: when importing this file registered nothing, the hooks are
+ * registered for the file now collected. Not in Vitest's vm pools: there each file evaluates this module anew.
+ */
+function registerEachFile(register: () => void): void {
+  const proto = TestRunner.prototype as unknown as Patched;
+  if (!inMainContext() || proto[EACH_FILE]) {
+    return;
+  }
+  proto[EACH_FILE] = true;
+  const self = realPath(process.getBuiltinModule('node:url').fileURLToPath(import.meta.url));
+  const importFile = proto.importFile;
+  proto.importFile = async function importFileAgain(this: Patched, filepath, source) {
+    const before = registrations();
+    const imported = await importFile.call(this, filepath, source);
+    if (source === 'setup' && registrations() === before && realPath(filepath) === self) {
+      register();
+    }
+    return imported;
+  };
+}
+
+function realPath(path: string): string {
+  try {
+    return process.getBuiltinModule('node:fs').realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
 function concurrentEnvError(test: string, names: readonly string[]): BrokerError {
   return new BrokerError(
     'MATERIALISE_FAILED',
@@ -95,4 +134,18 @@ function concurrentEnvError(test: string, names: readonly string[]): BrokerError
       hint: "Take the values from the fixture instead (const { NAME } = await credentials('NAME')), which works in concurrent tests, or run this test sequentially",
     }
   );
+}
+
+// Last: what it calls is declared above.
+if (run !== undefined) {
+  run.onGuard = () => guard?.installed();
+  // A connection is judged while a credential is held, so the guard comes with the run's first claim, before any is.
+  // Offline, strict mode judges every connection: installed before the test file runs, and its first connection.
+  if (judgesEveryConnection(run.handle.guard)) {
+    await run.guard();
+  }
+  redactFileSnapshots(chai, () => currentBroker()?.scrubber);
+  addRedactingSerializer(expect);
+  registerFileHooks();
+  registerEachFile(registerFileHooks);
 }

@@ -42,6 +42,12 @@ export interface CopyOptions {
   readonly links: readonly string[];
   /** `false` leaves node_modules out (the packed-tarball scenarios install into it). */
   readonly linkPackage?: boolean;
+  /**
+   * The package as npm installs it: a copy of its package.json and dist/ in node_modules, where Vite leaves it to
+   * Node's loader (a link resolves outside node_modules, and Vite runs the file itself), with this repository's
+   * other packages linked beside it for its dependencies.
+   */
+  readonly copyPackage?: boolean;
 }
 
 /** Copies `fixtures/projects/<name>` into a fresh temp dir; links the package and `links` unless told not to. */
@@ -50,7 +56,17 @@ export function copyProject(name: string, options: CopyOptions): ProjectCopy {
   const dir = join(base, 'project');
   cpSync(join(repoRoot, 'fixtures', 'projects', name), dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(options.packageJson, null, 2)}\n`);
-  if (options.linkPackage !== false) {
+  if (options.copyPackage === true) {
+    const installed = join(dir, 'node_modules', 'credential-broker');
+    mkdirSync(installed, { recursive: true });
+    cpSync(join(packageRoot, 'package.json'), join(installed, 'package.json'));
+    cpSync(join(packageRoot, 'dist'), join(installed, 'dist'), { recursive: true });
+    for (const entry of readdirSync(join(repoRoot, 'node_modules'))) {
+      if (entry !== 'credential-broker' && !entry.startsWith('.')) {
+        symlinkSync(join(repoRoot, 'node_modules', entry), join(dir, 'node_modules', entry), 'dir');
+      }
+    }
+  } else if (options.linkPackage !== false) {
     mkdirSync(join(dir, 'node_modules'));
     symlinkSync(packageRoot, join(dir, 'node_modules', 'credential-broker'), 'dir');
     for (const link of options.links) {

@@ -24,7 +24,10 @@ export interface RunOptions {
 }
 
 /** Copies `fixtures/projects/<name>` into a fresh temp dir and links the package and Vitest into it. */
-export function copyFixture(name: string, options: { readonly linkPackage?: boolean } = {}): FixtureCopy {
+export function copyFixture(
+  name: string,
+  options: { readonly linkPackage?: boolean; readonly copyPackage?: boolean } = {}
+): FixtureCopy {
   // What a user's project has; in the repository the fixtures use the package's own package.json instead.
   return copyProject(name, { packageJson: { private: true, type: 'module' }, links: ['vitest'], ...options });
 }
