@@ -102,6 +102,10 @@ export const ENCODERS: Readonly<Record<string, Encoder>> = {
  */
 export const BYTE_ENCODERS: Readonly<Record<string, (text: string) => Uint8Array | undefined>> = {
   latin1: (s) => (/[\x80-\xff]/.test(s) && !/[^\0-\xff]/.test(s) ? Buffer.from(s, 'latin1') : undefined),
+  // UTF-16, both byte orders (a file written with 'utf16le', PowerShell's default output, Java's UTF-16 writers): two
+  // bytes or four per character, which text never holds by accident.
+  utf16le: (s) => Buffer.from(s, 'utf16le'),
+  utf16be: (s) => Buffer.from(s, 'utf16le').swap16(),
 };
 
 /**

@@ -139,6 +139,28 @@ describe(scanChangedFiles.name, () => {
     ]);
   });
 
+  // Found by the recheck of the third attack (2026-12-07): UTF-16 files passed the scan.
+  it('finds UTF-16 files in both byte orders (with a BOM or not) holding a value, not their twins', () => {
+    const value = 'CANARYutf16-SENTINEL-4f1c';
+    const twin = 'CANARYutf16-SENTINEL-4f1d';
+    scrubber.add(value, 'WIDE');
+    const files = {
+      'le.txt': (v: string) => Buffer.from(`\ufefftoken=${v}\n`, 'utf16le'),
+      'be.txt': (v: string) => Buffer.from(`line one\ntoken=${v}\n`, 'utf16le').swap16(),
+    };
+    const write = (v: string, prefix: string) =>
+      Object.entries(files).map(([name, bytes]) => {
+        const path = join(dir, prefix + name);
+        writeFileSync(path, bytes(v));
+        return { path, size: 0, created: false };
+      });
+    const result = scanChangedFiles([...write(value, ''), ...write(twin, 'twin-')], scrubber);
+    expect(result.findings).toEqual([
+      { path: join(dir, 'le.txt'), line: 1, name: 'WIDE', created: false },
+      { path: join(dir, 'be.txt'), line: 2, name: 'WIDE', created: false },
+    ]);
+  });
+
   it('redacts a created file, only reports a pre-existing one, skips common values, and counts files and bytes', () => {
     const created = join(dir, 'debug.log');
     const existing = join(dir, 'notes.txt');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deriveByteForms } from '../../../src/scrub/forms.js';
+import { BYTE_ENCODERS, deriveByteForms } from '../../../src/scrub/forms.js';
 import { deriveForms, Scrubber } from '../../../src/scrub/index.js';
 
 const VALUE = 'CANARY_pa55+word/with?odd&chars "quoted" \'single\' <tag> ✓ ünï';
@@ -66,27 +66,42 @@ describe(deriveForms.name, () => {
 });
 
 describe(deriveByteForms.name, () => {
+  const latin1Of = (text: string) => deriveByteForms(text, 6).filter((b) => isLatin1Form(b, text));
+  const isLatin1Form = (bytes: Uint8Array, text: string) =>
+    [text.normalize('NFC'), text.normalize('NFD')].some((t) => Buffer.from(t, 'latin1').equals(bytes));
+
   it('gives the Latin-1 bytes of a value with a character above ASCII and none above U+00FF', () => {
-    expect(deriveByteForms('CANARY-é~ü', 6).map((b) => Buffer.from(b).toString('hex'))).toEqual([
+    expect(latin1Of('CANARY-é~ü').map((b) => Buffer.from(b).toString('hex'))).toEqual([
       Buffer.from('CANARY-é~ü', 'latin1').toString('hex'),
     ]);
     // Written decomposed, the value still has a Latin-1 form: its NFC one.
-    expect(deriveByteForms('CANARY-e\u0301', 6).map((b) => Buffer.from(b).toString('latin1'))).toEqual(['CANARY-é']);
+    expect(deriveByteForms('CANARY-e\u0301', 6).map((b) => Buffer.from(b).toString('latin1'))).toContain('CANARY-é');
   });
 
-  it('gives nothing for an ASCII value (its Latin-1 bytes are its UTF-8 ones) or one beyond Latin-1', () => {
-    expect(deriveByteForms('CANARY-ascii', 6)).toEqual([]);
-    expect(deriveByteForms('CANARY-é-秘密', 6)).toEqual([]);
-    expect(deriveByteForms('abcé', 6)).toEqual([]);
+  it('gives no Latin-1 form for an ASCII value (its Latin-1 bytes are its UTF-8 ones) or one beyond Latin-1', () => {
+    expect(BYTE_ENCODERS['latin1']?.('CANARY-ascii')).toBeUndefined();
+    expect(BYTE_ENCODERS['latin1']?.('CANARY-é-秘密')).toBeUndefined();
+    expect(latin1Of('CANARY-ascii')).toEqual([]);
+    expect(latin1Of('abcé')).toEqual([]);
+  });
+
+  it('gives the UTF-16 bytes of every value, in both byte orders', () => {
+    const hex = deriveByteForms('CANARY-秘密', 6).map((b) => Buffer.from(b).toString('hex'));
+    expect(hex).toContain(Buffer.from('CANARY-秘密', 'utf16le').toString('hex'));
+    expect(hex).toContain(Buffer.from('CANARY-秘密', 'utf16le').swap16().toString('hex'));
   });
 
   it('is matched in bytes, and counted once with the forms', () => {
     const scrubber = scrubberFor('CANARY-é~ü');
     const ascii = scrubberFor('CANARY-e~u');
-    // Both also register their Buffer inspection: the difference is the text forms' and the one Latin-1 form.
+    // Both also register their Buffer inspection: the difference is the text forms' and the byte forms'.
     const textForms = deriveForms('CANARY-é~ü', 6).length - deriveForms('CANARY-e~u', 6).length;
-    expect(scrubber.formCount - ascii.formCount).toBe(textForms + 1);
+    const byteForms = deriveByteForms('CANARY-é~ü', 6).length - deriveByteForms('CANARY-e~u', 6).length;
+    expect(scrubber.formCount - ascii.formCount).toBe(textForms + byteForms);
     expect(scrubber.scrubBuffer(Buffer.from('a=CANARY-é~ü;', 'latin1')).toString('latin1')).toBe('a=[redacted:TOKEN];');
+    const utf16 = scrubber.scrubBuffer(Buffer.from('a=CANARY-é~ü;', 'utf16le'));
+    expect(utf16.includes(Buffer.from('CANARY-é~ü', 'utf16le'))).toBe(false);
+    expect(utf16.toString('latin1')).toContain('[redacted:TOKEN]');
   });
 });
 
