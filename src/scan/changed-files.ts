@@ -52,8 +52,9 @@ export interface ChangedFiles {
 
 /**
  * Every regular file under `roots` whose mtime or ctime is at or after `startMs`, and every entry of any kind so
- * changed (for its name): one `readdir` and one `lstat` per directory, one `lstat` per other entry, no content read. Symbolic links are not followed (a link to a file outside the roots is not
- * the run's output); a root that does not exist is skipped; a file under two roots is listed once.
+ * changed (for its name): one `readdir` and one `lstat` per directory, one `lstat` per other entry, no content read.
+ * Symbolic links are not followed (a link to a file outside the roots is not the run's output); a root that does not
+ * exist is skipped; a file under two roots is listed once.
  */
 export function changedFilesSince(
   startMs: number,

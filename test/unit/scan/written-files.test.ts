@@ -115,6 +115,19 @@ describe(scanWrittenFiles.name, () => {
 });
 
 describe(scanChangedFiles.name, () => {
+  // Each file written twice: with the value, and (prefixed `twin-`) with its harmless twin, as files that existed.
+  const writeTwins = (files: Record<string, (v: string) => Buffer>, value: string, twin: string) =>
+    [
+      [value, ''],
+      [twin, 'twin-'],
+    ].flatMap(([v, prefix]) =>
+      Object.entries(files).map(([name, bytes]) => {
+        const path = join(dir, `${prefix}${name}`);
+        writeFileSync(path, bytes(v as string));
+        return { path, size: 0, created: false };
+      })
+    );
+
   // Found by the third attack (2026-12-07): a value with an accented letter, in a Latin-1 file and in a heap snapshot.
   it('finds a Latin-1 file and a heap-snapshot-like JSON (upper-case \\u) holding a non-ASCII value, not their twins', () => {
     const value = 'CANARY&<Tok>"q\'u/o+te=%20é~SENTINEL';
@@ -126,13 +139,7 @@ describe(scanChangedFiles.name, () => {
       'latin1.xml': (v: string) => Buffer.from(`<prop value="${v}"/>\n`, 'latin1'),
       'h.heapsnapshot': (v: string) => Buffer.from(`{"strings":["<dummy>",\n${upper(JSON.stringify(v))},\n"x"]}\n`),
     };
-    const write = (v: string, prefix: string) =>
-      Object.entries(files).map(([name, bytes]) => {
-        const path = join(dir, prefix + name);
-        writeFileSync(path, bytes(v));
-        return { path, size: 0, created: false };
-      });
-    const result = scanChangedFiles([...write(value, ''), ...write(twin, 'twin-')], scrubber);
+    const result = scanChangedFiles(writeTwins(files, value, twin), scrubber);
     expect(result.findings).toEqual([
       { path: join(dir, 'latin1.xml'), line: 1, name: 'OTHER', created: false },
       { path: join(dir, 'h.heapsnapshot'), line: 2, name: 'OTHER', created: false },
@@ -148,13 +155,7 @@ describe(scanChangedFiles.name, () => {
       'le.txt': (v: string) => Buffer.from(`\ufefftoken=${v}\n`, 'utf16le'),
       'be.txt': (v: string) => Buffer.from(`line one\ntoken=${v}\n`, 'utf16le').swap16(),
     };
-    const write = (v: string, prefix: string) =>
-      Object.entries(files).map(([name, bytes]) => {
-        const path = join(dir, prefix + name);
-        writeFileSync(path, bytes(v));
-        return { path, size: 0, created: false };
-      });
-    const result = scanChangedFiles([...write(value, ''), ...write(twin, 'twin-')], scrubber);
+    const result = scanChangedFiles(writeTwins(files, value, twin), scrubber);
     expect(result.findings).toEqual([
       { path: join(dir, 'le.txt'), line: 1, name: 'WIDE', created: false },
       { path: join(dir, 'be.txt'), line: 2, name: 'WIDE', created: false },
