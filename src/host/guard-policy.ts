@@ -8,6 +8,7 @@ import {
   readFindings,
   renderFindings,
 } from '../guard/index.js';
+import type { Scrubber } from '../scrub/index.js';
 
 /**
  * Minted cloud credentials (`aws-sts:`, `gcp-token:`, `azure-token:` refs) exist for their cloud's API calls: those are
@@ -53,13 +54,20 @@ export interface GuardReport {
 
 /**
  * @internal Collect the findings every process of the run appended, and write them to `egress.report` when the config
- * names a file (always, so that an empty list proves a clean run).
+ * names a file (always, so that an empty list proves a clean run). A finding's host and test are scrubbed first: a
+ * test names the host it connects to, and may build it from a value (`${token}.example.test`, a DNS exfiltration's
+ * shape); the report file is rewritten in place run after run, so the post-run scan would take it for the user's.
  */
-export function collectGuardReport(config: LoadedConfig, policy: GuardPolicy | undefined): GuardReport {
+export function collectGuardReport(
+  config: LoadedConfig,
+  policy: GuardPolicy | undefined,
+  scrubber: Scrubber
+): GuardReport {
   if (policy === undefined) {
     return { findings: [], summary: undefined };
   }
-  const findings = readFindings(policy.findings);
+  const found = readFindings(policy.findings);
+  const findings = found.map((finding) => scrubFinding(finding, scrubber));
   // Each run reports its own (Vitest's watch mode runs again in the same session).
   rmSync(policy.findings, { force: true });
   const file = config.config.egress?.report;
@@ -68,5 +76,11 @@ export function collectGuardReport(config: LoadedConfig, policy: GuardPolicy | u
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, `${JSON.stringify({ version: 1, mode: policy.mode, findings }, null, 2)}\n`);
   }
-  return { findings, summary: renderFindings(findings, policy.mode) };
+  // Rendered from the findings as found (a redaction label in a host would read as an IPv6 address), then scrubbed.
+  const summary = renderFindings(found, policy.mode);
+  return { findings, summary: summary === undefined ? undefined : scrubber.scrub(summary) };
+}
+
+function scrubFinding(finding: GuardFinding, scrubber: Scrubber): GuardFinding {
+  return { ...finding, test: scrubber.scrub(finding.test), host: scrubber.scrub(finding.host) };
 }

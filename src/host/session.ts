@@ -285,7 +285,7 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
       ...(guard === undefined ? {} : { guard }),
     },
     guard,
-    guardReport: () => collectGuardReport(config, guard),
+    guardReport: () => collectGuardReport(config, guard, scrubber),
     egressEnabled: egress.enabled,
     configDir: config.dir,
     config,

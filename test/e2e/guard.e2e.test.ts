@@ -70,7 +70,10 @@ function guardEnv(project: ProjectCopy, mode: 'report' | 'strict'): Record<strin
 
 const undeclaredTarget = () => `127.0.0.2:${undeclared.port}`;
 
-function guardReport(project: ProjectCopy): { mode: string; findings: { test: string; names: string[] }[] } {
+function guardReport(project: ProjectCopy): {
+  mode: string;
+  findings: { test: string; names: string[]; host: string; port?: number; refused: boolean }[];
+} {
   return JSON.parse(readFileSync(join(project.outDir, 'guard-report.json'), 'utf8'));
 }
 
@@ -160,6 +163,7 @@ describe('Vitest', () => {
           ...KINDS.map((k) => `${k} to an undeclared address`),
           'a Node child of the test',
           'a host name is refused before any lookup',
+          'a host name built from the credential is refused',
           'a test that swallows the refusal',
         ].sort()
       );
@@ -168,6 +172,10 @@ describe('Vitest', () => {
       );
       expect(output).toContain(
         'API_TOKEN held while connecting to undeclared.example.com:443 (not a declared destination) — refused'
+      );
+      expect(output).toContain('API_TOKEN held while connecting to [redacted:API_TOKEN].example.com:443');
+      expect(guardReport(copy).findings).toContainEqual(
+        expect.objectContaining({ host: '[redacted:API_TOKEN].example.com', port: 443, refused: true })
       );
       expectNoLeak(copy, output);
     },
