@@ -8,9 +8,12 @@ import { SecretValue } from './secret-value.js';
  * `expected`, `diff`, `matcherResult`, …), arbitrary properties, array elements, Map values and Set
  * members. Cycles are safe; read-only but configurable properties are redefined; frozen ones are
  * left as they are. Getters are not called (except an Error's own `stack`/`message` accessors). A
- * Buffer or typed array, or a serialised Buffer (`{ type: 'Buffer', data }`), whose bytes hold a
- * value is replaced by the bytes of its redacted text; other binary data is not touched. Returns
- * `value`, or the scrubbed string when `value` is a string.
+ * Buffer or typed array, a serialised Buffer (`{ type: 'Buffer', data }`), or an array of byte
+ * numbers, whose bytes hold a value is replaced by the bytes of its redacted text; other binary data
+ * is not touched. An object's or a Map's string key that holds a value is renamed to its scrubbed
+ * text (`… (2)` after it if that name is taken), the other keys keeping their order; a
+ * non-configurable property keeps its key. Returns `value`, or the scrubbed string when `value` is
+ * a string.
  * Pass the same `seen` set to several calls to visit shared objects once.
  */
 export function scrubDeep<T>(value: T, scrubber: Scrubber, seen: WeakSet<object> = new WeakSet()): T {
@@ -53,6 +56,9 @@ export function scrubDeep<T>(value: T, scrubber: Scrubber, seen: WeakSet<object>
       continue;
     }
     if (Array.isArray(obj)) {
+      if (scrubByteArray(obj, scrubber)) {
+        continue;
+      }
       for (let i = 0; i < obj.length; i++) {
         const replaced = visit(obj[i]);
         if (replaced !== undefined) {
@@ -62,12 +68,20 @@ export function scrubDeep<T>(value: T, scrubber: Scrubber, seen: WeakSet<object>
       continue;
     }
     if (obj instanceof Map) {
+      let renamed: Map<string, string> | undefined;
       for (const [key, entry] of obj) {
-        visit(key);
+        const scrubbedKey = visit(key);
+        if (typeof key === 'string' && typeof scrubbedKey === 'string') {
+          renamed ??= new Map();
+          renamed.set(key, scrubbedKey);
+        }
         const replaced = visit(entry);
         if (replaced !== undefined) {
           obj.set(key, replaced);
         }
+      }
+      if (renamed !== undefined) {
+        renameMapKeys(obj, renamed);
       }
     } else if (obj instanceof Set) {
       for (const member of [...obj]) {
@@ -78,7 +92,11 @@ export function scrubDeep<T>(value: T, scrubber: Scrubber, seen: WeakSet<object>
         }
       }
     }
-    for (const key of Reflect.ownKeys(obj)) {
+    let keys = Reflect.ownKeys(obj);
+    if (renameKeys(obj, keys, scrubber)) {
+      keys = Reflect.ownKeys(obj);
+    }
+    for (const key of keys) {
       const desc = Reflect.getOwnPropertyDescriptor(obj, key);
       if (desc === undefined) {
         continue;
@@ -98,6 +116,97 @@ export function scrubDeep<T>(value: T, scrubber: Scrubber, seen: WeakSet<object>
     }
   }
   return value;
+}
+
+// An array of byte numbers (`Array.from(buffer)`, an HTTP client's `data`, char codes): printed and serialised one
+// decimal number at a time, like a Buffer. Replaced in place by the bytes of its redacted text when its bytes hold a
+// value (its UTF-8, Latin-1 or UTF-16 forms). Only an array of at least `minLength` integers 0–255 is decoded; true
+// when the array was one (nothing else in it to walk).
+function scrubByteArray(arr: unknown[], scrubber: Scrubber): boolean {
+  if (arr.length < scrubber.minLength) {
+    return false;
+  }
+  for (const b of arr) {
+    if (typeof b !== 'number' || !Number.isInteger(b) || b < 0 || b > 255) {
+      return false;
+    }
+  }
+  const bytes = Buffer.from(arr as number[]);
+  if (!scrubber.has(bytes) || !Object.isExtensible(arr)) {
+    return true;
+  }
+  const scrubbed = scrubber.scrubBuffer(bytes);
+  try {
+    for (let i = 0; i < scrubbed.length; i++) {
+      arr[i] = scrubbed[i];
+    }
+    arr.length = scrubbed.length;
+  } catch {
+    // A sealed array or a proxy refused: the value's bytes are overwritten as far as the writes went.
+  }
+  return true;
+}
+
+// A value used as a property name (headers built with the token as a key, an error's map of sessions by id): every
+// serialiser prints the key. Such a key is renamed to its scrubbed text, and the keys after it are re-added in order
+// so the object's order stays. Only keys as long as a value can be; one scan of them joined decides, so an object
+// whose keys hold nothing (nearly all) costs one pass. True when a key was renamed.
+function renameKeys(obj: object, keys: readonly (string | symbol)[], scrubber: Scrubber): boolean {
+  const candidates = keys.filter((k): k is string => typeof k === 'string' && k.length >= scrubber.minLength);
+  if (candidates.length === 0 || !scrubber.has(candidates.join('\n')) || !Object.isExtensible(obj)) {
+    return false;
+  }
+  const renamed = new Map<string, string>();
+  for (const key of candidates) {
+    const scrubbed = scrubber.scrub(key);
+    if (scrubbed !== key) {
+      renamed.set(key, scrubbed);
+    }
+  }
+  if (renamed.size === 0) {
+    return false;
+  }
+  const taken = new Set(keys.filter((k): k is string => typeof k === 'string'));
+  const from = keys.findIndex((k) => typeof k === 'string' && renamed.has(k));
+  try {
+    for (const key of keys.slice(from)) {
+      // Symbols are ordered after every string key anyway; a non-configurable property cannot move.
+      const desc = typeof key === 'string' ? Reflect.getOwnPropertyDescriptor(obj, key) : undefined;
+      if (desc === undefined || desc.configurable !== true || !Reflect.deleteProperty(obj, key)) {
+        continue;
+      }
+      const to = renamed.get(key as string);
+      Reflect.defineProperty(obj, to === undefined ? key : freeName(to, taken), desc);
+    }
+  } catch {
+    // A proxy refused a step; what was renamed stays renamed.
+  }
+  return true;
+}
+
+// A Map's string keys that hold a value, renamed: the Map is rebuilt in its order.
+function renameMapKeys(map: Map<unknown, unknown>, renamed: ReadonlyMap<string, string>): void {
+  const entries = [...map];
+  const taken = new Set(entries.map(([key]) => key).filter((k): k is string => typeof k === 'string'));
+  try {
+    map.clear();
+    for (const [key, entry] of entries) {
+      const to = typeof key === 'string' ? renamed.get(key) : undefined;
+      map.set(to === undefined ? key : freeName(to, taken), entry);
+    }
+  } catch {
+    // A subclass refused; nothing else can be done in place.
+  }
+}
+
+// `name`, or `name (2)`, `name (3)`… when it is taken already (two keys holding values scrub to the same label).
+function freeName(name: string, taken: Set<string>): string {
+  let free = name;
+  for (let n = 2; taken.has(free); n++) {
+    free = `${name} (${n})`;
+  }
+  taken.add(free);
+  return free;
 }
 
 // A Buffer after JSON.stringify or jest-worker's IPC: `{ type: 'Buffer', data: [67, 65, …] }`.

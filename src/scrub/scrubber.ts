@@ -286,6 +286,11 @@ export class Scrubber {
     this.#formObservers.push(observer);
   }
 
+  /** The shortest value, and form, this scrubber redacts (UTF-16 code units; see {@link ScrubberOptions.minLength}). */
+  get minLength(): number {
+    return this.#minLength;
+  }
+
   /** Number of values registered (each with all its forms). */
   get size(): number {
     return this.#values.size;

@@ -117,4 +117,83 @@ describe(scrubDeep.name, () => {
     expect(Buffer.from(result.json.actual.data).toString()).not.toContain(value);
     expect(Buffer.from(result.json.other.data).toString()).toBe('harmless-bytes');
   });
+  // Found by the fourth attack on the packed package: reporters and --json printed a key holding the value raw.
+  it('renames a key that holds a value, keeping the order of the others, and scrubs what it holds', () => {
+    const error = Object.assign(new Error('plain'), { first: 1 }) as Error & Record<string, unknown>;
+    error[SECRET] = `v ${SECRET}`;
+    error['last'] = 2;
+    const headers: Record<string, unknown> = { accept: 'json', [`Bearer ${SECRET}`]: true, host: 'h' };
+    scrubDeep({ error, headers }, scrubber());
+    expect(Object.keys(error)).toEqual(['first', '[redacted:API_KEY]', 'last']);
+    expect(error['[redacted:API_KEY]']).toBe('v [redacted:API_KEY]');
+    expect(headers).toEqual({ accept: 'json', 'Bearer [redacted:API_KEY]': true, host: 'h' });
+    expect(Object.keys(headers)).toEqual(['accept', 'Bearer [redacted:API_KEY]', 'host']);
+    expect(JSON.stringify({ error, headers })).not.toContain(SECRET);
+    expect(inspect(error)).not.toContain(SECRET);
+  });
+
+  it('renames keys to a free name when the label is taken, moves getters uncalled, and leaves frozen keys', () => {
+    let calls = 0;
+    const holder: Record<string, unknown> = { '[redacted:API_KEY]': 'mine', [SECRET]: 1, [`${SECRET}\n`]: 2 };
+    Object.defineProperty(holder, `x${SECRET}`, {
+      enumerable: true,
+      configurable: true,
+      get: () => ++calls,
+    });
+    const frozen = Object.freeze({ [SECRET]: 1 });
+    scrubDeep({ holder, frozen }, scrubber());
+    expect(Object.keys(holder)).toEqual([
+      '[redacted:API_KEY]',
+      '[redacted:API_KEY] (2)',
+      '[redacted:API_KEY]\n',
+      'x[redacted:API_KEY]',
+    ]);
+    expect(holder['[redacted:API_KEY]']).toBe('mine');
+    expect(calls).toBe(0);
+    expect(Object.getOwnPropertyDescriptor(holder, 'x[redacted:API_KEY]')?.get).toBeTypeOf('function');
+    expect(Object.keys(frozen)).toEqual([SECRET]);
+  });
+
+  it('renames a Map key that holds a value, in order', () => {
+    const sessions = new Map<unknown, unknown>([
+      ['a', 1],
+      [SECRET, { user: 'u' }],
+      ['[redacted:API_KEY]', 3],
+      [7, 'n'],
+    ]);
+    scrubDeep({ sessions }, scrubber());
+    expect([...sessions.keys()]).toEqual(['a', '[redacted:API_KEY] (2)', '[redacted:API_KEY]', 7]);
+    expect(sessions.get('[redacted:API_KEY] (2)')).toEqual({ user: 'u' });
+  });
+
+  it("replaces an array of byte numbers that holds a value by its redacted text's bytes", () => {
+    const utf8 = Array.from(Buffer.from(`codes ${SECRET}`));
+    const charCodes = [...SECRET].map((c) => c.charCodeAt(0));
+    const latin1Value = 'CANARY_déjà_5e1f';
+    const latin1 = [...latin1Value].map((c) => c.charCodeAt(0));
+    const s = scrubber();
+    s.add(latin1Value, 'OTHER');
+    const error = Object.assign(new Error('p'), { codes: utf8, nested: { charCodes, latin1 } });
+    scrubDeep(error, s);
+    expect(Buffer.from(error.codes).toString()).toBe('codes [redacted:API_KEY]');
+    expect(Buffer.from(charCodes).toString()).toBe('[redacted:API_KEY]');
+    expect(Buffer.from(latin1).toString()).toBe('[redacted:OTHER]');
+    expect(JSON.stringify(error)).not.toContain(Array.from(Buffer.from(SECRET)).join(','));
+  });
+
+  it('keeps harmless keys, a harmless array of byte numbers and short numeric arrays verbatim', () => {
+    const make = () =>
+      Object.assign(new Error('plain'), {
+        'harmless-CANARY-key-token': 1,
+        [Array.from(Buffer.from(SECRET)).slice(0, 3).join(',')]: 'k',
+        codes: Array.from(Buffer.from('harmless-CANARY-bytes')),
+        short: [1, 2, 3],
+        sessions: new Map([['harmless-CANARY-session', 1]]),
+      });
+    const error = make();
+    scrubDeep(error, scrubber());
+    const twin = make();
+    expect(Object.keys(error)).toEqual(Object.keys(twin));
+    expect({ ...error }).toEqual({ ...twin });
+  });
 });
