@@ -92,6 +92,15 @@ export const ENCODERS: Readonly<Record<string, Encoder>> = {
   xml: (s) => xmlForms(s),
   // Shell single-quote escaping.
   shell: (s) => [s.replace(/'/g, "'\\''")],
+  // Quote doubling: a SQL literal (`'` as `''`: knex's toString, pg-format, a log of a query with its parameters
+  // inlined) and an RFC 4180 CSV field (`"` as `""`). Only for a value holding that quote.
+  sql: (s) => [s.includes("'") ? s.replace(/'/g, "''") : undefined],
+  csv: (s) => [s.includes('"') ? s.replace(/"/g, '""') : undefined],
+  // Strict RFC 3986 percent-encoding, unreserved characters only (npm's qs, MDN's fixedEncodeURIComponent): also
+  // `!'()*`, which encodeURIComponent leaves; and encodeURIComponent's output set in a URL's query, which the WHATWG
+  // parser (new URL, new Request, fetch) re-encodes `'` in. Only for a value holding one of them.
+  rfc3986: (s) => [/[!'()*]/.test(s) ? tryEncode(s)?.replace(/[!'()*]/g, percentByte) : undefined],
+  queryReencoded: (s) => [s.includes("'") ? tryEncode(s)?.replace(/'/g, '%27') : undefined],
 };
 
 /**
@@ -257,10 +266,13 @@ export function wrappedBase64Lines(bytes: Buffer, width: number): { form: string
 }
 
 // Every character the serializer escapes (`'` kept, or in any of three spellings), and the minimal escaping of text
-// (`&`, `<`) and of an attribute (`"` too).
+// (`&`, `<`) and of an attribute (`"` too). For a value holding `"`, the numeric references of both quotes too: Go's
+// html.EscapeString and html/template (`&#34;`, `&#39;`), and hexadecimal ones (`&#x22;`, `&#x27;`: he, OWASP's
+// encoders).
 function xmlForms(s: string): string[] {
   const text = s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  const xml = text.replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  const tags = text.replace(/>/g, '&gt;');
+  const xml = tags.replace(/"/g, '&quot;');
   return [
     xml,
     xml.replace(/'/g, '&#39;'),
@@ -268,6 +280,9 @@ function xmlForms(s: string): string[] {
     xml.replace(/'/g, '&#x27;'),
     text,
     text.replace(/"/g, '&quot;'),
+    ...(s.includes('"')
+      ? [tags.replace(/"/g, '&#34;').replace(/'/g, '&#39;'), tags.replace(/"/g, '&#x22;').replace(/'/g, '&#x27;')]
+      : []),
   ];
 }
 
@@ -327,6 +342,10 @@ function tryOr(encode: () => string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+function percentByte(c: string): string {
+  return `%${c.charCodeAt(0).toString(16).toUpperCase()}`;
 }
 
 function tryEncode(value: string): string | undefined {

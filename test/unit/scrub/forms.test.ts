@@ -60,6 +60,25 @@ describe(deriveForms.name, () => {
     );
   });
 
+  it('doubles quotes (SQL, CSV), spells them as numeric references (Go) and percent-encodes per RFC 3986', () => {
+    const forms = deriveForms(`Pa'ss "w0rd" (K3y)!*`, 6);
+    expect(forms).toContain(`Pa''ss "w0rd" (K3y)!*`);
+    expect(forms).toContain(`Pa'ss ""w0rd"" (K3y)!*`);
+    expect(forms).toContain('Pa&#39;ss &#34;w0rd&#34; (K3y)!*');
+    expect(forms).toContain('Pa&#x27;ss &#x22;w0rd&#x22; (K3y)!*');
+    expect(forms).toContain('Pa%27ss%20%22w0rd%22%20%28K3y%29%21%2A');
+    // encodeURIComponent's output in a URL's query: the WHATWG parser encodes its `'` again.
+    expect(forms).toContain('Pa%27ss%20%22w0rd%22%20(K3y)!*');
+  });
+
+  it('derives no quote or RFC 3986 form for a value without those characters', () => {
+    const quoteForms = ['sql', 'csv', 'rfc3986', 'queryReencoded'];
+    for (const value of ['CANARY_plain-token.value~1', 'CANARY pa55/wörd&<x>=%']) {
+      expect(deriveForms(value, 6)).toEqual(deriveForms(value, 6, quoteForms));
+      expect(deriveForms(value, 6).filter((form) => /&#x?(34|39|22|27);/.test(form))).toEqual([]);
+    }
+  });
+
   it('strips escape sequences from the forms, as the matcher skips them in text', () => {
     expect(deriveForms('CANARY_\x1b[31mred\x1b[0m', 6)).toContain('CANARY_red');
   });

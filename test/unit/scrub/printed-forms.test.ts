@@ -14,6 +14,8 @@ import { describe, expect, it } from 'vitest';
 import { Scrubber } from '../../../src/scrub/index.js';
 
 const VALUES = {
+  // A passphrase with both quotes, a space and the characters only RFC 3986 encodes.
+  PASSPHRASE: `CANARY Pa'ss "w0rd" (K3y)!*~é SENTINEL`,
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${` is what template escaping must handle
   QUOTED: 'CANARY"quote\\back`tick${x}\'single-SENTINEL',
   UNICODE: 'CANARY-p@ss wörd/é-🔑-秘密-SENTINEL',
@@ -150,7 +152,22 @@ const PRINTERS: Record<string, (value: string) => string> = {
   'JSON with upper-case \\u, in JSON again': (v) => JSON.stringify(upperU(JSON.stringify({ v }), /[\u0080-\uffff]/g)),
   'the value with upper-case \\u for non-ASCII (Java Properties.store)': (v) => upperU(v, /[\u0080-\uffff]/g),
   'the value with \\u for non-ASCII': (v) =>
-    v.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    v.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`), // Found by the fourth attack (2026-12-07): quotes doubled or as numeric references, strict percent-encoding.
+  'a SQL literal (quotes doubled: knex toString, pg-format)': (v) => `'${v.replace(/'/g, "''")}'`,
+  'a CSV field (RFC 4180)': (v) => `"${v.replace(/"/g, '""')}"`,
+  "Go's html.EscapeString (&#34; and &#39;)": (v) =>
+    v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;'),
+  'HTML with hexadecimal references (&#x22; and &#x27;)': (v) =>
+    v
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&#x22;')
+      .replace(/'/g, '&#x27;'),
+  'RFC 3986 percent-encoding (qs, fixedEncodeURIComponent)': (v) =>
+    encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+  'encodeURIComponent in a query, re-encoded by new Request (fetch)': (v) =>
+    new Request(`https://api.example.com/login?pw=${encodeURIComponent(v)}`).url,
 };
 
 // A value inside a JSON document, printed again: the structure around it depends on the value's quotes and length,
