@@ -3,7 +3,9 @@
  * error's toJSON() runs when jest-worker serialises the result, after the worker's scrub, and its value reached
  * `--json` and custom reporters raw (found by the third attack on the packed package). The worker now scrubs what
  * toJSON returns; the run also warns once that our reporter is missing. In workers and in band; a harmless token's
- * toJSON output is kept verbatim. The sentinel is generated here (TEST ONLY).
+ * toJSON output is kept verbatim. An error carrying the value as a property key and as an array of its bytes reached
+ * failureDetails raw too (the fourth attack): the key is renamed, the bytes are those of the redacted text; a harmless
+ * key and bytes stay. The sentinel is generated here (TEST ONLY).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -14,6 +16,9 @@ import { copyJestFixture, type JestRun, runJest } from './jest-harness.js';
 
 const VALUE = `SENTINEL-tojson-${randomBytes(12).toString('hex')}`;
 const TWIN = '{"msg":"tojson","secret":"harmless-CANARY-tojson-token"}';
+const KEYED_TWIN = 'harmless-CANARY-keyed-token';
+// An array of bytes as JSON prints it.
+const decimal = (text: string) => Array.from(Buffer.from(text)).join(',');
 const MODES = {
   workers: ['--workerIdleMemoryLimit=1GB', '--maxWorkers=2'],
   'in band': ['--runInBand'],
@@ -36,7 +41,7 @@ describe.each(Object.keys(MODES) as (keyof typeof MODES)[])('reporters without o
   }, 180_000);
   afterAll(() => project.remove());
 
-  it('fails the two throwing tests, and warns once, naming the key and the fix', () => {
+  it('fails the throwing tests, and warns once, naming the key and the fix', () => {
     const stderr = stripAnsi(run.stderr);
     expect(run.code, stderr).toBe(1);
     const warning = stderr.split('\n').filter((l) => l.includes("does not list 'credential-broker/jest-reporter'"));
@@ -44,6 +49,16 @@ describe.each(Object.keys(MODES) as (keyof typeof MODES)[])('reporters without o
       "credential-broker: Jest's `reporters` does not list 'credential-broker/jest-reporter', so the other reporters, " +
         "--json and --outputFile receive results our reporter has not scrubbed. List it first: reporters: ['credential-broker/jest-reporter', 'default', …]",
     ]);
+  });
+
+  it("renames a key holding the credential and redacts an array of its bytes, and keeps the twin's", () => {
+    for (const report of [json, reported]) {
+      expect(report).toContain(`"[redacted:API_TOKEN]":1,"sessions":{"[redacted:API_TOKEN]":"live"}`);
+      expect(report).toContain(`"codes":[${decimal('[redacted:API_TOKEN]')}]`);
+      expect(report).toContain(`"${KEYED_TWIN}":1,"sessions":{"${KEYED_TWIN}":"live"}`);
+      expect(report).toContain(`"codes":[${decimal(KEYED_TWIN)}]`);
+      expect(report.replace(/\s/g, '')).not.toContain(decimal(VALUE));
+    }
   });
 
   it("redacts the credential in what toJSON returned, in --json and in a custom reporter, and keeps the twin's", () => {
