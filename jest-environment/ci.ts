@@ -2,10 +2,11 @@
  * The Jest side of the CI features: the reporter hands the run's tests to the session's run record, and global
  * teardown runs the post-run file scan, the audit record and the step summary before the session closes.
  */
+import { realpathSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { AggregatedResult, TestResult } from '@jest/test-result';
 import type { Config } from '@jest/types';
-import { finishRun } from '../src/ci/finish.js';
+import { finishRun, scanLateReport } from '../src/ci/finish.js';
 import type { BrokerSession } from '../src/host/index.js';
 import type { TestRecord } from '../src/host/run-record.js';
 import { MAIN_SESSION, RESULT_FIELD } from './constants.js';
@@ -57,17 +58,47 @@ export function finishJestRun(globalConfig: Config.GlobalConfig | undefined): vo
     return;
   }
   const root = globalConfig?.rootDir ?? session.configDir;
-  const extra = [globalConfig?.outputFile, globalConfig?.collectCoverage ? globalConfig.coverageDirectory : undefined]
-    .filter((p): p is string => typeof p === 'string')
-    .map((p) => resolve(root, p));
+  // As @jest/core's processResults() resolves it: from the working directory (Jest leaves the option as given).
+  const outputFile = globalConfig?.outputFile === undefined ? undefined : resolve(realCwd(), globalConfig.outputFile);
+  const extra = globalConfig?.collectCoverage ? [resolve(root, globalConfig.coverageDirectory)] : [];
   if (session.ci.runner === undefined) {
     session.ci.setTests('jest', []);
   }
-  if (finishRun(session, { root, extraRoots: extra }).failed) {
+  const failed = finishRun(session, {
+    root,
+    extraRoots: extra,
+    ...(outputFile === undefined ? {} : { outputs: [outputFile] }),
+  }).failed;
+  if (outputFile !== undefined) {
+    // @jest/core writes `--json --outputFile` in processResults(), after global teardown (here) and after every
+    // reporter's onRunComplete, so neither sees the report. The main process's 'exit' event comes after it in every
+    // way Jest ends once it has written it: the event loop drained, or `--forceExit`'s process.exit(); a listener
+    // runs synchronously there and process.exitCode set there is the code the process exits with. (`beforeExit` is
+    // not emitted on process.exit().)
+    process.once('exit', () => {
+      try {
+        if (scanLateReport(session, outputFile, root)) {
+          process.exitCode = 1;
+        }
+      } catch (error) {
+        process.stderr.write(`credential-broker: could not scan ${outputFile}: ${(error as Error).name}\n`);
+        process.exitCode = 1;
+      }
+    });
+  }
+  if (failed) {
     process.exitCode = 1;
     // `--forceExit` exits with Jest's own code; an exit listener has the last word.
     process.once('exit', () => {
       process.exitCode ||= 1;
     });
+  }
+}
+
+function realCwd(): string {
+  try {
+    return realpathSync(process.cwd());
+  } catch {
+    return process.cwd();
   }
 }

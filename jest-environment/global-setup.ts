@@ -3,6 +3,7 @@
  * here: workers ask over the session's private channel when a test needs a credential, so a filtered run
  * resolves only what its tests use. Our runner hands each test file a one-time ticket for that channel.
  */
+import { resolve } from 'node:path';
 import type { Config } from '@jest/types';
 import { isBrokerError } from '../src/errors.js';
 import { type BrokerSession, scrubProcessOutput, startSession } from '../src/host/index.js';
@@ -38,6 +39,11 @@ export default async function credentialBrokerGlobalSetup(
     await session.close();
     throw withoutStack(error);
   }
+  // What the post-run scan walks besides the session's root: Jest's rootDir and coverage directory, as they are now.
+  session.ci.listing.add([
+    globalConfig.rootDir,
+    ...(globalConfig.collectCoverage ? [resolve(globalConfig.rootDir, globalConfig.coverageDirectory)] : []),
+  ]);
   main[MAIN_SESSION] = session;
   main[MAIN_SCRUBBER] = session.scrubber;
   // What Jest's main process prints itself: the user's global setup and teardown, a fake API server started there

@@ -19,7 +19,7 @@ export function finishVitestRun(host: BrokerHost): void {
   const { vitest } = host;
   const root = vitest.config.root;
   session.ci.setTests('vitest', testRecords(vitest, session));
-  const finished = finishRun(session, { root, extraRoots: writtenOutside(vitest) });
+  const finished = finishRun(session, { root, outputs: reportFiles(vitest), extraRoots: writtenOutside(vitest) });
   if (finished.failed) {
     process.exitCode = 1;
   }
@@ -54,15 +54,44 @@ function testRecords(vitest: Vitest, session: BrokerSession): TestRecord[] {
   );
 }
 
-// Reporter output files, the coverage report and snapshot directories: written by the run, possibly outside the root.
+/**
+ * @internal The reporters' own report files: `outputFile` (one path for every reporter, or one per reporter name), a
+ * reporter's `outputFile` option, and the blob reporter's default path. They are the run's, never the user's: the
+ * JUnit reporter opens its file in `onInit`, before the broker's session (and its start time) exists.
+ */
+export function reportFiles(vitest: Vitest): string[] {
+  const root = vitest.config.root;
+  const { outputFile } = vitest.config;
+  const configured = typeof outputFile === 'string' ? [outputFile] : Object.values(outputFile ?? {});
+  const byName = (name: string) => (typeof outputFile === 'string' ? outputFile : outputFile?.[name]);
+  for (const entry of vitest.config.reporters) {
+    const [name, options] = Array.isArray(entry) ? entry : [entry, undefined];
+    const own = (options as { outputFile?: unknown } | undefined)?.outputFile;
+    if (typeof own === 'string') {
+      configured.push(own);
+    } else if (name === 'blob' && byName('blob') === undefined) {
+      const { shard } = vitest.config;
+      configured.push(
+        shard === undefined ? '.vitest-reports/blob.json' : `.vitest-reports/blob-${shard.index}-${shard.count}.json`
+      );
+    }
+  }
+  return [...new Set(configured.filter((p): p is string => typeof p === 'string').map((p) => resolve(root, p)))];
+}
+
+/** @internal The coverage report's directory, when coverage is on: listed at the start, walked at the end. */
+export function coverageDirectory(vitest: Vitest): string | undefined {
+  const { coverage } = vitest.config;
+  return coverage?.enabled && typeof coverage.reportsDirectory === 'string'
+    ? resolve(vitest.config.root, coverage.reportsDirectory)
+    : undefined;
+}
+
+// The coverage report and snapshot directories: written by the run, possibly outside the root.
 function writtenOutside(vitest: Vitest): string[] {
   const root = vitest.config.root;
-  const { outputFile, coverage } = vitest.config;
-  const outputs = typeof outputFile === 'string' ? [outputFile] : Object.values(outputFile ?? {});
-  const paths = outputs.filter((p): p is string => typeof p === 'string').map((p) => resolve(root, p));
-  if (coverage?.enabled && typeof coverage.reportsDirectory === 'string') {
-    paths.push(resolve(root, coverage.reportsDirectory));
-  }
+  const coverage = coverageDirectory(vitest);
+  const paths = coverage === undefined ? [] : [coverage];
   for (const module of vitest.state.getTestModules()) {
     const snapshot = vitest.snapshot.resolvePath(module.moduleId, { config: module.project.serializedConfig });
     paths.push(dirname(snapshot));

@@ -13,6 +13,7 @@ import { isBrokerError } from '../src/errors.js';
 import { type BrokerSession, scrubProcessOutput } from '../src/host/index.js';
 import { RunBaseline } from '../src/scan/index.js';
 import { type Scrubber, scrubDeep } from '../src/scrub/index.js';
+import { coverageDirectory } from './ci.js';
 import type { BrokerHost } from './host.js';
 import { renderSkipSummary, type SkippedTest, skipNote } from './skip-summary.js';
 import { auditWrittenFiles, renderLeaks, type WrittenFile } from './snapshot-audit.js';
@@ -82,6 +83,11 @@ export class CredentialBrokerReporter implements Reporter {
     const specifications = await this.#ownShard(all);
     const session = await this.#host.session();
     this.#session = session;
+    // A coverage directory outside the root: what it holds now (after Vitest's clean) is not the run's.
+    const coverage = coverageDirectory(this.#vitest);
+    if (coverage !== undefined) {
+      session.ci.listing.add([coverage]);
+    }
     // What reporters render and what workers' children wrote to their inherited pipes (forks pool).
     scrubProcessOutput(() => this.#session?.scrubber);
     // What the workers may rewrite, as it is before they run: the audit looks only at what the run changes.

@@ -3,6 +3,7 @@ import { refPath } from '../backends/secret-file.js';
 import { appendStepSummary, onGitHubActions } from '../host/github-actions.js';
 import type { BrokerSession } from '../host/session.js';
 import {
+  type ChangedFiles,
   type ChangedFilesScan,
   type ChangedName,
   changedFilesSince,
@@ -20,6 +21,11 @@ export interface FinishRunOptions {
   readonly root: string;
   /** Report files, coverage and snapshot directories the runner writes, also when outside the root. */
   readonly extraRoots?: readonly string[];
+  /**
+   * The runner's own report files (`outputFile`): scanned wherever they are, and redacted in place like files the run
+   * created even when they existed before or the runner opened them before the run's start (they are the runner's).
+   */
+  readonly outputs?: readonly string[];
   /** `--audit FILE` of `run`; else the config's `audit.file`. Relative to the config's directory. */
   readonly auditFile?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -47,6 +53,7 @@ export function finishRun(session: BrokerSession, options: FinishRunOptions): Fi
     const rel = relative(root, path);
     return rel.startsWith('..') ? path : rel;
   };
+  const outputs = (options.outputs ?? []).map((p) => resolve(root, p));
   const auditFile = options.auditFile ?? session.config.config.audit?.file;
   const auditPath = auditFile === undefined ? undefined : resolve(session.configDir, auditFile);
 
@@ -54,7 +61,9 @@ export function finishRun(session: BrokerSession, options: FinishRunOptions): Fi
   const walk =
     session.scrubber.size === 0
       ? undefined
-      : changedFilesSince(record.startedAt, [root, ...(options.extraRoots ?? []), ...record.extraRoots], {
+      : changedFilesSince(record.startedAt, [root, ...outputs, ...(options.extraRoots ?? []), ...record.extraRoots], {
+          listing: record.listing,
+          outputs,
           exclude: [
             session.handle.scratchRoot,
             ...(auditPath === undefined ? [] : [auditPath]),
@@ -65,14 +74,8 @@ export function finishRun(session: BrokerSession, options: FinishRunOptions): Fi
     walk === undefined
       ? NOTHING_SCANNED
       : withNames(scanChangedFiles(walk.files, session.scrubber), walk.names, session.scrubber);
-  // Silent when the run wrote nothing: a clean run's output stays what the runner prints.
-  if (walk !== undefined && scan.files > 0) {
-    write(
-      `credential-broker: scanned ${scan.files} file(s) written during the run (${scan.bytes} bytes; ${walk.visited} files checked in ${Math.round(walk.elapsedMs)} ms)\n`
-    );
-  }
-  if (scan.findings.length > 0) {
-    write(`${renderFindings(scan.findings, root)}\n`);
+  if (walk !== undefined) {
+    report(scan, walk, root, write);
   }
 
   const scrub = (text: string) => session.scrubber.scrub(text);
@@ -100,6 +103,38 @@ export function finishRun(session: BrokerSession, options: FinishRunOptions): Fi
     }
   });
   return { failed: scan.findings.length > 0, scan };
+}
+
+// Silent when the run wrote nothing: a clean run's output stays what the runner prints.
+function report(scan: ChangedFilesScan, walk: ChangedFiles, root: string, write: (text: string) => void): void {
+  if (scan.files > 0) {
+    write(
+      `credential-broker: scanned ${scan.files} file(s) written during the run (${scan.bytes} bytes; ${walk.visited} files checked in ${Math.round(walk.elapsedMs)} ms)\n`
+    );
+  }
+  if (scan.findings.length > 0) {
+    write(`${renderFindings(scan.findings, root)}\n`);
+  }
+}
+
+/**
+ * @internal A report the runner writes after {@link finishRun} (Jest's `--json --outputFile`): scanned alone, as a
+ * file the run created (redacted in place), with the same lines. Synchronous, for an exit handler; the session may
+ * be closed already (its scrubber still knows every value). Whether a value was found: the run must fail.
+ */
+export function scanLateReport(
+  session: BrokerSession,
+  path: string,
+  root: string,
+  write: (text: string) => void = (text) => process.stderr.write(text)
+): boolean {
+  if (session.scrubber.size === 0) {
+    return false;
+  }
+  const walk = changedFilesSince(session.ci.startedAt, [path], { outputs: [path] });
+  const scan = scanChangedFiles(walk.files, session.scrubber);
+  report(scan, walk, resolve(root), write);
+  return scan.findings.length > 0;
 }
 
 // The names of new entries (a cache file keyed by a token) and links' targets count like content.

@@ -1,5 +1,6 @@
 import type { AuditSink, MintEvent, RevokeEvent } from '../contract/backend.js';
 import type { Delivery, Grant } from '../contract/wire.js';
+import { StartListing } from '../scan/start-listing.js';
 
 /** One credential handed to a requester (a test file, or `run`'s child) by the main process. */
 export interface GrantRecord {
@@ -42,6 +43,11 @@ export class RunRecord implements AuditSink {
   runner: 'vitest' | 'jest' | 'run' | undefined;
   /** Extra files and directories the post-run scan must visit (reports, coverage, snapshots outside the root). */
   readonly extraRoots = new Set<string>();
+  /**
+   * The paths that existed at the start, under the project and the runner's output roots (each adapter adds what it
+   * knows when its run starts): the post-run scan rewrites only a file whose path was not there.
+   */
+  readonly listing = new StartListing();
   /** Run once the backends have closed (leases revoked): the audit record's last word. */
   readonly afterClose: (() => void)[] = [];
 

@@ -103,7 +103,8 @@ export async function startSession(options: StartSessionOptions = {}): Promise<B
   const replacement = config.config.scrub?.replacement ?? DEFAULT_REPLACEMENT;
   const minScrubLength = config.config.scrub?.minLength ?? DEFAULT_MIN_SCRUB_LENGTH;
   const scrubber = new Scrubber({ minLength: minScrubLength, replacement });
-  const ci = observeSession(scrubber, config.config, env);
+  // The runner's root (Vitest, Jest), or the config's directory (`run`): what the post-run scan walks.
+  const ci = observeSession(scrubber, config.config, env, [options.cwd ?? config.dir]);
   const log = options.log ?? createLogger({ scrub: (text) => scrubber.scrub(text), debug: env[ENV_DEBUG] === '1' });
 
   sweep();

@@ -18,7 +18,10 @@ export const CLOCK_SLACK_MS = 20;
 export interface ChangedFile {
   readonly path: string;
   readonly size: number;
-  /** The file did not exist when the run began (its birth time is after the start). */
+  /**
+   * The file is the run's: born after the start at a path that did not exist then ({@link PathsAtStart}), or one of
+   * the runner's own report files. Redacted in place; any other file is only reported.
+   */
   readonly created: boolean;
 }
 
@@ -34,11 +37,28 @@ export interface ChangedName {
   readonly target?: string;
 }
 
+/** What the walk asks of a listing taken at the start ({@link StartListing} in start-listing.ts). */
+export interface PathsAtStart {
+  /** `true` existed, `false` did not, `undefined` the listing does not say. */
+  existed(path: string): boolean | undefined;
+}
+
 export interface ChangedFilesOptions {
   /** Directory names skipped wherever they occur (replaces {@link DEFAULT_SKIPPED_DIRS}). */
   readonly skipDirs?: readonly string[];
   /** Absolute paths never reported nor descended into (the broker's own scratch root). */
   readonly exclude?: readonly string[];
+  /**
+   * The paths that existed at the start. With it, a file born during the run is created only when its path was
+   * absent then (a user's file replaced by rename during the run stays the user's); where the listing does not say,
+   * the file counts as the user's. Without it, the birth time alone decides.
+   */
+  readonly listing?: PathsAtStart;
+  /**
+   * The runner's own report files (`--outputFile`, a reporter's output file): the run's, whatever existed before
+   * and whenever the runner opened them — they hold nothing of the user's.
+   */
+  readonly outputs?: readonly string[];
 }
 
 export interface ChangedFiles {
@@ -66,6 +86,8 @@ export function changedFilesSince(
   const skip = new Set(options.skipDirs ?? DEFAULT_SKIPPED_DIRS);
   const exclude = (options.exclude ?? []).map((p) => resolve(p));
   const excluded = (path: string) => exclude.some((e) => path === e || path.startsWith(e + sep));
+  const outputs = new Set((options.outputs ?? []).map((p) => resolve(p)));
+  const { listing } = options;
   const seen = new Set<string>();
   const files: ChangedFile[] = [];
   const names: ChangedName[] = [];
@@ -88,12 +110,19 @@ export function changedFilesSince(
       return;
     }
     seen.add(path);
-    // Born in a millisecond after the start's, without the slack: a file written just before the run (a secret file
-    // the run reads) is the user's, and must never be rewritten. `Date.now()` drops the fraction a birth time keeps,
-    // so a file born within the start's own millisecond (1000.4 against a start of 1000) may predate it. A zero birth
-    // time means the file system does not record it: the file counts as the user's too (reported, never edited).
-    files.push({ path, size: stats.size, created: stats.birthtimeMs > 0 && Math.floor(stats.birthtimeMs) > startMs });
+    files.push({ path, size: stats.size, created: outputs.has(path) || createdSince(path, stats) });
   };
+  // Both the inode and the path must be new. Born in a millisecond after the start's, without the slack: a file
+  // written just before the run (a secret file the run reads) is the user's, and must never be rewritten.
+  // `Date.now()` drops the fraction a birth time keeps, so a file born within the start's own millisecond (1000.4
+  // against a start of 1000) may predate it. A zero birth time means the file system does not record it: the file
+  // counts as the user's too (reported, never edited). And a new inode at a path that existed at the start is a
+  // user's file replaced by rename (write-file-atomic, `sed -i`, an editor's safe save, `git checkout`): the user's.
+  // A user's file the run moved to a new path keeps its birth time: the user's as well.
+  const createdSince = (path: string, stats: Stats): boolean =>
+    stats.birthtimeMs > 0 &&
+    Math.floor(stats.birthtimeMs) > startMs &&
+    (listing === undefined || listing.existed(path) === false);
 
   const walk = (root: string, dir: string): void => {
     let entries: Dirent[];

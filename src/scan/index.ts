@@ -6,7 +6,9 @@ export {
   type ChangedName,
   changedFilesSince,
   DEFAULT_SKIPPED_DIRS,
+  type PathsAtStart,
 } from './changed-files.js';
+export { StartListing } from './start-listing.js';
 export {
   type ChangedFilesScan,
   type FileFinding,
