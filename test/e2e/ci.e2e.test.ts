@@ -219,3 +219,54 @@ describe('vitest: a heap snapshot of a worker holding a value with an accented l
     expect(heap.includes(SECRET.trim())).toBe(false);
   }, 120_000);
 });
+
+// Found by the fourth attack (2026-12-07): Jest writes `--json --outputFile` after global teardown, where the scan ran
+// (F2); Vitest's JUnit reporter opens its file before the run's start, so the report counted as the user's (F4); a
+// user's file replaced by rename during the run was taken as created and rewritten with the label (F8).
+describe.each([
+  {
+    name: 'vitest',
+    report: 'reports/junit.xml',
+    copy: () => copyFixture('ci-scan'),
+    run: (p: ProjectCopy) => runVitest(p, [], { env: { BROKER_E2E_REPORTS: '1', FORCE_COLOR: '0' } }),
+  },
+  {
+    name: 'jest',
+    report: 'reports/jest.json',
+    copy: () => copyJestFixture('ci-scan'),
+    run: (p: ProjectCopy) =>
+      runJest(p, ['--json', '--outputFile=reports/jest.json'], { env: { BROKER_E2E_REPORTS: '1', FORCE_COLOR: '0' } }),
+  },
+])('$name: the runner’s report and files replaced by rename', ({ report, copy, run }) => {
+  const token = SECRET.trim();
+  const twin = `${token.slice(0, -1)}${token.endsWith('x') ? 'y' : 'x'}`;
+  const userFile = `{\n  "port": 3000,\n  "apiToken": "${token}"\n}\n`;
+  let p: ProjectCopy;
+  let result: NodeRun;
+
+  beforeAll(async () => {
+    p = copy();
+    // The user's own dev config, holding the value before the run begins.
+    writeFileSync(join(p.dir, 'notes/dev.json'), userFile);
+    result = await run(p);
+  }, 120_000);
+  afterAll(() => p.remove());
+
+  it('fails the run and redacts the value in the report, which is the run’s, leaving the rest of it verbatim', () => {
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      new RegExp(` {2}${report.replace('.', '\\.')}:\\d+: CI_TOKEN \\(the file is new: the value was replaced by its`)
+    );
+    const text = readFileSync(join(p.dir, report), 'utf8');
+    expect(text).toContain('planted [redacted:CI_TOKEN] and twin');
+    expect(text).toContain(twin);
+    expect(text.includes(token)).toBe(false);
+  });
+
+  it('reports a user’s file replaced by rename without rewriting it, and redacts a file the run created by rename', () => {
+    expect(result.stderr).toMatch(/ {2}notes\/dev\.json:3: CI_TOKEN \(written into an existing file, which the broker/);
+    expect(readFileSync(join(p.dir, 'notes/dev.json'), 'utf8')).toBe(userFile.replace('3000', '3001'));
+    expect(result.stderr).toContain('  logs/fresh.json:1: CI_TOKEN (the file is new: the value was replaced by its');
+    expect(readFileSync(join(p.dir, 'logs/fresh.json'), 'utf8')).toBe('{"token":"[redacted:CI_TOKEN]"}\n');
+  });
+});
