@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import type { Config } from '@jest/types';
 import { isBrokerError } from '../src/errors.js';
-import { type BrokerSession, scrubProcessOutput, startSession } from '../src/host/index.js';
+import { type BrokerSession, releaseRunVars, scrubProcessOutput, startSession } from '../src/host/index.js';
 import type { Scrubber } from '../src/scrub/index.js';
 import { MAIN_PLAN, MAIN_SCRUBBER, MAIN_SESSION } from './constants.js';
 import { missingReporterWarning } from './reporters-check.js';
@@ -22,6 +22,11 @@ export default async function credentialBrokerGlobalSetup(
   // Several projects may list this file; Jest runs it once per distinct path, but be safe with copies.
   if (main[MAIN_SESSION] !== undefined) {
     return;
+  }
+  // `credential-broker run -- npm test` set every credential for the whole command; the workers fork after this.
+  const released = releaseRunVars(process.env, 'the Jest preset', 'npx jest');
+  if (released !== undefined) {
+    process.stderr.write(`${released}\n`);
   }
   const session: BrokerSession = await startSession({ cwd: projectConfig.rootDir ?? globalConfig.rootDir }).catch(
     (error: unknown) => {

@@ -1,4 +1,5 @@
 import type { ResolvedConfig, Vitest } from 'vitest/node';
+import { releaseRunVars } from '../src/host/index.js';
 import { finishVitestRun } from './ci.js';
 import { scrubErrorHooks } from './error-hooks.js';
 import { scrubForkOutput, warnSharedTerminal } from './fork-output.js';
@@ -18,6 +19,12 @@ export async function configureBroker(
   config: ResolvedConfig,
   options: CredentialBrokerPluginOptions
 ): Promise<void> {
+  // First: `credential-broker run -- npm test` set every credential for the whole command, and the global setups and
+  // workers that start after this would inherit them all.
+  const released = releaseRunVars(process.env, 'the Vitest plugin', 'npx vitest run');
+  if (released !== undefined) {
+    vitest.logger.warn(released);
+  }
   const host = hostFor(vitest, options);
   warnSharedTerminal(vitest, config.pool);
   scrubErrorHooks(vitest, config, () => host.started?.scrubber);

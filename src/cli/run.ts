@@ -8,6 +8,7 @@ import { renderManifest } from '../egress/render.js';
 import { guardChildEnv } from '../guard/children.js';
 import { preloadPath } from '../guard/preload-path.js';
 import { ENV_EGRESS } from '../host/egress.js';
+import { ENV_RUN_VARS, runVarNames } from '../host/run-vars.js';
 import { startSession } from '../host/session.js';
 import { openTaskDir } from '../materialise/index.js';
 import { createScrubStream } from '../scrub/index.js';
@@ -16,14 +17,26 @@ import { type CommonOptions, describeError, sessionOptions } from './options.js'
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
- * @internal Whether the command runs Vitest or Jest (`vitest run`, `npx jest`, `node_modules/.bin/vitest`): their
- * plugin and preset resolve per test themselves, so `run` resolves nothing for them and only passes egress on.
+ * @internal Whether the command runs Vitest or Jest (`vitest run`, `npx jest`, `node_modules/.bin/vitest`,
+ * `npx vitest@4`, `npm exec vitest`, `pnpm vitest`): their plugin and preset resolve per test themselves, so `run`
+ * resolves nothing for them and only passes egress on. A runner this does not see (`npm test`, `sh -c …`) still gets
+ * only what each test declares: the plugin and preset remove what `run` set (see `src/host/run-vars.ts`), at the
+ * cost of resolving twice.
  */
 export function isKnownRunner(command: readonly string[]): boolean {
   const words = command.filter((w) => !w.startsWith('-')).map((w) => w.replace(/^.*[/\\]node(\.exe)?$/, 'node'));
-  const [first, second] = words;
-  const runner = (w: string | undefined) => w !== undefined && /(^|[/\\])(vitest|jest)(\.[cm]?js)?$/.test(w);
-  return runner(first) || (['node', 'npx', 'pnpm', 'yarn', 'bunx', 'exec'].includes(first ?? '') && runner(second));
+  const [first = '', second = '', third] = words;
+  const runner = (w: string | undefined) =>
+    w !== undefined && /(^|[/\\])(vitest|jest)(@[\w.^~<>=*-]+)?(\.[cm]?js)?$/.test(w);
+  if (runner(first)) {
+    return true;
+  }
+  // `npx vitest`, `node …/vitest.mjs`, `pnpm vitest`, `yarn jest` (a package manager runs a bin by its name)…
+  if (['node', 'npx', 'pnpx', 'bunx', 'exec', 'pnpm', 'yarn'].includes(first) && runner(second)) {
+    return true;
+  }
+  // …and `npm exec vitest`, `pnpm exec jest`, `yarn exec`, `pnpm dlx`, `bun x` (`npm vitest` is no npm command).
+  return ['npm', 'pnpm', 'yarn', 'bun'].includes(first) && ['exec', 'x', 'dlx'].includes(second) && runner(third);
 }
 
 /** Our lines after the child's: a child whose last line has no newline must not have ours glued to it. */
@@ -93,8 +106,7 @@ export async function runCommand(
       process.stderr.write(renderManifest(manifest, 'terminal'));
     }
     const entries = passThrough ? [] : manifest.credentials;
-    // The runner inside reads the same variable: `run --egress -- npx vitest run` turns egress on in the plugin.
-    const vars: Record<string, string> = session.egressEnabled ? { [ENV_EGRESS]: '1' } : {};
+    const vars: Record<string, string> = {};
     const held: string[] = [];
     const dir = openTaskDir(session.handle.scratchRoot, 'run');
     for (const entry of entries) {
@@ -116,9 +128,16 @@ export async function runCommand(
         vars[spec.delivery === 'file' ? spec.envName : `${spec.envName}${FILE_PATH_SUFFIX}`] = path;
       }
     }
+    // A Vitest or Jest that argv did not show (`npm test`, `sh -c …`) removes these from what its workers and tests
+    // inherit, and resolves per test itself. `--only` is the user naming credentials for the whole command: kept.
+    const whole = wanted === undefined ? runVarNames(vars, process.env) : [];
+    const listed = whole.length > 0 ? { [ENV_RUN_VARS]: whole.join(',') } : {};
+    // The runner inside reads the same variable: `run --egress -- npx vitest run` turns egress on in the plugin.
+    const egress = session.egressEnabled ? { [ENV_EGRESS]: '1' } : {};
     const started = Date.now();
     const lines = new LineState();
-    const code = await runChild(file, args, { ...vars, ...guardVars(session, held, file) }, session.scrubber, lines);
+    const env = { ...vars, ...listed, ...egress, ...guardVars(session, held, file) };
+    const code = await runChild(file, args, env, session.scrubber, lines);
     const guard = session.guardReport().summary;
     if (guard !== undefined) {
       lines.say(`${guard}\n`);

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENCODINGS } from '../helpers/encodings.mjs';
 import { recordFigure } from '../helpers/figures.js';
+import { childEnv, copyProject, type ProjectCopy, runNode } from './harness.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const cli = join(root, 'dist', 'cli.js');
@@ -218,5 +219,50 @@ describe('credential-broker check, sweep, help', () => {
     for (const command of ['manifest', 'check', 'run', 'sweep', '--egress', 'CREDENTIAL_BROKER_EGRESS']) {
       expect(result.stdout).toContain(command);
     }
+  });
+});
+
+// `run -- npm test`: argv shows no Vitest or Jest, so `run` resolves every credential for the whole command; the
+// plugin and the preset take them out again before any worker starts. RUN_TOKEN (as both: the value and a _FILE
+// path) is set by `run`; ENV_TOKEN is `env:ENV_TOKEN`, already in the environment with the same value, so `run`
+// changes nothing there and the plugin's own plan must still read it.
+describe.each([
+  ['Vitest', 'test'],
+  ['Jest', 'test:jest'],
+])('credential-broker run -- npm run <script> (%s inside, unseen by argv)', (_runner, script) => {
+  let p: ProjectCopy;
+  let run: Awaited<ReturnType<typeof runNode>>;
+
+  beforeAll(async () => {
+    p = copyProject('run-npm-test', {
+      // Jest's cache in the copy's out dir (beside the project), not in the user's temp dir.
+      packageJson: { private: true, scripts: { test: 'vitest run', 'test:jest': 'jest --cacheDirectory=../out/jc' } },
+      links: ['vitest', 'jest', '.bin'],
+    });
+    run = await runNode([cli, 'run', '--', 'npm', 'run', '--silent', script], {
+      cwd: p.dir,
+      env: childEnv(p, /^(VITEST|__VITEST|JEST_|TEST$|NODE_ENV$|NODE_OPTIONS$|CREDENTIAL_BROKER_|npm_)/, {
+        ENV_TOKEN: 'BROKER_CANARY_RUN_ENV_SAME_4b8d',
+        FORCE_COLOR: '0',
+        npm_config_update_notifier: 'false',
+      }),
+    });
+  }, 120_000);
+  afterAll(() => p.remove());
+
+  it('gives a test that declares nothing, and a child it starts, none of the values', () => {
+    expect(run.code, run.stderr).toBe(0);
+    const out = run.stdout + run.stderr;
+    expect(out).toContain(
+      'nothing: test RUN_TOKEN=unset RUN_TOKEN_FILE=unset ENV_TOKEN=unset; child RUN_TOKEN=unset RUN_TOKEN_FILE=unset ENV_TOKEN=unset'
+    );
+    expect(out).toMatch(
+      /credential-broker: `credential-broker run` set 2 variables \(RUN_TOKEN, RUN_TOKEN_FILE\) for the whole command; the (Vitest plugin|Jest preset) removed them/
+    );
+    expect(out).not.toContain('BROKER_CANARY');
+  });
+
+  it('still gives a test that declares them its values, the env: one included', () => {
+    expect(run.stdout + run.stderr).toContain('declares: test RUN_TOKEN=set RUN_TOKEN_FILE=set ENV_TOKEN=set');
   });
 });

@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { describeError } from '../../../src/cli/options.js';
-import { runCommand } from '../../../src/cli/run.js';
+import { isKnownRunner, runCommand } from '../../../src/cli/run.js';
 import { BrokerError } from '../../../src/errors.js';
 
 const CANARY = 'CANARY_RUN_UNIT_5d2c8a';
@@ -54,6 +54,71 @@ describe(runCommand.name, () => {
       `credential-broker: cannot run ${join(project, 'secret.txt')} (EACCES)\n`,
     ]);
   });
+});
+
+describe('what runCommand tells a runner it cannot see in argv', () => {
+  // The child records the list `run` gave it (names only) in a file: its stdout goes through the scrubber.
+  const listed = async (options: { only?: string }, extraEnv: Record<string, string> = {}) => {
+    const out = join(project, 'listed.txt');
+    for (const [name, value] of Object.entries(extraEnv)) {
+      vi.stubEnv(name, value);
+    }
+    const code = await runCommand(
+      [
+        process.execPath,
+        '-e',
+        `require('fs').writeFileSync(${JSON.stringify(out)}, String(process.env.CREDENTIAL_BROKER_RUN_VARS))`,
+      ],
+      { config: join(project, 'credential-broker.config.json'), ...options }
+    );
+    expect(code).toBe(0);
+    return readFileSync(out, 'utf8');
+  };
+
+  it('names every variable it set for the whole command, never a value', async () => {
+    expect(await listed({})).toBe('SECRET,SECRET_FILE');
+  });
+
+  it('leaves out an env: source already holding the same value, which the plugin must still read', async () => {
+    writeFileSync(
+      join(project, 'credential-broker.config.json'),
+      JSON.stringify({
+        credentials: { SECRET: 'file:secret.txt', SAME: 'env:SAME', OTHER: 'env:SAME' },
+      })
+    );
+    expect(await listed({}, { SAME: 'CANARY_RUN_UNIT_SAME' })).toBe('SECRET,OTHER');
+  });
+
+  it('lists nothing for --only: the user named those for the whole command', async () => {
+    expect(await listed({ only: 'SECRET' })).toBe('undefined');
+  });
+});
+
+describe(isKnownRunner.name, () => {
+  it.each([
+    'vitest run',
+    'npx vitest run',
+    'npx vitest@4 run',
+    'npx --yes jest@30.1.0',
+    'node node_modules/vitest/vitest.mjs run',
+    '/usr/local/bin/node node_modules/.bin/jest',
+    'npm exec vitest -- run',
+    'npm x jest',
+    'pnpm exec vitest run',
+    'pnpm vitest run',
+    'yarn jest',
+    'bunx vitest',
+  ])('sees Vitest or Jest in "%s"', (command) => {
+    expect(isKnownRunner(command.split(' '))).toBe(true);
+  });
+
+  // Any of these may run Vitest or Jest: the plugin and preset then remove what `run` set (tested in the e2e).
+  it.each(['npm test', 'yarn test', 'npm vitest', 'sh -c vitest', 'make test', 'node child.mjs', 'npx vitest-preview'])(
+    'does not see one in "%s"',
+    (command) => {
+      expect(isKnownRunner(command.split(' '))).toBe(false);
+    }
+  );
 });
 
 describe(describeError.name, () => {
