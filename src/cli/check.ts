@@ -53,6 +53,8 @@ export async function checkCommand(options: CommonOptions): Promise<number> {
   return problems === 0 ? 0 : 1;
 }
 
+const MAX_SOURCES_SHOWN = 24;
+
 /**
  * @internal What the scrubber registered for a credential (counts only, never a value), and a warning when a value is
  * too common to scrub without false positives: it is still redacted from output, but never fails a file scan.
@@ -63,6 +65,12 @@ export function renderForms(report: FormReport | undefined): string {
   }
   const parts = report.parts === 0 ? '' : ` (whole value and ${report.parts} secret-bearing part(s))`;
   const lines = [`    scrub: ${report.forms} form(s) registered${parts}`];
+  if (report.partsFrom.length > 0) {
+    // Which keys were taken as secret (never a value), so a user sees why a setting is redacted.
+    const shown = report.partsFrom.slice(0, MAX_SOURCES_SHOWN);
+    const more = report.partsFrom.length - shown.length;
+    lines.push(`    secret-bearing parts from: ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`);
+  }
   if (report.common) {
     lines.push(
       `    ⚠ ${report.name}'s value is too common to scrub without false positives (a short word or number): every occurrence in output is redacted, but it never fails a file scan. Use a longer, random value.`

@@ -5,7 +5,16 @@ export interface Part {
   readonly text: string;
   /** Too common to fail a file scan (still scrubbed from output). */
   readonly common: boolean;
+  /**
+   * Where in the value it was found, never what: a key path (`DATABASE_PASSWORD (line 1)`, `db.password`), `URL
+   * password`, `PEM PRIVATE KEY body`, `line 3`. `credential-broker check` prints these, so a user sees why a
+   * setting is redacted.
+   */
+  readonly from: readonly string[];
 }
+
+/** @internal Records a part: its text, where it was found, and whether it is too common to fail a file scan. */
+type AddPart = (text: string, from: string, common?: boolean) => void;
 
 /** @internal What {@link splitValue} finds in a value. */
 export interface ValueParts {
@@ -49,16 +58,19 @@ export function splitValue(value: string, minLength: number, mask: string): Valu
 }
 
 function findParts(value: string, minLength: number, mask: string): ValueParts {
-  const parts = new Map<string, boolean>();
-  const add = (text: string, common = isCommon(text)): void => {
+  const parts = new Map<string, { common: boolean; from: Set<string> }>();
+  const add: AddPart = (text, from, common = isCommon(text)) => {
     if (text.length >= minLength) {
-      parts.set(text, (parts.get(text) ?? true) && common);
+      const entry = parts.get(text) ?? { common: true, from: new Set<string>() };
+      entry.common &&= common;
+      entry.from.add(from);
+      parts.set(text, entry);
     }
   };
   const trimmed = value.trim();
   if (URL_SHAPED.test(trimmed)) {
     // A URL printed whole is replaced whole: its host and user name are not worth a second kind of label.
-    urlParts(trimmed, add);
+    urlParts(trimmed, add, '');
     return { parts: toParts(parts, value), masked: undefined, opaque: false };
   }
   if (/^[{[]/.test(trimmed)) {
@@ -74,18 +86,15 @@ function findParts(value: string, minLength: number, mask: string): ValueParts {
   return { parts: toParts(parts, value), masked, opaque: masked === undefined };
 }
 
-function toParts(parts: ReadonlyMap<string, boolean>, whole: string): Part[] {
-  return [...parts].filter(([text]) => text !== whole).map(([text, common]) => ({ text, common }));
+function toParts(parts: ReadonlyMap<string, { common: boolean; from: Set<string> }>, whole: string): Part[] {
+  return [...parts]
+    .filter(([text]) => text !== whole)
+    .map(([text, { common, from }]) => ({ text, common, from: [...from] }));
 }
 
 // PEM blocks, then key/value lines; other lines of a structured value are furniture unless high-entropy. A value
 // without PEM blocks or key/value lines is unstructured: each line that is not common is a part.
-function textParts(
-  value: string,
-  add: (text: string, common?: boolean) => void,
-  minLength: number,
-  mask: string
-): string | undefined {
+function textParts(value: string, add: AddPart, minLength: number, mask: string): string | undefined {
   const lines = value.split(/(\r?\n)/);
   const secretLine = new Array<boolean>(lines.length).fill(false);
   const maskedLines = [...lines];
@@ -116,12 +125,13 @@ function textParts(
       continue;
     }
     const body = block[2]!.split(/\r?\n/).filter((line) => /^[A-Za-z0-9+/=]+$/.test(line.trim()));
-    add(body.join(''), false);
+    const pem = `PEM ${block[1]} body`;
+    add(body.join(''), pem, false);
     for (let i = first + 1; i < last; i++) {
       const line = lines[i]!.trim();
       // Proc-Type/DEK-Info headers of legacy encrypted keys are armour.
       if (line !== '' && !line.includes(':')) {
-        add(line, line.length < 16);
+        add(line, pem, line.length < 16);
         secretLine[i] = true;
       }
     }
@@ -138,14 +148,16 @@ function textParts(
       if (leaf === '' || leaf === '|' || leaf === '>') {
         continue;
       }
+      const at = ` (line ${i / 2 + 1})`;
+      const name = keyLabel(kv[3]!);
       if (/^[{[]/.test(leaf)) {
         // A YAML flow mapping (`user: { token: … }`): each `key: scalar` pair in it is a leaf.
         maskedLines[i] = line.replace(FLOW_PAIR, (pair, k: string, v: string) =>
-          leafIsSecret(k, unquote(v), add, minLength) || maskWhenWhole(k, unquote(v))
+          leafIsSecret(k, `${name}.${keyLabel(k)}${at}`, unquote(v), add, minLength) || maskWhenWhole(k, unquote(v))
             ? pair.slice(0, pair.length - v.length) + mask
             : pair
         );
-      } else if (leafIsSecret(kv[3]!, leaf, add, minLength) || maskWhenWhole(kv[3]!, leaf)) {
+      } else if (leafIsSecret(kv[3]!, `${name}${at}`, leaf, add, minLength) || maskWhenWhole(kv[3]!, leaf)) {
         maskedLines[i] = `${kv[1]}${kv[2]}${kv[3]}${kv[2]}${kv[4]}${mask}`;
       }
     }
@@ -154,7 +166,7 @@ function textParts(
     for (let i = 0; i < lines.length; i += 2) {
       const line = lines[i]!.trim();
       if (!isCommon(line) && !/^-{3,}|^[[\]{}(),]+$/.test(line)) {
-        add(line);
+        add(line, `line ${i / 2 + 1}`);
       }
     }
     return undefined;
@@ -165,7 +177,7 @@ function textParts(
     }
     const line = lines[i]!.trim().replace(/^-\s+/, '');
     if (isHighEntropy(line)) {
-      add(line, false);
+      add(line, `line ${i / 2 + 1} (high entropy)`, false);
       secretLine[i] = true;
     }
   }
@@ -185,31 +197,35 @@ function textParts(
 }
 
 // Registers a leaf value when its key says it is secret, or it looks secret and its key does not say it is public;
-// URL-shaped and PEM-shaped leaves contribute their own parts. Returns whether the leaf is masked.
-function leafIsSecret(
-  key: string,
-  leaf: string,
-  add: (text: string, common?: boolean) => void,
-  minLength: number
-): boolean {
+// URL-shaped and PEM-shaped leaves contribute their own parts. `path` says where the leaf is (for `check`).
+// Returns whether the leaf is masked.
+function leafIsSecret(key: string, path: string, leaf: string, add: AddPart, minLength: number): boolean {
   const kind = keyKind(key);
   if (URL_SHAPED.test(leaf)) {
     let found = false;
-    urlParts(leaf, (text, common) => {
-      found = true;
-      add(text, common);
-    });
+    urlParts(
+      leaf,
+      (text, from, common) => {
+        found = true;
+        add(text, from, common);
+      },
+      `${path}: `
+    );
     return found && kind === 'secret';
   }
   if (leaf.includes('-----BEGIN ')) {
     const inner = splitValue(leaf.replace(/\\n/g, '\n'), minLength, '');
     for (const part of inner.parts) {
-      add(part.text, part.common);
+      add(part.text, `${path}: ${part.from.join(', ')}`, part.common);
     }
     return inner.parts.length > 0;
   }
-  if (kind === 'secret' || (kind === 'neutral' && isHighEntropy(leaf))) {
-    add(leaf);
+  if (kind === 'secret') {
+    add(leaf, path);
+    return true;
+  }
+  if (kind === 'neutral' && isHighEntropy(leaf)) {
+    add(leaf, `${path} (high entropy)`);
     return true;
   }
   return false;
@@ -221,19 +237,19 @@ function maskWhenWhole(key: string, leaf: string): boolean {
   return keyKind(key) === 'neutral' && !isCommon(leaf) && !URL_SHAPED.test(leaf);
 }
 
+// A key as `check` prints it: a key is structure, but a map keyed by secrets (`{ "<token>": "user" }`) exists, and
+// what `check` prints is not scrubbed. A key that is long, odd or random is printed as `*`.
+function keyLabel(key: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_.-]{0,47}$/.test(key) && !isHighEntropy(key) ? key : '*';
+}
+
 function unquote(text: string): string {
   const m = /^(["'])(.*)\1$/.exec(text);
   return m === null ? text.replace(/\s+#.*$/, '') : m[2]!;
 }
 
 // JSON values: each string leaf under its nearest key. Returns the masked text, or undefined when not JSON.
-function jsonParts(
-  trimmed: string,
-  value: string,
-  add: (text: string, common?: boolean) => void,
-  minLength: number,
-  mask: string
-): string | undefined {
+function jsonParts(trimmed: string, value: string, add: AddPart, minLength: number, mask: string): string | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(trimmed);
@@ -244,22 +260,23 @@ function jsonParts(
     return undefined;
   }
   const secrets = new Set<string>();
-  const walk = (node: unknown, key: string): void => {
+  // `key` classifies a leaf (an array's items go by the array's key); `path` says where it is.
+  const walk = (node: unknown, key: string, path: string): void => {
     if (typeof node === 'string') {
-      if (leafIsSecret(key, node, add, minLength) || maskWhenWhole(key, node)) {
+      if (leafIsSecret(key, path, node, add, minLength) || maskWhenWhole(key, node)) {
         secrets.add(node);
       }
     } else if (Array.isArray(node)) {
-      for (const item of node) {
-        walk(item, key);
+      for (const [i, item] of node.entries()) {
+        walk(item, key, `${path}[${i}]`);
       }
     } else if (typeof node === 'object' && node !== null) {
       for (const [k, v] of Object.entries(node)) {
-        walk(v, k);
+        walk(v, k, path === '' ? keyLabel(k) : `${path}.${keyLabel(k)}`);
       }
     }
   };
-  walk(parsed, '');
+  walk(parsed, '', '');
   let masked = value;
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     masked = masked.split(`"${JSON.stringify(secret).slice(1, -1)}"`).join(`"${mask}"`);
@@ -269,7 +286,7 @@ function jsonParts(
 
 // The password (as written and decoded), `user:password` (its base64 is the HTTP Basic credential), and secret
 // query values (as written and decoded).
-function urlParts(text: string, add: (text: string, common?: boolean) => void): void {
+function urlParts(text: string, add: AddPart, where: string): void {
   let url: URL;
   try {
     url = new URL(text);
@@ -280,16 +297,17 @@ function urlParts(text: string, add: (text: string, common?: boolean) => void): 
     const raw = rawPassword(text) ?? url.password;
     const decoded = safeDecode(raw);
     for (const form of new Set([raw, url.password, decoded])) {
-      add(form);
+      add(form, `${where}URL password`);
     }
-    add(`${safeDecode(url.username)}:${decoded}`, isCommon(decoded));
+    add(`${safeDecode(url.username)}:${decoded}`, `${where}URL password`, isCommon(decoded));
   }
   for (const [key, v] of url.searchParams) {
     if (SECRET_QUERY.test(key) && v !== '') {
-      add(v);
+      const from = `${where}URL query ${key}`;
+      add(v, from);
       const raw = new RegExp(`[?&]${escapeRegExp(encodeURIComponent(key))}=([^&#]*)`).exec(text)?.[1];
       if (raw !== undefined) {
-        add(raw, isCommon(v));
+        add(raw, from, isCommon(v));
       }
     }
   }

@@ -88,6 +88,11 @@ export interface FormReport {
   readonly commonForms: number;
   /** Secret-bearing parts registered besides the whole value (PEM body lines, secret fields, URL passwords). */
   readonly parts: number;
+  /**
+   * Where those parts were found, never what they are: key paths (`DATABASE_PASSWORD (line 1)`, `db.password`),
+   * `URL password`, `PEM PRIVATE KEY body`, `line 3`.
+   */
+  readonly partsFrom: readonly string[];
   /** Whether a value itself is too common to scrub without false positives. */
   readonly common: boolean;
 }
@@ -127,7 +132,7 @@ export class Scrubber {
   readonly #nameIndex = new Map<string, number>();
   /** Masked texts of structured values, replacing the value printed whole. */
   readonly #masked: string[] = [];
-  readonly #report = new Map<number, { parts: number; common: boolean }>();
+  readonly #report = new Map<number, { parts: number; common: boolean; from: Set<string> }>();
   readonly #formObservers: ((form: string, name: string) => void)[] = [];
   readonly #pending: { readonly plain: string; readonly nameIndex: number }[] = [];
   #compiled: Compiled | undefined;
@@ -192,6 +197,11 @@ export class Scrubber {
     const valueCommon = isCommon(plain);
     const report = this.#report.get(nameIndex)!;
     report.parts += parts.length;
+    for (const part of parts) {
+      for (const from of part.from) {
+        report.from.add(from);
+      }
+    }
     report.common ||= valueCommon;
     // Printed whole, a structured value keeps its furniture: the masked text replaces it.
     if (masked !== undefined) {
@@ -237,7 +247,7 @@ export class Scrubber {
       nameIndex = this.#names.length;
       this.#names.push(name);
       this.#nameIndex.set(name, nameIndex);
-      this.#report.set(nameIndex, { parts: 0, common: false });
+      this.#report.set(nameIndex, { parts: 0, common: false, from: new Set() });
     }
     return nameIndex;
   }
@@ -457,7 +467,10 @@ export class Scrubber {
         counts[entry.name]!.commonForms++;
       }
     }
-    return this.#names.map((name, i) => ({ name, ...counts[i]!, ...this.#report.get(i)! }));
+    return this.#names.map((name, i) => {
+      const { parts, common, from } = this.#report.get(i)!;
+      return { name, ...counts[i]!, parts, common, partsFrom: [...from] };
+    });
   }
 
   #session(compiled: Compiled): ScanSession {

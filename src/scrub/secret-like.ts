@@ -57,10 +57,95 @@ const PUBLIC_KEY =
 const SECRET_KEY =
   /pass(word|wd|phrase)?$|pwd$|secret|token|private|credential|auth$|authorization|signature|(^|[-_.])sig$|session|cookie|bearer|api[-_]?key|access[-_]?key|(^|[-_.])key$|key[-_]?data$|salt$/i;
 
+// A session id authenticates whoever holds it (it is the session cookie's value): secret, though it ends in `id`.
+const SESSION_ID = /session[-_.]?id$/i;
+/**
+ * Last words that make a key name a setting ABOUT a secret rather than the secret: what kind or where it is kept
+ * (`SIGNATURE_ALGORITHM=HMAC-SHA256`, `SESSION_BACKEND`, `SESSION_ENGINE`, `CREDENTIAL_SOURCE`, `TOKEN_PROVIDER`,
+ * `SECRETS_BACKEND`, `SESSION_STORE`), how long it lives (`TOKEN_TTL`, `SESSION_MAX_AGE`), a flag
+ * (`SESSION_COOKIE_SECURE`, `COOKIE_HTTPONLY`), where it is (`PRIVATE_KEY_PATH`, `TOKEN_FILE`, `SESSION_PORT`) or what
+ * it may do (`TOKEN_SCOPE`). An application's whole `.env` or JSON secret holds such settings next to its secrets;
+ * registered, a harmless `HMAC-SHA256` in a source file would fail the run. Such a key is neutral, not secret: its
+ * value is registered only when it looks secret itself (high entropy). Never here: a word that may BE the secret or
+ * hold it (`key`, `secret`, `token`, `hash`, `digest`, `data`, `value`, `base`, `id`, `header`: `Bearer …`,
+ * `prefix`: the start of a key).
+ */
+const SETTING_WORDS = new Set([
+  // what kind, which implementation
+  'algorithm',
+  'algorithms',
+  'algo',
+  'alg',
+  'backend',
+  'engine',
+  'driver',
+  'adapter',
+  'provider',
+  'source',
+  'store',
+  'storage',
+  'strategy',
+  'handler',
+  'class',
+  'serializer',
+  'type',
+  'kind',
+  'mode',
+  'method',
+  'format',
+  'encoding',
+  'scheme',
+  'version',
+  'name',
+  // how long it lives
+  'ttl',
+  'timeout',
+  'expiry',
+  'expires',
+  'expiration',
+  'lifetime',
+  'age',
+  'maxage',
+  'duration',
+  'interval',
+  // flags
+  'enabled',
+  'enable',
+  'disabled',
+  'required',
+  'secure',
+  'httponly',
+  'samesite',
+  // where it is, how it travels
+  'path',
+  'file',
+  'dir',
+  'directory',
+  'location',
+  'port',
+  'scope',
+  'scopes',
+]);
+
+// `SIGNATURE_ALGORITHM`, `signature-algorithm`, `signatureAlgorithm`, `sessionMaxAge`, `cookie.httpOnly`: the last
+// word, or the last two run together (`http_only`, `same-site`, `max_age`).
+function endsWithSetting(key: string): boolean {
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[-_.\s]+/)
+    .filter(Boolean);
+  const last = words.at(-1) ?? '';
+  return SETTING_WORDS.has(last) || SETTING_WORDS.has(`${words.at(-2) ?? ''}${last}`);
+}
+
 /** @internal How a key classifies its value: `'secret'`, `'public'`, or `'neutral'` (decided by the value's look). */
 export function keyKind(key: string): 'secret' | 'public' | 'neutral' {
+  if (SESSION_ID.test(key)) {
+    return 'secret';
+  }
   if (PUBLIC_KEY.test(key)) {
     return 'public';
   }
-  return SECRET_KEY.test(key) ? 'secret' : 'neutral';
+  return SECRET_KEY.test(key) && !endsWithSetting(key) ? 'secret' : 'neutral';
 }

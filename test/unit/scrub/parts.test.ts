@@ -40,6 +40,88 @@ describe('the rule for secret-bearing parts', () => {
     expect(keyKind('data')).toBe('neutral');
   });
 
+  it('takes a key whose last word names a setting about a secret as neutral, not secret', () => {
+    const settings = [
+      'SIGNATURE_ALGORITHM',
+      'jwt_alg',
+      'SECRETS_BACKEND',
+      'SESSION_BACKEND',
+      'SESSION_ENGINE',
+      'CREDENTIAL_SOURCE',
+      'TOKEN_PROVIDER',
+      'SESSION_STORE',
+      'session-cookie-samesite',
+      'COOKIE_HTTP_ONLY',
+      'SESSION_MAX_AGE',
+      'TOKEN_TTL',
+      'PRIVATE_KEY_PATH',
+      'SECRET_FILE',
+      'signatureAlgorithm',
+      'sessionMaxAge',
+      'cookie.httpOnly',
+    ];
+    expect(settings.map(keyKind)).toEqual(settings.map(() => 'neutral'));
+  });
+
+  it('still takes the secret itself as secret: SESSION_SECRET, SIGNING_KEY, TOKEN, SIGNATURE, a session id', () => {
+    const secrets = [
+      'SESSION_SECRET',
+      'COOKIE_SECRET',
+      'SIGNING_KEY',
+      'SECRET_KEY',
+      'SECRET_KEY_BASE',
+      'PRIVATE_KEY',
+      'TOKEN',
+      'API_TOKEN',
+      'SIGNATURE',
+      'session_id',
+      'sessionId',
+      'PRIVATE_KEY_PASSPHRASE',
+      'sessionSecret',
+    ];
+    expect(secrets.map(keyKind)).toEqual(secrets.map(() => 'secret'));
+  });
+
+  it('registers no setting of an app .env or JSON secret, but every secret beside them and where it was found', () => {
+    const env = [
+      'DATABASE_PASSWORD=CANARY-pw-Zq8vR2mN5t',
+      'SESSION_STORE=redis://localhost:6379/0',
+      'SIGNATURE_ALGORITHM=HMAC-SHA256',
+      'SESSION_ENGINE=django.contrib.sessions.backends.db',
+      'CREDENTIAL_SOURCE=Ec2InstanceMetadata',
+      'SESSION_SECRET=CANARY-session-secret',
+      'SIGNING_KEY=CANARY-signing-key',
+      'TOKEN=CANARY-plain-token',
+      '',
+    ].join('\n');
+    const split = splitValue(env, 6, '[M]');
+    expect(split.parts.map((p) => [p.text, p.from])).toEqual([
+      ['CANARY-pw-Zq8vR2mN5t', ['DATABASE_PASSWORD (line 1)']],
+      ['CANARY-session-secret', ['SESSION_SECRET (line 6)']],
+      ['CANARY-signing-key', ['SIGNING_KEY (line 7)']],
+      ['CANARY-plain-token', ['TOKEN (line 8)']],
+    ]);
+    const json = JSON.stringify({
+      signatureAlgorithm: 'HMAC-SHA256',
+      db: { sessionBackend: 'redis-cluster', sessionSecret: 'CANARY-json-session', tokens: ['CANARY-json-token'] },
+    });
+    expect(splitValue(json, 6, '[M]').parts.map((p) => [p.text, p.from])).toEqual([
+      ['CANARY-json-session', ['db.sessionSecret']],
+      ['CANARY-json-token', ['db.tokens[0]']],
+    ]);
+  });
+
+  it("still registers a setting key's value that looks secret itself (high entropy)", () => {
+    expect(splitValue('TOKEN_SOURCE=ghp_9aZ3kLmQ7xWv2RtY8pBn4cJd\nMODE=x\n', 6, '[M]').parts).toEqual([
+      { text: 'ghp_9aZ3kLmQ7xWv2RtY8pBn4cJd', common: false, from: ['TOKEN_SOURCE (line 1) (high entropy)'] },
+    ]);
+  });
+
+  it('names a key that looks random as * where it says where a part was found', () => {
+    const json = JSON.stringify({ users: { ghp_9aZ3kLmQ7xWv2RtY8pBn4cJd: { password: 'CANARY-owner-pw' } } });
+    expect(splitValue(json, 6, '[M]').parts.map((p) => p.from)).toEqual([['users.*.password']]);
+  });
+
   it('registers leaf values of dotenv, INI and YAML by key, never the keys or the structure', () => {
     expect(parts('NODE_ENV=production\nPORT=3000\nexport API_KEY="sk_live_CANARY_1234"\n')).toEqual([
       'sk_live_CANARY_1234',
@@ -85,7 +167,20 @@ describe(renderForms.name, () => {
     const [pg, url] = scrubber.report();
     expect(renderForms(pg)).toMatch(/^ {4}scrub: \d+ form\(s\) registered\n {4}⚠ PGPASSWORD's value is too common/);
     expect(renderForms(url)).toMatch(
-      /^ {4}scrub: \d+ form\(s\) registered \(whole value and 2 secret-bearing part\(s\)\)\n$/
+      /^ {4}scrub: \d+ form\(s\) registered \(whole value and 2 secret-bearing part\(s\)\)\n {4}secret-bearing parts from: URL password\n$/
     );
+  });
+
+  it('names the keys whose leaves it registered, never a value, so a user sees why a setting is redacted', () => {
+    const scrubber = new Scrubber();
+    scrubber.add(
+      'SIGNATURE_ALGORITHM=HMAC-SHA256\nSESSION_SECRET=CANARY-session-7f3a\nAPI_TOKEN=CANARY-tok-9c2e\n',
+      'APP'
+    );
+    const text = renderForms(scrubber.report()[0]);
+    expect(text).toContain(
+      '(whole value and 2 secret-bearing part(s))\n    secret-bearing parts from: SESSION_SECRET (line 2), API_TOKEN (line 3)\n'
+    );
+    expect(text).not.toMatch(/CANARY|HMAC/);
   });
 });

@@ -74,7 +74,44 @@ export function credentialSet(): CredentialSet {
     2
   );
   const apiKey = `sk_live_${token(24)}`;
-  const dotenv = `NODE_ENV=production\nPORT=3000\nDEBUG=false\nSTRIPE_API_KEY=${apiKey}\n`;
+  // An application's whole .env: settings about its secrets under secret-looking keys, beside the secrets.
+  const sessionSecret = `keyboard-cat-${token(6)}`;
+  const signingKey = token(32);
+  const appToken = `tok-${token(9)}`;
+  const dotenv = [
+    'NODE_ENV=production',
+    'PORT=3000',
+    'DEBUG=false',
+    `STRIPE_API_KEY=${apiKey}`,
+    'SIGNATURE_ALGORITHM=HMAC-SHA256',
+    'SECRETS_BACKEND=hashicorp-vault',
+    'SESSION_BACKEND=redis-cluster',
+    'SESSION_ENGINE=django.contrib.sessions.backends.db',
+    'CREDENTIAL_SOURCE=Ec2InstanceMetadata',
+    'TOKEN_TYPE=Bearer',
+    'SESSION_COOKIE_SAMESITE=Strict',
+    'SESSION_MAX_AGE=1209600',
+    'PRIVATE_KEY_PATH=/run/secrets/app-signing.pem',
+    `SESSION_SECRET=${sessionSecret}`,
+    `SIGNING_KEY=${signingKey}`,
+    `TOKEN=${appToken}`,
+    '',
+  ].join('\n');
+  // The same shape as a JSON secret (AWS Secrets Manager), camelCase keys.
+  const jsonSessionSecret = `keyboard-dog-${token(6)}`;
+  const jsonSigningKey = token(32);
+  const appJson = JSON.stringify(
+    {
+      signatureAlgorithm: 'HMAC-SHA256',
+      sessionBackend: 'redis-cluster',
+      credentialSource: 'Ec2InstanceMetadata',
+      cookie: { httpOnly: 'true', sameSite: 'Strict' },
+      sessionSecret: jsonSessionSecret,
+      signingKey: jsonSigningKey,
+    },
+    null,
+    2
+  );
   const awsSecret = token(30);
   const aws = `[default]\naws_access_key_id = AKIA${randomBytes(8).toString('hex').toUpperCase()}\naws_secret_access_key = ${awsSecret}\nregion = eu-west-1\n`;
   const gh = `ghp_${token(27)}`;
@@ -91,12 +128,18 @@ export function credentialSet(): CredentialSet {
       BLOB_URL: blobUrl,
       GCP_SA: serviceAccount,
       DOTENV: dotenv,
+      APP_JSON: appJson,
       AWS_CREDENTIALS: aws,
     },
     publicParts: [
       ...kubeconfig.split('\n').filter((line) => !/token|client-key-data/.test(line)),
       ...serviceAccount.split('\n').filter((line) => !/"private_key"/.test(line)),
-      ...dotenv.split('\n').filter((line) => !line.includes('STRIPE')),
+      ...dotenv.split('\n').filter((line) => !/STRIPE|SESSION_SECRET|SIGNING_KEY|^TOKEN=/.test(line)),
+      // Ordinary code naming the same settings.
+      "const ALGORITHM = 'HMAC-SHA256'; // sign with HMAC-SHA256",
+      "SESSION_ENGINE = 'django.contrib.sessions.backends.db'",
+      'credentials from Ec2InstanceMetadata, sessions in redis-cluster, secrets in hashicorp-vault',
+      ...appJson.split('\n').filter((line) => !/sessionSecret|signingKey/.test(line)),
       ...aws.split('\n').filter((line) => !line.includes('secret')),
       fakeCa,
       'host db.internal port 5432 user app_user database app sslmode=require',
@@ -106,7 +149,8 @@ export function credentialSet(): CredentialSet {
       DATABASE_URL: [dbPassword, encodeURIComponent(dbPassword)],
       BLOB_URL: [sasToken],
       GCP_SA: (saKey.split('\n').filter((l) => l.length > 16 && !l.startsWith('-----')) as string[]).concat(),
-      DOTENV: [apiKey],
+      DOTENV: [apiKey, sessionSecret, signingKey, appToken],
+      APP_JSON: [jsonSessionSecret, jsonSigningKey],
       AWS_CREDENTIALS: [awsSecret],
       TLS_KEY: (rsa as string).split('\n').filter((l) => l.length > 16 && !l.startsWith('-----')),
       EC_KEY: (ec as string).split('\n').filter((l) => l.length > 16 && !l.startsWith('-----')),
