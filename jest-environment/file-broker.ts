@@ -4,13 +4,14 @@ import type { BrokerError } from '../src/errors.js';
 import { setCurrentTest } from '../src/guard/index.js';
 import { ReleasedEnv } from '../src/materialise/released-env.js';
 import { Scrubber, scrubDeep } from '../src/scrub/index.js';
+import { snapshotTextSerializer } from '../src/scrub/snapshot-text.js';
 import type { AcquireRequest, Lease, WorkerBroker } from '../src/worker/index.js';
 import { jestWillSkip, testErrors, testId, testsUnder } from './circus.js';
 import type { TestEvents } from './circus-events.js';
 import { EnvLedger } from './env-ledger.js';
 import type { SandboxApi } from './sandbox-api.js';
 import { type SkippedCredential, skipMarker, skippedBy } from './skip-marker.js';
-import { redactingSerializer } from './snapshot-serializer.js';
+import { redactingSerializer, redactSnapshotKeys, type SnapshotExpect } from './snapshot-serializer.js';
 import {
   askedAfterEnd,
   assertDeclaration,
@@ -91,6 +92,8 @@ export class FileBroker {
   #tasks = 0;
   #closed = false;
   #setup: Promise<void> | undefined;
+  /** The file's `expect`, from circus's `setup` event: its snapshot state is redacted at `run_start`. */
+  #expect: SnapshotExpect | undefined;
   /** Tests skipped for a missing credential, in the order they were skipped (sent to our reporter). */
   readonly skipped: SkippedTest[] = [];
 
@@ -116,6 +119,12 @@ export class FileBroker {
   get scrubber(): Scrubber {
     this.#empty ??= new Scrubber();
     return this.#worker?.scrubber ?? this.#served?.scrubber ?? this.#empty;
+  }
+
+  /** Scrubs a snapshot's text while this worker holds a value; undefined before, so snapshots print as bare. */
+  get #scrubSnapshot(): ((text: string) => string) | undefined {
+    const scrubber = this.scrubber;
+    return scrubber.size === 0 ? undefined : (text) => scrubber.scrub(text);
   }
 
   /**
@@ -164,8 +173,11 @@ export class FileBroker {
     switch (event.name) {
       case 'setup': {
         // The file's own expect (jest-snapshot is loaded per file), before any snapshot is written.
-        const expect = event.runtimeGlobals.expect as { addSnapshotSerializer?: (plugin: unknown) => void };
+        const expect = event.runtimeGlobals.expect as SnapshotExpect;
+        this.#expect = expect;
         expect.addSnapshotSerializer?.(redactingSerializer((text) => this.scrubber.scrub(text)));
+        // Asked first: prints the root value with every other plugin, then scrubs that text (snapshot-text.ts).
+        expect.addSnapshotSerializer?.(snapshotTextSerializer(() => this.#scrubSnapshot));
         return;
       }
       case 'start_describe_definition':
@@ -175,6 +187,8 @@ export class FileBroker {
       case 'add_test':
         return this.#tag(event, state);
       case 'run_start': {
+        // The file's snapshot state exists now (Jest makes it after `setup`), before any test writes a snapshot.
+        redactSnapshotKeys(this.#expect?.getState?.().snapshotState, (text) => this.scrubber.scrub(text));
         // A concurrent test added before a withCredentials block: refused now, before anything runs.
         const concurrent = this.#tagged ? this.#concurrentTests[0] : undefined;
         if (concurrent !== undefined) {

@@ -1,5 +1,6 @@
 import type { SnapshotSerializer, expect as vitestExpect } from 'vitest';
 import { bytesAsText, redactedBytes } from '../src/scrub/byte-text.js';
+import { snapshotTextSerializer } from '../src/scrub/snapshot-text.js';
 import { currentBroker } from './claim.js';
 
 /**
@@ -51,9 +52,10 @@ const serializer: SnapshotSerializer = {
   },
 };
 
+// Undefined while this worker holds no value: then neither serializer takes anything, and snapshots print as bare.
 function scrubNow(): ((text: string) => string) | undefined {
   const scrubber = currentBroker()?.scrubber;
-  return scrubber === undefined ? undefined : (text) => scrubber.scrub(text);
+  return scrubber === undefined || scrubber.size === 0 ? undefined : (text) => scrubber.scrub(text);
 }
 
 function printedError(error: Error): string {
@@ -63,14 +65,17 @@ function printedError(error: Error): string {
 const ADDED = Symbol.for('credential-broker.vitest.snapshot-serializer.v1');
 
 /**
- * @internal Adds the serializer once per `expect` (whose snapshot plugins live as long as it does): from the setup
+ * @internal Adds the serializers once per `expect` (whose snapshot plugins live as long as it does): from the setup
  * file rather than `test.snapshotSerializers`, which Vitest would import as one more module for every test file.
- * Added last, it is asked first, so the user's serializers only ever see redacted strings.
+ * Added last, they are asked first: the text serializer takes the snapshot's root value and prints it with the
+ * others, this file's value serializer first, so the user's serializers only ever see redacted strings; then it
+ * scrubs what they all printed (src/scrub/snapshot-text.ts).
  */
 export function addRedactingSerializer(expect: typeof vitestExpect): void {
   const marked = expect as unknown as Record<symbol, unknown>;
   if (marked[ADDED] !== true) {
     marked[ADDED] = true;
     expect.addSnapshotSerializer(serializer);
+    expect.addSnapshotSerializer(snapshotTextSerializer(scrubNow) as SnapshotSerializer);
   }
 }
