@@ -5,7 +5,8 @@
  * lines and the token do not; (c) a URL password in both forms and the Basic-auth header; (d) every printed form
  * of item 4 in output, reports and snapshots; (e) a snapshot holding a value is written redacted, and a second run
  * in CI mode passes against it; (f) a file: value that ends in a newline, printed without it, is redacted and the
- * output's line break kept. Values are generated here (TEST ONLY) and handed over through env: refs and a file.
+ * output's line break kept; (k) what pretty-format prints without asking a serializer (React and DOM text children,
+ * a Symbol, a RegExp, a class name) is written redacted into the .snap and the inline snapshots. Values are generated here (TEST ONLY) and handed over through env: refs and a file.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -218,6 +219,32 @@ describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('precise scrubbi
   it('(g) redacts bytes a child process prints in two writes, and passes its harmless twin on as printed', () => {
     expect(stripAnsi(out)).toMatch(/child bytes: Uint8Array\(\d+\) \[\s+\[redacted:LONG_TOKEN\]\s+\] end/);
     expect(out).toContain(flat(`child harmless: ${inspect(new TextEncoder().encode('harmless-child-bytes'))}\n`));
+  });
+
+  it('(k) writes what pretty-format prints itself redacted and the harmless twins as the runner does; hints too', () => {
+    const key = '(k) snapshots of what pretty-format prints itself, each with its harmless twin';
+    const entry = (n: number, body: string) => `exports[\`${key} ${n}\`] = \`\n${body}\n\`;`;
+    const element = (text: string) => `<p>\n  Token: \n  ${text}\n</p>`;
+    const printed = (text: string) =>
+      `{\n  "instance": ${text} {},\n  "regexp": /${text}/,\n  "symbol": Symbol(${text}),\n}`;
+    // The value's four snapshots (1-4), then their harmless twins (5-8) as the runner writes them.
+    for (const [first, text] of [
+      [1, '[redacted:FILE_TOKEN]'],
+      [5, 'harmless-CANARY-printed'],
+    ] as const) {
+      expect(snapAfterFirst).toContain(entry(first, element(text)));
+      expect(snapAfterFirst).toContain(entry(first + 1, element(text)));
+      expect(snapAfterFirst).toContain(entry(first + 2, `<x-banner>\n  ${text}\n</x-banner>`));
+      expect(snapAfterFirst).toContain(entry(first + 3, printed(text)));
+    }
+    expect(snapAfterFirst).toContain(entry(9, element('[redacted:LONG_TOKEN]')));
+    // The inline snapshots hold the label already: (a) shows the run left the source byte-identical.
+    const source = readFileSync(join(project.dir, runner.source), 'utf8');
+    expect(source).toContain('"regexp": /[redacted:FILE_TOKEN]/,');
+    // A hint holding a value, of toMatchSnapshot and toThrowErrorMatchingSnapshot: the key holds the label.
+    const hint = name === 'vitest' ? 'which becomes the key > ' : 'which becomes the key: ';
+    expect(snapAfterFirst).toContain(`${hint}hint [redacted:LONG_TOKEN] 1\``);
+    expect(snapAfterFirst).toContain(`${hint}error hint [redacted:LONG_TOKEN] 1\``);
   });
 
   it('(e) writes the snapshot redacted, and a second run in CI mode passes against it', () => {
