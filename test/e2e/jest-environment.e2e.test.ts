@@ -283,6 +283,11 @@ const VECTORS: readonly {
     where: 'source',
     shows: 'toMatchInlineSnapshot(`"[redacted:CANARY_DB]"`)',
   },
+  {
+    vector: 'inline snapshot of a React child, a Symbol, a class name (printed without a serializer)',
+    where: 'source',
+    shows: '"symbol": Symbol([redacted:CANARY_DB]),',
+  },
   { vector: 'beforeAll hook error', where: 'json', shows: 'beforeAll: [redacted:CANARY_DB]' },
   { vector: 'afterAll hook error (unhandled)', where: 'out', shows: 'afterAll: [redacted:CANARY_DB]' },
   {

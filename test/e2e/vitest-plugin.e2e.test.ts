@@ -224,6 +224,7 @@ describe('a full run: forks, isolate, egress off, colours on, default + JSON + J
     ['28 module-load error', 'module failed to load with [redacted:CANARY_DB]', (o) => o.stderr],
     ['28 module-load error → JSON', 'module failed to load with [redacted:CANARY_DB]', (o) => o.json],
     ['29 toMatchFileSnapshot', 'file snapshot [redacted:CANARY_DB]', (o) => o.fileSnapshot],
+    ['30 inline snapshot of a React child, a Symbol, a class name', 'Symbol([redacted:CANARY_DB])', (o) => o.source],
   ];
 
   interface Outputs {
@@ -344,7 +345,7 @@ describe('a filtered run with egress on', () => {
       '4 credentials: 4 to resolve, 0 skipped · 🔒 3 local, 🏠 1 self-hosted, ☁️ 0 managed-cloud'
     );
     expect(stdout.indexOf(header)).toBeLessThan(stdout.indexOf('tests/'));
-    expect(stdout).toContain('Tests  2 passed | 35 skipped (37)');
+    expect(stdout).toContain('Tests  2 passed | 36 skipped (38)');
     expect(JSON.parse(readFileSync(join(project.outDir, 'stats.json'), 'utf8'))).toEqual({
       fetches: 1,
       resolved: ['CANARY_DB'],
