@@ -92,7 +92,7 @@ export class FileBroker {
   #tasks = 0;
   #closed = false;
   #setup: Promise<void> | undefined;
-  /** The file's `expect`, from circus's `setup` event: its snapshot state is redacted at `run_start`. */
+  /** The file's `expect` (circus's `setup` event); its snapshot state and text serializer come at `run_start`. */
   #expect: SnapshotExpect | undefined;
   /** Tests skipped for a missing credential, in the order they were skipped (sent to our reporter). */
   readonly skipped: SkippedTest[] = [];
@@ -176,8 +176,6 @@ export class FileBroker {
         const expect = event.runtimeGlobals.expect as SnapshotExpect;
         this.#expect = expect;
         expect.addSnapshotSerializer?.(redactingSerializer((text) => this.scrubber.scrub(text)));
-        // Asked first: prints the root value with every other plugin, then scrubs that text (snapshot-text.ts).
-        expect.addSnapshotSerializer?.(snapshotTextSerializer(() => this.#scrubSnapshot));
         return;
       }
       case 'start_describe_definition':
@@ -189,6 +187,10 @@ export class FileBroker {
       case 'run_start': {
         // The file's snapshot state exists now (Jest makes it after `setup`), before any test writes a snapshot.
         redactSnapshotKeys(this.#expect?.getState?.().snapshotState, (text) => this.scrubber.scrub(text));
+        // Asked first: prints the root value with every other plugin, then scrubs that text (snapshot-text.ts). Added
+        // now, after Jest added `snapshotSerializers` and the setup files and the test file theirs, so it is asked
+        // before all of them.
+        this.#expect?.addSnapshotSerializer?.(snapshotTextSerializer(() => this.#scrubSnapshot));
         // A concurrent test added before a withCredentials block: refused now, before anything runs.
         const concurrent = this.#tagged ? this.#concurrentTests[0] : undefined;
         if (concurrent !== undefined) {

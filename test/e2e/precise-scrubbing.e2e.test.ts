@@ -238,6 +238,10 @@ describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('precise scrubbi
       expect(snapAfterFirst).toContain(entry(first + 3, printed(text)));
     }
     expect(snapAfterFirst).toContain(entry(9, element('[redacted:LONG_TOKEN]')));
+    // A serializer of the config that prints the value itself: its text is scrubbed too, the twin's kept.
+    const raw = '(k) a serializer of the config that prints the value itself, and its harmless twin';
+    expect(snapAfterFirst).toContain(`exports[\`${raw} 1\`] = \`Printed raw: [redacted:FILE_TOKEN]\`;`);
+    expect(snapAfterFirst).toContain(`exports[\`${raw} 2\`] = \`Printed raw: harmless-CANARY-raw\`;`);
     // The inline snapshots hold the label already: (a) shows the run left the source byte-identical.
     const source = readFileSync(join(project.dir, runner.source), 'utf8');
     expect(source).toContain('"regexp": /[redacted:FILE_TOKEN]/,');
