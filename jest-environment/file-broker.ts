@@ -3,6 +3,7 @@ import type { Circus } from '@jest/types';
 import type { BrokerError } from '../src/errors.js';
 import { setCurrentTest } from '../src/guard/index.js';
 import { ReleasedEnv } from '../src/materialise/released-env.js';
+import { detachedCopy } from '../src/scrub/detached-copy.js';
 import { Scrubber, scrubDeep } from '../src/scrub/index.js';
 import { snapshotTextSerializer } from '../src/scrub/snapshot-text.js';
 import type { AcquireRequest, Lease, WorkerBroker } from '../src/worker/index.js';
@@ -411,8 +412,10 @@ export class FileBroker {
       this.#recordSkip(test, dedupe(skips.flat()));
       return;
     }
-    if (errors.length > 0) {
-      scrubDeep(test.errors, this.scrubber);
+    if (errors.length > 0 && this.scrubber.size > 0) {
+      // A copy: an assertion's error holds the test's own objects (`matcherResult.actual`), which a retry
+      // (`jest.retryTimes`) or a later test of the file uses again; scrubbed in place, they would change under it.
+      test.errors = scrubDeep(detachedCopy(test.errors), this.scrubber);
     }
   }
 

@@ -8,6 +8,7 @@ import type { JestEnvironment } from '@jest/environment';
 import type { TestResult } from '@jest/test-result';
 import type { Config } from '@jest/types';
 import { RunBaseline, renderFindings, scanWrittenFiles } from '../src/scan/index.js';
+import { detachedCopy } from '../src/scrub/detached-copy.js';
 import { Scrubber, scrubDeep, settleToJSON } from '../src/scrub/index.js';
 import { workerScrubber } from './channel-ticket.js';
 import { ENVIRONMENT_BROKER, RESULT_FIELD } from './constants.js';
@@ -72,6 +73,7 @@ export default function credentialBrokerTestRunner(
     })
     .then(
       (result) => {
+        // In place: settleToJSON returns another object only for a root with its own `toJSON`, which a result has not.
         scrubbedForJest(result, scrubber());
         if (broker !== undefined && broker.skipped.length > 0) {
           const extension: ResultExtension = { skipped: broker.skipped };
@@ -141,7 +143,31 @@ function scrubbed<T>(value: T, scrubber: Scrubber): T {
  * by jest-worker's serialisation, or by `--json` in band, past our scrub; what it returns is scrubbed here instead.
  */
 function scrubbedForJest<T>(value: T, scrubber: Scrubber): T {
-  return scrubber.size === 0 ? value : scrubDeep(settleToJSON(value) as T, scrubber);
+  if (scrubber.size === 0) {
+    return value;
+  }
+  detachFailures(value);
+  return scrubDeep(settleToJSON(value) as T, scrubber);
+}
+
+/**
+ * A failure's details are the test's errors, and through them the test's own objects (an assertion's
+ * `matcherResult.actual`, a thrown error's properties): settled and scrubbed in place, a value in them became its
+ * label and a key holding one was renamed, so a retried test (`jest.retryTimes`), or a later test of the file using
+ * the same object, failed. They are settled and scrubbed in a copy. Only failures carry them, so a passing test's
+ * result is not copied.
+ */
+function detachFailures(value: unknown): void {
+  if (typeof value !== 'object' || value === null) {
+    return;
+  }
+  const results = (value as { testResults?: unknown }).testResults;
+  for (const result of Array.isArray(results) ? results : [value]) {
+    const failures = (result as { failureDetails?: unknown } | null)?.failureDetails;
+    if (Array.isArray(failures) && failures.length > 0) {
+      (result as { failureDetails: unknown[] }).failureDetails = detachedCopy(failures);
+    }
+  }
 }
 
 let none: Scrubber | undefined;
