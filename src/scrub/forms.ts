@@ -92,6 +92,10 @@ export const ENCODERS: Readonly<Record<string, Encoder>> = {
   xml: (s) => xmlForms(s),
   // Shell single-quote escaping.
   shell: (s) => [s.replace(/'/g, "'\\''")],
+  // A value in a URL's host (`https://${token}.example.com`, a DNS exfiltration's shape): the WHATWG parser (new URL,
+  // fetch, undici) lowercases it, and the egress guard's findings and a failed lookup's ENOTFOUND print it so. Only
+  // for a value that can be a host name (letters, digits, `.`, `_`, `-`; at most 253 characters) and has a capital.
+  hostLower: (s) => [/[A-Z]/.test(s) && /^[A-Za-z0-9._-]{1,253}$/.test(s) ? s.toLowerCase() : undefined],
   // Quote doubling: a SQL literal (`'` as `''`: knex's toString, pg-format, a log of a query with its parameters
   // inlined) and an RFC 4180 CSV field (`"` as `""`). Only for a value holding that quote.
   sql: (s) => [s.includes("'") ? s.replace(/'/g, "''") : undefined],

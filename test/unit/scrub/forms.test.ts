@@ -71,6 +71,13 @@ describe(deriveForms.name, () => {
     expect(forms).toContain('Pa%27ss%20%22w0rd%22%20(K3y)!*');
   });
 
+  it('lower-cases a value that can be a host name and has a capital (a URL host), and no other', () => {
+    expect(deriveForms('CANARY-Host_9.Name', 6)).toContain('canary-host_9.name');
+    for (const value of ['canary-host-name', 'CANARY host name', `CANARY-${'h'.repeat(250)}`]) {
+      expect(deriveForms(value, 6)).toEqual(deriveForms(value, 6, ['hostLower']));
+    }
+  });
+
   it('derives no quote or RFC 3986 form for a value without those characters', () => {
     const quoteForms = ['sql', 'csv', 'rfc3986', 'queryReencoded'];
     for (const value of ['CANARY_plain-token.value~1', 'CANARY pa55/wörd&<x>=%']) {

@@ -168,6 +168,10 @@ const PRINTERS: Record<string, (value: string) => string> = {
     encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
   'encodeURIComponent in a query, re-encoded by new Request (fetch)': (v) =>
     new Request(`https://api.example.com/login?pw=${encodeURIComponent(v)}`).url,
+  // Found by the recheck of the fourth attack: a value as a host name, which the WHATWG parser lower-cases (only a
+  // value that can be one; any other is printed as it is, which the raw printer covers).
+  'a URL with it in the host (new URL, fetch: lower-cased)': (v) =>
+    /^[A-Za-z0-9._-]{1,253}$/.test(v) ? new URL(`https://${v}.example.com/x`).href : v,
 };
 
 // A value inside a JSON document, printed again: the structure around it depends on the value's quotes and length,
