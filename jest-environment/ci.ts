@@ -6,7 +6,7 @@ import { realpathSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { AggregatedResult, TestResult } from '@jest/test-result';
 import type { Config } from '@jest/types';
-import { finishRun, scanLateReport } from '../src/ci/finish.js';
+import { finishRun, scanLateWrites } from '../src/ci/finish.js';
 import type { BrokerSession } from '../src/host/index.js';
 import type { TestRecord } from '../src/host/run-record.js';
 import { MAIN_SESSION, RESULT_FIELD } from './constants.js';
@@ -64,24 +64,39 @@ export function finishJestRun(globalConfig: Config.GlobalConfig | undefined): vo
   if (session.ci.runner === undefined) {
     session.ci.setTests('jest', []);
   }
-  const failed = finishRun(session, {
+  const { failed, scanned } = finishRun(session, {
     root,
     extraRoots: extra,
     ...(outputFile === undefined ? {} : { outputs: [outputFile] }),
-  }).failed;
-  if (outputFile !== undefined) {
-    // @jest/core writes `--json --outputFile` in processResults(), after global teardown (here) and after every
-    // reporter's onRunComplete, so neither sees the report. The main process's 'exit' event comes after it in every
-    // way Jest ends once it has written it: the event loop drained, or `--forceExit`'s process.exit(); a listener
-    // runs synchronously there and process.exitCode set there is the code the process exits with. (`beforeExit` is
-    // not emitted on process.exit().)
+  });
+  const processor = globalConfig?.testResultsProcessor;
+  if (outputFile !== undefined || processor !== undefined) {
+    // @jest/core's processResults() runs `testResultsProcessor` (which writes a report of its own) and writes
+    // `--json --outputFile` after global teardown (here) and after every reporter's onRunComplete, so neither sees
+    // what they write. The main process's 'exit' event comes after them in every way Jest ends once they ran: the
+    // event loop drained, or `--forceExit`'s process.exit(); a listener runs synchronously there and process.exitCode
+    // set there is the code the process exits with. (`beforeExit` is not emitted on process.exit().)
+    const scannedAt = Date.now();
     process.once('exit', () => {
       try {
-        if (scanLateReport(session, outputFile, root)) {
+        const inOutput =
+          outputFile !== undefined &&
+          scanLateWrites(session, { roots: [outputFile], since: session.ci.startedAt, outputs: [outputFile], root });
+        // What the processor wrote, wherever under the roots: a second walk, only for runs that have one.
+        const byProcessor =
+          processor !== undefined &&
+          scanLateWrites(session, {
+            roots: [root, ...extra],
+            since: scannedAt,
+            // Those scanned above are reported there (a file written just before it falls in the time slack).
+            exclude: [...scanned, ...(outputFile === undefined ? [] : [outputFile])],
+            root,
+          });
+        if (inOutput || byProcessor) {
           process.exitCode = 1;
         }
       } catch (error) {
-        process.stderr.write(`credential-broker: could not scan ${outputFile}: ${(error as Error).name}\n`);
+        process.stderr.write(`credential-broker: could not scan what Jest wrote last: ${(error as Error).name}\n`);
         process.exitCode = 1;
       }
     });

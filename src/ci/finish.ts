@@ -37,6 +37,8 @@ export interface FinishRunOptions {
 export interface FinishedRun {
   readonly failed: boolean;
   readonly scan: ChangedFilesScan;
+  /** The files the scan read (absolute paths): a later walk ({@link scanLateWrites}) leaves them out. */
+  readonly scanned: readonly string[];
 }
 
 /**
@@ -102,7 +104,7 @@ export function finishRun(session: BrokerSession, options: FinishRunOptions): Fi
       appendStepSummary(env, renderRevocations(revoked, scrub));
     }
   });
-  return { failed: scan.findings.length > 0, scan };
+  return { failed: scan.findings.length > 0, scan, scanned: walk?.files.map((f) => f.path) ?? [] };
 }
 
 // Silent when the run wrote nothing: a clean run's output stays what the runner prints.
@@ -117,23 +119,43 @@ function report(scan: ChangedFilesScan, walk: ChangedFiles, root: string, write:
   }
 }
 
+/** @internal What {@link scanLateWrites} walks. */
+export interface LateWrites {
+  /** Files and directories to walk. */
+  readonly roots: readonly string[];
+  /** Only what changed after this (ms since the epoch; a file born after the run's start may be the run's). */
+  readonly since: number;
+  /** The runner's own report files among them: the run's, redacted in place whatever existed before. */
+  readonly outputs?: readonly string[];
+  /** Paths never reported nor descended into (a report another call scans). */
+  readonly exclude?: readonly string[];
+  /** What paths are shown relative to. */
+  readonly root: string;
+}
+
 /**
- * @internal A report the runner writes after {@link finishRun} (Jest's `--json --outputFile`): scanned alone, as a
- * file the run created (redacted in place), with the same lines. Synchronous, for an exit handler; the session may
- * be closed already (its scrubber still knows every value). Whether a value was found: the run must fail.
+ * @internal What the runner writes after {@link finishRun}: Jest writes `--json --outputFile` and runs
+ * `testResultsProcessor` (which writes a report of its own, jest-sonar-reporter's for one) after global teardown.
+ * Scanned as finishRun scans: a file at a path that was not there at the start, or one of `outputs`, is redacted in
+ * place; any other is reported. Synchronous, for an exit handler; the session may be closed already (its scrubber
+ * still knows every value). Whether a value was found: the run must fail.
  */
-export function scanLateReport(
+export function scanLateWrites(
   session: BrokerSession,
-  path: string,
-  root: string,
+  late: LateWrites,
   write: (text: string) => void = (text) => process.stderr.write(text)
 ): boolean {
   if (session.scrubber.size === 0) {
     return false;
   }
-  const walk = changedFilesSince(session.ci.startedAt, [path], { outputs: [path] });
-  const scan = scanChangedFiles(walk.files, session.scrubber);
-  report(scan, walk, resolve(root), write);
+  const walk = changedFilesSince(late.since, late.roots, {
+    bornAfter: session.ci.startedAt,
+    listing: session.ci.listing,
+    outputs: late.outputs ?? [],
+    exclude: [session.handle.scratchRoot, ...(late.exclude ?? []), ...sourceFiles(session)],
+  });
+  const scan = withNames(scanChangedFiles(walk.files, session.scrubber), walk.names, session.scrubber);
+  report(scan, walk, resolve(late.root), write);
   return scan.findings.length > 0;
 }
 

@@ -59,6 +59,11 @@ export interface ChangedFilesOptions {
    * and whenever the runner opened them — they hold nothing of the user's.
    */
   readonly outputs?: readonly string[];
+  /**
+   * A file born after this (ms since the epoch) may be the run's; `startMs` when not given. A walk for what the runner
+   * wrote after an earlier walk selects by that walk's time and decides by the run's start.
+   */
+  readonly bornAfter?: number;
 }
 
 export interface ChangedFiles {
@@ -88,6 +93,7 @@ export function changedFilesSince(
   const excluded = (path: string) => exclude.some((e) => path === e || path.startsWith(e + sep));
   const outputs = new Set((options.outputs ?? []).map((p) => resolve(p)));
   const { listing } = options;
+  const bornAfter = options.bornAfter ?? startMs;
   const seen = new Set<string>();
   const files: ChangedFile[] = [];
   const names: ChangedName[] = [];
@@ -121,7 +127,7 @@ export function changedFilesSince(
   // A user's file the run moved to a new path keeps its birth time: the user's as well.
   const createdSince = (path: string, stats: Stats): boolean =>
     stats.birthtimeMs > 0 &&
-    Math.floor(stats.birthtimeMs) > startMs &&
+    Math.floor(stats.birthtimeMs) > bornAfter &&
     (listing === undefined || listing.existed(path) === false);
 
   const walk = (root: string, dir: string): void => {
