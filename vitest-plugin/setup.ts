@@ -7,7 +7,7 @@
  * a file of the run needs a credential (see claim.ts): a file that declares nothing loads this file and no more.
  */
 import { resolve } from 'node:path';
-import { afterAll, beforeEach, chai, expect, TestRunner } from 'vitest';
+import { afterAll, beforeAll, beforeEach, chai, expect, TestRunner } from 'vitest';
 import { BrokerError } from '../src/errors.js';
 import { judgesEveryConnection } from '../src/guard/policy.js';
 import { checkProcessEnv } from '../src/materialise/released-env.js';
@@ -35,6 +35,8 @@ function registerFileHooks(): void {
     return;
   }
   (globalThis as { [REGISTERED]?: number })[REGISTERED] = registrations() + 1;
+  // After the user's setup files and the test file's top level: the snapshot serializers go ahead of theirs.
+  beforeAll(() => addRedactingSerializer(expect));
   afterAll(() => {
     // After the user's afterAll (the setup file's runs last), which may assign a copy of process.env back. The last
     // test's unstubEnvs comes with the next test's start: the next file's beforeEach checks again (isolate: false).
@@ -145,7 +147,6 @@ if (run !== undefined) {
     await run.guard();
   }
   redactFileSnapshots(chai, () => currentBroker()?.scrubber);
-  addRedactingSerializer(expect);
   registerFileHooks();
   registerEachFile(registerFileHooks);
 }

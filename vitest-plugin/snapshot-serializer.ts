@@ -62,20 +62,42 @@ function printedError(error: Error): string {
   return `${String(error.name)}: ${String(error.message)}`;
 }
 
-const ADDED = Symbol.for('credential-broker.vitest.snapshot-serializer.v1');
+const ORDER = Symbol.for('credential-broker.vitest.snapshot-serializer.v2');
+const textSerializer = snapshotTextSerializer(scrubNow) as SnapshotSerializer;
+
+interface Order {
+  /** A serializer was added after ours (a setup file after the broker's, the test file's top level). */
+  behind: boolean;
+  readonly add: (plugin: SnapshotSerializer) => void;
+}
 
 /**
- * @internal Adds the serializers once per `expect` (whose snapshot plugins live as long as it does): from the setup
- * file rather than `test.snapshotSerializers`, which Vitest would import as one more module for every test file.
- * Added last, they are asked first: the text serializer takes the snapshot's root value and prints it with the
- * others, this file's value serializer first, so the user's serializers only ever see redacted strings; then it
- * scrubs what they all printed (src/scrub/snapshot-text.ts).
+ * @internal Puts the serializers ahead of every other, from the setup file's `beforeAll` of each test file: by then
+ * the user's setup files and the test file's top level have added theirs, and Vitest asks the last added first. So
+ * the text serializer takes the snapshot's root value and prints it with the others, this file's value serializer
+ * first, and then scrubs what they all printed (src/scrub/snapshot-text.ts): a serializer of a setup file that prints
+ * a value itself is scrubbed too. Added again only when another was added after them (`expect.addSnapshotSerializer`
+ * is watched, per `expect`), so a worker that runs many files (`isolate: false`) keeps one pair. Not through
+ * `test.snapshotSerializers`, which Vitest would import as one more module for every test file.
  */
 export function addRedactingSerializer(expect: typeof vitestExpect): void {
-  const marked = expect as unknown as Record<symbol, unknown>;
-  if (marked[ADDED] !== true) {
-    marked[ADDED] = true;
-    expect.addSnapshotSerializer(serializer);
-    expect.addSnapshotSerializer(snapshotTextSerializer(scrubNow) as SnapshotSerializer);
+  const marked = expect as unknown as Record<symbol, Order | undefined>;
+  let order = marked[ORDER];
+  if (order === undefined) {
+    // Called, not bound: Vitest's `expect` guards its properties (binding reads `length`, which it refuses).
+    const original = expect.addSnapshotSerializer;
+    const add = (plugin: SnapshotSerializer) => Reflect.apply(original, expect, [plugin]);
+    const watched: Order = { behind: true, add };
+    order = watched;
+    marked[ORDER] = watched;
+    expect.addSnapshotSerializer = (plugin: SnapshotSerializer) => {
+      add(plugin);
+      watched.behind = true;
+    };
+  }
+  if (order.behind) {
+    order.behind = false;
+    order.add(serializer);
+    order.add(textSerializer);
   }
 }
