@@ -3,7 +3,6 @@ import { refPath } from '../backends/secret-file.js';
 import { appendStepSummary, onGitHubActions } from '../host/github-actions.js';
 import type { BrokerSession } from '../host/session.js';
 import {
-  type ChangedFiles,
   type ChangedFilesScan,
   type ChangedName,
   changedFilesSince,
@@ -60,25 +59,21 @@ export function finishRun(session: BrokerSession, options: FinishRunOptions): Fi
   const auditPath = auditFile === undefined ? undefined : resolve(session.configDir, auditFile);
 
   // A run that resolved nothing has nothing that could be in a file: it pays no walk.
-  const walk =
+  const walked =
     session.scrubber.size === 0
       ? undefined
-      : changedFilesSince(record.startedAt, [root, ...outputs, ...(options.extraRoots ?? []), ...record.extraRoots], {
-          listing: record.listing,
-          outputs,
-          exclude: [
-            session.handle.scratchRoot,
-            ...(auditPath === undefined ? [] : [auditPath]),
-            ...sourceFiles(session),
-          ],
-        });
-  const scan =
-    walk === undefined
-      ? NOTHING_SCANNED
-      : withNames(scanChangedFiles(walk.files, session.scrubber), walk.names, session.scrubber);
-  if (walk !== undefined) {
-    report(scan, walk, root, write);
-  }
+      : scanWalk(
+          session,
+          {
+            roots: [root, ...outputs, ...(options.extraRoots ?? []), ...record.extraRoots],
+            since: record.startedAt,
+            outputs,
+            exclude: auditPath === undefined ? [] : [auditPath],
+            root,
+          },
+          write
+        );
+  const scan = walked?.scan ?? NOTHING_SCANNED;
 
   const scrub = (text: string) => session.scrubber.scrub(text);
   const audit = buildAudit(session.manifest(), record, scan, show);
@@ -104,22 +99,10 @@ export function finishRun(session: BrokerSession, options: FinishRunOptions): Fi
       appendStepSummary(env, renderRevocations(revoked, scrub));
     }
   });
-  return { failed: scan.findings.length > 0, scan, scanned: walk?.files.map((f) => f.path) ?? [] };
+  return { failed: scan.findings.length > 0, scan, scanned: walked?.scanned ?? [] };
 }
 
-// Silent when the run wrote nothing: a clean run's output stays what the runner prints.
-function report(scan: ChangedFilesScan, walk: ChangedFiles, root: string, write: (text: string) => void): void {
-  if (scan.files > 0) {
-    write(
-      `credential-broker: scanned ${scan.files} file(s) written during the run (${scan.bytes} bytes; ${walk.visited} files checked in ${Math.round(walk.elapsedMs)} ms)\n`
-    );
-  }
-  if (scan.findings.length > 0) {
-    write(`${renderFindings(scan.findings, root)}\n`);
-  }
-}
-
-/** @internal What {@link scanLateWrites} walks. */
+/** @internal What {@link scanLateWrites} (and the run's own scan) walks. */
 export interface LateWrites {
   /** Files and directories to walk. */
   readonly roots: readonly string[];
@@ -145,18 +128,35 @@ export function scanLateWrites(
   late: LateWrites,
   write: (text: string) => void = (text) => process.stderr.write(text)
 ): boolean {
-  if (session.scrubber.size === 0) {
-    return false;
-  }
-  const walk = changedFilesSince(late.since, late.roots, {
+  return session.scrubber.size > 0 && scanWalk(session, late, write).scan.findings.length > 0;
+}
+
+/**
+ * The walk, the scan of what it found (contents and names), and the lines that say so (none when the run wrote
+ * nothing: a clean run's output stays what the runner prints). A file born after the run's start may be the run's,
+ * whatever the walk's `since`.
+ */
+function scanWalk(
+  session: BrokerSession,
+  walk: LateWrites,
+  write: (text: string) => void
+): { readonly scan: ChangedFilesScan; readonly scanned: readonly string[] } {
+  const found = changedFilesSince(walk.since, walk.roots, {
     bornAfter: session.ci.startedAt,
     listing: session.ci.listing,
-    outputs: late.outputs ?? [],
-    exclude: [session.handle.scratchRoot, ...(late.exclude ?? []), ...sourceFiles(session)],
+    outputs: walk.outputs ?? [],
+    exclude: [session.handle.scratchRoot, ...(walk.exclude ?? []), ...sourceFiles(session)],
   });
-  const scan = withNames(scanChangedFiles(walk.files, session.scrubber), walk.names, session.scrubber);
-  report(scan, walk, resolve(late.root), write);
-  return scan.findings.length > 0;
+  const scan = withNames(scanChangedFiles(found.files, session.scrubber), found.names, session.scrubber);
+  if (scan.files > 0) {
+    write(
+      `credential-broker: scanned ${scan.files} file(s) written during the run (${scan.bytes} bytes; ${found.visited} files checked in ${Math.round(found.elapsedMs)} ms)\n`
+    );
+  }
+  if (scan.findings.length > 0) {
+    write(`${renderFindings(scan.findings, resolve(walk.root))}\n`);
+  }
+  return { scan, scanned: found.files.map((f) => f.path) };
 }
 
 // The names of new entries (a cache file keyed by a token) and links' targets count like content.
