@@ -20,7 +20,7 @@ export function detachedCopy<T>(value: T): T {
 }
 
 function copyOf(value: unknown, copies: Map<object, unknown>): unknown {
-  if ((typeof value !== 'object' && typeof value !== 'function') || value === null || typeof value === 'function') {
+  if (typeof value !== 'object' || value === null) {
     return value;
   }
   const done = copies.get(value);
@@ -30,29 +30,10 @@ function copyOf(value: unknown, copies: Map<object, unknown>): unknown {
   if (isShared(value)) {
     return value;
   }
-  if (ArrayBuffer.isView(value)) {
-    const copy = Buffer.isBuffer(value)
-      ? Buffer.from(value)
-      : value instanceof DataView
-        ? new DataView(value.buffer.slice(0), value.byteOffset, value.byteLength)
-        : (value as unknown as { slice(): object }).slice();
-    copies.set(value, copy);
-    return copy;
-  }
-  if (value instanceof ArrayBuffer) {
-    const copy = value.slice(0);
-    copies.set(value, copy);
-    return copy;
-  }
-  if (value instanceof Date) {
-    const copy = new Date(value.getTime());
-    copies.set(value, copy);
-    return copy;
-  }
-  if (value instanceof RegExp) {
-    const copy = new RegExp(value.source, value.flags);
-    copies.set(value, copy);
-    return copy;
+  const leaf = leafCopy(value);
+  if (leaf !== undefined) {
+    copies.set(value, leaf);
+    return leaf;
   }
   const copy: object = Array.isArray(value)
     ? new Array(value.length)
@@ -90,6 +71,24 @@ function copyOf(value: unknown, copies: Map<object, unknown>): unknown {
         : Object.preventExtensions(copy);
   }
   return copy;
+}
+
+// Binary data, dates and regular expressions, copied as what they are; undefined for anything else.
+function leafCopy(value: object): object | undefined {
+  if (ArrayBuffer.isView(value)) {
+    return Buffer.isBuffer(value)
+      ? Buffer.from(value)
+      : value instanceof DataView
+        ? new DataView(value.buffer.slice(0), value.byteOffset, value.byteLength)
+        : (value as unknown as { slice(): object }).slice();
+  }
+  if (value instanceof ArrayBuffer) {
+    return value.slice(0);
+  }
+  if (value instanceof Date) {
+    return new Date(value.getTime());
+  }
+  return value instanceof RegExp ? new RegExp(value.source, value.flags) : undefined;
 }
 
 // What holds nothing a report prints, or cannot be copied: kept as it is.
