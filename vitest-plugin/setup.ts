@@ -21,7 +21,7 @@ import { addRedactingSerializer } from './snapshot-serializer.js';
 // Built: dist/vitest-runtime.cjs through the run's code cache (runtime-loader.ts). From source: runtime.ts.
 const runtime = runtimeLoader(builtRuntimePath(import.meta.url), () => import('./runtime.js'));
 /** @internal The worker's runtime loader, for bench P5 (a setup file's exports are otherwise unused). */
-export const workerRuntime: Pick<RuntimeLoader, 'load' | 'cacheUse'> = runtime;
+export const workerRuntime: Pick<RuntimeLoader, 'load' | 'cacheUse' | 'saveCache'> = runtime;
 const run = takeTicket((scratchRoot) => runtime.load(scratchRoot));
 const guard = run === undefined ? undefined : testGuard(run.handle.guard);
 
