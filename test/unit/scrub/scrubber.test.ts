@@ -163,6 +163,27 @@ describe(Scrubber.name, () => {
       }
     });
 
+    // The skip stops before ellipses only when its window is longer than the shortest cut prefix (8 bytes): with a
+    // short value among the patterns the window is short and the 3-gram check finds the prefix's start itself.
+    it.each([
+      ['only long patterns (the skip stops before each ellipsis)', {}],
+      ['a 6-byte value among them (a short skip window, no stops)', { SHORT: 'Zq9xW2' }],
+    ])('finds every cut of a long value at every alignment in long text: %s', (_, extra) => {
+      const value = 'CANARYcutvalue7Hq2Lm9Rt4Vx8Nb3Kd6Ws';
+      const scrubber = scrubberWith({ TOKEN: value, ...extra });
+      const filler = 'the quick brown fox jumps over the lazy dog; '.repeat(8);
+      for (let keep = Math.ceil(value.length / 2); keep < value.length; keep += 3) {
+        for (let pad = 0; pad < 48; pad += 1) {
+          for (const dots of ['…', '...']) {
+            const text = `${filler.slice(0, pad)}'${value.slice(0, keep)}${dots}'${filler}`;
+            const out = scrubber.scrub(text);
+            expect(out.includes(value.slice(0, keep)), `keep ${keep}, pad ${pad}, ${dots}`).toBe(false);
+            expect(out).toBe(text.replace(value.slice(0, keep), '[redacted:TOKEN]'));
+          }
+        }
+      }
+    });
+
     it('can be turned off', () => {
       const scrubber = scrubberWith(
         { URL: 'postgres://u:CANARY_pw@db/x' },
