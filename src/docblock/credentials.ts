@@ -27,8 +27,8 @@ const PRAGMA = 'credentials';
  * ```
  * The block is read with `jest-docblock`, exactly as Jest reads its own pragmas:
  * - only a comment block at the very start of the file counts (whitespace may precede it; a `#!` line,
- *   `"use strict"`, an `import` or a `//` comment may not — a `@credentials` block after a `#!` line is an error
- *   rather than silently ignored);
+ *   `"use strict"`, an `import` or a `//` comment may not — a `@credentials` line anywhere else in a comment is an
+ *   error naming its line rather than silently ignored);
  * - `@credentials` may repeat; each value lists entries separated by commas and/or whitespace, so an inline ref
  *   cannot contain either (declare such refs in the config);
  * - whitespace followed by `//` starts a line comment: `@credentials A=vault:x/y // note` loses ` // note`
@@ -44,12 +44,9 @@ const PRAGMA = 'credentials';
  */
 export function readCredentialPragmas(source: string, filePath: string): DocblockDeclaration[] {
   const block = extract(source);
-  if (block === '') {
-    rejectBlockAfterShebang(source, filePath);
-    return [];
-  }
-  const value = parse(block)[PRAGMA];
+  const value = block === '' ? undefined : parse(block)[PRAGMA];
   if (value === undefined) {
+    rejectMisplacedPragma(source, filePath);
     return [];
   }
   const pragmas = (Array.isArray(value) ? value : [value]).map(pragmaEntries);
@@ -191,18 +188,29 @@ function rejectDroppedEntries(block: string, read: readonly string[], filePath: 
   }
 }
 
-/** Jest reads no docblock after a `#!` line either; a declaration there would be ignored without a word. */
-function rejectBlockAfterShebang(source: string, filePath: string): void {
-  if (!source.startsWith('#!')) {
+/** A `@credentials` line at the start of a comment line: `//`, `/*`, `/**` or a block's ` * `. */
+const PRAGMA_LINE = /^[ \t]*(?:\/\/|\/\*\*?|\*)[ \t]*@credentials(?=[\s,]|$)/m;
+
+/**
+ * Jest reads no docblock but the file's very first comment block, and neither does the broker: a `@credentials` line
+ * after a `#!` line, a `// @vitest-environment` comment, a licence header, `"use strict"` or an import would be
+ * ignored without a word, and its tests run without their credentials. It is an error naming its line instead.
+ */
+function rejectMisplacedPragma(source: string, filePath: string): void {
+  const found = PRAGMA_LINE.exec(source);
+  if (found === null) {
     return;
   }
-  const rest = source.slice(source.indexOf('\n') + 1);
-  const block = extract(rest);
-  if (block !== '' && parse(block)[PRAGMA] !== undefined) {
-    throw invalid(
-      filePath,
-      'the @credentials docblock follows a "#!" line, so neither Jest nor the broker reads it (only a docblock at ' +
-        'the very start of the file counts). Remove the "#!" line, or declare the credentials in the test with credentials()'
-    );
-  }
+  const line = source.slice(0, found.index + found[0].length).split('\n').length;
+  const shebang = source.startsWith('#!') && extract(source.slice(source.indexOf('\n') + 1)) !== '';
+  throw invalid(
+    `${filePath}:${line}`,
+    shebang
+      ? 'the @credentials docblock follows a "#!" line, so neither Jest nor the broker reads it (only a docblock at ' +
+          'the very start of the file counts). Remove the "#!" line, or declare the credentials in the test with credentials()'
+      : 'this @credentials line is not in the docblock at the very start of the file, so neither Jest nor the broker ' +
+          'reads it (only a /** */ block with nothing but whitespace before it counts). Move the docblock to the top of ' +
+          'the file, before any comment, "use strict" or import (other pragmas such as @vitest-environment or ' +
+          '@jest-environment may share it), or declare the credentials in the test with credentials()'
+  );
 }

@@ -128,18 +128,24 @@ describe('config discovery', () => {
 });
 
 describe('clean failures inside the runners', () => {
-  it('Vitest: a docblock typo stops the run with file:line and the fix, no stack', async () => {
+  it('Vitest: a docblock typo, or a docblock that is not first, stops the run with file:line and the fix, no stack', async () => {
     const p = project({
       'credential-broker.config.yaml': YAML_CONFIG,
       'vitest.config.ts':
         "import { credentialBroker } from 'credential-broker/vitest/plugin';\nimport { defineConfig } from 'vitest/config';\nexport default defineConfig({ plugins: [credentialBroker()] });\n",
       'tests/a.test.ts': "/** @credentials API_TOKNE */\nimport { test } from 'vitest';\ntest('a', () => {});\n",
+      // Vitest's own style puts `// @vitest-environment` first; a docblock after it is read by no one.
+      'tests/b.test.ts':
+        "// @vitest-environment node\n/** @credentials API_TOKEN */\nimport { test } from 'vitest';\ntest('b', () => {});\n",
     });
     const run = await p.vitest();
     const out = stripAnsi(run.stdout + run.stderr);
     expect(run.code).toBe(1);
     expect(out).toContain(
       `plan "${p.dir}/tests/a.test.ts:1": @credentials names API_TOKNE, which the config does not declare. Add API_TOKNE to "credentials" in credential-broker.config, or declare it inline as API_TOKNE=<ref>`
+    );
+    expect(out).toContain(
+      `  - ${p.dir}/tests/b.test.ts:2: this @credentials line is not in the docblock at the very start of the file, so neither Jest nor the broker reads it`
     );
     expect(out).not.toContain('Unhandled Error');
     expect(out).not.toMatch(/^\s+(at|❯) /m);

@@ -215,9 +215,13 @@ describe('a bad docblock', () => {
     const p = project();
     const run = await runJest(p, ['tests/bad']);
     expect(run.code).toBe(1);
+    expect(stripAnsi(run.stderr)).toContain('plan: bad @credentials docblocks:\n  - ');
     expect(stripAnsi(run.stderr)).toContain(
-      `plan: bad @credentials docblocks:
-  - plan "${join(p.dir, 'tests/bad/unknown.test.js')}:4": @credentials names NOT_IN_THE_CONFIG, which the config does not declare. Add NOT_IN_THE_CONFIG to "credentials" in credential-broker.config, or declare it inline as NOT_IN_THE_CONFIG=<ref>`
+      `  - plan "${join(p.dir, 'tests/bad/unknown.test.js')}:4": @credentials names NOT_IN_THE_CONFIG, which the config does not declare. Add NOT_IN_THE_CONFIG to "credentials" in credential-broker.config, or declare it inline as NOT_IN_THE_CONFIG=<ref>`
+    );
+    // A docblock after a licence header would be ignored by Jest and the broker alike: named, not silently skipped.
+    expect(stripAnsi(run.stderr)).toContain(
+      `  - ${join(p.dir, 'tests/bad/misplaced.test.js')}:4: this @credentials line is not in the docblock at the very start of the file`
     );
     // The message alone: no stack of the broker's bundle.
     expect(stripAnsi(run.stderr)).not.toMatch(/^\s+at /m);

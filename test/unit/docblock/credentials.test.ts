@@ -46,8 +46,8 @@ describe(readCredentialPragmas.name, () => {
     ['CRLF line endings', '/**\r\n * @credentials A\r\n * @credentials B\r\n */\r\n', [{ name: 'A' }, { name: 'B' }]],
     ['leading blank lines', '\n\n  /** @credentials A */', [{ name: 'A' }]],
     ['a single-star block', '/* @credentials A */', [{ name: 'A' }]],
-    ['no docblock', 'import { test } from "vitest";\n/** @credentials A */', []],
-    ['a line comment first', '// header\n/** @credentials A */', []],
+    ['no docblock', 'import { test } from "vitest";\n', []],
+    ['"@credentials" in a string, not at the start of a comment line', 'const hint = "use @credentials A";', []],
     ['a docblock without the pragma', '/**\n * @jest-environment node\n */', []],
     ['a "#!" line and no docblock', '#!/usr/bin/env node\nconsole.log(1);', []],
     ['a "#!" line and a docblock without the pragma', '#!/usr/bin/env node\n/** @jest-environment node */', []],
@@ -159,11 +159,23 @@ describe(readCredentialPragmas.name, () => {
     );
   });
 
+  it.each([
+    ['a "// @vitest-environment" line', '// @vitest-environment node\n/** @credentials A */\n', 2],
+    ['a licence header', '/* Copyright 2026 Acme */\n/**\n * @credentials A\n */\n', 3],
+    ['"use strict"', "'use strict';\n/** @credentials A */\n", 2],
+    ['the imports', 'import { test } from "vitest";\n\n// @credentials A\n', 3],
+  ])('rejects a @credentials line after %s instead of ignoring it, naming its line', (_, source, line) => {
+    expect(failure(source)).toEqual({
+      code: 'CONFIG_INVALID',
+      message: `test/api/db.test.ts:${line}: this @credentials line is not in the docblock at the very start of the file, so neither Jest nor the broker reads it (only a /** */ block with nothing but whitespace before it counts). Move the docblock to the top of the file, before any comment, "use strict" or import (other pragmas such as @vitest-environment or @jest-environment may share it), or declare the credentials in the test with credentials()`,
+    });
+  });
+
   it('rejects a @credentials docblock after a "#!" line instead of ignoring it', () => {
     expect(failure('#!/usr/bin/env node\n/**\n * @credentials DATABASE_URL\n */\n')).toEqual({
       code: 'CONFIG_INVALID',
       message:
-        'test/api/db.test.ts: the @credentials docblock follows a "#!" line, so neither Jest nor the broker reads it (only a docblock at the very start of the file counts). Remove the "#!" line, or declare the credentials in the test with credentials()',
+        'test/api/db.test.ts:3: the @credentials docblock follows a "#!" line, so neither Jest nor the broker reads it (only a docblock at the very start of the file counts). Remove the "#!" line, or declare the credentials in the test with credentials()',
     });
   });
 });
