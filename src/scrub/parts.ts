@@ -1,3 +1,4 @@
+import { OPENSSH_MAGIC } from './public-head.js';
 import { isCommon, isHighEntropy, keyKind } from './secret-like.js';
 
 /** @internal A piece of a value registered on its own (with every encoding of {@link ENCODERS}). */
@@ -129,8 +130,9 @@ function textParts(value: string, add: AddPart, minLength: number, mask: string)
     add(body.join(''), pem, false);
     for (let i = first + 1; i < last; i++) {
       const line = lines[i]!.trim();
-      // Proc-Type/DEK-Info headers of legacy encrypted keys are armour.
-      if (line !== '' && !line.includes(':')) {
+      // Proc-Type/DEK-Info headers of legacy encrypted keys are armour, and so is an OpenSSH key's first line (magic,
+      // cipher, KDF, key count: the same in every unencrypted key of one type).
+      if (line !== '' && !line.includes(':') && !line.startsWith(OPENSSH_MAGIC)) {
         add(line, pem, line.length < 16);
         secretLine[i] = true;
       }

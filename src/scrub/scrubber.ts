@@ -18,6 +18,7 @@ import {
   wrappedBase64Lines,
 } from './forms.js';
 import { splitValue } from './parts.js';
+import { publicHeadLength } from './public-head.js';
 import { type Ops, opsMatches, ScanSession } from './scan-session.js';
 import { isCommon } from './secret-like.js';
 import { SecretValue } from './secret-value.js';
@@ -406,7 +407,7 @@ export class Scrubber {
     for (const [bytes, entry] of [...forms, ...byteForms]) {
       if (!strictOnly || !entry.common) {
         const name = entry.masked < 0 || strictOnly ? entry.name : labels + entry.masked;
-        patterns.push({ bytes, name, truncatedName: entry.name, truncatedMinLength: cutPrefixMin(bytes.length) });
+        patterns.push({ bytes, name, truncatedName: entry.name, truncatedMinLength: cutPrefixMin(bytes) });
       }
     }
     const replacementText = [...this.#names.map((name) => this.#render(name)), ...this.#masked];
@@ -485,10 +486,12 @@ export class Scrubber {
 /**
  * A cut prefix of a form is redacted from half the form's length, up to {@link CUT_PREFIX_CAP} bytes (never below
  * `truncatedMinLength`): a vendor's public prefix in a hint (`github_pat_...`, 11 bytes of an 82-byte token) is not a
- * cut value, while a runner's cut (chai: 37 characters) and most of a short value are.
+ * cut value, while a runner's cut (chai: 37 characters) and most of a short value are. Counted past the furniture
+ * every credential of the kind shares (PEM armour, an OpenSSH key's first line: {@link publicHeadLength}).
  */
-function cutPrefixMin(formBytes: number): number {
-  return Math.min(CUT_PREFIX_CAP, Math.ceil(formBytes / 2));
+function cutPrefixMin(form: Buffer): number {
+  const head = publicHeadLength(form.toString('latin1'));
+  return head + Math.min(CUT_PREFIX_CAP, Math.ceil((form.length - head) / 2));
 }
 
 const CUT_PREFIX_CAP = 16;

@@ -153,11 +153,12 @@ describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('precise scrubbi
     expect(out).not.toContain('hold a credential value');
   });
 
-  it('(b) prints PEM armour and kubeconfig structure verbatim, and no body line or token', () => {
+  it('(b) prints PEM armour (also cut by an ellipsis) and kubeconfig structure verbatim, and no body line or token', () => {
     // Printed whole the key keeps its armour (Jest indents each line, so there each body line is its own match).
     expect(out).toMatch(/-----BEGIN PRIVATE KEY-----\n(\[redacted:TLS_KEY\]\n)+-----END PRIVATE KEY-----/);
     expect(out).toContain('key line: -----BEGIN PRIVATE KEY-----');
     expect(out).toContain('key line: [redacted:TLS_KEY]');
+    expect(out).toContain('hint: expected a PKCS#8 key: -----BEGIN PRIVATE KEY-----...');
     expect(out).toContain('apiVersion: v1\nkind: Config\n');
     expect(out).toContain('kube line: kind: Config');
     expect(out).toContain(flat('kube line:     server: https://127.0.0.1:6443'));
