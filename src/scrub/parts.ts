@@ -83,8 +83,56 @@ function findParts(value: string, minLength: number, mask: string): ValueParts {
   if (!/[\r\n]/.test(trimmed)) {
     return { parts: [], masked: undefined, opaque: true };
   }
+  const netrc = netrcParts(value, add, mask);
+  if (netrc !== undefined) {
+    return { parts: toParts(parts, value), masked: netrc, opaque: false };
+  }
   const masked = textParts(value, add, minLength, mask);
   return { parts: toParts(parts, value), masked, opaque: masked === undefined };
+}
+
+const NETRC_PAIRS = new Set(['machine', 'login', 'password', 'account']);
+const NETRC_SECRETS = new Set(['password', 'account']);
+
+/**
+ * A `.netrc` (`machine <host> login <user> password <secret>`, `default` for any host, pairs on one line or many): the
+ * values of `password` and `account` are its secrets; host names and logins are structure, which would otherwise be
+ * registered as lines of an unstructured value (`machine github.com` in a git helper's output). Returns the masked
+ * text, or undefined when the value is not a netrc (a `macdef` macro is not read: the value stays unstructured).
+ */
+function netrcParts(value: string, add: AddPart, mask: string): string | undefined {
+  const tokens = [...value.matchAll(/\S+/g)];
+  const first = tokens[0]?.[0];
+  if (first !== 'machine' && first !== 'default') {
+    return undefined;
+  }
+  const secrets: { word: string; text: string; at: number }[] = [];
+  for (let i = 0; i < tokens.length; ) {
+    const word = tokens[i]![0];
+    if (word === 'default') {
+      i += 1;
+      continue;
+    }
+    const next = tokens[i + 1];
+    if (!NETRC_PAIRS.has(word) || next === undefined) {
+      return undefined;
+    }
+    if (NETRC_SECRETS.has(word)) {
+      secrets.push({ word, text: next[0], at: next.index });
+    }
+    i += 2;
+  }
+  if (secrets.length === 0) {
+    return undefined;
+  }
+  let masked = '';
+  let from = 0;
+  for (const { word, text, at } of secrets) {
+    add(text, `netrc ${word} (line ${value.slice(0, at).split('\n').length})`);
+    masked += value.slice(from, at) + mask;
+    from = at + text.length;
+  }
+  return masked + value.slice(from);
 }
 
 function toParts(parts: ReadonlyMap<string, { common: boolean; from: Set<string> }>, whole: string): Part[] {

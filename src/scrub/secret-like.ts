@@ -63,7 +63,8 @@ const SESSION_ID = /session[-_.]?id$/i;
  * Last words that make a key name a setting ABOUT a secret rather than the secret: what kind or where it is kept
  * (`SIGNATURE_ALGORITHM=HMAC-SHA256`, `SESSION_BACKEND`, `SESSION_ENGINE`, `CREDENTIAL_SOURCE`, `TOKEN_PROVIDER`,
  * `SECRETS_BACKEND`, `SESSION_STORE`), how long it lives (`TOKEN_TTL`, `SESSION_MAX_AGE`), a flag
- * (`SESSION_COOKIE_SECURE`, `COOKIE_HTTPONLY`), where it is (`PRIVATE_KEY_PATH`, `TOKEN_FILE`, `SESSION_PORT`) or what
+ * (`SESSION_COOKIE_SECURE`, `COOKIE_HTTPONLY`), where it is (`PRIVATE_KEY_PATH`, `TOKEN_FILE`, `SESSION_PORT`,
+ * `PRIVATE_REGISTRY`, `PRIVATE_BUCKET`) or what
  * it may do (`TOKEN_SCOPE`). An application's whole `.env` or JSON secret holds such settings next to its secrets;
  * registered, a harmless `HMAC-SHA256` in a source file would fail the run. Such a key is neutral, not secret: its
  * value is registered only when it looks secret itself (high entropy). Never here: a word that may BE the secret or
@@ -125,6 +126,19 @@ const SETTING_WORDS = new Set([
   'port',
   'scope',
   'scopes',
+  // where it is kept, as an address (`PRIVATE_REGISTRY=registry.internal.acme.io`, `PRIVATE_SUBNET`)
+  'registry',
+  'bucket',
+  'subnet',
+  'cidr',
+  'vpc',
+  'network',
+  'zone',
+  'repo',
+  'repository',
+  'mirror',
+  'address',
+  'addr',
 ]);
 
 // `SIGNATURE_ALGORITHM`, `signature-algorithm`, `signatureAlgorithm`, `sessionMaxAge`, `cookie.httpOnly`: the last

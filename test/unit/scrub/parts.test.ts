@@ -59,6 +59,10 @@ describe('the rule for secret-bearing parts', () => {
       'signatureAlgorithm',
       'sessionMaxAge',
       'cookie.httpOnly',
+      'PRIVATE_REGISTRY',
+      'PRIVATE_BUCKET',
+      'PRIVATE_SUBNET',
+      'privateRepo',
     ];
     expect(settings.map(keyKind)).toEqual(settings.map(() => 'neutral'));
   });
@@ -108,6 +112,32 @@ describe('the rule for secret-bearing parts', () => {
     expect(splitValue(json, 6, '[M]').parts.map((p) => [p.text, p.from])).toEqual([
       ['CANARY-json-session', ['db.sessionSecret']],
       ['CANARY-json-token', ['db.tokens[0]']],
+    ]);
+  });
+
+  it('registers the password of a .netrc, never its machine names or logins (one pair per line, or on one line)', () => {
+    const netrc = [
+      'machine github.com',
+      'login x-access-token',
+      'password ghp_CANARYnetrc0123456789abcdef',
+      '',
+      'machine registry.internal.acme.io login deploy-bot password CANARY-registry-pw-4f2a',
+      'default login anonymous password CANARY-anon-pw-9c1d',
+      '',
+    ].join('\n');
+    const split = splitValue(netrc, 6, '[M]');
+    expect(split.parts.map((p) => [p.text, p.from])).toEqual([
+      ['ghp_CANARYnetrc0123456789abcdef', ['netrc password (line 3)']],
+      ['CANARY-registry-pw-4f2a', ['netrc password (line 5)']],
+      ['CANARY-anon-pw-9c1d', ['netrc password (line 6)']],
+    ]);
+    expect(split.masked).toBe(
+      'machine github.com\nlogin x-access-token\npassword [M]\n\nmachine registry.internal.acme.io login deploy-bot password [M]\ndefault login anonymous password [M]\n'
+    );
+    // Not a netrc (a word that is no netrc keyword): every line of an unstructured value, as before.
+    expect(splitValue('machine github.com\nsomething else entirely\n', 6, '[M]').parts.map((p) => p.text)).toEqual([
+      'machine github.com',
+      'something else entirely',
     ]);
   });
 
