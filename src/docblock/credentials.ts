@@ -202,7 +202,8 @@ function rejectMisplacedPragma(source: string, filePath: string): void {
     return;
   }
   const line = source.slice(0, found.index + found[0].length).split('\n').length;
-  const shebang = source.startsWith('#!') && extract(source.slice(source.indexOf('\n') + 1)) !== '';
+  const afterShebang = source.startsWith('#!') ? extract(source.slice(source.indexOf('\n') + 1)) : '';
+  const shebang = afterShebang !== '' && parse(afterShebang)[PRAGMA] !== undefined;
   throw invalid(
     `${filePath}:${line}`,
     shebang

@@ -64,12 +64,11 @@ const SESSION_ID = /session[-_.]?id$/i;
  * (`SIGNATURE_ALGORITHM=HMAC-SHA256`, `SESSION_BACKEND`, `SESSION_ENGINE`, `CREDENTIAL_SOURCE`, `TOKEN_PROVIDER`,
  * `SECRETS_BACKEND`, `SESSION_STORE`), how long it lives (`TOKEN_TTL`, `SESSION_MAX_AGE`), a flag
  * (`SESSION_COOKIE_SECURE`, `COOKIE_HTTPONLY`), where it is (`PRIVATE_KEY_PATH`, `TOKEN_FILE`, `SESSION_PORT`,
- * `PRIVATE_REGISTRY`, `PRIVATE_BUCKET`) or what
- * it may do (`TOKEN_SCOPE`). An application's whole `.env` or JSON secret holds such settings next to its secrets;
- * registered, a harmless `HMAC-SHA256` in a source file would fail the run. Such a key is neutral, not secret: its
- * value is registered only when it looks secret itself (high entropy). Never here: a word that may BE the secret or
- * hold it (`key`, `secret`, `token`, `hash`, `digest`, `data`, `value`, `base`, `id`, `header`: `Bearer …`,
- * `prefix`: the start of a key).
+ * `PRIVATE_REGISTRY`, `PRIVATE_BUCKET`) or what it may do (`TOKEN_SCOPE`). An application's whole `.env` or JSON
+ * secret holds such settings next to its secrets; registered, a harmless `HMAC-SHA256` in a source file would fail
+ * the run. Such a key is neutral, not secret: its value is registered only when it looks secret itself (high
+ * entropy). Never here: a word that may BE the secret or hold it (`key`, `secret`, `token`, `hash`, `digest`, `data`,
+ * `value`, `base`, `id`, `header`: `Bearer …`, `prefix`: the start of a key).
  */
 const SETTING_WORDS = new Set([
   // what kind, which implementation

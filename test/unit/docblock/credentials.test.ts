@@ -164,6 +164,11 @@ describe(readCredentialPragmas.name, () => {
     ['a licence header', '/* Copyright 2026 Acme */\n/**\n * @credentials A\n */\n', 3],
     ['"use strict"', "'use strict';\n/** @credentials A */\n", 2],
     ['the imports', 'import { test } from "vitest";\n\n// @credentials A\n', 3],
+    [
+      'a "#!" line and a docblock of other pragmas',
+      '#!/usr/bin/env node\n/** @jest-environment node */\n// @credentials A\n',
+      3,
+    ],
   ])('rejects a @credentials line after %s instead of ignoring it, naming its line', (_, source, line) => {
     expect(failure(source)).toEqual({
       code: 'CONFIG_INVALID',
