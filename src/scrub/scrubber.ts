@@ -490,11 +490,13 @@ export class Scrubber {
  * every credential of the kind shares (PEM armour, an OpenSSH key's first line: {@link publicHeadLength}).
  */
 function cutPrefixMin(form: Buffer): number {
-  const head = publicHeadLength(form.toString('latin1'));
+  // Only the first bytes can be furniture: a bounded read, as this runs for every form of every value.
+  const head = publicHeadLength(form.toString('latin1', 0, PUBLIC_HEAD_READ));
   return head + Math.min(CUT_PREFIX_CAP, Math.ceil((form.length - head) / 2));
 }
 
 const CUT_PREFIX_CAP = 16;
+const PUBLIC_HEAD_READ = 256;
 
 // Builds the output from slices of the original string, so that only matched text is re-encoded.
 function opsToString(ops: Ops, text: string, buf: Uint8Array, replacements: readonly string[]): string {
