@@ -34,6 +34,8 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g
 // `key: value`, `key = value`, `export KEY=value`, `- key: value`; the key without quotes.
 const KEY_VALUE = /^(\s*(?:export\s+)?(?:-\s+)?)(["']?)([A-Za-z0-9_.\-/]+)\2(\s*[:=]\s*)(.*?)\s*$/;
 const URL_SHAPED = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/\S+$/;
+// `user:password@host[:port][/path]` with no scheme.
+const USERINFO_HOST = /^[^\s:@/]+:[^\s@/]+@[^\s@/:]+(:\d+)?(\/\S*)?$/;
 const FLOW_PAIR = /(?<=[{,]\s*)([A-Za-z0-9_.-]+)\s*:\s*([^,{}[\]\s]+)/g;
 // Query parameters whose value is a secret (`token=`, `key=`, `sig=`, AWS/Azure presigned URLs, …).
 const SECRET_QUERY =
@@ -80,12 +82,13 @@ function findParts(value: string, minLength: number, mask: string): ValueParts {
       return { parts: toParts(parts, value), masked: json, opaque: false };
     }
   }
-  if (!/[\r\n]/.test(trimmed)) {
-    return { parts: [], masked: undefined, opaque: true };
-  }
+  // Before the single-line check: `echo "machine … login … password $TOKEN" > ~/.netrc` is one line.
   const netrc = netrcParts(value, add, mask);
   if (netrc !== undefined) {
     return { parts: toParts(parts, value), masked: netrc, opaque: false };
+  }
+  if (!/[\r\n]/.test(trimmed)) {
+    return { parts: [], masked: undefined, opaque: true };
   }
   const masked = textParts(value, add, minLength, mask);
   return { parts: toParts(parts, value), masked, opaque: masked === undefined };
@@ -93,22 +96,41 @@ function findParts(value: string, minLength: number, mask: string): ValueParts {
 
 const NETRC_PAIRS = new Set(['machine', 'login', 'password', 'account']);
 const NETRC_SECRETS = new Set(['password', 'account']);
+// Public words that services ask for in the password field when the token is the login (GitHub's OAuth layout).
+const NETRC_PLACEHOLDERS = new Set(['x-oauth-basic', 'x-access-token', 'x-token-auth', 'oauth2', 'token']);
+// A token of a netrc: a double-quoted string (curl's netrc allows quotes and escapes), or a run of non-space.
+const NETRC_TOKEN = /"((?:[^"\\]|\\.)*)"|\S+/g;
 
 /**
- * A `.netrc` (`machine <host> login <user> password <secret>`, `default` for any host, pairs on one line or many): the
- * values of `password` and `account` are its secrets; host names and logins are structure, which would otherwise be
- * registered as lines of an unstructured value (`machine github.com` in a git helper's output). Returns the masked
- * text, or undefined when the value is not a netrc (a `macdef` macro is not read: the value stays unstructured).
+ * A `.netrc` (`machine <host> login <user> password <secret>`, `default` for any host, pairs on one line or many,
+ * `#` comment lines): the values of `password` and `account` are its secrets, and a login that looks like a token
+ * (GitHub's `login <token> password x-oauth-basic`); host names, plain logins and placeholder passwords are
+ * structure, which would otherwise be registered as lines of an unstructured value (`machine github.com` in a git
+ * helper's output). Returns the masked text, or undefined when the value is not a netrc (a `macdef` macro is not read:
+ * the value stays unstructured).
  */
 function netrcParts(value: string, add: AddPart, mask: string): string | undefined {
-  const tokens = [...value.matchAll(/\S+/g)];
-  const first = tokens[0]?.[0];
+  const tokens: { text: string; raw: string; at: number }[] = [];
+  let lineStart = 0;
+  for (const line of value.split('\n')) {
+    if (!line.trimStart().startsWith('#')) {
+      for (const m of line.matchAll(NETRC_TOKEN)) {
+        tokens.push({
+          text: m[1] === undefined ? m[0] : m[1].replace(/\\(.)/g, '$1'),
+          raw: m[0],
+          at: lineStart + m.index,
+        });
+      }
+    }
+    lineStart += line.length + 1;
+  }
+  const first = tokens[0]?.raw;
   if (first !== 'machine' && first !== 'default') {
     return undefined;
   }
-  const secrets: { word: string; text: string; at: number }[] = [];
+  const secrets: { word: string; text: string; raw: string; at: number }[] = [];
   for (let i = 0; i < tokens.length; ) {
-    const word = tokens[i]![0];
+    const word = tokens[i]!.raw;
     if (word === 'default') {
       i += 1;
       continue;
@@ -117,8 +139,10 @@ function netrcParts(value: string, add: AddPart, mask: string): string | undefin
     if (!NETRC_PAIRS.has(word) || next === undefined) {
       return undefined;
     }
-    if (NETRC_SECRETS.has(word)) {
-      secrets.push({ word, text: next[0], at: next.index });
+    const secret =
+      (NETRC_SECRETS.has(word) && !NETRC_PLACEHOLDERS.has(next.text)) || (word === 'login' && isHighEntropy(next.text));
+    if (secret) {
+      secrets.push({ word, ...next });
     }
     i += 2;
   }
@@ -127,10 +151,10 @@ function netrcParts(value: string, add: AddPart, mask: string): string | undefin
   }
   let masked = '';
   let from = 0;
-  for (const { word, text, at } of secrets) {
+  for (const { word, text, raw, at } of secrets) {
     add(text, `netrc ${word} (line ${value.slice(0, at).split('\n').length})`);
     masked += value.slice(from, at) + mask;
-    from = at + text.length;
+    from = at + raw.length;
   }
   return masked + value.slice(from);
 }
@@ -255,6 +279,19 @@ function leafIsSecret(key: string, path: string, leaf: string, add: AddPart, min
     let found = false;
     urlParts(
       leaf,
+      (text, from, common) => {
+        found = true;
+        add(text, from, common);
+      },
+      `${path}: `
+    );
+    return found && kind === 'secret';
+  }
+  if (kind !== 'public' && USERINFO_HOST.test(leaf)) {
+    // `deploy:<password>@registry.acme.io`: a URL's user info without its scheme, whatever the key says.
+    let found = false;
+    urlParts(
+      `x://${leaf}`,
       (text, from, common) => {
         found = true;
         add(text, from, common);

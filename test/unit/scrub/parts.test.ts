@@ -141,6 +141,24 @@ describe('the rule for secret-bearing parts', () => {
     ]);
   });
 
+  it("reads a one-line .netrc, one with comments and quotes, and GitHub's token-as-login layout", () => {
+    const parts = (value: string) => splitValue(value, 6, '[M]').parts.map((p) => [p.text, p.from]);
+    expect(parts('machine github.com login x-access-token password ghp_CANARYone0123456789abcdefABCD\n')).toEqual([
+      ['ghp_CANARYone0123456789abcdefABCD', ['netrc password (line 1)']],
+    ]);
+    expect(
+      parts('# CI bot token\nmachine github.com\n  login bot\n  password "CANARY pw with spaces \\" 42"\n')
+    ).toEqual([['CANARY pw with spaces " 42', ['netrc password (line 4)']]]);
+    const github = 'machine github.com login ghp_CANARYlogin0123456789abcdefXYZ password x-oauth-basic';
+    expect(parts(github)).toEqual([['ghp_CANARYlogin0123456789abcdefXYZ', ['netrc login (line 1)']]]);
+    expect(splitValue(github, 6, '[M]').masked).toBe('machine github.com login [M] password x-oauth-basic');
+  });
+
+  it('registers the password of a user:password@host leaf without a scheme, under any key but a public one', () => {
+    const split = splitValue('PRIVATE_REGISTRY=deploy:CANARY-reg-pw-7Qx2@registry.acme.io\nPORT=5000\n', 6, '[M]');
+    expect(split.parts.map((p) => p.text)).toContain('CANARY-reg-pw-7Qx2');
+  });
+
   it("still registers a setting key's value that looks secret itself (high entropy)", () => {
     expect(splitValue('TOKEN_SOURCE=ghp_9aZ3kLmQ7xWv2RtY8pBn4cJd\nMODE=x\n', 6, '[M]').parts).toEqual([
       { text: 'ghp_9aZ3kLmQ7xWv2RtY8pBn4cJd', common: false, from: ['TOKEN_SOURCE (line 1) (high entropy)'] },
