@@ -210,7 +210,7 @@ function rejectMisplacedPragma(source: string, filePath: string): void {
       ? 'the @credentials docblock follows a "#!" line, so neither Jest nor the broker reads it (only a docblock at ' +
           'the very start of the file counts). Remove the "#!" line, or declare the credentials in the test with credentials()'
       : 'this @credentials line is not in the docblock at the very start of the file, so neither Jest nor the broker ' +
-          'reads it (only a /** */ block with nothing but whitespace before it counts). Move the docblock to the top of ' +
+          'reads it (only a comment block with nothing but whitespace before it counts). Move the docblock to the top of ' +
           'the file, before any comment, "use strict" or import (other pragmas such as @vitest-environment or ' +
           '@jest-environment may share it), or declare the credentials in the test with credentials()'
   );

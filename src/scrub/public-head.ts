@@ -18,7 +18,7 @@ const ARMOUR_BASE64 = 'LS0tLS1CRUdJTi';
 /** Room for the armour's line break as a form prints it (`\n`, `\\n`, `%0D%0A`, `&#10;`…) before the body. */
 const LINE_BREAK_ROOM = 8;
 
-/** Length of the shared furniture `form` begins with (PEM armour, an OpenSSH key's first line), or 0. */
+/** Length of the shared furniture `form` begins with (PEM armour, a key's DER header, an OpenSSH first line), or 0. */
 export function publicHeadLength(form: string): number {
   if (form.startsWith(ARMOUR_BASE64)) {
     // Decoded up to the end of the first body line at most; each 3 bytes of furniture are 4 characters of the form.
@@ -27,5 +27,62 @@ export function publicHeadLength(form: string): number {
   }
   const armour = ARMOUR.exec(form)?.[0].length ?? 0;
   const magic = form.indexOf(OPENSSH_MAGIC, armour);
-  return magic !== -1 && magic - armour <= LINE_BREAK_ROOM ? magic + OPENSSH_FURNITURE : armour;
+  if (magic !== -1 && magic - armour <= LINE_BREAK_ROOM) {
+    return magic + OPENSSH_FURNITURE;
+  }
+  // The body's first line, after the armour's line break (or the form itself: a PEM body registered as a part).
+  const body =
+    armour === 0
+      ? /^()([A-Za-z0-9+/]{8,64})/.exec(form)
+      : /^(\\[nr]|%0[ad]|\W){1,4}([A-Za-z0-9+/]{8,64})/i.exec(form.slice(armour));
+  if (body === null) {
+    return armour;
+  }
+  const header = derHeaderBytes(Buffer.from(body[2]!, 'base64'));
+  // Only whole base64 quanta of header bytes are the same in every key: 3 bytes, 4 characters.
+  return header === 0 ? armour : armour + body[1]!.length + Math.floor(header / 3) * 4;
+}
+
+/**
+ * How many bytes of a DER private key (PKCS#8, PKCS#1, SEC1) come before its first value of key material: the nested
+ * SEQUENCE and OCTET STRING headers, the version and the algorithm's OIDs, which every key of one type shares
+ * (`MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg` in every P-256 PKCS#8 key). The first primitive value of 16 bytes or
+ * more (a modulus, a private scalar, a seed) is key material. 0 when `der` does not read as such a key.
+ */
+export function derHeaderBytes(der: Uint8Array): number {
+  if (der[0] !== 0x30) {
+    return 0;
+  }
+  for (let pos = 0; pos < der.length; ) {
+    const tag = der[pos]!;
+    let length = der[pos + 1];
+    let content = pos + 2;
+    if (length === undefined) {
+      return 0;
+    }
+    if (length > 0x80) {
+      const bytes = length - 0x80;
+      if (bytes > 3) {
+        return 0;
+      }
+      length = 0;
+      for (let i = 0; i < bytes; i++) {
+        length = length * 256 + (der[content + i] ?? 0);
+      }
+      content += bytes;
+    } else if (length === 0x80) {
+      return 0;
+    }
+    const constructed = (tag & 0x20) !== 0;
+    // An OCTET STRING that wraps the key (PKCS#8's privateKey, Ed25519's inner string) is read into, like a SEQUENCE.
+    const wraps = tag === 0x04 && (der[content] === 0x30 || der[content] === 0x04);
+    if (constructed || wraps) {
+      pos = content;
+    } else if (length >= 16) {
+      return content;
+    } else {
+      pos = content + length;
+    }
+  }
+  return 0;
 }

@@ -172,7 +172,7 @@ describe(readCredentialPragmas.name, () => {
   ])('rejects a @credentials line after %s instead of ignoring it, naming its line', (_, source, line) => {
     expect(failure(source)).toEqual({
       code: 'CONFIG_INVALID',
-      message: `test/api/db.test.ts:${line}: this @credentials line is not in the docblock at the very start of the file, so neither Jest nor the broker reads it (only a /** */ block with nothing but whitespace before it counts). Move the docblock to the top of the file, before any comment, "use strict" or import (other pragmas such as @vitest-environment or @jest-environment may share it), or declare the credentials in the test with credentials()`,
+      message: `test/api/db.test.ts:${line}: this @credentials line is not in the docblock at the very start of the file, so neither Jest nor the broker reads it (only a comment block with nothing but whitespace before it counts). Move the docblock to the top of the file, before any comment, "use strict" or import (other pragmas such as @vitest-environment or @jest-environment may share it), or declare the credentials in the test with credentials()`,
     });
   });
 

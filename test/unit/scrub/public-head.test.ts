@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Scrubber } from '../../../src/scrub/index.js';
-import { OPENSSH_FURNITURE, OPENSSH_MAGIC, publicHeadLength } from '../../../src/scrub/public-head.js';
+import { derHeaderBytes, OPENSSH_FURNITURE, OPENSSH_MAGIC, publicHeadLength } from '../../../src/scrub/public-head.js';
 
 // TEST ONLY keys, generated here: a PKCS#8 RSA key, and an OpenSSH-shaped one (the format's real first body line, as
 // every unencrypted ed25519 key has it, then random lines).
@@ -16,17 +16,40 @@ const openssh = () =>
     '',
   ].join('\n');
 
+// The DER header every PKCS#8 RSA key shares up to its modulus (37 bytes: 12 whole base64 quanta, 48 characters).
+const RSA_PKCS8_HEAD = 48;
+const ARMOUR = '-----BEGIN PRIVATE KEY-----';
+
 describe(publicHeadLength.name, () => {
-  it('covers PEM armour as a form prints it, an OpenSSH first line, and base64 of armour', () => {
-    expect(publicHeadLength(String(PKCS8))).toBe('-----BEGIN PRIVATE KEY-----'.length);
-    expect(publicHeadLength(JSON.stringify(PKCS8).slice(1))).toBe('-----BEGIN PRIVATE KEY-----'.length);
+  it('covers PEM armour and the DER header as a form prints them, an OpenSSH first line, and base64 of armour', () => {
+    expect(publicHeadLength(String(PKCS8))).toBe(ARMOUR.length + 1 + RSA_PKCS8_HEAD);
+    expect(publicHeadLength(JSON.stringify(PKCS8).slice(1))).toBe(ARMOUR.length + 2 + RSA_PKCS8_HEAD);
+    expect(publicHeadLength(String(PKCS8).split('\n')[1]!)).toBe(RSA_PKCS8_HEAD);
     const ssh = openssh();
     expect(publicHeadLength(ssh)).toBe(ssh.indexOf(OPENSSH_MAGIC) + OPENSSH_FURNITURE);
     expect(publicHeadLength(JSON.stringify(ssh).slice(1))).toBe('-----BEGIN OPENSSH PRIVATE KEY-----\\n'.length + 64);
     expect(publicHeadLength(ssh.split('\n').slice(1).join(''))).toBe(OPENSSH_FURNITURE);
     const base64 = Buffer.from(String(PKCS8)).toString('base64');
-    expect(publicHeadLength(base64)).toBe(Math.ceil(('-----BEGIN PRIVATE KEY-----'.length * 4) / 3));
+    expect(publicHeadLength(base64)).toBeGreaterThanOrEqual(Math.ceil((ARMOUR.length * 4) / 3));
     expect(publicHeadLength('ghp_0123456789abcdefghijklmnopqrstuvwxyz')).toBe(0);
+    expect(publicHeadLength('MIIsomeRandomTokenValue0123456789')).toBe(0);
+  });
+
+  it.each([
+    // What every key of the type begins with, up to its key material (whole base64 quanta).
+    ['P-256 PKCS#8', 'ec', { namedCurve: 'P-256' }, 'pkcs8', 'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg'],
+    ['P-256 SEC1', 'ec', { namedCurve: 'P-256' }, 'sec1', 'MHcCAQEE'],
+    ['Ed25519 PKCS#8', 'ed25519', {}, 'pkcs8', 'MC4CAQAwBQYDK2VwBCIE'],
+    // The length bytes after `MIIE` vary from key to key (`MIIEpA…`, `MIIEow…`): still no key material.
+    ['RSA PKCS#1', 'rsa', { modulusLength: 2048 }, 'pkcs1', 'MIIE??IBAAKC'],
+  ] as const)('takes the DER header of a %s key up to its key material', (_, type, options, format, shared) => {
+    const pem = generateKeyPairSync(type as 'ec', options as { namedCurve: string })
+      .privateKey.export({ type: format as 'pkcs8', format: 'pem' })
+      .toString();
+    const body = pem.split('\n')[1]!;
+    expect(body).toMatch(new RegExp(`^${shared.replace(/[+/]/g, '\\$&').replace(/\?/g, '.')}`));
+    expect(publicHeadLength(body)).toBe(shared.length);
+    expect(derHeaderBytes(Buffer.from(body, 'base64'))).toBeGreaterThan(0);
   });
 });
 
@@ -44,6 +67,9 @@ describe('a key credential and the furniture every key of its kind shares', () =
       'starts with -----BEGIN PRIVA...',
       '{"key":"-----BEGIN PRIVATE KEY-----\\nMIIE..."}',
       `data: ${Buffer.from('-----BEGIN PRIVATE KEY-----\nMIIE').toString('base64')}...`,
+      // What every RSA-2048 PKCS#8 key begins with, in a format hint.
+      'an RSA PKCS#8 key starts MIIEvQIBADANBgkqhkiG9w0BAQEFAASC...',
+      `${ARMOUR}\n${pkcs8.split('\n')[1]!.slice(0, RSA_PKCS8_HEAD)}...`,
     ];
     for (const text of harmless) {
       expect(scrubber.scrub(text), text).toBe(text);
@@ -53,10 +79,34 @@ describe('a key credential and the furniture every key of its kind shares', () =
   it('still redacts a cut that reaches into the key body, raw and JSON-escaped', () => {
     const scrubber = new Scrubber();
     scrubber.add(pkcs8, 'TLS_KEY');
-    const cut = pkcs8.slice(0, '-----BEGIN PRIVATE KEY-----\n'.length + 40);
+    // 20 characters into the modulus: past what every RSA-2048 PKCS#8 key begins with.
+    const cut = pkcs8.slice(0, ARMOUR.length + 1 + RSA_PKCS8_HEAD + 20);
     expect(scrubber.scrub(`key: ${cut}...`)).toBe('key: [redacted:TLS_KEY]...');
-    const escaped = JSON.stringify(pkcs8).slice(1, '-----BEGIN PRIVATE KEY-----\\n'.length + 41);
+    const escaped = JSON.stringify(pkcs8).slice(1, ARMOUR.length + 3 + RSA_PKCS8_HEAD + 20);
     expect(scrubber.scrub(`{"key":"${escaped}…"}`)).toBe('{"key":"[redacted:TLS_KEY]…"}');
+    // A body line of its own, cut: the same rule.
+    const line = pkcs8.split('\n')[1]!.slice(0, RSA_PKCS8_HEAD + 12);
+    expect(scrubber.scrub(`line ${line}...`)).toBe('line [redacted:TLS_KEY]...');
+  });
+
+  it('leaves the DER header of EC and Ed25519 PKCS#8 keys in a hint as it is', () => {
+    const scrubber = new Scrubber();
+    for (const [name, type, options] of [
+      ['EC_KEY', 'ec', { namedCurve: 'P-256' }],
+      ['ED_KEY', 'ed25519', {}],
+    ] as const) {
+      const key = generateKeyPairSync(type as 'ec', options as { namedCurve: string }).privateKey.export({
+        type: 'pkcs8',
+        format: 'pem',
+      });
+      scrubber.add(String(key), name);
+    }
+    for (const hint of [
+      'a P-256 PKCS#8 key starts MIGHAgEAMBMGByqGSM49AgEGCCqGSM49...',
+      'an Ed25519 PKCS#8 key starts MC4CAQAwBQYDK2VwBCIEI...',
+    ]) {
+      expect(scrubber.scrub(hint)).toBe(hint);
+    }
   });
 
   it("leaves another OpenSSH key's first line as it is, and redacts this key's own lines", () => {
