@@ -34,6 +34,8 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g
 // `key: value`, `key = value`, `export KEY=value`, `- key: value`; the key without quotes.
 const KEY_VALUE = /^(\s*(?:export\s+)?(?:-\s+)?)(["']?)([A-Za-z0-9_.\-/]+)\2(\s*[:=]\s*)(.*?)\s*$/;
 const URL_SHAPED = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/\S+$/;
+// An .npmrc auth line: `//registry.npmjs.org/:_authToken=…`, `_auth = …`, `//host/:_password=…`.
+const NPMRC_AUTH = /^(\s*(?:\/\/\S*?:)?_(?:authToken|auth|password)\s*=\s*)(\S+)\s*$/;
 // `user:password@host[:port][/path]` with no scheme.
 const USERINFO_HOST = /^[^\s:@/]+:[^\s@/]+@[^\s@/:]+(:\d+)?(\/\S*)?$/;
 const FLOW_PAIR = /(?<=[{,]\s*)([A-Za-z0-9_.-]+)\s*:\s*([^,{}[\]\s]+)/g;
@@ -87,7 +89,7 @@ function findParts(value: string, minLength: number, mask: string): ValueParts {
   if (netrc !== undefined) {
     return { parts: toParts(parts, value), masked: netrc, opaque: false };
   }
-  if (!/[\r\n]/.test(trimmed)) {
+  if (!/[\r\n]/.test(trimmed) && !NPMRC_AUTH.test(trimmed)) {
     return { parts: [], masked: undefined, opaque: true };
   }
   const masked = textParts(value, add, minLength, mask);
@@ -106,15 +108,23 @@ const NETRC_TOKEN = /"((?:[^"\\]|\\.)*)"|\S+/g;
  * `#` comment lines): the values of `password` and `account` are its secrets, and a login that looks like a token
  * (GitHub's `login <token> password x-oauth-basic`); host names, plain logins and placeholder passwords are
  * structure, which would otherwise be registered as lines of an unstructured value (`machine github.com` in a git
- * helper's output). Returns the masked text, or undefined when the value is not a netrc (a `macdef` macro is not read:
- * the value stays unstructured).
+ * helper's output). A `macdef` macro's lines, up to the next blank line, are skipped. Returns the masked text, or
+ * undefined when the value is not a netrc.
  */
 function netrcParts(value: string, add: AddPart, mask: string): string | undefined {
   const tokens: { text: string; raw: string; at: number }[] = [];
   let lineStart = 0;
+  // A `macdef` macro runs to the next blank line: its lines are commands, not pairs.
+  let inMacro = false;
   for (const line of value.split('\n')) {
-    if (!line.trimStart().startsWith('#')) {
+    if (inMacro) {
+      inMacro = line.trim() !== '';
+    } else if (!line.trimStart().startsWith('#')) {
       for (const m of line.matchAll(NETRC_TOKEN)) {
+        if (m[0] === 'macdef') {
+          inMacro = true;
+          break;
+        }
         tokens.push({
           text: m[1] === undefined ? m[0] : m[1].replace(/\\(.)/g, '$1'),
           raw: m[0],
@@ -215,6 +225,14 @@ function textParts(value: string, add: AddPart, minLength: number, mask: string)
       continue;
     }
     const line = lines[i]!;
+    const npm = NPMRC_AUTH.exec(line);
+    if (npm !== null) {
+      // `//registry.npmjs.org/:_authToken=…` (an .npmrc): the key holds a `:`, which no key/value line does.
+      structured = true;
+      add(npm[2]!, `npmrc auth token (line ${i / 2 + 1})`);
+      maskedLines[i] = `${npm[1]}${mask}`;
+      continue;
+    }
     const kv = KEY_VALUE.exec(line);
     if (kv !== null) {
       structured = true;
@@ -275,6 +293,11 @@ function textParts(value: string, add: AddPart, minLength: number, mask: string)
 // Returns whether the leaf is masked.
 function leafIsSecret(key: string, path: string, leaf: string, add: AddPart, minLength: number): boolean {
   const kind = keyKind(key);
+  const npmToken = /\/:_(?:authToken|auth|password)=(\S+)$/.exec(leaf);
+  if (npmToken !== null && kind !== 'public') {
+    // `https://npm.acme.io/:_authToken=…`: an .npmrc line's registry and token, written as one value.
+    add(npmToken[1]!, `${path}: npm auth token`);
+  }
   if (URL_SHAPED.test(leaf)) {
     let found = false;
     urlParts(

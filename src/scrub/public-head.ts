@@ -15,8 +15,8 @@ export const OPENSSH_MAGIC = 'b3BlbnNzaC1rZXktdjE';
 export const OPENSSH_FURNITURE = 64;
 /** `-----BEGIN ` in base64 (a Kubernetes secret's `data`, a PEM passed base64-encoded). */
 const ARMOUR_BASE64 = 'LS0tLS1CRUdJTi';
-/** Room for the armour's line break as a form prints it (`\n`, `\\n`, `%0D%0A`, `&#10;`…) before the body. */
-const LINE_BREAK_ROOM = 8;
+/** The armour's line break as a form prints it (`\n`, `\\n`, `\r\n`, `%0D%0A`, `&#10;`…) and an indent after it. */
+const SEPARATOR = /^(?:\\[nr]|%0[ad]|&#1[03];|\W){1,24}/i;
 
 /** Length of the shared furniture `form` begins with (PEM armour, a key's DER header, an OpenSSH first line), or 0. */
 export function publicHeadLength(form: string): number {
@@ -26,21 +26,17 @@ export function publicHeadLength(form: string): number {
     return Math.ceil((publicHeadLength(decoded) * 4) / 3);
   }
   const armour = ARMOUR.exec(form)?.[0].length ?? 0;
-  const magic = form.indexOf(OPENSSH_MAGIC, armour);
-  if (magic !== -1 && magic - armour <= LINE_BREAK_ROOM) {
-    return magic + OPENSSH_FURNITURE;
+  // The body starts after the armour's line break as the form prints it, and any indent (YAML, Jest's console); a
+  // form without armour may be a body itself (a PEM body registered as a part).
+  const start = armour === 0 ? 0 : armour + (SEPARATOR.exec(form.slice(armour, armour + 64))?.[0].length ?? 0);
+  if (form.startsWith(OPENSSH_MAGIC, start)) {
+    return start + OPENSSH_FURNITURE;
   }
-  // The body's first line, after the armour's line break (or the form itself: a PEM body registered as a part).
-  const body =
-    armour === 0
-      ? /^()([A-Za-z0-9+/]{8,64})/.exec(form)
-      : /^(\\[nr]|%0[ad]|\W){1,4}([A-Za-z0-9+/]{8,64})/i.exec(form.slice(armour));
-  if (body === null) {
-    return armour;
-  }
-  const header = derHeaderBytes(Buffer.from(body[2]!, 'base64'));
+  const line = /^[A-Za-z0-9+/]{8,64}/.exec(form.slice(start, start + 64));
+  const header =
+    line === null || (armour !== 0 && start === armour) ? 0 : derHeaderBytes(Buffer.from(line[0], 'base64'));
   // Only whole base64 quanta of header bytes are the same in every key: 3 bytes, 4 characters.
-  return header === 0 ? armour : armour + body[1]!.length + Math.floor(header / 3) * 4;
+  return header === 0 ? armour : start + Math.floor(header / 3) * 4;
 }
 
 /**

@@ -154,6 +154,27 @@ describe('the rule for secret-bearing parts', () => {
     expect(splitValue(github, 6, '[M]').masked).toBe('machine github.com login [M] password x-oauth-basic');
   });
 
+  it('skips a .netrc macro to the next blank line, and still reads the pairs around it', () => {
+    const netrc =
+      'machine ftp.acme.io\nlogin deploy\npassword CANARY-ftp-pw-Mq10k\nmacdef init\ncd /pub\nbinary\n\nmachine x.io login a password CANARY-x-pw-77\n';
+    expect(splitValue(netrc, 6, '[M]').parts.map((p) => [p.text, p.from])).toEqual([
+      ['CANARY-ftp-pw-Mq10k', ['netrc password (line 3)']],
+      ['CANARY-x-pw-77', ['netrc password (line 8)']],
+    ]);
+  });
+
+  it('registers the token of an .npmrc auth line, one line or many, and of a registry URL holding one', () => {
+    const one = splitValue('//registry.npmjs.org/:_authToken=npm_CANARYnpmrc0123456789abcdef\n', 6, '[M]');
+    expect(one.parts.map((p) => [p.text, p.from])).toEqual([
+      ['npm_CANARYnpmrc0123456789abcdef', ['npmrc auth token (line 1)']],
+    ]);
+    expect(one.masked).toBe('//registry.npmjs.org/:_authToken=[M]\n');
+    const many = splitValue('registry=https://npm.acme.io/\n//npm.acme.io/:_authToken=CANARY-npm-tok-42\n', 6, '[M]');
+    expect(many.parts.map((p) => p.text)).toEqual(['CANARY-npm-tok-42']);
+    const env = splitValue('NPM_REGISTRY=https://npm.acme.io/:_authToken=CANARY-npm-url-tok-9\nX=1\n', 6, '[M]');
+    expect(env.parts.map((p) => p.text)).toContain('CANARY-npm-url-tok-9');
+  });
+
   it('registers the password of a user:password@host leaf without a scheme, under any key but a public one', () => {
     const split = splitValue('PRIVATE_REGISTRY=deploy:CANARY-reg-pw-7Qx2@registry.acme.io\nPORT=5000\n', 6, '[M]');
     expect(split.parts.map((p) => p.text)).toContain('CANARY-reg-pw-7Qx2');

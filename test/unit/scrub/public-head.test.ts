@@ -31,6 +31,10 @@ describe(publicHeadLength.name, () => {
     expect(publicHeadLength(ssh.split('\n').slice(1).join(''))).toBe(OPENSSH_FURNITURE);
     const base64 = Buffer.from(String(PKCS8)).toString('base64');
     expect(publicHeadLength(base64)).toBeGreaterThanOrEqual(Math.ceil((ARMOUR.length * 4) / 3));
+    // The whole line break counts, however it is printed, and an indent after it.
+    expect(publicHeadLength(String(PKCS8).replace(/\n/g, '\r\n'))).toBe(ARMOUR.length + 2 + RSA_PKCS8_HEAD);
+    expect(publicHeadLength(String(PKCS8).replace(/\n/g, '&#10;'))).toBe(ARMOUR.length + 5 + RSA_PKCS8_HEAD);
+    expect(publicHeadLength(String(PKCS8).replace(/\n/g, '\n      '))).toBe(ARMOUR.length + 7 + RSA_PKCS8_HEAD);
     expect(publicHeadLength('ghp_0123456789abcdefghijklmnopqrstuvwxyz')).toBe(0);
     expect(publicHeadLength('MIIsomeRandomTokenValue0123456789')).toBe(0);
   });
@@ -69,6 +73,8 @@ describe('a key credential and the furniture every key of its kind shares', () =
       `data: ${Buffer.from('-----BEGIN PRIVATE KEY-----\nMIIE').toString('base64')}...`,
       // What every RSA-2048 PKCS#8 key begins with, in a format hint.
       'an RSA PKCS#8 key starts MIIEvQIBADANBgkqhkiG9w0BAQEFAASC...',
+      // Indented, as in a Helm values file or Jest's console.
+      `key: |\n    ${ARMOUR}\n    ${pkcs8.split('\n')[1]!.slice(0, RSA_PKCS8_HEAD)}...`,
       `${ARMOUR}\n${pkcs8.split('\n')[1]!.slice(0, RSA_PKCS8_HEAD)}...`,
     ];
     for (const text of harmless) {
@@ -104,8 +110,12 @@ describe('a key credential and the furniture every key of its kind shares', () =
     for (const hint of [
       'a P-256 PKCS#8 key starts MIGHAgEAMBMGByqGSM49AgEGCCqGSM49...',
       'an Ed25519 PKCS#8 key starts MC4CAQAwBQYDK2VwBCIEI...',
+      // Indented, as Jest's console prints a short value's second line and a Helm values file holds it.
+      `${ARMOUR}\n    MC4CAQAwBQYDK2VwBCIE...`,
+      `tls:\n  key: |\n      ${ARMOUR}\n      MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg...\n`,
     ]) {
       expect(scrubber.scrub(hint)).toBe(hint);
+      expect(scrubber.findings(Buffer.from(hint))).toEqual([]);
     }
   });
 
