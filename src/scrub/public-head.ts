@@ -26,6 +26,11 @@ export function publicHeadLength(form: string): number {
     return Math.ceil((publicHeadLength(decoded) * 4) / 3);
   }
   const armour = ARMOUR.exec(form)?.[0].length ?? 0;
+  // Without armour, only a DER body (a SEQUENCE: `M…`) or an OpenSSH one (`b3Bl…`) can begin with furniture; this runs
+  // for every form of every value.
+  if (armour === 0 && form[0] !== 'M' && form[0] !== 'b') {
+    return 0;
+  }
   // The body starts after the armour's line break as the form prints it, and any indent (YAML, Jest's console); a
   // form without armour may be a body itself (a PEM body registered as a part).
   const start = armour === 0 ? 0 : armour + (SEPARATOR.exec(form.slice(armour, armour + 64))?.[0].length ?? 0);
