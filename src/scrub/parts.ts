@@ -298,23 +298,12 @@ function leafIsSecret(key: string, path: string, leaf: string, add: AddPart, min
     // `https://npm.acme.io/:_authToken=…`: an .npmrc line's registry and token, written as one value.
     add(npmToken[1]!, `${path}: npm auth token`);
   }
-  if (URL_SHAPED.test(leaf)) {
+  // A URL, or a URL's user info without its scheme (`deploy:<password>@registry.acme.io`) under any key but a public one.
+  const url = URL_SHAPED.test(leaf) ? leaf : kind !== 'public' && USERINFO_HOST.test(leaf) ? `x://${leaf}` : undefined;
+  if (url !== undefined) {
     let found = false;
     urlParts(
-      leaf,
-      (text, from, common) => {
-        found = true;
-        add(text, from, common);
-      },
-      `${path}: `
-    );
-    return found && kind === 'secret';
-  }
-  if (kind !== 'public' && USERINFO_HOST.test(leaf)) {
-    // `deploy:<password>@registry.acme.io`: a URL's user info without its scheme, whatever the key says.
-    let found = false;
-    urlParts(
-      `x://${leaf}`,
+      url,
       (text, from, common) => {
         found = true;
         add(text, from, common);
