@@ -55,29 +55,16 @@ export function derHeaderBytes(der: Uint8Array): number {
     return 0;
   }
   for (let pos = 0; pos < der.length; ) {
-    const tag = der[pos]!;
-    let length = der[pos + 1];
-    let content = pos + 2;
-    if (length === undefined) {
+    const element = readElement(der, pos);
+    if (element === undefined) {
       return 0;
     }
-    if (length > 0x80) {
-      const bytes = length - 0x80;
-      if (bytes > 3) {
-        return 0;
-      }
-      length = 0;
-      for (let i = 0; i < bytes; i++) {
-        length = length * 256 + (der[content + i] ?? 0);
-      }
-      content += bytes;
-    } else if (length === 0x80) {
-      return 0;
-    }
-    const constructed = (tag & 0x20) !== 0;
-    // An OCTET STRING that wraps the key (PKCS#8's privateKey, Ed25519's inner string) is read into, like a SEQUENCE.
-    const wraps = tag === 0x04 && (der[content] === 0x30 || der[content] === 0x04);
-    if (constructed || wraps) {
+    const { tag, content, length } = element;
+    // An OCTET STRING that wraps the key (PKCS#8's privateKey, Ed25519's inner string) is read into, like a SEQUENCE:
+    // when it holds exactly one element. A seed or scalar that merely begins with such a tag byte is key material.
+    const inner = tag === 0x04 ? readElement(der, content) : undefined;
+    const wraps = inner !== undefined && (inner.tag === 0x30 || inner.tag === 0x04) && inner.end === content + length;
+    if ((tag & 0x20) !== 0 || wraps) {
       pos = content;
     } else if (length >= 16) {
       return content;
@@ -86,4 +73,29 @@ export function derHeaderBytes(der: Uint8Array): number {
     }
   }
   return 0;
+}
+
+/** The DER element at `pos`: its tag, where its content starts, its length and where it ends; undefined if unreadable. */
+function readElement(
+  der: Uint8Array,
+  pos: number
+): { tag: number; content: number; length: number; end: number } | undefined {
+  const tag = der[pos];
+  let length = der[pos + 1];
+  let content = pos + 2;
+  if (tag === undefined || length === undefined || length === 0x80) {
+    return undefined;
+  }
+  if (length > 0x80) {
+    const bytes = length - 0x80;
+    if (bytes > 3) {
+      return undefined;
+    }
+    length = 0;
+    for (let i = 0; i < bytes; i++) {
+      length = length * 256 + (der[content + i] ?? 0);
+    }
+    content += bytes;
+  }
+  return { tag, content, length, end: content + length };
 }

@@ -39,6 +39,17 @@ describe(publicHeadLength.name, () => {
     expect(publicHeadLength('MIIsomeRandomTokenValue0123456789')).toBe(0);
   });
 
+  it('reads a seed that begins with a tag byte as key material, not as a wrapped element', () => {
+    // An Ed25519 PKCS#8 key whose 32-byte seed starts 04 … or 30 … (one key in a few hundred): same header.
+    for (const first of [0x04, 0x30]) {
+      const seed = Buffer.alloc(32, 0x5a);
+      seed[0] = first;
+      const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
+      expect(derHeaderBytes(der)).toBe(16);
+      expect(publicHeadLength(der.toString('base64'))).toBe(20);
+    }
+  });
+
   it.each([
     // What every key of the type begins with, up to its key material (whole base64 quanta).
     ['P-256 PKCS#8', 'ec', { namedCurve: 'P-256' }, 'pkcs8', 'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg'],
