@@ -76,7 +76,14 @@ function findParts(value: string, minLength: number, mask: string): ValueParts {
   if (URL_SHAPED.test(trimmed)) {
     // A URL printed whole is replaced whole: its host and user name are not worth a second kind of label.
     urlParts(trimmed, add, '');
+    npmTokenPart(trimmed, add, '');
     return { parts: toParts(parts, value), masked: undefined, opaque: false };
+  }
+  if (USERINFO_HOST.test(trimmed)) {
+    // `deploy:<password>@registry.acme.io`: its password is a part as a URL's is; the value stays opaque too (its
+    // Buffer inspection registered), as it was before it was read as user info.
+    urlParts(`x://${trimmed}`, add, '');
+    return { parts: toParts(parts, value), masked: undefined, opaque: true };
   }
   if (/^[{[]/.test(trimmed)) {
     const json = jsonParts(trimmed, value, add, minLength, mask);
@@ -293,10 +300,8 @@ function textParts(value: string, add: AddPart, minLength: number, mask: string)
 // Returns whether the leaf is masked.
 function leafIsSecret(key: string, path: string, leaf: string, add: AddPart, minLength: number): boolean {
   const kind = keyKind(key);
-  const npmToken = /\/:_(?:authToken|auth|password)=(\S+)$/.exec(leaf);
-  if (npmToken !== null && kind !== 'public') {
-    // `https://npm.acme.io/:_authToken=…`: an .npmrc line's registry and token, written as one value.
-    add(npmToken[1]!, `${path}: npm auth token`);
+  if (kind !== 'public') {
+    npmTokenPart(leaf, add, `${path}: `);
   }
   // A URL, or a URL's user info without its scheme (`deploy:<password>@registry.acme.io`) under any key but a public one.
   const url = URL_SHAPED.test(leaf) ? leaf : kind !== 'public' && USERINFO_HOST.test(leaf) ? `x://${leaf}` : undefined;
@@ -409,6 +414,14 @@ function urlParts(text: string, add: AddPart, where: string): void {
         add(raw, from, isCommon(v));
       }
     }
+  }
+}
+
+// `https://npm.acme.io/:_authToken=…`: an .npmrc line's registry and token, written as one value.
+function npmTokenPart(text: string, add: AddPart, where: string): void {
+  const token = /\/:_(?:authToken|auth|password)=(\S+)$/.exec(text)?.[1];
+  if (token !== undefined) {
+    add(token, `${where}npm auth token`);
   }
 }
 

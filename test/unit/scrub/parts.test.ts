@@ -175,6 +175,16 @@ describe('the rule for secret-bearing parts', () => {
     expect(env.parts.map((p) => p.text)).toContain('CANARY-npm-url-tok-9');
   });
 
+  it('registers the token of a registry URL and the password of user:password@host held as the whole value', () => {
+    // A standalone credential, as `NPM_REGISTRY: 'vault:…'` resolves to: no key, no line.
+    const npm = splitValue('https://npm.acme.io/:_authToken=CANARY-npm-whole-tok-3\n', 6, '[M]');
+    expect(npm.parts.map((p) => [p.text, p.from])).toEqual([['CANARY-npm-whole-tok-3', ['npm auth token']]]);
+    const userInfo = splitValue('deploy:CANARY-reg-whole-pw-5@registry.acme.io', 6, '[M]');
+    expect(userInfo.parts.map((p) => p.text)).toContain('CANARY-reg-whole-pw-5');
+    expect(userInfo.parts.map((p) => p.text)).not.toContain('registry.acme.io');
+    expect(userInfo.opaque).toBe(true);
+  });
+
   it('registers the password of a user:password@host leaf without a scheme, under any key but a public one', () => {
     const split = splitValue('PRIVATE_REGISTRY=deploy:CANARY-reg-pw-7Qx2@registry.acme.io\nPORT=5000\n', 6, '[M]');
     expect(split.parts.map((p) => p.text)).toContain('CANARY-reg-pw-7Qx2');
