@@ -20,6 +20,7 @@ import {
   versusBare,
   writeCredentials,
 } from './p2-common.js';
+import { p2JestStart } from './p2-jest-start.js';
 import { p2JestPhases } from './p2-phases.js';
 import { describeVerdict, judgePairs, pairCount, rotate, selectedForms } from './p2-stats.js';
 
@@ -145,6 +146,9 @@ export async function p2Jest(): Promise<Figure[]> {
     // BENCH_P2_PHASES=0 leaves out the profiled run (quick looks at one form).
     const profiled = command(dir, 'docblock');
     const phases = process.env['BENCH_P2_PHASES'] === '0' ? [] : [p2JestPhases(dir, profiled.argv, profiled.env)];
+    const timed = command(dir, 'nothing');
+    const bareWall = median(bare.map((x) => x.wall));
+    const start = process.env['BENCH_P2_PHASES'] === '0' ? [] : [p2JestStart(dir, timed.argv, timed.env, bareWall)];
     const figures: Figure[] = forms.map((form) => {
       const { ratios, cpu } = versusBare(samples[form], bare);
       const verdict = judgePairs(ratios, GOALS[form]);
@@ -159,7 +163,7 @@ export async function p2Jest(): Promise<Figure[]> {
         verdict: verdict.verdict,
       };
     });
-    return [...figures, ...phases];
+    return [...figures, ...phases, ...start];
   } finally {
     remove();
   }
