@@ -45,6 +45,10 @@ const FILE_TOKEN = `CANARYfile${randomBytes(12).toString('hex')}SENTINEL`;
 // Two lines, each shorter than what is registered alone: Jest's console indents the second.
 const SHORT_LINES = `C${randomBytes(3).toString('hex')}$!\nZ${randomBytes(3).toString('hex')}#`;
 const TITLE_TOKEN = `CANARY'title${randomBytes(8).toString('hex')}SENTINEL`;
+// Credential files whose secret is one part, each the credential's whole value (the recheck of 60ab10c's leak).
+const NPM_TOKEN = `CANARYnpm${randomBytes(10).toString('hex')}SENTINEL`;
+const REGISTRY_PASSWORD = `CANARYreg${randomBytes(8).toString('hex')}SENTINEL`;
+const NETRC_PASSWORD = `CANARYnetrc${randomBytes(10).toString('hex')}SENTINEL`;
 
 const env = {
   SRC_PGPASSWORD: 'postgres',
@@ -53,6 +57,9 @@ const env = {
   SRC_DATABASE_URL: DATABASE_URL,
   SRC_LONG_TOKEN: LONG_TOKEN,
   SRC_SHORT_LINES: SHORT_LINES,
+  SRC_NPM_REGISTRY: `https://npm.acme.io/:_authToken=${NPM_TOKEN}`,
+  SRC_PRIVATE_REGISTRY: `deploy:${REGISTRY_PASSWORD}@registry.acme.io`,
+  SRC_NETRC: `machine github.com login bot password ${NETRC_PASSWORD}`,
 };
 
 // What must appear nowhere after a run: every secret-bearing piece in every form the tests print.
@@ -63,6 +70,9 @@ const FORBIDDEN: Record<string, string> = {
   'file token without its newline': FILE_TOKEN,
   ...Object.fromEntries(SHORT_LINES.split('\n').map((line, i) => [`short line ${i}`, line])),
   'title token after its quote': TITLE_TOKEN.slice(TITLE_TOKEN.indexOf("'") + 1),
+  'npm token alone': NPM_TOKEN,
+  'registry password alone': REGISTRY_PASSWORD,
+  'netrc password alone': NETRC_PASSWORD,
   'password decoded': PASSWORD,
   'password percent-encoded': encodeURIComponent(PASSWORD),
   'Basic credential': Buffer.from(`app:${PASSWORD}`).toString('base64').slice(0, 24),
@@ -215,6 +225,19 @@ describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('precise scrubbi
   it('(j) redacts a value of short lines that the console prints indented, and keeps the harmless twin', () => {
     expect(out).toContain('Hq5%Lm2^\nWv8&Rt4*');
     expect(out.match(/\[redacted:SHORT_LINES\]/g)?.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('(l) redacts the secret part of a credential file printed alone, also by a child, and keeps its host', () => {
+    for (const [label, name] of [
+      ['npm token', 'NPM_REGISTRY'],
+      ['registry password', 'PRIVATE_REGISTRY'],
+      ['netrc password', 'NETRC'],
+    ]) {
+      expect(out).toContain(`${label}: [redacted:${name}]`);
+      expect(out).toContain(`child ${label}: [redacted:${name}]`);
+    }
+    expect(out).toContain('registry host: registry.acme.io');
+    expect(out).toContain('netrc machine: machine github.com');
   });
 
   it('(g) redacts bytes a child process prints in two writes, and passes its harmless twin on as printed', () => {
