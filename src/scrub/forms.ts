@@ -89,6 +89,16 @@ export const ENCODERS: Readonly<Record<string, Encoder>> = {
   base64Wrapped: (s) => [...wrappedBase64(Buffer.from(s, 'utf8'), 64), ...wrappedBase64(Buffer.from(s, 'utf8'), 76)],
   // UTF-16LE (Windows APIs, PowerShell -EncodedCommand) in base64 and hex.
   utf16le: (s) => [...base64Forms(Buffer.from(s, 'utf16le')), Buffer.from(s, 'utf16le').toString('hex')],
+  // A transcoding mistake between tools, for a value above ASCII: its Latin-1 bytes read as UTF-8 (a Latin-1 tool's
+  // output piped into `{ encoding: 'utf8' }`: each byte that is not UTF-8 becomes U+FFFD and the ASCII stays), and its
+  // UTF-8 bytes read as Latin-1 (`é` as `Ã©`). The first only when no character is above U+00FF.
+  mojibake: (s) =>
+    /[^\0-\x7f]/.test(s)
+      ? [
+          /[^\0-\xff]/.test(s) ? undefined : Buffer.from(s, 'latin1').toString('utf8'),
+          Buffer.from(s, 'utf8').toString('latin1'),
+        ]
+      : [],
   xml: (s) => xmlForms(s),
   // Shell single-quote escaping.
   shell: (s) => [s.replace(/'/g, "'\\''")],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BYTE_ENCODERS, deriveByteForms } from '../../../src/scrub/forms.js';
+import { BYTE_ENCODERS, deriveByteForms, ENCODERS } from '../../../src/scrub/forms.js';
 import { deriveForms, Scrubber } from '../../../src/scrub/index.js';
 
 const VALUE = 'CANARY_pa55+word/with?odd&chars "quoted" \'single\' <tag> ✓ ünï';
@@ -84,6 +84,24 @@ describe(deriveForms.name, () => {
       expect(deriveForms(value, 6)).toEqual(deriveForms(value, 6, quoteForms));
       expect(deriveForms(value, 6).filter((form) => /&#x?(34|39|22|27);/.test(form))).toEqual([]);
     }
+  });
+
+  it('gives the two mojibake forms of a value above ASCII: Latin-1 bytes read as UTF-8, UTF-8 read as Latin-1', () => {
+    const value = 'CANARY-4f2a9c-éàüñ';
+    const forms = deriveForms(value, 6);
+    expect(forms).toContain('CANARY-4f2a9c-\ufffd\ufffd\ufffd\ufffd');
+    expect(forms).toContain(Buffer.from(value, 'latin1').toString('utf8'));
+    expect(forms).toContain('CANARY-4f2a9c-\u00c3\u00a9\u00c3\u00a0\u00c3\u00bc\u00c3\u00b1');
+    // Beyond Latin-1 there are no Latin-1 bytes to misread; an ASCII value reads the same every way.
+    expect(deriveForms('CANARY-秘密-é', 6)).not.toContain(Buffer.from('CANARY-秘密-é', 'latin1').toString('utf8'));
+    expect(deriveForms('CANARY-秘密-é', 6)).toContain(Buffer.from('CANARY-秘密-é', 'utf8').toString('latin1'));
+    expect(ENCODERS['mojibake']?.('CANARY-ascii')).toEqual([]);
+  });
+
+  it("redacts a Latin-1 tool's output of a value read as UTF-8, whole", () => {
+    const value = 'CANARY-4f2a9c-éàüñ';
+    const misread = Buffer.from(value, 'latin1').toString('utf8');
+    expect(scrubberFor(value).scrub(`tool says: ${misread}`)).toBe('tool says: [redacted:TOKEN]');
   });
 
   it('strips escape sequences from the forms, as the matcher skips them in text', () => {
