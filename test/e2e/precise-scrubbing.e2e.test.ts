@@ -6,7 +6,10 @@
  * of item 4 in output, reports and snapshots; (e) a snapshot holding a value is written redacted, and a second run
  * in CI mode passes against it; (f) a file: value that ends in a newline, printed without it, is redacted and the
  * output's line break kept; (k) what pretty-format prints without asking a serializer (React and DOM text children,
- * a Symbol, a RegExp, a class name) is written redacted into the .snap and the inline snapshots. Values are generated here (TEST ONLY) and handed over through env: refs and a file.
+ * a Symbol, a RegExp, a class name) is written redacted into the .snap and the inline snapshots; (l) the secret part of
+ * a credential file held as the whole value (an npm registry URL's token, user:password@host, a .netrc line) printed
+ * alone, also by a child; (m) a value after a transcoding mistake (Latin-1 read as UTF-8, UTF-8 read as Latin-1).
+ * Values are generated here (TEST ONLY) and handed over through env: refs and a file.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -49,6 +52,8 @@ const TITLE_TOKEN = `CANARY'title${randomBytes(8).toString('hex')}SENTINEL`;
 const NPM_TOKEN = `CANARYnpm${randomBytes(10).toString('hex')}SENTINEL`;
 const REGISTRY_PASSWORD = `CANARYreg${randomBytes(8).toString('hex')}SENTINEL`;
 const NETRC_PASSWORD = `CANARYnetrc${randomBytes(10).toString('hex')}SENTINEL`;
+// Above ASCII within Latin-1, so both mojibake forms exist.
+const LATIN_CORE = `CANARYlatin${randomBytes(10).toString('hex')}SENTINEL`;
 
 const env = {
   SRC_PGPASSWORD: 'postgres',
@@ -60,6 +65,7 @@ const env = {
   SRC_NPM_REGISTRY: `https://npm.acme.io/:_authToken=${NPM_TOKEN}`,
   SRC_PRIVATE_REGISTRY: `deploy:${REGISTRY_PASSWORD}@registry.acme.io`,
   SRC_NETRC: `machine github.com login bot password ${NETRC_PASSWORD}`,
+  SRC_LATIN_TOKEN: `${LATIN_CORE}-éàüñ`,
 };
 
 // What must appear nowhere after a run: every secret-bearing piece in every form the tests print.
@@ -73,6 +79,7 @@ const FORBIDDEN: Record<string, string> = {
   'npm token alone': NPM_TOKEN,
   'registry password alone': REGISTRY_PASSWORD,
   'netrc password alone': NETRC_PASSWORD,
+  'Latin-1 value misread': LATIN_CORE,
   'password decoded': PASSWORD,
   'password percent-encoded': encodeURIComponent(PASSWORD),
   'Basic credential': Buffer.from(`app:${PASSWORD}`).toString('base64').slice(0, 24),
@@ -238,6 +245,12 @@ describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('precise scrubbi
     }
     expect(out).toContain('registry host: registry.acme.io');
     expect(out).toContain('netrc machine: machine github.com');
+  });
+
+  it('(m) redacts a value after a transcoding mistake either way, and keeps the harmless twin as misread', () => {
+    expect(out).toContain('latin-1 tool says: [redacted:LATIN_TOKEN]');
+    expect(out).toContain('utf-8 read as latin-1: [redacted:LATIN_TOKEN]');
+    expect(out).toContain('latin-1 tool harmless: harmless-caf\ufffd-au-lait');
   });
 
   it('(g) redacts bytes a child process prints in two writes, and passes its harmless twin on as printed', () => {
