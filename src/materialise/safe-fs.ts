@@ -104,8 +104,9 @@ function openFailure(path: string, error: unknown): Error {
 
 /**
  * @internal Removes `path` and everything under it without following symbolic links (a link is unlinked, its
- * target untouched). Regular files are overwritten with zeros first — best effort: journaling and copy-on-write
- * filesystems may keep old blocks, which is why tmpfs is preferred. A missing path is not an error.
+ * target untouched). Regular files are overwritten with zeros first, unless they have another name (a hard link):
+ * best effort, as journaling and copy-on-write filesystems may keep old blocks, which is why tmpfs is preferred. A
+ * missing path is not an error.
  */
 export function wipeTreeSync(path: string): void {
   const stat = safeLstat(path);
@@ -170,7 +171,9 @@ function zeroFileSync(path: string): void {
   }
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) {
+    // A file with another name is not ours alone: a test may have put a hard link to one of the user's files here
+    // (same filesystem, e.g. /tmp in a CI container), and zeroing it would zero theirs. Its name here is only unlinked.
+    if (!stat.isFile() || stat.nlink > 1) {
       return;
     }
     const zeros = new Uint8Array(Math.min(ZERO_CHUNK, stat.size));

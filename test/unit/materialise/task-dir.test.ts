@@ -1,13 +1,16 @@
 import {
   chmodSync,
+  closeSync,
   existsSync,
   linkSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   readlinkSync,
+  readSync,
   realpathSync,
   rmSync,
   statSync,
@@ -109,16 +112,34 @@ describe('TaskDir.writeFile', () => {
 describe('TaskDir.wipe', () => {
   it('overwrites each file with zeros of the same length before unlinking it', async () => {
     const path = task.writeFile('TOKEN', 'CANARY_overwritten_value');
-    // A second name for the same inode shows what the wipe did to the data.
-    const witness = join(outside, 'witness');
-    linkSync(path, witness);
-
-    await task.wipe();
-
-    expect(readFileSync(witness)).toEqual(Buffer.alloc('CANARY_overwritten_value'.length));
+    // A descriptor open on the inode shows what the wipe did to the data (a hard link would make it skip the zeros).
+    const witness = openSync(path, 'r');
+    try {
+      await task.wipe();
+      const data = Buffer.alloc('CANARY_overwritten_value'.length, 1);
+      readSync(witness, data, 0, data.length, 0);
+      expect(data).toEqual(Buffer.alloc('CANARY_overwritten_value'.length));
+    } finally {
+      closeSync(witness);
+    }
     expect(existsSync(task.path)).toBe(false);
     expect(task.wiped).toBe(true);
     expect(readdirSync(root.path)).toEqual(['.owner.json']);
+  });
+
+  it("unlinks a hard link to the user's file without zeroing the file, also one put in place of a credential", () => {
+    const precious = join(outside, 'precious-hard');
+    writeFileSync(precious, 'ORIGINAL');
+    const path = task.writeFile('TOKEN', 'CANARY_replaced_by_a_link');
+    rmSync(path);
+    linkSync(precious, path);
+    linkSync(precious, join(task.path, 'planted'));
+
+    task.wipeSync();
+
+    expect(existsSync(task.path)).toBe(false);
+    expect(readFileSync(precious, 'utf8')).toBe('ORIGINAL');
+    expect(statSync(precious).nlink).toBe(1);
   });
 
   it('removes links and nested directories without following links', () => {
