@@ -6,6 +6,7 @@ import { scrubForkOutput, warnSharedTerminal } from './fork-output.js';
 import { hostFor } from './host.js';
 import type { CredentialBrokerPluginOptions } from './options.js';
 import { CredentialBrokerReporter } from './reporter.js';
+import { warnUnsupportedPool } from './unsupported-pool.js';
 
 const configured = new WeakSet<Vitest>();
 
@@ -27,6 +28,7 @@ export async function configureBroker(
   }
   const host = hostFor(vitest, options);
   warnSharedTerminal(vitest, config.pool);
+  warnUnsupportedPool(vitest, config.pool);
   scrubErrorHooks(vitest, config, () => host.started?.scrubber);
   if (configured.has(vitest)) {
     return;
