@@ -145,7 +145,7 @@ export function brokerFor(operation: string): Promise<WorkerBroker> {
     new BrokerError('CONFIG_INVALID', 'the credential-broker plugin is not active in this Vitest project', {
       backend: 'vitest',
       operation,
-      hint: "Add credentialBroker() from 'credential-broker/vitest/plugin' to plugins in vitest.config.ts",
+      hint: "Add credentialBroker() from 'credential-broker/vitest/plugin' to plugins in vitest.config.ts; for an inline project of test.projects, give it `extends: true` so that it inherits the root config's plugins",
     })
   );
 }

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
+import { inlineProjectsWarning } from './inline-projects.js';
 import { type CredentialBrokerPluginOptions, validatePluginOptions } from './options.js';
 
 export type { CredentialBrokerPluginOptions } from './options.js';
@@ -24,7 +25,12 @@ export function credentialBroker(options?: CredentialBrokerPluginOptions): Plugi
   const validated = validatePluginOptions(options);
   return {
     name: 'credential-broker',
-    config() {
+    config(config) {
+      // Said by the root config, the only place that sees its inline projects (a project without the plugin runs none of ours).
+      const warning = inlineProjectsWarning(config.test?.projects);
+      if (warning !== undefined) {
+        process.stderr.write(`${warning}\n`);
+      }
       return {
         test: { chaiConfig: { truncateThreshold: 0 } },
       };
