@@ -4,7 +4,7 @@
  * a filtered run with egress on, and the main process killed by SIGINT / SIGTERM.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordFigure } from '../helpers/figures.js';
@@ -333,6 +333,31 @@ describe('pools and isolation', () => {
     // A whole Vitest run per row: generous under load (the machine is shared), never a timing assertion.
     120_000
   );
+});
+
+describe('test.projects', () => {
+  it('with extends: true runs each inline project under the plugin; without it, the run says which project lacks it', async () => {
+    const project = copy();
+    const config = (extend: boolean) =>
+      [
+        "import { credentialBroker } from 'credential-broker/vitest';",
+        "import { defineConfig } from 'vitest/config';",
+        'export default defineConfig({',
+        '  plugins: [credentialBroker()],',
+        `  test: { projects: [{ ${extend ? 'extends: true, ' : ''}test: { name: 'api', include: ['tests/docblock.test.ts'] } }] },`,
+        '});',
+        '',
+      ].join('\n');
+    writeFileSync(join(project.dir, 'vitest.extends.config.ts'), config(true));
+    writeFileSync(join(project.dir, 'vitest.bare-project.config.ts'), config(false));
+    const extended = await runVitest(project, ['--config', 'vitest.extends.config.ts'], { env: probeEnv(project) });
+    expect({ code: extended.code, stderr: stripAnsi(extended.stderr) }).toEqual({ code: 0, stderr: '' });
+    const bare = await runVitest(project, ['--config', 'vitest.bare-project.config.ts'], { env: probeEnv(project) });
+    expect(stripAnsi(bare.stderr)).toContain(
+      "credential-broker: WARNING: inline project 'api' of test.projects does not inherit the plugin"
+    );
+    expectNoScratchLeft(project);
+  }, 120_000);
 });
 
 describe('a filtered run with egress on', () => {
