@@ -27,6 +27,8 @@ export interface SweepOptions {
  * - `not-owned`: owned by another uid.
  * - `not-a-directory`: a symbolic link or other non-directory with a scratch name; never followed.
  * - `unrecognised`: the name carries no usable pid.
+ * - `not-a-scratch-root`: a directory with a scratch name that is not one of ours: not private (0700), or without an
+ *   owner record naming its pid (a user's `credential-broker-20250101-1200` backup). Never touched.
  * - `remove-failed`: claimed but could not be removed (permissions, I/O).
  */
 export type SweepKeptReason =
@@ -35,6 +37,7 @@ export type SweepKeptReason =
   | 'not-owned'
   | 'not-a-directory'
   | 'unrecognised'
+  | 'not-a-scratch-root'
   | 'remove-failed';
 
 /** @public A scratch directory that {@link sweep} left alone. */
@@ -114,8 +117,16 @@ function sweepEntry(base: string, name: string): 'removed' | SweepKeptReason | u
   if (!Number.isSafeInteger(pid) || pid < 1) {
     return 'unrecognised';
   }
+  // Every root (and so every tombstone) is made 0700: anything wider was made by someone else.
+  if ((stat.mode & 0o777) !== 0o700) {
+    return 'not-a-scratch-root';
+  }
   if (root !== null) {
     const verdict = ownerVerdict(path, pid);
+    if (verdict === 'not-a-scratch-root' && safeLstat(path) === undefined) {
+      // Its record was unreadable because a concurrent sweep renamed it away meanwhile: that sweep's business.
+      return undefined;
+    }
     if (verdict !== 'stale') {
       return verdict;
     }
@@ -126,24 +137,27 @@ function sweepEntry(base: string, name: string): 'removed' | SweepKeptReason | u
   return claimAndRemove(base, path);
 }
 
-function ownerVerdict(path: string, pid: number): 'alive' | 'other-host' | 'stale' {
+function ownerVerdict(path: string, pid: number): 'alive' | 'other-host' | 'not-a-scratch-root' | 'stale' {
   const text = readSmallFileSync(join(path, OWNER_RECORD_NAME), 4096);
   const parsed = text === undefined ? undefined : parseOwnerRecord(text);
-  const record = parsed?.pid === pid ? parsed : undefined;
+  // A root is named for the pid its record holds. Without such a record it is either not ours (a user's directory
+  // that only looks like one) or an owner that died between mkdir and writing it, before it held anything: kept.
+  if (parsed?.pid !== pid) {
+    return 'not-a-scratch-root';
+  }
   // Containers sharing a temp dir have their own pid namespaces: a foreign host's pid cannot be checked here.
-  if (record !== undefined && record.hostname !== hostname()) {
+  if (parsed.hostname !== hostname()) {
     return 'other-host';
   }
   if (!pidExists(pid)) {
     return 'stale';
   }
-  if (record?.startTicks !== undefined) {
+  if (parsed.startTicks !== undefined) {
     const ticks = processStartTicks(pid);
-    if (ticks !== undefined && ticks !== record.startTicks) {
+    if (ticks !== undefined && ticks !== parsed.startTicks) {
       return 'stale';
     }
   }
-  // No record yet means the owner is still between mkdir and writing it: alive by definition.
   return 'alive';
 }
 

@@ -1,4 +1,5 @@
 import {
+  chmodSync,
   chownSync,
   existsSync,
   mkdirSync,
@@ -71,12 +72,26 @@ describe(sweep.name, () => {
     );
   });
 
-  it('removes a root without an owner record once its pid is gone', async () => {
+  it("keeps a user's look-alike: no owner record naming its pid, or not private (0700), whatever its pid", async () => {
     const pid = await deadPid();
-    const root = join(base, `credential-broker-${pid}-cc`);
-    mkdirSync(root, { mode: 0o700 });
-    expect(sweep({ root: base })).toEqual({ bases: [base], removed: [root], kept: [] });
-    expect(existsSync(root)).toBe(false);
+    const noRecord = join(base, `credential-broker-${pid}-cc`);
+    mkdirSync(noRecord, { mode: 0o700 });
+    writeFileSync(join(noRecord, 'notes.txt'), 'ORIGINAL');
+    // A dated backup of a checkout: the date reads as a pid, the time as hex.
+    const backup = join(base, 'credential-broker-20250101-1200');
+    mkdirSync(backup, { mode: 0o700 });
+    writeFileSync(join(backup, 'notes.txt'), 'ORIGINAL');
+    const otherPid = leftBehind(pid, 'c1', { ...currentOwnerRecord(), pid: pid + 1 });
+    const wide = leftBehind(pid, 'c2');
+    chmodSync(wide, 0o755);
+    const report = sweep({ root: base });
+    expect(report.removed).toEqual([]);
+    expect(new Set(report.kept)).toEqual(
+      new Set([noRecord, backup, otherPid, wide].map((path) => ({ path, reason: 'not-a-scratch-root' })))
+    );
+    expect(readFileSync(join(noRecord, 'notes.txt'), 'utf8')).toBe('ORIGINAL');
+    expect(readFileSync(join(backup, 'notes.txt'), 'utf8')).toBe('ORIGINAL');
+    expect(readFileSync(join(wide, 'task-1', 'TOKEN'), 'utf8')).toBe('CANARY_sweep');
   });
 
   it('keeps a root whose owner record names another host', async () => {
@@ -114,8 +129,8 @@ describe(sweep.name, () => {
   it("removes a dead sweeper's tombstone and keeps a live sweeper's", async () => {
     const orphan = join(base, `.credential-broker-sweep-${await deadPid()}-0a`);
     const inProgress = join(base, `.credential-broker-sweep-${process.pid}-0b`);
-    mkdirSync(orphan);
-    mkdirSync(inProgress);
+    mkdirSync(orphan, { mode: 0o700 });
+    mkdirSync(inProgress, { mode: 0o700 });
     writeFileSync(join(orphan, 'TOKEN'), 'CANARY_sweep');
     expect(sweep({ root: base })).toEqual({ bases: [base], removed: [orphan], kept: [] });
     expect(readdirSync(base)).toEqual([inProgress.slice(base.length + 1)]);
