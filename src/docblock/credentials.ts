@@ -58,7 +58,7 @@ export function readCredentialPragmas(source: string, filePath: string): Docbloc
       throw invalid(filePath, '@credentials has no entries; expected NAME or NAME=ref, separated by commas or spaces');
     }
     for (const entry of entries) {
-      const declaration = readEntry(entry, filePath);
+      const declaration = readEntry(entry, filePath, source);
       if (seen.has(declaration.name)) {
         throw invalid(
           filePath,
@@ -108,7 +108,7 @@ export function readCredentialPragmasFromFile(path: string): DocblockDeclaration
   return readCredentialPragmas(source, path);
 }
 
-function readEntry(entry: string, filePath: string): DocblockDeclaration {
+function readEntry(entry: string, filePath: string, source: string): DocblockDeclaration {
   const eq = entry.indexOf('=');
   const name = eq === -1 ? entry : entry.slice(0, eq);
   if (!NAME.test(name)) {
@@ -124,7 +124,10 @@ function readEntry(entry: string, filePath: string): DocblockDeclaration {
     return { name, ref: parseRef(entry.slice(eq + 1)) };
   } catch (error) {
     if (error instanceof RefSyntaxError) {
-      throw error.within(`${filePath}: @credentials entry ${shown(entry)}`);
+      const line = docblockLine(source, name);
+      throw error.within(
+        `${line === undefined ? filePath : `${filePath}:${line}`}: @credentials entry ${shown(entry)}`
+      );
     }
     throw error;
   }

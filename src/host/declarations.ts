@@ -5,6 +5,7 @@ import { docblockLine, readTestFileDocblockSync, realRoots } from '../docblock/i
 import { BrokerError, isBrokerError } from '../errors.js';
 import type { FileDeclarations } from '../ipc/protocol.js';
 import { formatRef } from '../ref/index.js';
+import { isHighEntropy } from '../scrub/secret-like.js';
 
 /**
  * @internal Who declared what: the config's credentials (usable by any test through the fixture) and each selected
@@ -71,6 +72,10 @@ export class Declarations {
       if (spec === undefined) {
         const line = docblockLine(head, name);
         const where = line === undefined ? path : `${path}:${line}`;
+        // A name matches [A-Za-z_][A-Za-z0-9_]*, and so does a pasted token (`ghp_…`): one that looks random is not echoed.
+        if (isHighEntropy(name)) {
+          throw pastedValueError(where);
+        }
         if (this.#noConfigSearched !== undefined) {
           throw noConfigError(this.#noConfigSearched, `${where}: @credentials names ${name}`);
         }
@@ -147,4 +152,16 @@ export class Declarations {
     }
     return [...byKey.values()];
   }
+}
+
+function pastedValueError(where: string): BrokerError {
+  return new BrokerError(
+    'UNKNOWN_CREDENTIAL',
+    '@credentials lists an entry that looks like a secret value, not a credential name (not shown here)',
+    {
+      operation: 'plan',
+      ref: where,
+      hint: 'A docblock lists names (DATABASE_URL) or NAME=<ref>, never a value: remove it, and rotate the value if this file was ever committed or shared',
+    }
+  );
 }

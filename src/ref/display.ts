@@ -1,3 +1,4 @@
+import { isHighEntropy } from '../scrub/secret-like.js';
 import { isSensitiveParam } from './sensitive.js';
 
 const MAX_DISPLAY = 200;
@@ -17,5 +18,10 @@ export function displayRefInput(input: string): string {
   shown = shown
     .replace(/^((?:vault|gcp-sm|azure-kv):(?:\/\/)?)[^/?#]*@/, `$1${REDACTED}@`)
     .replace(/^([a-z-]+:(?:\/\/)?)(?!arn:)[^/?#@:]*:[^/?#]*@/, `$1${REDACTED}@`);
+  // Without a scheme it is no ref at all, and most likely a value pasted where a ref belongs (`TOKEN=ghp_…` in a
+  // docblock): any run that looks like a token is replaced. A ref's own ids (version ids, hex names) stay readable.
+  if (!/^[a-z][a-z0-9-]*:/.test(input)) {
+    shown = shown.replace(/[^:/#?&=@\s"]+/g, (run) => (isHighEntropy(run) ? REDACTED : run));
+  }
   return shown.length > MAX_DISPLAY ? `${shown.slice(0, MAX_DISPLAY)}…` : shown;
 }

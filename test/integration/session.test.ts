@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Backend, BackendFactory } from '../../src/contract/backend.js';
-import { isBrokerError } from '../../src/errors.js';
+import { type BrokerError, isBrokerError } from '../../src/errors.js';
 import { type BrokerSession, startSession } from '../../src/host/index.js';
 import { SecretValue } from '../../src/scrub/secret-value.js';
 import { claimWorker, type WorkerBroker } from '../../src/worker/index.js';
@@ -143,6 +144,29 @@ describe(startSession.name, () => {
     await expect(session.plan([join(dir, 'c.test.ts')])).rejects.toThrow(
       `bad @credentials docblocks:\n  - plan "${join(dir, 'c.test.ts')}:1": @credentials names NOT_DECLARED, which the config does not declare. Add NOT_DECLARED to "credentials" in credential-broker.config, or declare it inline as NOT_DECLARED=<ref>`
     );
+  });
+
+  it('never echoes a value pasted into a docblock, as a name or as a ref, and still names the file and line', async () => {
+    const { dir, env } = project();
+    session = await startSession({ cwd: dir, env });
+    const pasted = `ghp_${randomBytes(27).toString('base64url').replace(/[-_]/g, 'x')}`;
+    writeFileSync(join(dir, 'd.test.ts'), `/**\n * @credentials ${pasted}\n */\nexport {};\n`);
+    writeFileSync(join(dir, 'e.test.ts'), `/**\n * @credentials TOKEN=${pasted}\n */\nexport {};\n`);
+    const messages = await Promise.all(
+      ['d.test.ts', 'e.test.ts'].map((file) =>
+        session!.plan([join(dir, file)]).then(
+          () => '',
+          (error: unknown) => `${(error as Error).message} ${(error as BrokerError).hint ?? ''}`
+        )
+      )
+    );
+    expect(messages[0]).toContain(
+      `plan "${join(dir, 'd.test.ts')}:2": @credentials lists an entry that looks like a secret value`
+    );
+    expect(messages[1]).toContain(`${join(dir, 'e.test.ts')}:2: @credentials entry "TOKEN=<redacted>": ref:`);
+    for (const message of messages) {
+      expect(message.includes(pasted.slice(4, 20))).toBe(false);
+    }
   });
 
   it('refuses a concurrent test that would overwrite an env var another running test holds', async () => {

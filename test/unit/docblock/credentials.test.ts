@@ -144,7 +144,7 @@ describe(readCredentialPragmas.name, () => {
       input: 'vault:secret',
     });
     expect(e.message).toBe(
-      'test/api/db.test.ts: @credentials entry "DB=vault:secret": ref: unexpected end of input; expected "/" and a path after the mount at column 13 in "vault:secret". A vault ref is "vault:<mount>/<path>"'
+      'test/api/db.test.ts:1: @credentials entry "DB=vault:secret": ref: unexpected end of input; expected "/" and a path after the mount at column 13 in "vault:secret". A vault ref is "vault:<mount>/<path>"'
     );
   });
 
@@ -152,7 +152,7 @@ describe(readCredentialPragmas.name, () => {
     expect(failure('/** @credentials DB=vault:secret/db?token=CANARY_TOKEN */')).toEqual({
       code: 'REF_SYNTAX',
       message:
-        'test/api/db.test.ts: @credentials entry "DB=vault:secret/db?token=<redacted>": ref: parameter "token" is not allowed; expected "version" at column 17 in "vault:secret/db?token=<redacted>". Refs never carry credentials or server addresses: set those in the backend configuration (backends.vault)',
+        'test/api/db.test.ts:1: @credentials entry "DB=vault:secret/db?token=<redacted>": ref: parameter "token" is not allowed; expected "version" at column 17 in "vault:secret/db?token=<redacted>". Refs never carry credentials or server addresses: set those in the backend configuration (backends.vault)',
     });
     expect(failure('/** @credentials 1DB=vault:secret/db?password=CANARY_PASSWORD */').message).toBe(
       'test/api/db.test.ts: @credentials entry "1DB=vault:secret/db?password=<redacted>": invalid name "1DB"; expected a name matching [A-Za-z_][A-Za-z0-9_]*'
