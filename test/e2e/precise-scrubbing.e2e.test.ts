@@ -91,6 +91,12 @@ const FORBIDDEN: Record<string, string> = {
   ...Object.fromEntries(b64.match(/.{64}/g)!.map((line, i) => [`base64 line ${i} at 64`, line])),
   ...Object.fromEntries(b64.match(/.{76}/g)!.map((line, i) => [`base64 line ${i} at 76`, line])),
   ...Object.fromEntries(
+    Buffer.from(LONG_TOKEN)
+      .toString('hex')
+      .match(/.{60}/g)!
+      .map((line, i) => [`hex line ${i} at 60 (xxd -p)`, line])
+  ),
+  ...Object.fromEntries(
     TLS_KEY.split('\n')
       .filter((line) => line.length >= 16 && !line.startsWith('-----'))
       .map((line, i) => [`PEM body line ${i}`, line])

@@ -104,6 +104,17 @@ describe(deriveForms.name, () => {
     expect(scrubberFor(value).scrub(`tool says: ${misread}`)).toBe('tool says: [redacted:TOKEN]');
   });
 
+  it('gives the lines of the hex that `xxd -p` wraps at 60 columns, from the first byte', () => {
+    const value = 'CANARY-hexwrap-0123456789abcdef-0123456789abcdef';
+    const hex = Buffer.from(value, 'utf8').toString('hex');
+    const forms = deriveForms(value, 6);
+    expect(forms).toContain(hex.slice(0, 60));
+    expect(forms).toContain(hex.slice(60));
+    expect(scrubberFor(value).scrub(`dump:\n${hex.slice(0, 60)}\n${hex.slice(60)}\n`)).toBe(
+      'dump:\n[redacted:TOKEN]\n[redacted:TOKEN]\n'
+    );
+  });
+
   it('strips escape sequences from the forms, as the matcher skips them in text', () => {
     expect(deriveForms('CANARY_\x1b[31mred\x1b[0m', 6)).toContain('CANARY_red');
   });
