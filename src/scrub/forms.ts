@@ -83,7 +83,10 @@ export const ENCODERS: Readonly<Record<string, Encoder>> = {
   inJson: (s) => inJsonForms(s),
   hex: (s) => [Buffer.from(s, 'utf8').toString('hex'), Buffer.from(s, 'utf8').toString('hex').toUpperCase()],
   // `xxd -p` wraps hex at 60 columns (30 bytes a line), starting at the value's first byte: line by line.
-  hexWrapped: (s) => Buffer.from(s, 'utf8').toString('hex').match(/.{1,60}/g) ?? [],
+  hexWrapped: (s) =>
+    Buffer.from(s, 'utf8')
+      .toString('hex')
+      .match(/.{1,60}/g) ?? [],
   // Byte arrays in decimal: JSON.stringify(buffer) (`"data":[67,65,…]`), chai/loupe messages (`Buffer[ 67, 65, … ]`).
   decimalBytes: (s) => [[...Buffer.from(s, 'utf8')].join(','), [...Buffer.from(s, 'utf8')].join(', ')],
   base64: (s) => base64Forms(Buffer.from(s, 'utf8')),
