@@ -2,11 +2,11 @@ import type { ResolvedConfig, Vitest } from 'vitest/node';
 import { releaseRunVars } from '../src/host/index.js';
 import { finishVitestRun } from './ci.js';
 import { scrubErrorHooks } from './error-hooks.js';
-import { scrubForkOutput, warnSharedTerminal } from './fork-output.js';
+import { scrubForkOutput } from './fork-output.js';
 import { hostFor } from './host.js';
 import type { CredentialBrokerPluginOptions } from './options.js';
+import { warnAboutPool } from './pool-warnings.js';
 import { CredentialBrokerReporter } from './reporter.js';
-import { warnUnsupportedPool } from './unsupported-pool.js';
 
 const configured = new WeakSet<Vitest>();
 
@@ -27,8 +27,7 @@ export async function configureBroker(
     vitest.logger.warn(released);
   }
   const host = hostFor(vitest, options);
-  warnSharedTerminal(vitest, config.pool);
-  warnUnsupportedPool(vitest, config.pool);
+  warnAboutPool(vitest, config.pool);
   scrubErrorHooks(vitest, config, () => host.started?.scrubber);
   if (configured.has(vitest)) {
     return;

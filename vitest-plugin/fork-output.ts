@@ -86,21 +86,3 @@ function interpose(proto: ForkWorker & { [PATCHED]?: true }): void {
     }
   };
 }
-
-const warned = new WeakSet<Vitest>();
-
-/**
- * @internal Threads share the main process's fd 1 and 2: a child with inherited stdio or `fs.writeSync(1, …)` in a
- * test reaches the terminal with no pipe to interpose on. Said once per run, with the fix.
- */
-export function warnSharedTerminal(vitest: Vitest, pool: string): void {
-  if ((pool !== 'threads' && pool !== 'vmThreads') || warned.has(vitest)) {
-    return;
-  }
-  warned.add(vitest);
-  vitest.logger.warn(
-    `credential-broker: WARNING: the '${pool}' pool shares this terminal with every test: a child process with ` +
-      "inherited stdio or an fs.writeSync(1, …) in a test is NOT scrubbed. Use pool: 'forks' (Vitest's default), " +
-      "or give child processes stdio: 'pipe'."
-  );
-}
