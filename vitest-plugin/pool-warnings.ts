@@ -1,17 +1,6 @@
 import type { Vitest } from 'vitest/node';
 
-// Each pool's limits, with the fix, said once per run (configureVitest runs for every project).
-const WARNINGS: Readonly<Record<string, readonly string[]>> = {
-  // Threads share the main process's fd 1 and 2: a child with inherited stdio or `fs.writeSync(1, …)` in a test
-  // reaches the terminal with no pipe to interpose on.
-  threads: ['shares'],
-  vmThreads: ['shares', 'unsupported'],
-  // A vm pool's worker evaluates the setup file for its first test file only (docs/vitest.md, Limits): from its
-  // second file on, tests run without their credentials and nothing else says so.
-  vmForks: ['unsupported'],
-};
-
-const MESSAGES: Readonly<Record<string, (pool: string) => string>> = {
+const MESSAGES = {
   shares: (pool) =>
     `credential-broker: WARNING: the '${pool}' pool shares this terminal with every test: a child process with ` +
     "inherited stdio or an fs.writeSync(1, …) in a test is NOT scrubbed. Use pool: 'forks' (Vitest's default), " +
@@ -19,6 +8,17 @@ const MESSAGES: Readonly<Record<string, (pool: string) => string>> = {
   unsupported: (pool) =>
     `credential-broker: WARNING: the '${pool}' pool is not supported: a worker sets up the broker for its first test ` +
     "file only, so tests in its later files run WITHOUT their credentials. Use pool: 'forks' (Vitest's default).",
+} satisfies Record<string, (pool: string) => string>;
+
+// Each pool's limits, with the fix, said once per run (configureVitest runs for every project).
+const WARNINGS: Readonly<Record<string, readonly (keyof typeof MESSAGES)[]>> = {
+  // Threads share the main process's fd 1 and 2: a child with inherited stdio or `fs.writeSync(1, …)` in a test
+  // reaches the terminal with no pipe to interpose on.
+  threads: ['shares'],
+  vmThreads: ['shares', 'unsupported'],
+  // A vm pool's worker evaluates the setup file for its first test file only (docs/vitest.md, Limits): from its
+  // second file on, tests run without their credentials and nothing else says so.
+  vmForks: ['unsupported'],
 };
 
 const warned = new WeakSet<Vitest>();
@@ -31,6 +31,6 @@ export function warnAboutPool(vitest: Vitest, pool: string): void {
   }
   warned.add(vitest);
   for (const kind of kinds) {
-    vitest.logger.warn(MESSAGES[kind]!(pool));
+    vitest.logger.warn(MESSAGES[kind](pool));
   }
 }
