@@ -10,11 +10,15 @@ import { preloadPath } from '../guard/preload-path.js';
 import { ENV_EGRESS } from '../host/egress.js';
 import { ENV_RUN_VARS, runVarNames } from '../host/run-vars.js';
 import { startSession } from '../host/session.js';
-import { openTaskDir } from '../materialise/index.js';
+import { deferWipeOnFirstSignal, openTaskDir } from '../materialise/index.js';
 import { createScrubStream } from '../scrub/index.js';
 import { type CommonOptions, describeError, sessionOptions } from './options.js';
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+// How long the child may shut down with its files after the first signal (a second one wipes at once). CI systems
+// give about as long between their cancel signals: GitHub Actions sends SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s
+// after that.
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * @internal Whether the command runs Vitest or Jest (`vitest run`, `npx jest`, `node_modules/.bin/vitest`,
@@ -193,6 +197,7 @@ async function runChild(
   for (const [signal, handler] of handlers) {
     process.on(signal, handler);
   }
+  const release = deferWipeOnFirstSignal(SHUTDOWN_GRACE_MS);
   try {
     const [[code, signal]] = await Promise.all([
       once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>,
@@ -210,6 +215,7 @@ async function runChild(
     // The shell's convention: 127 "command not found", 126 "found but cannot be run".
     return code === 'ENOENT' ? 127 : 126;
   } finally {
+    release();
     for (const [signal, handler] of handlers) {
       process.off(signal, handler);
     }

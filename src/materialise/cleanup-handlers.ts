@@ -9,6 +9,10 @@ export type CleanupSignal = (typeof CLEANUP_SIGNALS)[number];
 interface Registry {
   readonly callbacks: Set<() => void>;
   listeners: { readonly exit: () => void; readonly signal: NodeJS.SignalsListener } | undefined;
+  /** The grace periods of the open {@link deferWipeOnFirstSignal} holds. */
+  readonly holds: Set<{ readonly graceMs: number }>;
+  /** Started by the first signal under a hold: the wipe that runs when the grace period is over. */
+  grace: NodeJS.Timeout | undefined;
 }
 
 // One registry per process, not per module copy: the ESM and CJS builds, or a runner's module graph reloaded,
@@ -19,7 +23,7 @@ function registry(): Registry {
   const holder = globalThis as unknown as Record<symbol, Registry | undefined>;
   let found = holder[REGISTRY_KEY];
   if (found === undefined) {
-    found = { callbacks: new Set(), listeners: undefined };
+    found = { callbacks: new Set(), listeners: undefined, holds: new Set(), grace: undefined };
     holder[REGISTRY_KEY] = found;
   }
   return found;
@@ -60,6 +64,24 @@ export function installCleanupHandlers(wipeSync: () => void): () => void {
   };
 }
 
+/**
+ * @internal While a hold is open, the first cleanup signal does not wipe at once: the holder (`credential-broker run`)
+ * has its own listener that forwards the signal to a child, which may still read its files while it shuts down (a
+ * teardown that logs out with its token), and it ends the session when the child has exited. A second signal, or
+ * `graceMs` after the first, wipes as usual. Returns the release (idempotent), which also stops the grace timer.
+ */
+export function deferWipeOnFirstSignal(graceMs: number): () => void {
+  const reg = registry();
+  const hold = { graceMs };
+  reg.holds.add(hold);
+  return () => {
+    if (reg.holds.delete(hold) && reg.holds.size === 0 && reg.grace !== undefined) {
+      clearTimeout(reg.grace);
+      reg.grace = undefined;
+    }
+  };
+}
+
 /** @internal How many cleanup callbacks are installed in this process (for tests and diagnostics). */
 export function installedCleanupCount(): number {
   return registry().callbacks.size;
@@ -71,10 +93,15 @@ function attachListeners(reg: Registry): void {
   }
   const exit = (): void => runCallbacks(reg);
   const signal = (name: NodeJS.Signals): void => {
+    // Count only foreign listeners: a wipe may uninstall the last callback and detach us.
+    const others = () => process.listeners(name).filter((listener) => listener !== signal).length;
+    if (reg.holds.size > 0 && reg.grace === undefined && others() > 0) {
+      const graceMs = Math.min(...[...reg.holds].map((hold) => hold.graceMs));
+      reg.grace = setTimeout(() => runCallbacks(reg), graceMs).unref();
+      return;
+    }
     runCallbacks(reg);
-    // A wipe may have uninstalled the last callback and detached us already; count only foreign listeners.
-    const others = process.listeners(name).filter((listener) => listener !== signal);
-    if (others.length > 0) {
+    if (others() > 0) {
       return;
     }
     detachListeners(reg);
@@ -101,6 +128,8 @@ function detachListeners(reg: Registry): void {
 }
 
 function runCallbacks(reg: Registry): void {
+  // A second signal wipes now; the grace timer of the first has nothing left to do.
+  clearTimeout(reg.grace);
   const callbacks = [...reg.callbacks];
   reg.callbacks.clear();
   for (const callback of callbacks) {

@@ -83,6 +83,45 @@ function runCli(args: string[], extraEnv: Record<string, string> = {}) {
   return { ...result, sockets };
 }
 
+/** `credential-broker run -- node <script>`, with its stdout read line by line. */
+function startRun(name: string, script: string) {
+  writeFileSync(join(project, name), script);
+  const proc = spawn(process.execPath, [cli, 'run', '--', process.execPath, name], {
+    cwd: project,
+    env: { ...process.env, SOURCE_TOKEN: CANARY_ENV, XDG_RUNTIME_DIR: scratchBase },
+  });
+  const lines: string[] = [];
+  const waiting: ((line: string) => void)[] = [];
+  let partial = '';
+  proc.stdout.setEncoding('utf8');
+  proc.stdout.on('data', (chunk: string) => {
+    partial += chunk;
+    for (let end = partial.indexOf('\n'); end >= 0; end = partial.indexOf('\n')) {
+      const line = partial.slice(0, end);
+      partial = partial.slice(end + 1);
+      const next = waiting.shift();
+      next === undefined ? lines.push(line) : next(line);
+    }
+  });
+  // A child that ended answers every later read with this, so a missing line fails at once instead of timing out.
+  let ended = false;
+  proc.on('close', () => {
+    ended = true;
+    for (const next of waiting.splice(0)) {
+      next('(run ended)');
+    }
+  });
+  return {
+    proc,
+    line: () =>
+      new Promise<string>((resolveLine) => {
+        const next = lines.shift() ?? (ended ? '(run ended)' : undefined);
+        next === undefined ? waiting.push(resolveLine) : resolveLine(next);
+      }),
+    code: new Promise<number | null>((resolveCode) => proc.on('close', (exitCode) => resolveCode(exitCode))),
+  };
+}
+
 describe('credential-broker run', () => {
   it('materialises local credentials, skips network ones with reasons, scrubs every form, opens no socket', () => {
     const result = runCli(['run', '--', process.execPath, 'child.mjs']);
@@ -126,26 +165,58 @@ describe('credential-broker run', () => {
   });
 
   it('forwards SIGTERM to the child and wipes', async () => {
-    writeFileSync(join(project, 'sleeper.mjs'), 'console.log(process.env.TLS_KEY); setInterval(() => {}, 1000);\n');
-    const child = spawn(process.execPath, [cli, 'run', '--', process.execPath, 'sleeper.mjs'], {
-      cwd: project,
-      env: { ...process.env, SOURCE_TOKEN: CANARY_ENV, XDG_RUNTIME_DIR: scratchBase },
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    const path = await new Promise<string>((resolvePath) => {
-      child.stdout.on('data', (chunk: string) => {
-        out += chunk;
-        if (out.includes('\n')) {
-          resolvePath(out.trim());
-        }
-      });
-    });
+    const run = startRun('sleeper.mjs', 'console.log(process.env.TLS_KEY); setInterval(() => {}, 1000);\n');
+    const path = await run.line();
     expect(existsSync(path)).toBe(true);
-    child.kill('SIGTERM');
-    const code = await new Promise<number | null>((r) => child.on('close', (exitCode) => r(exitCode)));
-    expect(code).toBe(143);
+    run.proc.kill('SIGTERM');
+    expect(await run.code).toBe(143);
     expect(existsSync(path)).toBe(false);
+    expect(readdirSync(scratchBase)).toEqual([]);
+  });
+
+  it('lets the child read its files while it shuts down after SIGTERM, and wipes when it has exited', async () => {
+    const run = startRun(
+      'teardown.mjs',
+      `import { readFileSync } from 'node:fs';
+process.on('SIGTERM', () => {
+  setTimeout(() => {
+    console.log('teardown read ' + readFileSync(process.env.TLS_KEY, 'utf8').length + ' bytes');
+    process.exit(0);
+  }, 300);
+});
+console.log(process.env.TLS_KEY);
+setInterval(() => {}, 1000);
+`
+    );
+    const path = await run.line();
+    run.proc.kill('SIGTERM');
+    // Its teardown, 300 ms after the signal, still found the file (not a value: its length).
+    expect(await run.line()).toBe(
+      `teardown read ${readFileSync(join(project, 'secrets', 'tls.pem'), 'utf8').length} bytes`
+    );
+    expect(await run.code).toBe(0);
+    expect(existsSync(path)).toBe(false);
+    expect(readdirSync(scratchBase)).toEqual([]);
+  });
+
+  it('wipes at a second signal while the child is still running', async () => {
+    const run = startRun(
+      'stubborn.mjs',
+      `process.on('SIGTERM', () => console.log('ignored'));
+console.log(process.pid + ' ' + process.env.TLS_KEY);
+setInterval(() => {}, 1000);
+`
+    );
+    const [pid, path] = (await run.line()).split(' ') as [string, string];
+    run.proc.kill('SIGTERM');
+    expect(await run.line()).toBe('ignored');
+    expect(existsSync(path)).toBe(true);
+    run.proc.kill('SIGTERM');
+    expect(await run.line()).toBe('ignored');
+    // The wipe ran before the signal was forwarded, so the child's answer to it comes after.
+    expect(existsSync(path)).toBe(false);
+    process.kill(Number(pid), 'SIGKILL');
+    expect(await run.code).toBe(137);
     expect(readdirSync(scratchBase)).toEqual([]);
   });
 

@@ -86,6 +86,31 @@ describe(installCleanupHandlers.name, () => {
     expect(readdirSync(base)).toEqual([]);
   });
 
+  it('under a hold, leaves the files through the first signal for the grace period, then wipes', async () => {
+    const { child, held } = await hold(['wait', '--defer', '400']);
+    child.proc.kill('SIGTERM');
+    expect(await child.nextLine()).toBe('forwarded');
+    expect(existsSync(held.file)).toBe(true);
+    await expect.poll(() => existsSync(held.file), { timeout: 5000 }).toBe(false);
+    expect(readdirSync(base)).toEqual([]);
+    // The process lives on: the holder's listener decides when it ends.
+    child.proc.kill('SIGKILL');
+    expect((await child.exited).signal).toBe('SIGKILL');
+  });
+
+  it('under a hold, wipes at the second signal', async () => {
+    const { child, held } = await hold(['wait', '--defer', '60000']);
+    child.proc.kill('SIGTERM');
+    expect(await child.nextLine()).toBe('forwarded');
+    expect(existsSync(held.file)).toBe(true);
+    child.proc.kill('SIGTERM');
+    expect(await child.nextLine()).toBe('forwarded');
+    expect(existsSync(held.file)).toBe(false);
+    child.proc.kill('SIGKILL');
+    await child.exited;
+    expect(readdirSync(base)).toEqual([]);
+  });
+
   it('adds one set of process listeners for all installs and removes it with the last uninstall', () => {
     const counts = () => ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP'].map((name) => process.listenerCount(name));
     const before = counts();

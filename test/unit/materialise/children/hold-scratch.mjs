@@ -1,7 +1,7 @@
 // Creates scratch roots (base from XDG_RUNTIME_DIR), writes a canary file in a task dir, prints
 // {"roots":[…],"file":…} and waits. On "go" from stdin: `exit` ends normally, `throw` throws uncaught.
-// argv: <mode: wait|exit|throw> [--roots N] [--other-listener] [--vitest-like]
-import { createScratchRoot } from '../../../../src/materialise/index.ts';
+// argv: <mode: wait|exit|throw> [--roots N] [--other-listener] [--vitest-like] [--defer MS]
+import { createScratchRoot, deferWipeOnFirstSignal } from '../../../../src/materialise/index.ts';
 
 const args = process.argv.slice(2);
 const mode = args[0];
@@ -19,6 +19,12 @@ if (args.includes('--vitest-like')) {
     process.exitCode = 130;
     setTimeout(() => process.exit(), 1);
   });
+}
+
+if (args.includes('--defer')) {
+  // What `credential-broker run` does around its child: a hold, and a listener that forwards the signal.
+  deferWipeOnFirstSignal(Number(args[args.indexOf('--defer') + 1]));
+  process.on('SIGTERM', () => process.stdout.write('forwarded\n'));
 }
 
 const roots = Array.from({ length: rootCount }, () => createScratchRoot({ projectDir: process.cwd() }));
