@@ -1,15 +1,16 @@
 /**
- * Issue 12 under the real Vitest and Jest CLIs, one twin per runner on the same scenarios (fixtures/projects/
- * vitest-precise, jest-precise): (a) a low-entropy credential whose value occurs in the test source — the run is
- * green and the file byte-identical; (b) a PEM key and a kubeconfig — armour and structure print verbatim, body
- * lines and the token do not; (c) a URL password in both forms and the Basic-auth header; (d) every printed form
- * of item 4 in output, reports and snapshots; (e) a snapshot holding a value is written redacted, and a second run
- * in CI mode passes against it; (f) a file: value that ends in a newline, printed without it, is redacted and the
- * output's line break kept; (k) what pretty-format prints without asking a serializer (React and DOM text children,
- * a Symbol, a RegExp, a class name) is written redacted into the .snap and the inline snapshots; (l) the secret part of
- * a credential file held as the whole value (an npm registry URL's token, user:password@host, a .netrc line) printed
- * alone, also by a child; (m) a value after a transcoding mistake (Latin-1 read as UTF-8, UTF-8 read as Latin-1).
- * Values are generated here (TEST ONLY) and handed over through env: refs and a file.
+ * Issue 12 under the real Vitest and Jest CLIs, one twin per runner on the same scenarios
+ * (fixtures/projects/vitest-precise, jest-precise): (a) a low-entropy credential whose value occurs in the test source
+ * — the run is green and the file byte-identical; (b) a PEM key and a kubeconfig — armour and structure print verbatim,
+ * body lines and the token do not; (c) a URL password in both forms and the Basic-auth header; (d) every printed form
+ * of item 4 in output, reports and snapshots (hex lines from a child too, beside a harmless twin); (e) a snapshot
+ * holding a value is written redacted, and a second run in CI mode passes against it; (f) a file: value that ends in a
+ * newline, printed without it, is redacted and the output's line break kept; (k) what pretty-format prints without
+ * asking a serializer (React and DOM text children, a Symbol, a RegExp, a class name) is written redacted into the
+ * .snap and the inline snapshots; (l) the secret part of a credential file held as the whole value (an npm registry
+ * URL's token, user:password@host, a .netrc line) printed alone, also by a child; (m) a value after a transcoding
+ * mistake (Latin-1 read as UTF-8, UTF-8 read as Latin-1). Values are generated here (TEST ONLY) and handed over through
+ * env: refs and a file.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -211,6 +212,12 @@ describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('precise scrubbi
     expect(leaks(places)).toEqual([]);
     expect(out).toContain('wrapped at 64:\n[redacted:LONG_TOKEN]\n[redacted:LONG_TOKEN]');
     expect(out).toContain('<Buffer [redacted:LONG_TOKEN]');
+    // The hex lines as xxd -p wraps them, from a child: the value's redacted, a harmless text's as printed.
+    expect(out).toContain('child xxd:\n[redacted:LONG_TOKEN]\n');
+    const twin = Buffer.from('harmless-CANARY-hex-twin-of-forty-bytes')
+      .toString('hex')
+      .match(/.{1,60}/g)!;
+    expect(out).toContain(`child xxd harmless:\n${twin.join('\n')}\n`);
     // A Uint8Array logged: the value's bytes redacted, the harmless array's printed as Node prints them.
     expect(unspaced(out)).toContain([...Buffer.from('harmless-CANARY-bytes')].join(','));
   });
