@@ -2,6 +2,7 @@
  * What a new user meets in the first hour (issue 13), with the real CLI, Vitest and Jest: config discovery that says
  * what it did, YAML configs, one story for egress on the command line, clean errors for the user's own mistakes.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,8 @@ const vitestBin = join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs');
 const jestBin = join(repoRoot, 'node_modules', 'jest', 'bin', 'jest.js');
 // TEST ONLY sentinel.
 const SENTINEL = 'SENTINEL-first-hour-4f1c2a9b';
+// What a token pasted into a docblock looks like (TEST ONLY): random, mixed case and digits.
+const PASTED = `CANARY${randomBytes(18).toString('base64').replace(/[+/=]/g, 'x')}`;
 const bases: string[] = [];
 
 afterAll(() => {
@@ -137,10 +140,16 @@ describe('clean failures inside the runners', () => {
       // Vitest's own style puts `// @vitest-environment` first; a docblock after it is read by no one.
       'tests/b.test.ts':
         "// @vitest-environment node\n/** @credentials API_TOKEN */\nimport { test } from 'vitest';\ntest('b', () => {});\n",
+      // A value pasted where a name belongs: named by file and line, never echoed.
+      'tests/c.test.ts': `/** @credentials ${PASTED} */\nimport { test } from 'vitest';\ntest('c', () => {});\n`,
     });
     const run = await p.vitest();
     const out = stripAnsi(run.stdout + run.stderr);
     expect(run.code).toBe(1);
+    expect(out).toContain(
+      `plan "${p.dir}/tests/c.test.ts:1": @credentials lists an entry that looks like a secret value, not a credential name (not shown here)`
+    );
+    expect(out).not.toContain(PASTED.slice(6));
     expect(out).toContain(
       `plan "${p.dir}/tests/a.test.ts:1": @credentials names API_TOKNE, which the config does not declare. Add API_TOKNE to "credentials" in credential-broker.config, or declare it inline as API_TOKNE=<ref>`
     );

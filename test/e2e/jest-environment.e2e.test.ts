@@ -223,6 +223,11 @@ describe('a bad docblock', () => {
     expect(stripAnsi(run.stderr)).toContain(
       `  - ${join(p.dir, 'tests/bad/misplaced.test.js')}:4: this @credentials line is not in the docblock at the very start of the file`
     );
+    // A value pasted where a name belongs: the file and line, never the value.
+    expect(stripAnsi(run.stderr)).toContain(
+      `  - plan "${join(p.dir, 'tests/bad/pasted.test.js')}:5": @credentials lists an entry that looks like a secret value, not a credential name (not shown here)`
+    );
+    expect(run.stdout + run.stderr).not.toContain('pasted9fK2xQ7LmZ4tR8wB3nV6hJ');
     // The message alone: no stack of the broker's bundle.
     expect(stripAnsi(run.stderr)).not.toMatch(/^\s+at /m);
     expect(readProbes(p)).toEqual([]);
