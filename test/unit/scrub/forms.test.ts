@@ -104,6 +104,27 @@ describe(deriveForms.name, () => {
     expect(scrubberFor(value).scrub(`tool says: ${misread}`)).toBe('tool says: [redacted:TOKEN]');
   });
 
+  it.each([
+    'Cabc123$!\nZdef456#',
+    'CANARY:tok,en%41-9f8e7d6c5b4a',
+    'postgres://app:CANARY%40pw%2Fabcdef-SENTINEL@db.internal:5432/app',
+  ])(
+    'redacts %j in a GitHub Actions workflow command, escaped as @actions/core and both runners escape it',
+    (value) => {
+      // Vitest adds its github-actions reporter on Actions by default; a test of an action prints through core.error().
+      const data = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+      const property = (s: string) => data(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+      const harmless = 'harmless: 100%, fine\nsecond line';
+      const scrubber = scrubberFor(value);
+      expect(scrubber.scrub(`::error title=${property(value)}::${data(value)}`)).toBe(
+        '::error title=[redacted:TOKEN]::[redacted:TOKEN]'
+      );
+      expect(scrubber.scrub(`::error title=${property(harmless)}::${data(harmless)}`)).toBe(
+        `::error title=${property(harmless)}::${data(harmless)}`
+      );
+    }
+  );
+
   it('gives the lines of the hex that `xxd -p` wraps at 60 columns, from the first byte', () => {
     const value = 'CANARY-hexwrap-0123456789abcdef-0123456789abcdef';
     const hex = Buffer.from(value, 'utf8').toString('hex');
