@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENCODINGS } from '../helpers/encodings.mjs';
 import { recordFigure } from '../helpers/figures.js';
+import { lineReader } from '../helpers/line-reader.js';
 import { childEnv, copyProject, type ProjectCopy, runNode } from './harness.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -90,35 +91,12 @@ function startRun(name: string, script: string) {
     cwd: project,
     env: { ...process.env, SOURCE_TOKEN: CANARY_ENV, XDG_RUNTIME_DIR: scratchBase },
   });
-  const lines: string[] = [];
-  const waiting: ((line: string) => void)[] = [];
-  let partial = '';
-  proc.stdout.setEncoding('utf8');
-  proc.stdout.on('data', (chunk: string) => {
-    partial += chunk;
-    for (let end = partial.indexOf('\n'); end >= 0; end = partial.indexOf('\n')) {
-      const line = partial.slice(0, end);
-      partial = partial.slice(end + 1);
-      const next = waiting.shift();
-      next === undefined ? lines.push(line) : next(line);
-    }
-  });
-  // A child that ended answers every later read with this, so a missing line fails at once instead of timing out.
-  let ended = false;
-  proc.on('close', () => {
-    ended = true;
-    for (const next of waiting.splice(0)) {
-      next('(run ended)');
-    }
-  });
+  const code = new Promise<number | null>((resolveCode) => proc.on('close', (exitCode) => resolveCode(exitCode)));
+  const reader = lineReader(proc.stdout, code, () => `credential-broker run -- node ${name} ended before that line`);
   return {
     proc,
-    line: () =>
-      new Promise<string>((resolveLine) => {
-        const next = lines.shift() ?? (ended ? '(run ended)' : undefined);
-        next === undefined ? waiting.push(resolveLine) : resolveLine(next);
-      }),
-    code: new Promise<number | null>((resolveCode) => proc.on('close', (exitCode) => resolveCode(exitCode))),
+    line: reader.nextLine,
+    code,
   };
 }
 

@@ -2,6 +2,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { lineReader } from '../../../helpers/line-reader.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 // Absolute, so that children may run with a cwd outside the repository.
@@ -41,24 +42,7 @@ export function spawnChild(
     env: options.env,
     stdio: 'pipe',
   });
-  const lines: string[] = [];
-  const waiting: ((line: string) => void)[] = [];
-  let buffered = '';
   let stderr = '';
-  proc.stdout.setEncoding('utf8');
-  proc.stdout.on('data', (chunk: string) => {
-    buffered += chunk;
-    for (let index = buffered.indexOf('\n'); index >= 0; index = buffered.indexOf('\n')) {
-      const line = buffered.slice(0, index);
-      buffered = buffered.slice(index + 1);
-      const waiter = waiting.shift();
-      if (waiter === undefined) {
-        lines.push(line);
-      } else {
-        waiter(line);
-      }
-    }
-  });
   proc.stderr.setEncoding('utf8');
   proc.stderr.on('data', (chunk: string) => {
     stderr += chunk;
@@ -66,24 +50,11 @@ export function spawnChild(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
     proc.on('close', (code, signal) => resolve({ code, signal, stderr }));
   });
+  const reader = lineReader(proc.stdout, exited, () => `child ${script} exited before printing a line:\n${stderr}`);
   return {
     proc,
     exited,
-    nextLine() {
-      const line = lines.shift();
-      if (line !== undefined) {
-        return Promise.resolve(line);
-      }
-      return new Promise((resolve, reject) => {
-        waiting.push(resolve);
-        // A child that dies before printing would otherwise leave the test waiting for its timeout.
-        void exited.then(({ code, signal }) =>
-          reject(
-            new Error(`child ${script} exited (code ${code}, signal ${signal}) before printing a line:\n${stderr}`)
-          )
-        );
-      });
-    },
+    nextLine: reader.nextLine,
     send(line) {
       proc.stdin.write(`${line}\n`);
     },
