@@ -184,7 +184,14 @@ async function runChild(
 ): Promise<number> {
   // Piping loses the TTY, so keep the child's colours the way CI systems do: tell it colour is fine.
   const colour = process.stdout.isTTY && process.env['FORCE_COLOR'] === undefined ? { FORCE_COLOR: '1' } : {};
-  const child = spawn(file, args, { stdio: ['inherit', 'pipe', 'pipe'], env: { ...process.env, ...colour, ...vars } });
+  // The child leads a process group of its own, and a signal goes to that whole group: the process that matters is
+  // often not the child itself (`npx vitest`: npm runs `sh -c`, which passes no signal on). As a terminal's Ctrl-C
+  // reaches every process of its foreground group, each gets the signal once (before, the child got it twice).
+  const child = spawn(file, args, {
+    stdio: ['inherit', 'pipe', 'pipe'],
+    env: { ...process.env, ...colour, ...vars },
+    detached: true,
+  });
   const out = child.stdout.pipe(createScrubStream(scrubber));
   const err = child.stderr.pipe(createScrubStream(scrubber));
   for (const stream of [out, err]) {
@@ -192,7 +199,14 @@ async function runChild(
   }
   out.pipe(process.stdout, { end: false });
   err.pipe(process.stderr, { end: false });
-  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  const forward = (signal: NodeJS.Signals) => () => {
+    try {
+      process.kill(-(child.pid ?? Number.NaN), signal);
+    } catch {
+      // The group is gone (or never began): the child alone, if it is still there.
+      child.kill(signal);
+    }
+  };
   const handlers = FORWARDED_SIGNALS.map((signal) => [signal, forward(signal)] as const);
   for (const [signal, handler] of handlers) {
     process.on(signal, handler);

@@ -84,10 +84,10 @@ function runCli(args: string[], extraEnv: Record<string, string> = {}) {
   return { ...result, sockets };
 }
 
-/** `credential-broker run -- node <script>`, with its stdout read line by line. */
-function startRun(name: string, script: string) {
+/** `credential-broker run -- node <script>` (or `command`), with its stdout read line by line. */
+function startRun(name: string, script: string, command: readonly string[] = [process.execPath, name]) {
   writeFileSync(join(project, name), script);
-  const proc = spawn(process.execPath, [cli, 'run', '--', process.execPath, name], {
+  const proc = spawn(process.execPath, [cli, 'run', '--', ...command], {
     cwd: project,
     env: { ...process.env, SOURCE_TOKEN: CANARY_ENV, XDG_RUNTIME_DIR: scratchBase },
   });
@@ -175,6 +175,41 @@ setInterval(() => {}, 1000);
     expect(await run.code).toBe(0);
     expect(existsSync(path)).toBe(false);
     expect(readdirSync(scratchBase)).toEqual([]);
+  });
+
+  it('signals the whole command: a process under a shell (or npx) gets the SIGTERM and shuts down with its files', async () => {
+    const run = startRun(
+      'under-shell.mjs',
+      `import { readFileSync } from 'node:fs';
+process.on('SIGTERM', () => {
+  setTimeout(() => {
+    console.log('teardown read ' + readFileSync(process.env.TLS_KEY, 'utf8').length + ' bytes');
+    process.exit(0);
+  }, 300);
+});
+console.log(process.pid + ' ' + process.env.TLS_KEY);
+setInterval(() => {}, 1000);
+`,
+      // Not the shell's last command, so the shell waits for it instead of becoming it.
+      ['sh', '-c', `"${process.execPath}" under-shell.mjs; echo shell went on`]
+    );
+    const [pid, path] = (await run.line()).split(' ') as [string, string];
+    try {
+      run.proc.kill('SIGTERM');
+      expect(await run.line()).toBe(
+        `teardown read ${readFileSync(join(project, 'secrets', 'tls.pem'), 'utf8').length} bytes`
+      );
+      // The shell itself died of the signal, as it would in a terminal; run says so and exits as it did.
+      expect(await run.code).toBe(143);
+      expect(existsSync(path)).toBe(false);
+      expect(readdirSync(scratchBase)).toEqual([]);
+    } finally {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // It had exited, as it should.
+      }
+    }
   });
 
   it('wipes at a second signal while the child is still running', async () => {
