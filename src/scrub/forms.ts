@@ -12,6 +12,9 @@ export type Encoder = (text: string) => readonly (string | undefined)[];
 // forms that only a value with special characters printed in an unusual place needs are derived for shorter ones:
 // each form of a long value is that many more states in the automaton every scan walks.
 const SHORT_VALUE = 256;
+// A near miss keeps at least this many characters of the value: 16 or more, secret on their own.
+const NEAR_MISS_MIN = 20;
+const NEAR_MISS_MAX_LOST = 4;
 
 const NON_ASCII = /[\u0080-\uffff]/g;
 const GO_ESCAPED = /[<>&'\u0080-\uffff]/g;
@@ -120,6 +123,19 @@ export const ENCODERS: Readonly<Record<string, Encoder>> = {
   // parser (new URL, new Request, fetch) re-encodes `'` in. Only for a value holding one of them.
   rfc3986: (s) => [/[!'()*]/.test(s) ? tryEncode(s)?.replace(/[!'()*]/g, percentByte) : undefined],
   queryReencoded: (s) => [s.includes("'") ? tryEncode(s)?.replace(/'/g, '%27') : undefined],
+  // A near miss: the value with one to four characters lost or changed at one end, which a failed comparison's diff
+  // prints next to the redacted value (`expect(stored).toBe(token)` with a token cut to a column's width or a wrong last
+  // character). Whole code points, so an astral character is never split.
+  nearMiss: (s) => {
+    const chars = Array.from(s);
+    if (chars.length < NEAR_MISS_MIN || s.length > SHORT_VALUE) {
+      return [];
+    }
+    return Array.from({ length: NEAR_MISS_MAX_LOST }, (_, i) => [
+      chars.slice(0, -(i + 1)).join(''),
+      chars.slice(i + 1).join(''),
+    ]).flat();
+  },
 };
 
 /**

@@ -125,6 +125,23 @@ describe(deriveForms.name, () => {
     }
   );
 
+  it('redacts a near miss of a value (one to four characters lost or changed at either end), not a farther one', () => {
+    const value = 'CANARY-e07b605ecedee8434aa6-SENTINEL';
+    const scrubber = scrubberFor(value);
+    // A failed comparison's diff: the value itself redacted, the near miss beside it too.
+    expect(scrubber.scrub(`Expected: "${value}"\nReceived: "${value.slice(0, -3)}ZZZ"`)).toBe(
+      'Expected: "[redacted:TOKEN]"\nReceived: "[redacted:TOKEN]ZZZ"'
+    );
+    expect(scrubber.scrub(`cut to 32: ${value.slice(0, 32)}|`)).toBe('cut to 32: [redacted:TOKEN]|');
+    expect(scrubber.scrub(`first lost: X${value.slice(4)}`)).toBe('first lost: X[redacted:TOKEN]');
+    // Five lost is no near miss; and a short value has none.
+    expect(scrubber.scrub(`cut to 31: ${value.slice(0, 31)}|`)).toBe(`cut to 31: ${value.slice(0, 31)}|`);
+    expect(ENCODERS['nearMiss']?.('CANARY-short-9f8e7d')).toEqual([]);
+    // Whole code points: no form ends in half of an astral character.
+    const astral = `CANARY-${'k'.repeat(16)}-🔑`;
+    expect(ENCODERS['nearMiss']?.(astral)?.every((form) => Buffer.from(form ?? '').toString() === form)).toBe(true);
+  });
+
   it('gives the lines of the hex that `xxd -p` wraps at 60 columns, from the first byte', () => {
     const value = 'CANARY-hexwrap-0123456789abcdef-0123456789abcdef';
     const hex = Buffer.from(value, 'utf8').toString('hex');
