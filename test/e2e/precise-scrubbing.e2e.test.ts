@@ -9,8 +9,8 @@
  * asking a serializer (React and DOM text children, a Symbol, a RegExp, a class name) is written redacted into the
  * .snap and the inline snapshots; (l) the secret part of a credential file held as the whole value (an npm registry
  * URL's token, user:password@host, a .netrc line) printed alone, also by a child; (m) a value after a transcoding
- * mistake (Latin-1 read as UTF-8, UTF-8 read as Latin-1). Values are generated here (TEST ONLY) and handed over through
- * env: refs and a file.
+ * mistake (Latin-1 read as UTF-8, UTF-8 read as Latin-1); (n) a near miss (a few characters wrong at an end). Values
+ * are generated here (TEST ONLY) and handed over through env: refs and a file.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -264,6 +264,12 @@ describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('precise scrubbi
     expect(out).toContain('latin-1 tool says: [redacted:LATIN_TOKEN]');
     expect(out).toContain('utf-8 read as latin-1: [redacted:LATIN_TOKEN]');
     expect(out).toContain('latin-1 tool harmless: harmless-caf\ufffd-au-lait');
+  });
+
+  it('(n) redacts a near miss of a value, here and from a child, and keeps a harmless line of the same shape', () => {
+    expect(out).toContain('near miss: [redacted:LONG_TOKEN]ZZZ end');
+    expect(out).toContain('child near miss: X[redacted:LONG_TOKEN] end');
+    expect(out).toContain('near miss harmless: HARMLESS-CANARY-0123456789abcdef-TZZZ end');
   });
 
   it('(g) redacts bytes a child process prints in two writes, and passes its harmless twin on as printed', () => {
