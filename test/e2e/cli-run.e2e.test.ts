@@ -84,6 +84,18 @@ function runCli(args: string[], extraEnv: Record<string, string> = {}) {
   return { ...result, sockets };
 }
 
+// A child that, told to stop, reads its credential file 300 ms later (it prints the file's length, not a value).
+const TEARDOWN = `import { readFileSync } from 'node:fs';
+process.on('SIGTERM', () => {
+  setTimeout(() => {
+    console.log('teardown read ' + readFileSync(process.env.TLS_KEY, 'utf8').length + ' bytes');
+    process.exit(0);
+  }, 300);
+});
+console.log(process.pid + ' ' + process.env.TLS_KEY);
+setInterval(() => {}, 1000);
+`;
+
 /** `credential-broker run -- node <script>` (or `command`), with its stdout read line by line. */
 function startRun(name: string, script: string, command: readonly string[] = [process.execPath, name]) {
   writeFileSync(join(project, name), script);
@@ -153,20 +165,8 @@ describe('credential-broker run', () => {
   });
 
   it('lets the child read its files while it shuts down after SIGTERM, and wipes when it has exited', async () => {
-    const run = startRun(
-      'teardown.mjs',
-      `import { readFileSync } from 'node:fs';
-process.on('SIGTERM', () => {
-  setTimeout(() => {
-    console.log('teardown read ' + readFileSync(process.env.TLS_KEY, 'utf8').length + ' bytes');
-    process.exit(0);
-  }, 300);
-});
-console.log(process.env.TLS_KEY);
-setInterval(() => {}, 1000);
-`
-    );
-    const path = await run.line();
+    const run = startRun('teardown.mjs', TEARDOWN);
+    const [, path] = (await run.line()).split(' ') as [string, string];
     run.proc.kill('SIGTERM');
     // Its teardown, 300 ms after the signal, still found the file (not a value: its length).
     expect(await run.line()).toBe(
@@ -180,16 +180,7 @@ setInterval(() => {}, 1000);
   it('signals the whole command: a process under a shell (or npx) gets the SIGTERM and shuts down with its files', async () => {
     const run = startRun(
       'under-shell.mjs',
-      `import { readFileSync } from 'node:fs';
-process.on('SIGTERM', () => {
-  setTimeout(() => {
-    console.log('teardown read ' + readFileSync(process.env.TLS_KEY, 'utf8').length + ' bytes');
-    process.exit(0);
-  }, 300);
-});
-console.log(process.pid + ' ' + process.env.TLS_KEY);
-setInterval(() => {}, 1000);
-`,
+      TEARDOWN,
       // Not the shell's last command, so the shell waits for it instead of becoming it.
       ['sh', '-c', `"${process.execPath}" under-shell.mjs; echo shell went on`]
     );
