@@ -186,7 +186,9 @@ async function runChild(
   const colour = process.stdout.isTTY && process.env['FORCE_COLOR'] === undefined ? { FORCE_COLOR: '1' } : {};
   // The child leads a process group of its own, and a signal goes to that whole group: the process that matters is
   // often not the child itself (`npx vitest`: npm runs `sh -c`, which passes no signal on). As a terminal's Ctrl-C
-  // reaches every process of its foreground group, each gets the signal once (before, the child got it twice).
+  // reaches every process of its foreground group, each gets the signal once (before, the child got it twice). The
+  // price: `detached` is a session of its own, which a SIGKILL of `run`'s group does not reach; supervisors send
+  // SIGTERM first, and that is forwarded.
   const child = spawn(file, args, {
     stdio: ['inherit', 'pipe', 'pipe'],
     env: { ...process.env, ...colour, ...vars },
