@@ -19,6 +19,7 @@ const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 // give about as long between their cancel signals: GitHub Actions sends SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s
 // after that.
 const SHUTDOWN_GRACE_MS = 10_000;
+const KILL_AT_SIGNAL = 3;
 
 /**
  * @internal Whether the command runs Vitest or Jest (`vitest run`, `npx jest`, `node_modules/.bin/vitest`,
@@ -201,12 +202,16 @@ async function runChild(
   }
   out.pipe(process.stdout, { end: false });
   err.pipe(process.stderr, { end: false });
+  // The third signal kills: a command that ignores the first two would otherwise keep `run`, and its values, alive.
+  let received = 0;
   const forward = (signal: NodeJS.Signals) => () => {
+    received += 1;
+    const sent = received >= KILL_AT_SIGNAL ? 'SIGKILL' : signal;
     try {
-      process.kill(-(child.pid ?? Number.NaN), signal);
+      process.kill(-(child.pid ?? Number.NaN), sent);
     } catch {
       // The group is gone (or never began): the child alone, if it is still there.
-      child.kill(signal);
+      child.kill(sent);
     }
   };
   const handlers = FORWARDED_SIGNALS.map((signal) => [signal, forward(signal)] as const);

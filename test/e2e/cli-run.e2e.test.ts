@@ -203,7 +203,7 @@ describe('credential-broker run', () => {
     }
   });
 
-  it('wipes at a second signal while the child is still running', async () => {
+  it('wipes at a second signal while the child is still running, and kills it at the third', async () => {
     const run = startRun(
       'stubborn.mjs',
       `process.on('SIGTERM', () => console.log('ignored'));
@@ -219,9 +219,17 @@ setInterval(() => {}, 1000);
     expect(await run.line()).toBe('ignored');
     // The wipe ran before the signal was forwarded, so the child's answer to it comes after.
     expect(existsSync(path)).toBe(false);
-    process.kill(Number(pid), 'SIGKILL');
-    expect(await run.code).toBe(137);
-    expect(readdirSync(scratchBase)).toEqual([]);
+    try {
+      run.proc.kill('SIGTERM');
+      expect(await run.code).toBe(137);
+      expect(readdirSync(scratchBase)).toEqual([]);
+    } finally {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // Killed by run, as it should be.
+      }
+    }
   });
 
   it('prints the manifest and needs no scratch dir or socket for it', () => {
