@@ -4,6 +4,7 @@
  * table favours recall: a duplicate costs nothing.
  */
 import { inspect } from 'node:util';
+import { bitsPerChar } from './secret-like.js';
 
 /** @internal One way a runtime prints a string: text in, the printed forms out (`undefined` entries are skipped). */
 export type Encoder = (text: string) => readonly (string | undefined)[];
@@ -15,6 +16,7 @@ const SHORT_VALUE = 256;
 // A near miss keeps at least this many characters of the value: 16 or more, secret on their own.
 const NEAR_MISS_MIN = 20;
 const NEAR_MISS_MAX_LOST = 4;
+const NEAR_MISS_MIN_BITS = 3;
 
 const NON_ASCII = /[\u0080-\uffff]/g;
 const GO_ESCAPED = /[<>&'\u0080-\uffff]/g;
@@ -123,19 +125,6 @@ export const ENCODERS: Readonly<Record<string, Encoder>> = {
   // parser (new URL, new Request, fetch) re-encodes `'` in. Only for a value holding one of them.
   rfc3986: (s) => [/[!'()*]/.test(s) ? tryEncode(s)?.replace(/[!'()*]/g, percentByte) : undefined],
   queryReencoded: (s) => [s.includes("'") ? tryEncode(s)?.replace(/'/g, '%27') : undefined],
-  // A near miss: the value with one to four characters lost or changed at one end, which a failed comparison's diff
-  // prints next to the redacted value (`expect(stored).toBe(token)` with a token cut to a column's width or a wrong last
-  // character). Whole code points, so an astral character is never split.
-  nearMiss: (s) => {
-    const chars = Array.from(s);
-    if (chars.length < NEAR_MISS_MIN || s.length > SHORT_VALUE) {
-      return [];
-    }
-    return Array.from({ length: NEAR_MISS_MAX_LOST }, (_, i) => [
-      chars.slice(0, -(i + 1)).join(''),
-      chars.slice(i + 1).join(''),
-    ]).flat();
-  },
 };
 
 /**
@@ -215,6 +204,41 @@ export function deriveForms(text: string, minLength: number, skip: readonly stri
     }
   }
   return [...forms];
+}
+
+/**
+ * @internal A near miss of a value: the value with one to four characters lost or changed at one end, which a failed
+ * comparison's diff prints beside the redacted value (`expect(stored).toBe(token)` with a token cut to a column's
+ * width or a wrong last character), as printed and as the runners quote it (JSON in Jest's diff, backslash escapes in
+ * Vitest's message). For a value of 20–256 characters, and only a near miss that still holds a random run of 16 letters
+ * and digits: what a cut leaves of a short password at the end of a URL, a `.env` line or a connection string is its
+ * public frame, which must print as it is. Whole code points, so an astral character is never split.
+ */
+export function nearMissForms(s: string): string[] {
+  const chars = Array.from(s);
+  if (chars.length < NEAR_MISS_MIN || s.length > SHORT_VALUE) {
+    return [];
+  }
+  const misses = Array.from({ length: NEAR_MISS_MAX_LOST }, (_, i) => [
+    chars.slice(0, -(i + 1)).join(''),
+    chars.slice(i + 1).join(''),
+  ])
+    .flat()
+    .filter(holdsRandomRun);
+  const quoted = [ENCODERS.identity!, ENCODERS.json!, ENCODERS.inspect!, ENCODERS.backslash!];
+  return [...new Set(misses.flatMap((miss) => quoted.flatMap((encode) => encode(miss))))].filter(
+    (form): form is string => form !== undefined
+  );
+}
+
+// A run of letters and digits as a token or a generated password has one: 16 or more, two classes, 3 bits each (hex
+// reaches about 3.4 at that length).
+function holdsRandomRun(text: string): boolean {
+  return (text.match(/[A-Za-z0-9]{16,}/g) ?? []).some(
+    (run) =>
+      Number(/[a-z]/.test(run)) + Number(/[A-Z]/.test(run)) + Number(/\d/.test(run)) >= 2 &&
+      bitsPerChar(run) >= NEAR_MISS_MIN_BITS
+  );
 }
 
 function jsonInner(s: string): string {

@@ -15,6 +15,7 @@ import {
   deriveByteForms,
   deriveForms,
   ENCODERS,
+  nearMissForms,
   wrappedBase64Lines,
 } from './forms.js';
 import { splitValue } from './parts.js';
@@ -239,6 +240,12 @@ export class Scrubber {
         this.#register(form, nameIndex, part.common);
       }
       this.#registerBytes(part.text, nameIndex, part.common);
+    }
+    // Near misses are redacted where they are printed, but never fail a file scan: they are a guess.
+    for (const text of [...(opaque ? [plain] : []), ...parts.map((part) => part.text)]) {
+      for (const form of nearMissForms(text)) {
+        this.#register(form, nameIndex, true);
+      }
     }
   }
 
