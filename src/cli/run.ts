@@ -185,15 +185,17 @@ async function runChild(
 ): Promise<number> {
   // Piping loses the TTY, so keep the child's colours the way CI systems do: tell it colour is fine.
   const colour = process.stdout.isTTY && process.env['FORCE_COLOR'] === undefined ? { FORCE_COLOR: '1' } : {};
-  // The child leads a process group of its own, and a signal goes to that whole group: the process that matters is
-  // often not the child itself (`npx vitest`: npm runs `sh -c`, which passes no signal on). As a terminal's Ctrl-C
-  // reaches every process of its foreground group, each gets the signal once (before, the child got it twice). The
-  // price: `detached` is a session of its own, which a SIGKILL of `run`'s group does not reach; supervisors send
-  // SIGTERM first, and that is forwarded.
+  // Without a terminal (CI, a container, `timeout`), the child leads a process group of its own and a signal goes to
+  // that whole group: the process that matters is often not the child itself (`npx vitest`: npm runs `sh -c`, which
+  // passes no signal on). The price: `detached` is a session of its own, which a SIGKILL of `run`'s group does not
+  // reach (supervisors send SIGTERM first, and that is forwarded), and which has no controlling terminal. So from a
+  // terminal the child stays in `run`'s group: its prompts (ssh, git, sudo, gpg open /dev/tty) work, and Ctrl-C
+  // reaches it directly; a signal sent to `run` alone reaches the child only.
+  const fromTerminal = process.stdin.isTTY === true;
   const child = spawn(file, args, {
     stdio: ['inherit', 'pipe', 'pipe'],
     env: { ...process.env, ...colour, ...vars },
-    detached: true,
+    detached: !fromTerminal,
   });
   const out = child.stdout.pipe(createScrubStream(scrubber));
   const err = child.stderr.pipe(createScrubStream(scrubber));
@@ -207,10 +209,15 @@ async function runChild(
   const forward = (signal: NodeJS.Signals) => () => {
     received += 1;
     const sent = received >= KILL_AT_SIGNAL ? 'SIGKILL' : signal;
+    // A terminal sends SIGINT (Ctrl-C) and SIGHUP (hang-up) to its whole foreground group, the child included: passed
+    // on as well, the child would get each twice. They still count towards the wipe and the kill.
+    if (fromTerminal && sent !== 'SIGKILL' && signal !== 'SIGTERM') {
+      return;
+    }
     try {
       process.kill(-(child.pid ?? Number.NaN), sent);
     } catch {
-      // The group is gone (or never began): the child alone, if it is still there.
+      // No group of its own (from a terminal), or it is gone: the child alone, if it is still there.
       child.kill(sent);
     }
   };
