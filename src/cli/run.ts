@@ -197,8 +197,10 @@ async function runChild(
     env: { ...process.env, ...colour, ...vars },
     detached: !fromTerminal,
   });
-  const out = child.stdout.pipe(createScrubStream(scrubber));
-  const err = child.stderr.pipe(createScrubStream(scrubber));
+  const out = createScrubStream(scrubber);
+  const err = createScrubStream(scrubber);
+  child.stdout.pipe(out);
+  child.stderr.pipe(err);
   for (const stream of [out, err]) {
     stream.on('data', (chunk: Buffer | string) => lines.see(chunk));
   }
@@ -206,8 +208,23 @@ async function runChild(
   err.pipe(process.stderr, { end: false });
   // The third signal kills: a command that ignores the first two would otherwise keep `run`, and its values, alive.
   let received = 0;
+  // Set when a signal came after the command had exited, while a process it left running (in a session of its own,
+  // which no signal of ours reaches) still held its output open: `run` stops waiting for that output.
+  let abandoned: NodeJS.Signals | undefined;
   const forward = (signal: NodeJS.Signals) => () => {
     received += 1;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      abandoned ??= signal;
+      for (const [from, to] of [
+        [child.stdout, out],
+        [child.stderr, err],
+      ] as const) {
+        from.unpipe(to);
+        from.destroy();
+        to.end();
+      }
+      return;
+    }
     const sent = received >= KILL_AT_SIGNAL ? 'SIGKILL' : signal;
     // A terminal sends SIGINT (Ctrl-C) and SIGHUP (hang-up) to its whole foreground group, the child included: passed
     // on as well, the child would get each twice. They still count towards the wipe and the kill.
@@ -235,6 +252,12 @@ async function runChild(
     if (signal !== null) {
       lines.say(`credential-broker: ${file} was terminated by ${signal}\n`);
       return 128 + (signalNumber(signal) ?? 1);
+    }
+    if (abandoned !== undefined) {
+      lines.say(
+        `credential-broker: ${file} had exited (code ${code}); stopped at ${abandoned} waiting for the output of processes it left running\n`
+      );
+      return 128 + (signalNumber(abandoned) ?? 1);
     }
     return code ?? 1;
   } catch (error) {

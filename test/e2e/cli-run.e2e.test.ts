@@ -203,6 +203,29 @@ describe('credential-broker run', () => {
     }
   });
 
+  it('stops at a signal when the command has exited but a process it left running holds its output', async () => {
+    const run = startRun(
+      'leaves-one.mjs',
+      `import { spawn } from 'node:child_process';
+const left = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'inherit' });
+left.unref();
+console.log(String(left.pid));
+`
+    );
+    const left = Number(await run.line());
+    try {
+      // The command has exited (code 0), but its output stays open: run waits, as for any output still to come.
+      await new Promise((resolveWait) => setTimeout(resolveWait, 300));
+      expect(run.proc.exitCode).toBe(null);
+      run.proc.kill('SIGTERM');
+      // A stopped wait is no success.
+      expect(await run.code).toBe(143);
+      expect(readdirSync(scratchBase)).toEqual([]);
+    } finally {
+      process.kill(left, 'SIGKILL');
+    }
+  });
+
   it('wipes at a second signal while the child is still running, and kills it at the third', async () => {
     const run = startRun(
       'stubborn.mjs',
