@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { finishRunCommand } from '../ci/run-hook.js';
 import { noConfigError } from '../config/load.js';
 import { FILE_PATH_SUFFIX } from '../config/normalise.js';
@@ -249,6 +250,11 @@ async function runChild(
       once(out, 'end'),
       once(err, 'end'),
     ]);
+    // After a signal, a process of the command's group may still be shutting down when the child has gone (`sh -c
+    // 'node x > log'`: the shell dies at once, node's teardown runs on): its files stay until the group is gone.
+    if (!fromTerminal && received > 0 && child.pid !== undefined) {
+      await groupGone(child.pid, SHUTDOWN_GRACE_MS);
+    }
     if (signal !== null) {
       lines.say(`credential-broker: ${file} was terminated by ${signal}\n`);
       return 128 + (signalNumber(signal) ?? 1);
@@ -269,6 +275,16 @@ async function runChild(
     release();
     for (const [signal, handler] of handlers) {
       process.off(signal, handler);
+    }
+  }
+}
+
+async function groupGone(leader: number, withinMs: number): Promise<void> {
+  for (const end = Date.now() + withinMs; Date.now() < end; await sleep(50)) {
+    try {
+      process.kill(-leader, 0);
+    } catch {
+      return;
     }
   }
 }

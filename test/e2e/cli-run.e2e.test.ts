@@ -203,6 +203,33 @@ describe('credential-broker run', () => {
     }
   });
 
+  it('keeps the files while a process of the command shuts down after its shell has died of the signal', async () => {
+    const log = join(project, 'teardown.log');
+    const run = startRun('to-log.mjs', TEARDOWN, [
+      'sh',
+      '-c',
+      `echo started; "${process.execPath}" to-log.mjs > "${log}" 2>&1; echo shell went on`,
+    ]);
+    expect(await run.line()).toBe('started');
+    await expect.poll(() => existsSync(log) && readFileSync(log, 'utf8').includes(' ')).toBe(true);
+    const [pid] = readFileSync(log, 'utf8').split(' ') as [string];
+    try {
+      run.proc.kill('SIGTERM');
+      expect(await run.code).toBe(143);
+      // Its teardown ran after the shell had gone, and still found its file.
+      expect(readFileSync(log, 'utf8')).toContain(
+        `teardown read ${readFileSync(join(project, 'secrets', 'tls.pem'), 'utf8').length} bytes`
+      );
+      expect(readdirSync(scratchBase)).toEqual([]);
+    } finally {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // It had exited, as it should.
+      }
+    }
+  });
+
   it('stops at a signal when the command has exited but a process it left running holds its output', async () => {
     const run = startRun(
       'leaves-one.mjs',
