@@ -96,6 +96,15 @@ console.log(process.pid + ' ' + process.env.TLS_KEY);
 setInterval(() => {}, 1000);
 `;
 
+/** Cleanup after a test that may have failed: a process the test expected gone may still be there. */
+function killIfAlive(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Gone, as it should be.
+  }
+}
+
 /** `credential-broker run -- node <script>` (or `command`), with its stdout read line by line. */
 function startRun(name: string, script: string, command: readonly string[] = [process.execPath, name]) {
   writeFileSync(join(project, name), script);
@@ -195,11 +204,7 @@ describe('credential-broker run', () => {
       expect(existsSync(path)).toBe(false);
       expect(readdirSync(scratchBase)).toEqual([]);
     } finally {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // It had exited, as it should.
-      }
+      killIfAlive(Number(pid));
     }
   });
 
@@ -222,11 +227,7 @@ describe('credential-broker run', () => {
       );
       expect(readdirSync(scratchBase)).toEqual([]);
     } finally {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // It had exited, as it should.
-      }
+      killIfAlive(Number(pid));
     }
   });
 
@@ -249,7 +250,7 @@ console.log(String(left.pid));
       expect(await run.code).toBe(143);
       expect(readdirSync(scratchBase)).toEqual([]);
     } finally {
-      process.kill(left, 'SIGKILL');
+      killIfAlive(left);
     }
   });
 
@@ -274,11 +275,7 @@ setInterval(() => {}, 1000);
       expect(await run.code).toBe(137);
       expect(readdirSync(scratchBase)).toEqual([]);
     } finally {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // Killed by run, as it should be.
-      }
+      killIfAlive(Number(pid));
     }
   });
 
