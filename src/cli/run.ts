@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { finishRunCommand } from '../ci/run-hook.js';
 import { noConfigError } from '../config/load.js';
 import { FILE_PATH_SUFFIX } from '../config/normalise.js';
@@ -11,16 +10,10 @@ import { preloadPath } from '../guard/preload-path.js';
 import { ENV_EGRESS } from '../host/egress.js';
 import { ENV_RUN_VARS, runVarNames } from '../host/run-vars.js';
 import { startSession } from '../host/session.js';
-import { deferWipeOnFirstSignal, openTaskDir } from '../materialise/index.js';
+import { openTaskDir } from '../materialise/index.js';
 import { createScrubStream } from '../scrub/index.js';
+import { passSignals } from './command-signals.js';
 import { type CommonOptions, describeError, sessionOptions } from './options.js';
-
-const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-// How long the child may shut down with its files after the first signal (a second one wipes at once). CI systems
-// give about as long between their cancel signals: GitHub Actions sends SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s
-// after that.
-const SHUTDOWN_GRACE_MS = 10_000;
-const KILL_AT_SIGNAL = 3;
 
 /**
  * @internal Whether the command runs Vitest or Jest (`vitest run`, `npx jest`, `node_modules/.bin/vitest`,
@@ -207,43 +200,10 @@ async function runChild(
   }
   out.pipe(process.stdout, { end: false });
   err.pipe(process.stderr, { end: false });
-  // The third signal kills: a command that ignores the first two would otherwise keep `run`, and its values, alive.
-  let received = 0;
-  // Set when a signal came after the command had exited, while a process it left running (in a session of its own,
-  // which no signal of ours reaches) still held its output open: `run` stops waiting for that output.
-  let abandoned: NodeJS.Signals | undefined;
-  const forward = (signal: NodeJS.Signals) => () => {
-    received += 1;
-    if (child.exitCode !== null || child.signalCode !== null) {
-      abandoned ??= signal;
-      for (const [from, to] of [
-        [child.stdout, out],
-        [child.stderr, err],
-      ] as const) {
-        from.unpipe(to);
-        from.destroy();
-        to.end();
-      }
-      return;
-    }
-    const sent = received >= KILL_AT_SIGNAL ? 'SIGKILL' : signal;
-    // A terminal sends SIGINT (Ctrl-C) and SIGHUP (hang-up) to its whole foreground group, the child included: passed
-    // on as well, the child would get each twice. They still count towards the wipe and the kill.
-    if (fromTerminal && sent !== 'SIGKILL' && signal !== 'SIGTERM') {
-      return;
-    }
-    try {
-      process.kill(-(child.pid ?? Number.NaN), sent);
-    } catch {
-      // No group of its own (from a terminal), or it is gone: the child alone, if it is still there.
-      child.kill(sent);
-    }
-  };
-  const handlers = FORWARDED_SIGNALS.map((signal) => [signal, forward(signal)] as const);
-  for (const [signal, handler] of handlers) {
-    process.on(signal, handler);
-  }
-  const release = deferWipeOnFirstSignal(SHUTDOWN_GRACE_MS);
+  const signals = passSignals(child, !fromTerminal, [
+    [child.stdout, out],
+    [child.stderr, err],
+  ]);
   try {
     const [[code, signal]] = await Promise.all([
       once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>,
@@ -252,13 +212,12 @@ async function runChild(
     ]);
     // After a signal, a process of the command's group may still be shutting down when the child has gone (`sh -c
     // 'node x > log'`: the shell dies at once, node's teardown runs on): its files stay until the group is gone.
-    if (!fromTerminal && received > 0 && child.pid !== undefined) {
-      await groupGone(child.pid, SHUTDOWN_GRACE_MS);
-    }
+    await signals.settled();
     if (signal !== null) {
       lines.say(`credential-broker: ${file} was terminated by ${signal}\n`);
       return 128 + (signalNumber(signal) ?? 1);
     }
+    const abandoned = signals.abandoned;
     if (abandoned !== undefined) {
       lines.say(
         `credential-broker: ${file} had exited (code ${code}); stopped at ${abandoned} waiting for the output of processes it left running\n`
@@ -272,20 +231,7 @@ async function runChild(
     // The shell's convention: 127 "command not found", 126 "found but cannot be run".
     return code === 'ENOENT' ? 127 : 126;
   } finally {
-    release();
-    for (const [signal, handler] of handlers) {
-      process.off(signal, handler);
-    }
-  }
-}
-
-async function groupGone(leader: number, withinMs: number): Promise<void> {
-  for (const end = Date.now() + withinMs; Date.now() < end; await sleep(50)) {
-    try {
-      process.kill(-leader, 0);
-    } catch {
-      return;
-    }
+    signals.stop();
   }
 }
 
