@@ -4,7 +4,7 @@
  * table favours recall: a duplicate costs nothing.
  */
 import { inspect } from 'node:util';
-import { bitsPerChar } from './secret-like.js';
+import { bitsPerChar, characterClasses } from './secret-like.js';
 
 /** @internal One way a runtime prints a string: text in, the printed forms out (`undefined` entries are skipped). */
 export type Encoder = (text: string) => readonly (string | undefined)[];
@@ -13,7 +13,7 @@ export type Encoder = (text: string) => readonly (string | undefined)[];
 // forms that only a value with special characters printed in an unusual place needs are derived for shorter ones:
 // each form of a long value is that many more states in the automaton every scan walks.
 const SHORT_VALUE = 256;
-// A near miss keeps at least this many characters of the value: 16 or more, secret on their own.
+// A value this long or longer has near misses: with at most four characters lost, each keeps 16 or more.
 const NEAR_MISS_MIN = 20;
 const NEAR_MISS_MAX_LOST = 4;
 const NEAR_MISS_MIN_BITS = 3;
@@ -235,9 +235,7 @@ export function nearMissForms(s: string): string[] {
 // reaches about 3.4 at that length).
 function holdsRandomRun(text: string): boolean {
   return (text.match(/[A-Za-z0-9]{16,}/g) ?? []).some(
-    (run) =>
-      Number(/[a-z]/.test(run)) + Number(/[A-Z]/.test(run)) + Number(/\d/.test(run)) >= 2 &&
-      bitsPerChar(run) >= NEAR_MISS_MIN_BITS
+    (run) => characterClasses(run) >= 2 && bitsPerChar(run) >= NEAR_MISS_MIN_BITS
   );
 }
 

@@ -46,8 +46,12 @@ export function isHighEntropy(text: string): boolean {
   if (text.length < HIGH_ENTROPY_MIN || !/^[A-Za-z0-9+/=_\-.~]+$/.test(text)) {
     return false;
   }
-  const classes = Number(/[a-z]/.test(text)) + Number(/[A-Z]/.test(text)) + Number(/\d/.test(text));
-  return classes >= 2 && bitsPerChar(text) >= 3.5;
+  return characterClasses(text) >= 2 && bitsPerChar(text) >= 3.5;
+}
+
+/** @internal How many of lowercase letters, uppercase letters and digits `text` holds. */
+export function characterClasses(text: string): number {
+  return Number(/[a-z]/.test(text)) + Number(/[A-Z]/.test(text)) + Number(/\d/.test(text));
 }
 
 // Keys whose value is public even when it looks random: certificates, identifiers, addresses, names.
